@@ -1,0 +1,35 @@
+/** What a budget counts against. */
+export type BudgetScope = 'request' | 'task' | 'session' | 'agent' | 'daily' | 'monthly' | 'total';
+
+/** What happens when a call would not fit. */
+export type BudgetAction = 'deny' | 'warn' | 'fallback';
+
+/**
+ * `calendar`: daily resets at 00:00 UTC, monthly on the 1st (UTC).
+ * `rolling`: the last 24 h (daily) / 30 days (monthly).
+ * Only meaningful for daily and monthly scopes.
+ */
+export type BudgetWindow = 'calendar' | 'rolling';
+
+/** A budget as written in config or sent to the API. */
+export interface BudgetSpec {
+  /** Stable id; default `${scope}` plus filters, e.g. `daily`, `task:model=gpt-4o`. */
+  id?: string;
+  scope: BudgetScope;
+  /** Limit in USD (> 0). */
+  maxUsd: number;
+  /** Default 'deny'. */
+  onExceed?: BudgetAction;
+  /** Required when onExceed is 'fallback'. */
+  fallbackModel?: string;
+  /** Default 'calendar'. */
+  window?: BudgetWindow;
+  /** Only count calls to this provider. */
+  provider?: string;
+  /** Only count calls to this model. */
+  model?: string;
+  /** Only apply to this task / session / agent id (for those scopes); default: every id, each its own counter. */
+  key?: string;
+  /** Fractions of the limit that emit a `threshold` event once per window. Default [0.5, 0.8, 1]. */
+  thresholds?: number[];
+}

@@ -1,0 +1,45 @@
+import type { BudgetAction, BudgetScope } from '../budget/Budget.js';
+import type { UsageRecord } from '../ledger/Ledger.js';
+
+/** Emitted after every settled call. */
+export interface UsageEvent {
+  record: UsageRecord;
+  costUsd: number;
+}
+
+/** Emitted once per budget, key and window when spend crosses a threshold fraction. */
+export interface ThresholdEvent {
+  budgetId: string;
+  scope: BudgetScope;
+  key: string;
+  /** The crossed fraction, e.g. 0.8. */
+  threshold: number;
+  spentUsd: number;
+  limitUsd: number;
+  /** Epoch ms. */
+  time: number;
+}
+
+/** Emitted when a call did not fit a budget: denied, warned or re-routed. */
+export interface BudgetExceededEvent {
+  budgetId: string;
+  scope: BudgetScope;
+  key: string;
+  action: BudgetAction;
+  spentUsd: number;
+  limitUsd: number;
+  attemptedUsd: number;
+  model?: string;
+  fallbackModel?: string;
+  /** Epoch ms. */
+  time: number;
+}
+
+export interface TollgateEventMap {
+  usage: UsageEvent;
+  threshold: ThresholdEvent;
+  budget_exceeded: BudgetExceededEvent;
+}
+
+export type TollgateEventName = keyof TollgateEventMap;
+export type TollgateListener<E extends TollgateEventName> = (event: TollgateEventMap[E]) => void;

@@ -1,0 +1,189 @@
+/**
+ * The Ledger contract: where reservations and settled usage live.
+ *
+ * Money is always an integer number of nano-USD (1 USD = 1_000_000_000 nanos);
+ * floats appear only at the edges (span attributes, metrics, reports).
+ *
+ * Every method may answer synchronously (memory, SQLite) or with a promise (Redis).
+ * The BudgetSpanProcessor uses a synchronous answer directly inside `onStart`, which
+ * is how a deny is thrown out of `tracer.startSpan` before a request leaves the process.
+ */
+
+/** Integer nano-USD. */
+export type Nanos = number;
+
+/** A value now, or later. Synchronous stores return plain values. */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** Status of a settled call. */
+export type UsageStatus = 'ok' | 'error' | 'denied' | 'cost_exceeded';
+
+/** One settled call (an LLM call, an embedding, a tool call...). */
+export interface UsageRecord {
+  /** Unique id; the reservation id when the call was admitted (settle is idempotent on it). */
+  id: string;
+  /** Epoch milliseconds when the call ended (or was denied). */
+  time: number;
+  traceId?: string;
+  spanId?: string;
+  /** Provider's response id, when known. */
+  requestId?: string;
+  task?: string;
+  session?: string;
+  agent?: string;
+  /** e.g. 'openai', 'anthropic' (GenAI semconv `gen_ai.provider.name` values). */
+  provider: string;
+  /** The model that was actually used (response model when known). */
+  model: string;
+  /** GenAI semconv operation: chat, text_completion, embeddings, execute_tool, ... */
+  operation: string;
+  /** Includes cached tokens (semconv: gen_ai.usage.input_tokens). */
+  inputTokens: number;
+  outputTokens: number;
+  /** Part of inputTokens. */
+  cacheReadTokens: number;
+  /** Part of inputTokens. */
+  cacheWriteTokens: number;
+  /** Part of outputTokens. */
+  reasoningTokens: number;
+  costNanos: Nanos;
+  status: UsageStatus;
+  metadata?: Record<string, string | number | boolean>;
+}
+
+/**
+ * One counter a reservation is checked against: one budget applied to one key
+ * (a task id, a session id, "global"...) in one window.
+ */
+export interface Bucket {
+  /**
+   * Stable identity of the counter. For calendar windows it includes the window
+   * start, e.g. `daily-cap|global|2026-11-23`, so a new day is a new counter.
+   */
+  key: string;
+  /** Id of the budget this bucket belongs to. */
+  budgetId: string;
+  limitNanos: Nanos;
+  /**
+   * true: a reservation fails when this bucket would go over its limit
+   * (deny and fallback budgets). false: tracked only (warn budgets).
+   */
+  enforce: boolean;
+  /**
+   * Rolling windows: the window length in ms. The bucket's spend is what was
+   * settled into it during (now - rollingMs, now]. Undefined: the counter only grows.
+   */
+  rollingMs?: number;
+  /** Epoch ms after which the counter can be forgotten (end of a calendar window). */
+  expiresAt?: number;
+}
+
+/** A bucket's state as the ledger sees it. */
+export interface BucketState {
+  key: string;
+  budgetId: string;
+  limitNanos: Nanos;
+  /** Settled spend in the bucket's window. */
+  spentNanos: Nanos;
+  /** Sum of live (unsettled, unexpired) reservations held against the bucket. */
+  reservedNanos: Nanos;
+}
+
+export interface ReserveRequest {
+  /** Reservation id (unique per call; the span id is a good choice). */
+  id: string;
+  amountNanos: Nanos;
+  buckets: readonly Bucket[];
+  /** Epoch ms: the ledger's notion of "now" (injected clock). */
+  now: number;
+  /** Epoch ms after which an unsettled reservation no longer counts. */
+  expiresAt: number;
+}
+
+export type ReserveResult =
+  | { ok: true; states: BucketState[] }
+  | {
+      ok: false;
+      /** The first enforced bucket that the amount did not fit in (state before the attempt). */
+      failed: BucketState;
+      states: BucketState[];
+    };
+
+export type UsageGroupBy = 'model' | 'provider' | 'task' | 'session' | 'agent' | 'day' | 'operation' | 'status';
+
+export interface UsageQuery {
+  /** Inclusive epoch ms. */
+  since?: number;
+  /** Exclusive epoch ms. */
+  until?: number;
+  by: UsageGroupBy;
+  /** Optional equality filters. */
+  where?: Partial<Pick<UsageRecord, 'provider' | 'model' | 'task' | 'session' | 'agent' | 'operation' | 'status'>>;
+}
+
+export interface UsageGroup {
+  /** Group key; '' when the field was absent on the records. For `day`: YYYY-MM-DD (UTC). */
+  key: string;
+  calls: number;
+  errors: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  costNanos: Nanos;
+}
+
+export interface RecordQuery {
+  since?: number;
+  until?: number;
+  traceId?: string;
+  task?: string;
+  session?: string;
+  /** Newest first; default 100. */
+  limit?: number;
+}
+
+/** A budget as stored by the ledger (runtime add / remove survive restarts). */
+export interface StoredBudget {
+  id: string;
+  /** The budget's definition, as JSON-serialisable data. */
+  spec: Record<string, unknown>;
+}
+
+export interface Ledger {
+  /**
+   * Atomically reserve `amountNanos` in every bucket of the request, or in none.
+   * Fails when an enforced bucket's spent + reserved + amount would exceed its limit.
+   * Non-enforced buckets are always charged.
+   */
+  reserve(req: ReserveRequest): MaybePromise<ReserveResult>;
+  /**
+   * Store the record and add its cost to each bucket (at `record.time` for rolling
+   * windows). Releases the reservation with the same id if one is live. Idempotent:
+   * settling the same id twice has no further effect.
+   */
+  settle(record: UsageRecord, buckets: readonly Bucket[]): MaybePromise<void>;
+  /** Drop a live reservation without charging anything. Unknown ids are ignored. */
+  release(id: string): MaybePromise<void>;
+  /** Current state of each bucket at `now`. */
+  bucketStates(buckets: readonly Bucket[], now: number): MaybePromise<BucketState[]>;
+  /** Aggregated usage, grouped by one field. */
+  usage(query: UsageQuery): MaybePromise<UsageGroup[]>;
+  /** Raw records, newest first. */
+  records(query: RecordQuery): MaybePromise<UsageRecord[]>;
+  /**
+   * Delete records older than `before` (epoch ms), keeping per-day rollups so that
+   * `usage({ by: 'day' })` and every bucket counter stay right. Returns how many were deleted.
+   */
+  prune(before: number): MaybePromise<number>;
+  /** Budgets added at run time. */
+  listBudgets(): MaybePromise<StoredBudget[]>;
+  putBudget(budget: StoredBudget): MaybePromise<void>;
+  /** Returns false when no such budget existed. */
+  deleteBudget(id: string): MaybePromise<boolean>;
+  /** Throws when the store cannot be reached. */
+  ping(): MaybePromise<void>;
+  /** Idempotent. */
+  close(): MaybePromise<void>;
+}

@@ -1,0 +1,43 @@
+import type { Nanos } from '../ledger/Ledger.js';
+
+/**
+ * Token counts of one call, following the GenAI semantic conventions:
+ * `input` includes cached tokens (cacheRead and cacheWrite are parts of it);
+ * `reasoning` is part of `output`.
+ */
+export interface TokenUsage {
+  input: number;
+  output: number;
+  cacheRead?: number;
+  cacheWrite?: number;
+  reasoning?: number;
+}
+
+/** A model after resolution (provider + id matched once, then cached). */
+export interface ResolvedModel {
+  /** Provider id as priced, e.g. 'openai', 'anthropic'. */
+  provider: string;
+  /** Canonical model id in the price data, e.g. 'claude-sonnet-4-20250514' → 'claude-sonnet-4'. */
+  model: string;
+  /** Where the price came from. */
+  source: 'genai-prices' | 'bundled' | 'override' | 'local' | 'unknown';
+  /** false when the model is unknown (cost is then 0 under the 'zero' and 'warn' policies). */
+  known: boolean;
+}
+
+/** The result of pricing one usage vector. All amounts are integer nano-USD. */
+export interface CostBreakdown {
+  totalNanos: Nanos;
+  /** Uncached input tokens. */
+  inputNanos: Nanos;
+  cacheReadNanos: Nanos;
+  cacheWriteNanos: Nanos;
+  /** Output tokens, reasoning included unless a separate reasoning price exists. */
+  outputNanos: Nanos;
+  /** Non-zero only when the model has a separate reasoning price. */
+  reasoningNanos: Nanos;
+  model: ResolvedModel;
+}
+
+/** Policy for models that no price data knows. */
+export type UnknownModelPolicy = 'zero' | 'warn' | 'deny';

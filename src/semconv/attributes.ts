@@ -1,0 +1,101 @@
+/**
+ * Attribute names. GenAI semantic conventions (v1.41, Development) where they exist,
+ * the names other instrumentations still emit (read only), and tollgate's own.
+ */
+
+// --- GenAI semantic conventions -------------------------------------------------
+export const ATTR_GEN_AI_OPERATION_NAME = 'gen_ai.operation.name';
+export const ATTR_GEN_AI_PROVIDER_NAME = 'gen_ai.provider.name';
+export const ATTR_GEN_AI_REQUEST_MODEL = 'gen_ai.request.model';
+export const ATTR_GEN_AI_RESPONSE_MODEL = 'gen_ai.response.model';
+export const ATTR_GEN_AI_RESPONSE_ID = 'gen_ai.response.id';
+export const ATTR_GEN_AI_RESPONSE_FINISH_REASONS = 'gen_ai.response.finish_reasons';
+export const ATTR_GEN_AI_REQUEST_MAX_TOKENS = 'gen_ai.request.max_tokens';
+export const ATTR_GEN_AI_REQUEST_TEMPERATURE = 'gen_ai.request.temperature';
+export const ATTR_GEN_AI_REQUEST_STREAM = 'gen_ai.request.stream';
+export const ATTR_GEN_AI_USAGE_INPUT_TOKENS = 'gen_ai.usage.input_tokens';
+export const ATTR_GEN_AI_USAGE_OUTPUT_TOKENS = 'gen_ai.usage.output_tokens';
+export const ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS = 'gen_ai.usage.cache_read.input_tokens';
+export const ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS = 'gen_ai.usage.cache_creation.input_tokens';
+export const ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS = 'gen_ai.usage.reasoning.output_tokens';
+export const ATTR_GEN_AI_CONVERSATION_ID = 'gen_ai.conversation.id';
+export const ATTR_GEN_AI_AGENT_NAME = 'gen_ai.agent.name';
+export const ATTR_GEN_AI_AGENT_ID = 'gen_ai.agent.id';
+export const ATTR_GEN_AI_TOOL_NAME = 'gen_ai.tool.name';
+export const ATTR_GEN_AI_TOOL_CALL_ID = 'gen_ai.tool.call.id';
+export const ATTR_GEN_AI_INPUT_MESSAGES = 'gen_ai.input.messages';
+export const ATTR_GEN_AI_OUTPUT_MESSAGES = 'gen_ai.output.messages';
+export const ATTR_ERROR_TYPE = 'error.type';
+export const ATTR_SERVER_ADDRESS = 'server.address';
+export const ATTR_SERVER_PORT = 'server.port';
+
+/** Cost: no released convention. `gen_ai.usage.cost` is what OpenLIT and Langfuse read (USD). */
+export const ATTR_GEN_AI_USAGE_COST = 'gen_ai.usage.cost';
+/** Proposed cost convention. */
+export const ATTR_GEN_AI_USAGE_COST_AMOUNT = 'gen_ai.usage.cost.amount';
+export const ATTR_GEN_AI_USAGE_COST_CURRENCY = 'gen_ai.usage.cost.currency';
+export const ATTR_GEN_AI_USAGE_COST_SOURCE = 'gen_ai.usage.cost.source';
+
+// --- Legacy names other instrumentations still emit (read only) -----------------
+export const ATTR_LEGACY_GEN_AI_SYSTEM = 'gen_ai.system';
+export const ATTR_LEGACY_GEN_AI_USAGE_PROMPT_TOKENS = 'gen_ai.usage.prompt_tokens';
+export const ATTR_LEGACY_GEN_AI_USAGE_COMPLETION_TOKENS = 'gen_ai.usage.completion_tokens';
+export const ATTR_LEGACY_LLM_USAGE_PROMPT_TOKENS = 'llm.usage.prompt_tokens';
+export const ATTR_LEGACY_LLM_USAGE_COMPLETION_TOKENS = 'llm.usage.completion_tokens';
+export const ATTR_LEGACY_LLM_USAGE_CACHE_READ_INPUT_TOKENS = 'llm.usage.cache_read_input_tokens';
+export const ATTR_OPENINFERENCE_TOKEN_COUNT_PROMPT = 'llm.token_count.prompt';
+export const ATTR_OPENINFERENCE_TOKEN_COUNT_COMPLETION = 'llm.token_count.completion';
+export const ATTR_OPENINFERENCE_MODEL_NAME = 'llm.model_name';
+export const ATTR_OPENINFERENCE_PROVIDER = 'llm.provider';
+
+// --- tollgate's own ---------------------------------------------------------------
+/** Estimated input tokens put on the span by the wrapper before the call (for admission). */
+export const ATTR_TOLLGATE_ESTIMATE_INPUT_TOKENS = 'tollgate.estimate.input_tokens';
+/** Worst-case reserved amount (USD). */
+export const ATTR_TOLLGATE_RESERVED_USD = 'tollgate.reserved_usd';
+/** allow | warn | fallback | deny */
+export const ATTR_TOLLGATE_DECISION = 'tollgate.decision';
+/** The model the caller asked for, when a fallback replaced it. */
+export const ATTR_TOLLGATE_REQUESTED_MODEL = 'tollgate.requested_model';
+/** The model a fallback decision switched to. */
+export const ATTR_TOLLGATE_FALLBACK_MODEL = 'tollgate.fallback_model';
+export const ATTR_TOLLGATE_BUDGET_ID = 'tollgate.budget.id';
+export const ATTR_TOLLGATE_BUDGET_SCOPE = 'tollgate.budget.scope';
+export const ATTR_TOLLGATE_TASK_ID = 'tollgate.task.id';
+export const ATTR_TOLLGATE_SESSION_ID = 'tollgate.session.id';
+export const ATTR_TOLLGATE_AGENT_ID = 'tollgate.agent.id';
+export const ATTR_TOLLGATE_COST_INPUT_USD = 'tollgate.cost.input_usd';
+export const ATTR_TOLLGATE_COST_OUTPUT_USD = 'tollgate.cost.output_usd';
+export const ATTR_TOLLGATE_COST_CACHE_READ_USD = 'tollgate.cost.cache_read_usd';
+export const ATTR_TOLLGATE_COST_CACHE_WRITE_USD = 'tollgate.cost.cache_write_usd';
+export const ATTR_TOLLGATE_COST_REASONING_USD = 'tollgate.cost.reasoning_usd';
+/** Exact cost in integer nano-USD. */
+export const ATTR_TOLLGATE_COST_NANOS = 'tollgate.cost.nanos';
+/** Where the price came from: genai-prices | bundled | override | local | unknown | provider. */
+export const ATTR_TOLLGATE_PRICE_SOURCE = 'tollgate.price.source';
+/** Cost reported by the provider itself (USD); wins over the computed one. */
+export const ATTR_TOLLGATE_PROVIDER_COST_USD = 'tollgate.provider_cost_usd';
+/** Set on a span whose call is charged by another span (no double counting). */
+export const ATTR_TOLLGATE_CHARGED_BY = 'tollgate.charged_by';
+/** ok | error | denied | cost_exceeded */
+export const ATTR_TOLLGATE_STATUS = 'tollgate.status';
+/** Time to first chunk of a stream, seconds. */
+export const ATTR_TOLLGATE_TIME_TO_FIRST_CHUNK = 'tollgate.time_to_first_chunk_s';
+/** memory operation: read | write | delete | search */
+export const ATTR_TOLLGATE_MEMORY_OPERATION = 'tollgate.memory.operation';
+export const ATTR_TOLLGATE_MEMORY_STORE = 'tollgate.memory.store';
+export const ATTR_TOLLGATE_CONTRACT_NAME = 'tollgate.contract.name';
+/** pass | fail */
+export const ATTR_TOLLGATE_CONTRACT_RESULT = 'tollgate.contract.result';
+export const ATTR_TOLLGATE_TOOL_STATUS = 'tollgate.tool.status';
+/** Marks spans made by tollgate's own wrappers. */
+export const ATTR_TOLLGATE_WRAPPER = 'tollgate.wrapper';
+
+// --- values ------------------------------------------------------------------------
+export const GEN_AI_OPERATION_CHAT = 'chat';
+export const GEN_AI_OPERATION_TEXT_COMPLETION = 'text_completion';
+export const GEN_AI_OPERATION_GENERATE_CONTENT = 'generate_content';
+export const GEN_AI_OPERATION_EMBEDDINGS = 'embeddings';
+export const GEN_AI_OPERATION_EXECUTE_TOOL = 'execute_tool';
+export const GEN_AI_OPERATION_INVOKE_AGENT = 'invoke_agent';
+export const GEN_AI_OPERATION_CREATE_AGENT = 'create_agent';
