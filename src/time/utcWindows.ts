@@ -1,0 +1,44 @@
+/**
+ * UTC calendar windows. Every function takes and returns epoch milliseconds;
+ * nothing here depends on the host's time zone.
+ */
+
+export const MS_PER_DAY = 86_400_000;
+
+/** 00:00:00.000 UTC of the day containing `ms`. */
+export function utcDayStart(ms: number): number {
+  return Math.floor(ms / MS_PER_DAY) * MS_PER_DAY;
+}
+
+/** 00:00:00.000 UTC of the day after the one containing `ms`. */
+export function utcNextDayStart(ms: number): number {
+  return utcDayStart(ms) + MS_PER_DAY;
+}
+
+/** 00:00:00.000 UTC on the 1st of the month containing `ms`. */
+export function utcMonthStart(ms: number): number {
+  const d = new Date(ms);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+}
+
+/** 00:00:00.000 UTC on the 1st of the month after the one containing `ms`. */
+export function utcNextMonthStart(ms: number): number {
+  const d = new Date(ms);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+}
+
+/** `YYYY-MM-DD` (UTC) of the day containing `ms`. */
+export function utcDayKey(ms: number): string {
+  return new Date(utcDayStart(ms)).toISOString().slice(0, 10);
+}
+
+/** `YYYY-MM` (UTC) of the month containing `ms`. */
+export function utcMonthKey(ms: number): string {
+  return new Date(utcMonthStart(ms)).toISOString().slice(0, 7);
+}
+
+/** Epoch ms of 00:00 UTC of a `YYYY-MM-DD` key; NaN when the key is malformed. */
+export function utcDayKeyStart(key: string): number {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(key)) return Number.NaN;
+  return Date.parse(`${key}T00:00:00.000Z`);
+}
