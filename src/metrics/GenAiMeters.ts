@@ -1,0 +1,103 @@
+import { diag } from '@opentelemetry/api';
+import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
+import type { UsageRecord } from '../ledger/Ledger.js';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_RESPONSE_MODEL,
+} from '../semconv/attributes.js';
+import {
+  OTEL_METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
+  OTEL_METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
+  OTEL_METRIC_TOLLGATE_COST,
+} from './MetricNames.js';
+import { EMBEDDINGS_OPERATION, LLM_OPERATIONS, METADATA_ERROR_TYPE, METADATA_REQUESTED_MODEL, readMetadata } from './UsageKinds.js';
+
+/** `gen_ai.token.type` attribute (GenAI semconv). */
+export const ATTR_GEN_AI_TOKEN_TYPE = 'gen_ai.token.type';
+
+/** Bucket boundaries of `gen_ai.client.token.usage`, from the GenAI semconv spec. */
+export const GEN_AI_TOKEN_USAGE_BUCKETS: readonly number[] = [
+  1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
+];
+/** Bucket boundaries of `gen_ai.client.operation.duration` (seconds), from the GenAI semconv spec. */
+export const GEN_AI_OPERATION_DURATION_BUCKETS: readonly number[] = [
+  0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+];
+
+const NANOS_PER_USD = 1_000_000_000;
+
+/**
+ * The OpenTelemetry GenAI client metrics (semconv v1.41) plus a cost counter, made from
+ * the host's `Meter` so they leave through its MeterProvider (OTLP or anything else).
+ * Attributes are operation, provider, request/response model and error.type: never ids.
+ */
+export class GenAiMeters {
+  private readonly tokenUsage: Histogram;
+  private readonly operationDuration: Histogram;
+  private readonly cost: Counter;
+
+  constructor(meter: Meter) {
+    this.tokenUsage = meter.createHistogram(OTEL_METRIC_GEN_AI_CLIENT_TOKEN_USAGE, {
+      description: 'Number of input and output tokens used.',
+      unit: '{token}',
+      advice: { explicitBucketBoundaries: [...GEN_AI_TOKEN_USAGE_BUCKETS] },
+    });
+    this.operationDuration = meter.createHistogram(OTEL_METRIC_GEN_AI_CLIENT_OPERATION_DURATION, {
+      description: 'GenAI operation duration.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: [...GEN_AI_OPERATION_DURATION_BUCKETS] },
+    });
+    this.cost = meter.createCounter(OTEL_METRIC_TOLLGATE_COST, {
+      description: 'Cost of settled GenAI calls.',
+      unit: 'USD',
+    });
+  }
+
+  /**
+   * Record one settled call. Token usage and duration are recorded for client operations
+   * (chat, text_completion, generate_content, embeddings); cost for every record that has one.
+   */
+  record(record: UsageRecord, durationSeconds?: number): void {
+    try {
+      this.recordUnsafe(record, durationSeconds);
+    } catch (err: unknown) {
+      diag.error('tollgate: recording GenAI metrics failed', err);
+    }
+  }
+
+  private recordUnsafe(record: UsageRecord, durationSeconds: number | undefined): void {
+    const attributes = genAiAttributes(record);
+    const isLlm = LLM_OPERATIONS.has(record.operation);
+    const isEmbed = record.operation === EMBEDDINGS_OPERATION;
+    if (isLlm || isEmbed) {
+      if (record.status !== 'denied') {
+        this.tokenUsage.record(record.inputTokens, { ...attributes, [ATTR_GEN_AI_TOKEN_TYPE]: 'input' });
+        if (isLlm) this.tokenUsage.record(record.outputTokens, { ...attributes, [ATTR_GEN_AI_TOKEN_TYPE]: 'output' });
+      }
+      if (durationSeconds !== undefined && Number.isFinite(durationSeconds) && durationSeconds >= 0) {
+        this.operationDuration.record(durationSeconds, attributes);
+      }
+    }
+    if (record.costNanos > 0) this.cost.add(record.costNanos / NANOS_PER_USD, attributes);
+  }
+}
+
+/** Metric attributes of a usage record: low-cardinality only. */
+function genAiAttributes(record: UsageRecord): Attributes {
+  const attributes: Attributes = {
+    [ATTR_GEN_AI_OPERATION_NAME]: record.operation,
+    [ATTR_GEN_AI_PROVIDER_NAME]: record.provider,
+    [ATTR_GEN_AI_REQUEST_MODEL]:
+      readMetadata(record.metadata, METADATA_REQUESTED_MODEL, 'tollgate.requested_model') ?? record.model,
+    [ATTR_GEN_AI_RESPONSE_MODEL]: record.model,
+  };
+  if (record.status !== 'ok') {
+    attributes[ATTR_ERROR_TYPE] =
+      readMetadata(record.metadata, METADATA_ERROR_TYPE, ATTR_ERROR_TYPE) ??
+      (record.status === 'error' ? '_OTHER' : record.status === 'denied' ? 'BudgetExceededError' : record.status);
+  }
+  return attributes;
+}

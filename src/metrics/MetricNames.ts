@@ -1,0 +1,28 @@
+/**
+ * Prometheus metric names served at /metrics (before the optional prefix).
+ * The seed names are the contract; units and `_total` suffixes follow Prometheus conventions.
+ */
+export const METRIC_TOKENS_INPUT_TOTAL = 'tokens_input_total';
+export const METRIC_TOKENS_OUTPUT_TOTAL = 'tokens_output_total';
+export const METRIC_TOKENS_CACHED_INPUT_TOTAL = 'tokens_cached_input_total';
+export const METRIC_TOKENS_REASONING_TOTAL = 'tokens_reasoning_total';
+export const METRIC_COST_TOTAL_PER_MODEL_USD = 'cost_total_per_model_usd';
+export const METRIC_COST_TOTAL_USD = 'cost_total_usd';
+export const METRIC_DAILY_COST_REMAINING_USD = 'daily_cost_remaining_usd';
+export const METRIC_DAILY_COST_USD = 'daily_cost_usd';
+export const METRIC_BUDGET_REMAINING_USD = 'budget_remaining_usd';
+export const METRIC_TASK_COST_TOTAL_USD = 'task_cost_total_usd';
+export const METRIC_LLM_CALLS_TOTAL = 'llm_calls_total';
+export const METRIC_EMBED_REQUESTS_TOTAL = 'embed_requests_total';
+export const METRIC_TOOL_CALLS_TOTAL = 'tool_calls_total';
+export const METRIC_MEMORY_OPERATIONS_TOTAL = 'memory_operations_total';
+export const METRIC_CONTRACT_CHECKS_TOTAL = 'contract_checks_total';
+export const METRIC_BUDGET_EXCEEDED_TOTAL = 'budget_exceeded_total';
+export const METRIC_LLM_REQUEST_DURATION_SECONDS = 'llm_request_duration_seconds';
+export const METRIC_TOLLGATE_ERRORS_TOTAL = 'tollgate_errors_total';
+export const METRIC_LEDGER_ERRORS_TOTAL = 'ledger_errors_total';
+
+/** OpenTelemetry GenAI client metrics (semconv v1.41) and tollgate's cost counter. */
+export const OTEL_METRIC_GEN_AI_CLIENT_TOKEN_USAGE = 'gen_ai.client.token.usage';
+export const OTEL_METRIC_GEN_AI_CLIENT_OPERATION_DURATION = 'gen_ai.client.operation.duration';
+export const OTEL_METRIC_TOLLGATE_COST = 'tollgate.cost';

@@ -1,0 +1,50 @@
+import type { BudgetSpec } from '../budget/Budget.js';
+import type { EventBus } from '../events/EventBus.js';
+import type { MaybePromise, UsageGroup, UsageQuery } from '../ledger/Ledger.js';
+import type { TollgateMetrics } from '../metrics/TollgateMetrics.js';
+import type { TraceRing } from '../traces/TraceRing.js';
+
+/** What the HTTP API needs from the budget engine (structural: `BudgetEngine` has this shape). */
+export interface BudgetAdmin {
+  /** Every budget (from config and added at run time). Served as JSON. */
+  list(): MaybePromise<readonly unknown[]>;
+  /**
+   * Add a budget. Throws an Error whose message says what is wrong when the spec is
+   * invalid (served as 400). The result, if any, is served as the created budget.
+   */
+  add(spec: BudgetSpec): MaybePromise<unknown>;
+  /** Remove a budget by id; false when no such budget exists (served as 404). */
+  remove(id: string): MaybePromise<boolean>;
+  /** Every budget's current state (spent, reserved, limit, remaining). Served as JSON. */
+  status(): MaybePromise<readonly unknown[]>;
+}
+
+/** Result of a health check: `ok` is false when any check failed. */
+export interface HealthReport {
+  ok: boolean;
+  checks: Record<string, { ok: boolean; error?: string }>;
+}
+
+/** Everything the request handler serves. */
+export interface ServerDeps {
+  metrics: TollgateMetrics;
+  budgets: BudgetAdmin;
+  /** Aggregated usage (usually `ledger.usage`). */
+  usage(query: UsageQuery): MaybePromise<UsageGroup[]>;
+  traces: TraceRing;
+  events: Pick<EventBus, 'on'>;
+  /** Pricing loaded, store reachable, ... (served by /healthz: 200 when ok, 503 otherwise). */
+  health(): MaybePromise<HealthReport>;
+  /** Extra fields of /v1/status (session cost, ...); uptime and trace count are added by the server. */
+  status(): MaybePromise<Record<string, unknown>>;
+  /** Bearer token for the budget-changing routes. Unset: those routes answer 403. Usually from TOLLGATE_ADMIN_TOKEN. */
+  adminToken?: string;
+  /** Largest accepted request body, bytes. Default 65536. */
+  maxBodyBytes?: number;
+  /** Rate limiter state, served in /v1/status as `rateLimits`. */
+  rateLimitStatus?: () => unknown;
+  /** Clock (epoch ms) for `since=24h`-style parameters and uptime. Default `Date.now`. */
+  now?: () => number;
+  /** Interval of the SSE heartbeat comment on /v1/events, ms. Default 15000. */
+  sseHeartbeatMs?: number;
+}

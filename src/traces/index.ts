@@ -1,0 +1,2 @@
+export { TraceRing } from './TraceRing.js';
+export type { TraceDetail, TraceRingOptions, TraceSpanJson, TraceSummary } from './TraceRing.js';
