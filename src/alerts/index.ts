@@ -1,0 +1,18 @@
+export { ALERT_KINDS } from './Alert.js';
+export type { Alert, AlertKind, BudgetExceededAlert, ThresholdAlert } from './Alert.js';
+export type { AlertSink } from './AlertSink.js';
+export { AlertDispatcher } from './AlertDispatcher.js';
+export type { AlertDispatcherOptions, AlertDispatcherStats, AlertRoute } from './AlertDispatcher.js';
+export { HttpAlertSink } from './HttpAlertSink.js';
+export type { AlertSinkStats, HttpAlertSinkOptions } from './HttpAlertSink.js';
+export { InMemoryAlertSink } from './InMemoryAlertSink.js';
+export { SlackSink } from './SlackSink.js';
+export type { SlackSinkOptions } from './SlackSink.js';
+export { WebhookSink } from './WebhookSink.js';
+export type { WebhookSinkOptions } from './WebhookSink.js';
+export { createAlertSinks } from './createAlertSinks.js';
+export type { AlertSinkConfig, CreateAlertSinksOptions } from './createAlertSinks.js';
+export { slackPayload } from './slackPayload.js';
+export type { SlackBlock, SlackPayload, SlackText } from './slackPayload.js';
+export { webhookPayload } from './webhookPayload.js';
+export type { WebhookPayload } from './webhookPayload.js';
