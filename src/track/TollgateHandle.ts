@@ -39,4 +39,9 @@ export interface TollgateHandle {
   estimateInputTokens(model: string, input: unknown): number;
   /** Price a usage vector, integer nano-USD (0 for unknown models under 'zero'/'warn'). */
   costNanos(provider: string, model: string, usage: TokenUsage): Nanos;
+  /**
+   * Waits for the provider's requests/tokens-per-minute limit (or throws RateLimitError
+   * when configured to reject). Call before sending a request. Optional: absent means unlimited.
+   */
+  rateLimit?(provider: string, estimatedTokens: number): Promise<void>;
 }

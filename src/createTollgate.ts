@@ -1,0 +1,292 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { diag, metrics as metricsApi, trace, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import type { MeterProvider } from '@opentelemetry/api';
+import { AlertDispatcher } from './alerts/AlertDispatcher.js';
+import { createAlertSinks } from './alerts/createAlertSinks.js';
+import type { BudgetSpec } from './budget/Budget.js';
+import { BudgetEngine, type BudgetStatus } from './budget/BudgetEngine.js';
+import { loadConfig } from './config/loadConfig.js';
+import type { TollgateConfig, TollgateConfigInput } from './config/schema.js';
+import { EventBus } from './events/EventBus.js';
+import type { TollgateEventName, TollgateListener } from './events/TollgateEvents.js';
+import type { Ledger, UsageGroup, UsageQuery } from './ledger/Ledger.js';
+import { openLedgerSync } from './ledger/openLedger.js';
+import { GenAiMeters } from './metrics/GenAiMeters.js';
+import { TollgateMetrics } from './metrics/TollgateMetrics.js';
+import { PricingCatalog } from './pricing/PricingCatalog.js';
+import type { TokenUsage } from './pricing/types.js';
+import { BudgetSpanProcessor } from './processor/BudgetSpanProcessor.js';
+import { installFetchGuard } from './processor/FetchGuard.js';
+import { pricingProvider } from './processor/readCallAttributes.js';
+import { RateLimiter } from './ratelimit/RateLimiter.js';
+import { createRequestHandler } from './server/createRequestHandler.js';
+import { startServer, type RunningServer } from './server/startServer.js';
+import { LazyLedger } from './setup/LazyLedger.js';
+import { startOtel, type StartOptions, type StartedOtel } from './setup/startOtel.js';
+import { DefaultTokenEstimator } from './tokens/DefaultTokenEstimator.js';
+import { TraceRing } from './traces/TraceRing.js';
+import type { AdmissionInfo, TollgateHandle } from './track/TollgateHandle.js';
+import { Tracker } from './track/Tracker.js';
+import { VERSION } from './version.js';
+
+/** Options of createTollgate: the config (see README "Configuration") plus the parts code can inject. */
+export interface TollgateOptions extends TollgateConfigInput {
+  /** Use this ledger instead of opening `store`. */
+  ledger?: Ledger;
+  /** Epoch-ms clock for windows and records. Default Date.now. */
+  clock?: () => number;
+  /** Where tollgate's own spans are made. Default: the global tracer provider. */
+  tracerProvider?: TracerProvider;
+  /** Where the OTel GenAI metrics go. Default: the global meter provider at creation time. */
+  meterProvider?: MeterProvider;
+  /**
+   * Refuse requests of other instrumentations' denied spans at `fetch` (see FetchGuard).
+   * Default true. Install before constructing SDK clients.
+   */
+  guardFetch?: boolean;
+  /** Config file to read; false reads none. Default: tollgate.toml / tollgate.json in cwd or TOLLGATE_CONFIG. */
+  configFile?: string | false;
+  /** Environment to read TOLLGATE_* from. Default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A running tollgate: the span processor, the wrappers, the store, metrics and events. */
+export interface Tollgate extends TollgateHandle {
+  readonly config: TollgateConfig;
+  /** Add to your tracer provider: `new NodeSDK({ spanProcessors: [tollgate.spanProcessor, ...] })`. */
+  readonly spanProcessor: BudgetSpanProcessor;
+  readonly pricing: PricingCatalog;
+  readonly ledger: Ledger;
+  readonly budgets: BudgetEngine;
+  readonly metrics: TollgateMetrics;
+  readonly traces: TraceRing;
+  readonly events: EventBus;
+  /** Resolves when budgets stored in the ledger are loaded. */
+  readonly ready: Promise<void>;
+
+  llm: Tracker['llm'];
+  embedding: Tracker['embedding'];
+  tool: Tracker['tool'];
+  memory: Tracker['memory'];
+  contract: Tracker['contract'];
+  task: Tracker['task'];
+  session: Tracker['session'];
+  agent: Tracker['agent'];
+  turn: Tracker['turn'];
+
+  /** Subscribe to `usage`, `threshold` or `budget_exceeded`; returns an unsubscribe function. */
+  on<E extends TollgateEventName>(event: E, listener: TollgateListener<E>): () => void;
+  /** Aggregated usage from the ledger. */
+  usage(query: UsageQuery): Promise<UsageGroup[]>;
+  /** Budget spend / remaining per budget and key. */
+  budgetStatus(): Promise<BudgetStatus[]>;
+  /** Add a budget at run time (persisted in the store). */
+  addBudget(spec: BudgetSpec): Promise<BudgetSpec>;
+  removeBudget(id: string): Promise<boolean>;
+  /** The full HTTP API (/metrics, /healthz, /v1/...) as a node:http handler for any framework. */
+  readonly requestHandler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Only /metrics (Prometheus text), as a node:http handler. */
+  readonly metricsHandler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Serve the HTTP API. Default 127.0.0.1:9464 (config `server`). */
+  serve(options?: { port?: number; host?: string }): Promise<RunningServer>;
+  /** For a service with no OTel yet: starts NodeSDK with tollgate's processor and sampler and the OTLP exporter. */
+  start(options?: StartOptions): StartedOtel;
+  /** Settles what is in flight and flushes alerts. */
+  forceFlush(): Promise<void>;
+  /** Idempotent: stops servers and OTel started here, flushes, closes the store. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Creates a tollgate. Configuration comes from (lowest first) tollgate.toml / tollgate.json,
+ * TOLLGATE_* environment variables, then `options`. A configuration mistake throws a
+ * ConfigError naming the field and where it came from.
+ */
+export function createTollgate(options: TollgateOptions = {}): Tollgate {
+  const { ledger: givenLedger, clock = Date.now, tracerProvider, meterProvider, guardFetch = true, configFile, env, ...configInput } = options;
+  const config = loadConfig({
+    ...(configFile === false ? { noFile: true } : configFile !== undefined ? { file: configFile } : {}),
+    ...(env !== undefined ? { env } : {}),
+    overrides: configInput,
+  });
+
+  const pricing = new PricingCatalog({
+    overrides: config.pricing.overrides,
+    files: config.pricing.files,
+    unknownModel: config.pricing.unknownModel,
+    localModels: config.pricing.localModels,
+  });
+  const estimator = new DefaultTokenEstimator();
+  const ledger = givenLedger ?? openStore(config.store);
+  const events = new EventBus();
+  const engine = new BudgetEngine({
+    ledger,
+    budgets: config.budgets,
+    clock,
+    events,
+    reservationTtlMs: config.reservationTtlMs,
+    failMode: config.failMode,
+  });
+  const metrics = new TollgateMetrics({ prefix: config.metrics.prefix, taskSeriesCap: config.metrics.taskSeriesCap });
+  metrics.setBudgetSource(() => engine.status());
+  let meters: GenAiMeters | undefined = new GenAiMeters((meterProvider ?? metricsApi.getMeterProvider()).getMeter('tollgate', VERSION));
+  const traces = new TraceRing({ maxTraces: config.traces.ringSize });
+  const processor = new BudgetSpanProcessor({
+    engine,
+    pricing,
+    events,
+    defaultMaxOutputTokens: config.estimation.defaultMaxOutputTokens,
+    metrics,
+    meters: { record: (record, duration) => meters?.record(record, duration) },
+    clock,
+    traceSink: traces,
+  });
+  events.on('budget_exceeded', (e) => metrics.recordBudgetExceeded(e.scope, e.action));
+
+  const dispatcher = config.alerts.length > 0 ? new AlertDispatcher(events, createAlertSinks(config.alerts)) : undefined;
+  const limiter = Object.keys(config.rateLimits).length > 0 ? new RateLimiter({ limits: config.rateLimits }) : undefined;
+  const uninstallGuard = guardFetch ? installFetchGuard(processor) : () => undefined;
+
+  const startedAt = clock();
+  let tracer: Tracer | undefined;
+  const getTracer = (): Tracer => (tracer ??= (tracerProvider ?? trace.getTracerProvider()).getTracer('tollgate', VERSION));
+  const ready = Promise.resolve(engine.load()).catch((err: unknown) => {
+    diag.error('tollgate: could not load the budgets stored in the ledger', err);
+  });
+  const servers = new Set<RunningServer>();
+  let otel: StartedOtel | undefined;
+  let closed: Promise<void> | undefined;
+
+  const handle: TollgateHandle = {
+    get tracer() {
+      return getTracer();
+    },
+    captureContent: config.captureContent,
+    admission: (span: Span): Promise<AdmissionInfo | undefined> => processor.admission(span),
+    estimateInputTokens: (model, input) => estimator.estimateInput(model, input),
+    costNanos: (provider: string, model: string, usage: TokenUsage) => {
+      try {
+        return pricing.cost(usage, model, pricingProvider(provider)).totalNanos;
+      } catch {
+        return 0;
+      }
+    },
+    ...(limiter !== undefined ? { rateLimit: (provider: string, tokens: number) => limiter.acquire(provider, tokens) } : {}),
+  };
+  const tracker = new Tracker(handle);
+
+  const serverDeps = {
+    metrics,
+    budgets: engine,
+    usage: (q: UsageQuery) => ledger.usage(q),
+    traces,
+    events,
+    adminToken: config.server.adminToken,
+    maxBodyBytes: config.server.maxBodyBytes,
+    health: async () => {
+      const checks: Record<string, { ok: boolean; error?: string }> = {};
+      checks.pricing = { ok: pricing.list().length > 0 };
+      try {
+        await ledger.ping();
+        checks.store = { ok: true };
+      } catch (err: unknown) {
+        checks.store = { ok: false, error: err instanceof Error ? err.message : String(err) };
+      }
+      return { ok: Object.values(checks).every((c) => c.ok), checks };
+    },
+    status: async () => {
+      const all = await ledger.usage({ by: 'status', since: startedAt });
+      const sessionNanos = all.reduce((sum, g) => sum + g.costNanos, 0);
+      return {
+        version: VERSION,
+        sessionCostUsd: sessionNanos / 1e9,
+        calls: all.reduce((sum, g) => sum + g.calls, 0),
+        traceCount: traces.list().length,
+        uptimeSeconds: Math.round((clock() - startedAt) / 1000),
+        store: config.store,
+      };
+    },
+    ...(limiter !== undefined ? { rateLimitStatus: () => limiter.status() } : {}),
+  };
+  const requestHandler = createRequestHandler(serverDeps);
+  const metricsHandler = (req: IncomingMessage, res: ServerResponse): void => {
+    metrics.metricsText().then(
+      (text) => {
+        res.writeHead(200, { 'content-type': metrics.contentType });
+        res.end(text);
+      },
+      (err: unknown) => {
+        diag.error('tollgate: /metrics failed', err);
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('metrics unavailable\n');
+      },
+    );
+    void req;
+  };
+
+  const tollgate: Tollgate = {
+    ...handle,
+    get tracer() {
+      return getTracer();
+    },
+    config,
+    spanProcessor: processor,
+    pricing,
+    ledger,
+    budgets: engine,
+    metrics,
+    traces,
+    events,
+    ready,
+    llm: (o, fn) => tracker.llm(o, fn),
+    embedding: (o, fn) => tracker.embedding(o, fn),
+    tool: (name, fn, o) => tracker.tool(name, fn, o),
+    memory: (op, fn, o) => tracker.memory(op, fn, o),
+    contract: (name, fn) => tracker.contract(name, fn),
+    task: (id, fn) => tracker.task(id, fn),
+    session: (id, fn) => tracker.session(id, fn),
+    agent: (name, fn, o) => tracker.agent(name, fn, o),
+    turn: (n, fn) => tracker.turn(n, fn),
+    on: (event, listener) => events.on(event, listener),
+    usage: async (q) => ledger.usage(q),
+    budgetStatus: async () => engine.status(),
+    addBudget: async (spec) => engine.add(spec),
+    removeBudget: async (id) => engine.remove(id),
+    requestHandler,
+    metricsHandler,
+    serve: async (o = {}) => {
+      const server = await startServer(serverDeps, { host: o.host ?? config.server.host, port: o.port ?? config.server.port });
+      servers.add(server);
+      return server;
+    },
+    start: (o = {}) => {
+      if (otel !== undefined) return otel;
+      otel = startOtel(processor, { serviceName: config.otel.serviceName, exporter: config.otel.exporter, ...o });
+      // The SDK just registered the global meter provider: send the GenAI metrics there.
+      if (meterProvider === undefined) meters = new GenAiMeters(metricsApi.getMeterProvider().getMeter('tollgate', VERSION));
+      return otel;
+    },
+    forceFlush: async () => {
+      await processor.forceFlush();
+      await dispatcher?.flush();
+    },
+    shutdown: () =>
+      (closed ??= (async () => {
+        for (const s of servers) await s.close();
+        servers.clear();
+        await otel?.shutdown();
+        await processor.shutdown();
+        await dispatcher?.shutdown();
+        limiter?.shutdown();
+        uninstallGuard();
+        meters = undefined;
+        await ledger.close();
+      })()),
+  };
+  return tollgate;
+}
+
+function openStore(url: string): Ledger {
+  if (url.startsWith('redis://') || url.startsWith('rediss://')) return new LazyLedger(url);
+  return openLedgerSync(url);
+}

@@ -1,0 +1,590 @@
+import { diag, SpanStatusCode, type Context, type Span as ApiSpan } from '@opentelemetry/api';
+import { hrTimeToMilliseconds } from '@opentelemetry/core';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { Admission, BudgetEngine } from '../budget/BudgetEngine.js';
+import { BudgetExceededError } from '../budget/BudgetExceededError.js';
+import type { EventBus } from '../events/EventBus.js';
+import type { MaybePromise, Nanos, UsageRecord, UsageStatus } from '../ledger/Ledger.js';
+import { nanosToUsd, usdToNanos } from '../pricing/money.js';
+import type { CostBreakdown, TokenUsage } from '../pricing/types.js';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_CONVERSATION_ID,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_GEN_AI_USAGE_COST,
+  ATTR_GEN_AI_USAGE_COST_AMOUNT,
+  ATTR_GEN_AI_USAGE_COST_CURRENCY,
+  ATTR_GEN_AI_USAGE_COST_SOURCE,
+  ATTR_TOLLGATE_AGENT_ID,
+  ATTR_TOLLGATE_CHARGED_BY,
+  ATTR_TOLLGATE_CONTRACT_NAME,
+  ATTR_TOLLGATE_CONTRACT_RESULT,
+  ATTR_TOLLGATE_COST_CACHE_READ_USD,
+  ATTR_TOLLGATE_COST_CACHE_WRITE_USD,
+  ATTR_TOLLGATE_COST_INPUT_USD,
+  ATTR_TOLLGATE_COST_NANOS,
+  ATTR_TOLLGATE_COST_OUTPUT_USD,
+  ATTR_TOLLGATE_COST_REASONING_USD,
+  ATTR_TOLLGATE_DECISION,
+  ATTR_TOLLGATE_FALLBACK_MODEL,
+  ATTR_TOLLGATE_MEMORY_OPERATION,
+  ATTR_TOLLGATE_PRICE_SOURCE,
+  ATTR_TOLLGATE_REQUESTED_MODEL,
+  ATTR_TOLLGATE_RESERVED_USD,
+  ATTR_TOLLGATE_SESSION_ID,
+  ATTR_TOLLGATE_STATUS,
+  ATTR_TOLLGATE_TASK_ID,
+  GEN_AI_OPERATION_EMBEDDINGS,
+  GEN_AI_OPERATION_EXECUTE_TOOL,
+} from '../semconv/attributes.js';
+import {
+  CONTRACT_OPERATION,
+  MEMORY_OPERATION,
+  METADATA_CONTRACT,
+  METADATA_CONTRACT_RESULT,
+  METADATA_ERROR_TYPE,
+  METADATA_MEMORY_OPERATION,
+  METADATA_REQUESTED_MODEL,
+  METADATA_TOOL,
+} from '../metrics/UsageKinds.js';
+import type { AdmissionInfo } from '../track/TollgateHandle.js';
+import { attributionOf, type Attribution } from '../track/attribution.js';
+import { isBillable, pricingProvider, readCallAttributes, type CallAttributes } from './readCallAttributes.js';
+
+/** The pricing the processor needs (PricingCatalog implements it). */
+export interface SpanPricer {
+  /** Throws UnknownModelError under the 'deny' policy. */
+  cost(usage: TokenUsage, model: string, provider?: string): CostBreakdown;
+}
+
+/** The metric sinks the processor feeds (TollgateMetrics and GenAiMeters implement them). */
+export interface UsageMetricsSink {
+  recordUsage(record: UsageRecord, durationSeconds?: number): void;
+  recordError(component: string): void;
+}
+export interface UsageMeterSink {
+  record(record: UsageRecord, durationSeconds?: number): void;
+}
+
+export interface BudgetSpanProcessorOptions {
+  engine: BudgetEngine;
+  pricing: SpanPricer;
+  events: EventBus;
+  /** Worst-case output tokens when a span carries no max tokens. Default 4096. */
+  defaultMaxOutputTokens?: number;
+  /** Prometheus metrics. */
+  metrics?: UsageMetricsSink;
+  /** OTel metrics. */
+  meters?: UsageMeterSink;
+  /** Epoch ms. Default Date.now. */
+  clock?: () => number;
+  /**
+   * Instrumentation scope names whose spans belong to tollgate's own wrappers: for these a
+   * deny throws BudgetExceededError out of `startSpan`. Spans of other instrumentations are
+   * never thrown at (they would swallow it and send the request anyway); they are stopped
+   * by the fetch guard instead. Default ['tollgate'].
+   */
+  ownScopes?: string[];
+  /** Called for every usage record after it was settled (or failed to settle). */
+  onSettled?: (record: UsageRecord) => void;
+  /** Receives every ended span (the recent-traces ring behind /v1/traces). */
+  traceSink?: { add(span: ReadableSpan): void };
+}
+
+type AdmissionState =
+  | { phase: 'pending'; promise: Promise<Admission> }
+  | { phase: 'admitted'; admission: Admission }
+  | { phase: 'denied'; error: Error };
+
+interface SpanState {
+  span: Span;
+  kind: 'billable' | 'covered' | 'activity';
+  attribution: Attribution;
+  admission?: AdmissionState;
+  coveredBy?: string;
+}
+
+/**
+ * The one accounting path. For every GenAI model-call span:
+ * - `onStart` estimates the worst-case cost from the span's attributes, reserves it in the
+ *   ledger and applies the budget action (deny throws BudgetExceededError out of startSpan
+ *   for tollgate's own spans; fallback is recorded for the wrapper to apply);
+ * - `onEnding` prices the real usage, writes the cost attributes on the span, settles the
+ *   reservation and feeds metrics and events.
+ * Tool, memory and contract spans are recorded (cost 0) so that reports show them per task.
+ * A span whose parent is a charged model call describes the same call and is not charged again.
+ * Apart from BudgetExceededError (and UnknownModelError under the 'deny' policy), nothing
+ * thrown here reaches the host: errors go to diag and the `tollgate_errors_total` counter.
+ */
+export class BudgetSpanProcessor implements SpanProcessor {
+  private readonly engine: BudgetEngine;
+  private readonly pricing: SpanPricer;
+  private readonly events: EventBus;
+  private readonly defaultMaxOutputTokens: number;
+  private readonly metrics: UsageMetricsSink | undefined;
+  private readonly meters: UsageMeterSink | undefined;
+  private readonly clock: () => number;
+  private readonly ownScopes: Set<string>;
+  private readonly onSettled: ((record: UsageRecord) => void) | undefined;
+  private readonly traceSink: { add(span: ReadableSpan): void } | undefined;
+  /** Open spans this processor tracks, by span id. Entries leave when the span ends. */
+  private readonly open = new Map<string, SpanState>();
+  private readonly pending = new Set<Promise<unknown>>();
+  private isShutdown = false;
+  private warnedUnregistered = false;
+
+  constructor(options: BudgetSpanProcessorOptions) {
+    this.engine = options.engine;
+    this.pricing = options.pricing;
+    this.events = options.events;
+    this.defaultMaxOutputTokens = options.defaultMaxOutputTokens ?? 4096;
+    this.metrics = options.metrics;
+    this.meters = options.meters;
+    this.clock = options.clock ?? Date.now;
+    this.ownScopes = new Set(options.ownScopes ?? ['tollgate']);
+    this.onSettled = options.onSettled;
+    this.traceSink = options.traceSink;
+  }
+
+  onStart(span: Span, parentContext: Context): void {
+    if (this.isShutdown) return;
+    let state: SpanState | undefined;
+    try {
+      state = this.track(span, parentContext);
+    } catch (err: unknown) {
+      this.fail('processor.onStart', err);
+      return;
+    }
+    if (state?.kind !== 'billable') return;
+    // Admission errors are the deliberate exception: they may leave startSpan.
+    this.admit(state);
+  }
+
+  onEnding(span: Span): void {
+    const state = this.open.get(span.spanContext().spanId);
+    if (state === undefined) return;
+    this.open.delete(span.spanContext().spanId);
+    try {
+      this.finish(state);
+    } catch (err: unknown) {
+      this.fail('processor.onEnding', err);
+    }
+  }
+
+  onEnd(span: ReadableSpan): void {
+    // Accounting happens in onEnding, while the span can still take attributes.
+    if (this.traceSink === undefined) return;
+    try {
+      this.traceSink.add(span);
+    } catch (err: unknown) {
+      this.fail('traces', err);
+    }
+  }
+
+  /** Waits for every settlement that was started (asynchronous stores). */
+  async forceFlush(): Promise<void> {
+    while (this.pending.size > 0) {
+      await Promise.allSettled([...this.pending]);
+    }
+  }
+
+  /** Idempotent. Settles what is in flight; later spans are ignored. */
+  async shutdown(): Promise<void> {
+    this.isShutdown = true;
+    await this.forceFlush();
+  }
+
+  /**
+   * The admission of a span this processor has seen: resolves at once for synchronous stores,
+   * rejects with BudgetExceededError when the call was denied. Undefined when the span is not a
+   * billable call, is charged by an enclosing span, or never reached this processor.
+   */
+  admission(span: ApiSpan): Promise<AdmissionInfo | undefined> {
+    const state = this.open.get(span.spanContext().spanId);
+    if (state === undefined) {
+      if (span.isRecording() && !this.warnedUnregistered && !this.isShutdown) {
+        this.warnedUnregistered = true;
+        diag.warn(
+          'tollgate: a GenAI span was started that the BudgetSpanProcessor never saw. ' +
+            'Add tollgate.spanProcessor to your tracer provider (NodeSDK({ spanProcessors: [...] })) or call tollgate.start().',
+        );
+      }
+      return Promise.resolve(undefined);
+    }
+    const adm = state.admission;
+    if (adm === undefined) return Promise.resolve(undefined);
+    switch (adm.phase) {
+      case 'admitted':
+        return Promise.resolve(toInfo(adm.admission));
+      case 'denied':
+        return Promise.reject(adm.error);
+      case 'pending':
+        return adm.promise.then(toInfo);
+    }
+  }
+
+  /**
+   * For the fetch guard: what to do with a request sent while `span` is active.
+   * `deny` holds the error when the span's call was refused; `model` the fallback model.
+   */
+  guardDecision(span: ApiSpan): MaybePromise<{ deny?: Error; model?: string; requestedModel?: string } | undefined> {
+    const state = this.open.get(span.spanContext().spanId);
+    const adm = state?.admission;
+    if (adm === undefined) return undefined;
+    const decide = (a: Admission) => (a.decision === 'fallback' ? { model: a.model, requestedModel: a.requestedModel } : {});
+    switch (adm.phase) {
+      case 'admitted':
+        return decide(adm.admission);
+      case 'denied':
+        return { deny: adm.error };
+      case 'pending':
+        return adm.promise.then(decide, (err: unknown) => ({ deny: err instanceof Error ? err : new Error(String(err)) }));
+    }
+  }
+
+  /** How many spans are open and tracked (for tests and benchmarks: must return to 0). */
+  get openSpanCount(): number {
+    return this.open.size;
+  }
+
+  // --- internals -------------------------------------------------------------------
+
+  private track(span: Span, parentContext: Context): SpanState | undefined {
+    const attrs = span.attributes;
+    const attribution = attributionOf(parentContext);
+    if (attribution.task !== undefined) span.setAttribute(ATTR_TOLLGATE_TASK_ID, attribution.task);
+    if (attribution.session !== undefined) {
+      span.setAttribute(ATTR_TOLLGATE_SESSION_ID, attribution.session);
+      if (attrs[ATTR_GEN_AI_CONVERSATION_ID] === undefined) span.setAttribute(ATTR_GEN_AI_CONVERSATION_ID, attribution.session);
+    }
+    if (attribution.agent !== undefined) span.setAttribute(ATTR_TOLLGATE_AGENT_ID, attribution.agent);
+
+    const spanId = span.spanContext().spanId;
+    if (isBillable(attrs)) {
+      const parentId = span.parentSpanContext?.spanId;
+      const parent = parentId !== undefined ? this.open.get(parentId) : undefined;
+      if (parent !== undefined && (parent.kind === 'billable' || parent.kind === 'covered')) {
+        // Same call described twice (our wrapper around a client another instrumentation also patches).
+        const chargedBy = parent.kind === 'billable' ? parentId! : parent.coveredBy!;
+        span.setAttribute(ATTR_TOLLGATE_CHARGED_BY, chargedBy);
+        const state: SpanState = { span, kind: 'covered', attribution, coveredBy: chargedBy };
+        this.open.set(spanId, state);
+        return state;
+      }
+      const state: SpanState = { span, kind: 'billable', attribution };
+      this.open.set(spanId, state);
+      return state;
+    }
+    if (isActivity(attrs)) {
+      const state: SpanState = { span, kind: 'activity', attribution };
+      this.open.set(spanId, state);
+      return state;
+    }
+    return undefined;
+  }
+
+  private admit(state: SpanState): void {
+    const span = state.span;
+    const call = readCallAttributes(span.attributes);
+    const requestedModel = call.requestModel ?? 'unknown';
+    const provider = call.provider;
+    const inputTokens = call.estimatedInputTokens ?? 0;
+    const outputTokens = call.operation === GEN_AI_OPERATION_EMBEDDINGS ? 0 : call.maxTokens ?? this.defaultMaxOutputTokens;
+    const estimate = (model: string): Nanos =>
+      this.pricing.cost({ input: inputTokens, output: outputTokens }, model, pricingProvider(provider)).totalNanos;
+
+    let result: MaybePromise<Admission>;
+    try {
+      result = this.engine.admit({
+        id: span.spanContext().spanId,
+        provider,
+        model: requestedModel,
+        operation: call.operation,
+        ...state.attribution,
+        estimateNanos: estimate,
+      });
+    } catch (err: unknown) {
+      this.deny(state, call, err);
+      return;
+    }
+    if (isPromise(result)) {
+      const promise = result.then(
+        (admission) => {
+          state.admission = { phase: 'admitted', admission };
+          this.markAdmitted(span, admission);
+          return admission;
+        },
+        (err: unknown) => {
+          this.deny(state, call, err, /* async */ true);
+          throw err;
+        },
+      );
+      // The rejection is observed by whoever awaits admission(); never leave it unhandled.
+      promise.catch(() => undefined);
+      state.admission = { phase: 'pending', promise };
+      return;
+    }
+    state.admission = { phase: 'admitted', admission: result };
+    this.markAdmitted(span, result);
+  }
+
+  private markAdmitted(span: Span, admission: Admission): void {
+    if (span.ended) return;
+    span.setAttribute(ATTR_TOLLGATE_DECISION, admission.decision);
+    span.setAttribute(ATTR_TOLLGATE_RESERVED_USD, nanosToUsd(admission.reservedNanos));
+    if (admission.decision === 'fallback') {
+      span.setAttribute(ATTR_TOLLGATE_REQUESTED_MODEL, admission.requestedModel);
+      span.setAttribute(ATTR_TOLLGATE_FALLBACK_MODEL, admission.model);
+    }
+  }
+
+  /**
+   * A call was refused. Tollgate's own spans are ended at once (the deny is visible in the
+   * trace) and the error is thrown out of startSpan; other instrumentations' spans stay open
+   * (throwing would make them send the request without a span) and the fetch guard refuses
+   * the request. Errors that are not budget decisions fail open.
+   */
+  private deny(state: SpanState, call: CallAttributes, err: unknown, async = false): void {
+    const span = state.span;
+    const isDecision = err instanceof BudgetExceededError || (err instanceof Error && err.name === 'UnknownModelError');
+    if (!isDecision) {
+      // Store failures are the engine's business (failMode); anything else here is our bug: fail open.
+      if (err instanceof Error && err.name === 'LedgerUnavailableError') {
+        state.admission = { phase: 'denied', error: err };
+      } else {
+        this.fail('processor.admit', err);
+        return;
+      }
+    } else {
+      state.admission = { phase: 'denied', error: err as Error };
+    }
+    const error = err as Error;
+    const record = this.record(state, call, undefined, 0, 'denied');
+    this.settle(undefined, record, undefined);
+    if (!span.ended) {
+      span.setAttribute(ATTR_TOLLGATE_DECISION, 'deny');
+      span.setAttribute(ATTR_TOLLGATE_STATUS, 'denied');
+      span.setAttribute(ATTR_ERROR_TYPE, error.name);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+    }
+    const own = this.ownScopes.has(span.instrumentationScope.name);
+    if (own && !async) {
+      this.open.delete(span.spanContext().spanId);
+      span.end();
+      throw error;
+    }
+  }
+
+  private finish(state: SpanState): void {
+    const span = state.span;
+    const attrs = span.attributes;
+    const durationSeconds = hrTimeToMilliseconds(span.duration) / 1000;
+    if (state.kind === 'covered') return;
+    if (state.kind === 'activity') {
+      const record = this.activityRecord(state);
+      this.settle(undefined, record, durationSeconds);
+      return;
+    }
+    const adm = state.admission;
+    if (adm?.phase === 'denied') return; // recorded when it was denied
+    const call = readCallAttributes(attrs);
+    const errored = span.status.code === SpanStatusCode.ERROR;
+    const statusAttr = attrs[ATTR_TOLLGATE_STATUS];
+    const status: UsageStatus = statusAttr === 'cost_exceeded' ? 'cost_exceeded' : errored ? 'error' : 'ok';
+    const admission = adm?.phase === 'admitted' ? adm.admission : undefined;
+    const model = call.responseModel ?? admission?.model ?? call.requestModel ?? 'unknown';
+
+    let costNanos = 0;
+    if (call.providerCostUsd !== undefined) {
+      costNanos = usdToNanos(call.providerCostUsd);
+      this.setCostAttributes(span, costNanos, 'provider', undefined);
+    } else if (call.usage !== undefined) {
+      const priced = this.price(call.usage, model, call.provider);
+      if (priced !== undefined) {
+        costNanos = priced.totalNanos;
+        this.setCostAttributes(span, costNanos, priced.model.source, priced);
+      }
+    } else {
+      this.setCostAttributes(span, 0, 'none', undefined);
+    }
+    if (statusAttr === undefined) span.setAttribute(ATTR_TOLLGATE_STATUS, status);
+    const record = this.record(state, call, model, costNanos, status);
+    if (adm?.phase === 'pending') {
+      // Asynchronous store, span ended before its admission came back: settle after it.
+      const p = adm.promise.then(
+        (a) => this.settle(a, record, durationSeconds),
+        () => undefined,
+      );
+      this.trackPending(p);
+      return;
+    }
+    this.settle(admission, record, durationSeconds);
+  }
+
+  private price(usage: TokenUsage, model: string, provider: string): CostBreakdown | undefined {
+    try {
+      return this.pricing.cost(usage, model, pricingProvider(provider));
+    } catch (err: unknown) {
+      // An unknown model under the 'deny' policy was refused at start; one that only shows up
+      // in the response (or a malformed count) is charged 0 and reported.
+      this.fail('pricing', err);
+      return undefined;
+    }
+  }
+
+  private setCostAttributes(span: Span, nanos: Nanos, source: string, b: CostBreakdown | undefined): void {
+    const usd = nanosToUsd(nanos);
+    span.setAttribute(ATTR_GEN_AI_USAGE_COST, usd);
+    span.setAttribute(ATTR_GEN_AI_USAGE_COST_AMOUNT, usd);
+    span.setAttribute(ATTR_GEN_AI_USAGE_COST_CURRENCY, 'USD');
+    span.setAttribute(ATTR_GEN_AI_USAGE_COST_SOURCE, source === 'provider' ? 'provider' : 'computed');
+    span.setAttribute(ATTR_TOLLGATE_COST_NANOS, nanos);
+    span.setAttribute(ATTR_TOLLGATE_PRICE_SOURCE, source);
+    if (b !== undefined) {
+      span.setAttribute(ATTR_TOLLGATE_COST_INPUT_USD, nanosToUsd(b.inputNanos));
+      span.setAttribute(ATTR_TOLLGATE_COST_OUTPUT_USD, nanosToUsd(b.outputNanos));
+      span.setAttribute(ATTR_TOLLGATE_COST_CACHE_READ_USD, nanosToUsd(b.cacheReadNanos));
+      span.setAttribute(ATTR_TOLLGATE_COST_CACHE_WRITE_USD, nanosToUsd(b.cacheWriteNanos));
+      if (b.reasoningNanos > 0) span.setAttribute(ATTR_TOLLGATE_COST_REASONING_USD, nanosToUsd(b.reasoningNanos));
+    }
+  }
+
+  private record(state: SpanState, call: CallAttributes, model: string | undefined, costNanos: Nanos, status: UsageStatus): UsageRecord {
+    const ctx = state.span.spanContext();
+    const usage = call.usage;
+    const record: UsageRecord = {
+      id: ctx.spanId,
+      time: this.clock(),
+      traceId: ctx.traceId,
+      spanId: ctx.spanId,
+      provider: call.provider,
+      model: model ?? call.requestModel ?? 'unknown',
+      operation: call.operation,
+      inputTokens: status === 'denied' ? 0 : usage?.input ?? 0,
+      outputTokens: status === 'denied' ? 0 : usage?.output ?? 0,
+      cacheReadTokens: status === 'denied' ? 0 : usage?.cacheRead ?? 0,
+      cacheWriteTokens: status === 'denied' ? 0 : usage?.cacheWrite ?? 0,
+      reasoningTokens: status === 'denied' ? 0 : usage?.reasoning ?? 0,
+      costNanos,
+      status,
+    };
+    if (call.responseId !== undefined) record.requestId = call.responseId;
+    if (state.attribution.task !== undefined) record.task = state.attribution.task;
+    if (state.attribution.session !== undefined) record.session = state.attribution.session;
+    if (state.attribution.agent !== undefined) record.agent = state.attribution.agent;
+    const requested = state.span.attributes[ATTR_TOLLGATE_REQUESTED_MODEL];
+    const metadata: Record<string, string> = {};
+    if (typeof requested === 'string') metadata[METADATA_REQUESTED_MODEL] = requested;
+    const errorType = state.span.attributes[ATTR_ERROR_TYPE];
+    if (typeof errorType === 'string') metadata[METADATA_ERROR_TYPE] = errorType;
+    if (Object.keys(metadata).length > 0) record.metadata = metadata;
+    return record;
+  }
+
+  private activityRecord(state: SpanState): UsageRecord {
+    const span = state.span;
+    const attrs = span.attributes;
+    const ctx = span.spanContext();
+    const errored = span.status.code === SpanStatusCode.ERROR;
+    let operation: string;
+    const metadata: Record<string, string | number | boolean> = {};
+    if (attrs[ATTR_GEN_AI_OPERATION_NAME] === GEN_AI_OPERATION_EXECUTE_TOOL) {
+      operation = GEN_AI_OPERATION_EXECUTE_TOOL;
+      metadata[METADATA_TOOL] = String(attrs[ATTR_GEN_AI_TOOL_NAME] ?? 'unknown');
+    } else if (attrs[ATTR_TOLLGATE_MEMORY_OPERATION] !== undefined) {
+      operation = MEMORY_OPERATION;
+      metadata[METADATA_MEMORY_OPERATION] = String(attrs[ATTR_TOLLGATE_MEMORY_OPERATION]);
+    } else {
+      operation = CONTRACT_OPERATION;
+      metadata[METADATA_CONTRACT] = String(attrs[ATTR_TOLLGATE_CONTRACT_NAME] ?? 'unknown');
+      metadata[METADATA_CONTRACT_RESULT] = String(attrs[ATTR_TOLLGATE_CONTRACT_RESULT] ?? (errored ? 'fail' : 'pass'));
+    }
+    const errorType = attrs[ATTR_ERROR_TYPE];
+    if (typeof errorType === 'string') metadata[METADATA_ERROR_TYPE] = errorType;
+    const record: UsageRecord = {
+      id: ctx.spanId,
+      time: this.clock(),
+      traceId: ctx.traceId,
+      spanId: ctx.spanId,
+      provider: '',
+      model: '',
+      operation,
+      inputTokens: 0,
+      outputTokens: 0,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      reasoningTokens: 0,
+      costNanos: 0,
+      status: errored ? 'error' : 'ok',
+      metadata,
+    };
+    if (state.attribution.task !== undefined) record.task = state.attribution.task;
+    if (state.attribution.session !== undefined) record.session = state.attribution.session;
+    if (state.attribution.agent !== undefined) record.agent = state.attribution.agent;
+    return record;
+  }
+
+  /** Settle in the ledger, then metrics and events. Never throws. */
+  private settle(admission: Admission | undefined, record: UsageRecord, durationSeconds: number | undefined): void {
+    const after = (): void => {
+      try {
+        this.metrics?.recordUsage(record, durationSeconds);
+        this.meters?.record(record, durationSeconds);
+        this.events.emit('usage', { record, costUsd: nanosToUsd(record.costNanos) });
+        this.onSettled?.(record);
+      } catch (err: unknown) {
+        this.fail('metrics', err);
+      }
+    };
+    let result: MaybePromise<void>;
+    try {
+      result = this.engine.settle(admission, record);
+    } catch (err: unknown) {
+      this.fail('ledger', err);
+      after();
+      return;
+    }
+    if (isPromise(result)) {
+      const p = result.then(after, (err: unknown) => {
+        this.fail('ledger', err);
+        after();
+      });
+      this.trackPending(p);
+      return;
+    }
+    after();
+  }
+
+  private trackPending(p: Promise<unknown>): void {
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  private fail(component: string, err: unknown): void {
+    diag.error(`tollgate: ${component} failed`, err);
+    try {
+      this.metrics?.recordError(component);
+    } catch {
+      // The error counter itself failed: nothing more to do without risking the host.
+    }
+  }
+}
+
+function isActivity(attrs: ReadableSpan['attributes']): boolean {
+  return (
+    attrs[ATTR_GEN_AI_OPERATION_NAME] === GEN_AI_OPERATION_EXECUTE_TOOL ||
+    attrs[ATTR_TOLLGATE_MEMORY_OPERATION] !== undefined ||
+    attrs[ATTR_TOLLGATE_CONTRACT_NAME] !== undefined
+  );
+}
+
+function isPromise<T>(v: MaybePromise<T>): v is Promise<T> {
+  return typeof (v as { then?: unknown } | null)?.then === 'function';
+}
+
+function toInfo(a: Admission): AdmissionInfo {
+  const info: AdmissionInfo = { decision: a.decision, model: a.model, requestedModel: a.requestedModel, reservedNanos: a.reservedNanos };
+  if (a.requestLimitNanos !== undefined) info.requestLimitNanos = a.requestLimitNanos;
+  return info;
+}

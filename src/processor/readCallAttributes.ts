@@ -1,0 +1,176 @@
+import type { Attributes, AttributeValue } from '@opentelemetry/api';
+import type { TokenUsage } from '../pricing/types.js';
+import {
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MAX_TOKENS,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_RESPONSE_ID,
+  ATTR_GEN_AI_RESPONSE_MODEL,
+  ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+  ATTR_LEGACY_GEN_AI_SYSTEM,
+  ATTR_LEGACY_GEN_AI_USAGE_COMPLETION_TOKENS,
+  ATTR_LEGACY_GEN_AI_USAGE_PROMPT_TOKENS,
+  ATTR_LEGACY_LLM_USAGE_CACHE_READ_INPUT_TOKENS,
+  ATTR_LEGACY_LLM_USAGE_COMPLETION_TOKENS,
+  ATTR_LEGACY_LLM_USAGE_PROMPT_TOKENS,
+  ATTR_OPENINFERENCE_MODEL_NAME,
+  ATTR_OPENINFERENCE_PROVIDER,
+  ATTR_OPENINFERENCE_TOKEN_COUNT_COMPLETION,
+  ATTR_OPENINFERENCE_TOKEN_COUNT_PROMPT,
+  ATTR_TOLLGATE_ESTIMATE_INPUT_TOKENS,
+  ATTR_TOLLGATE_PROVIDER_COST_USD,
+  GEN_AI_OPERATION_CHAT,
+  GEN_AI_OPERATION_EMBEDDINGS,
+  GEN_AI_OPERATION_EXECUTE_TOOL,
+  GEN_AI_OPERATION_GENERATE_CONTENT,
+  GEN_AI_OPERATION_INVOKE_AGENT,
+  GEN_AI_OPERATION_CREATE_AGENT,
+  GEN_AI_OPERATION_TEXT_COMPLETION,
+} from '../semconv/attributes.js';
+
+/** Operations whose spans are model calls that cost money and are admitted. */
+const BILLABLE_OPERATIONS = new Set([
+  GEN_AI_OPERATION_CHAT,
+  GEN_AI_OPERATION_TEXT_COMPLETION,
+  GEN_AI_OPERATION_GENERATE_CONTENT,
+  GEN_AI_OPERATION_EMBEDDINGS,
+]);
+const NON_BILLABLE_OPERATIONS = new Set([
+  GEN_AI_OPERATION_EXECUTE_TOOL,
+  GEN_AI_OPERATION_INVOKE_AGENT,
+  GEN_AI_OPERATION_CREATE_AGENT,
+]);
+
+/** What the processor needs from a span's attributes, whichever instrumentation wrote them. */
+export interface CallAttributes {
+  operation: string;
+  provider: string;
+  requestModel: string | undefined;
+  responseModel: string | undefined;
+  responseId: string | undefined;
+  maxTokens: number | undefined;
+  estimatedInputTokens: number | undefined;
+  /** Undefined when the span carries no token counts at all. */
+  usage: TokenUsage | undefined;
+  providerCostUsd: number | undefined;
+}
+
+function str(v: AttributeValue | undefined): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function num(v: AttributeValue | undefined): number | undefined {
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return Math.round(v);
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) && Number(v) >= 0) return Math.round(Number(v));
+  return undefined;
+}
+
+function first(attrs: Attributes, ...names: string[]): AttributeValue | undefined {
+  for (const name of names) {
+    const v = attrs[name];
+    if (v !== undefined && v !== null) return v;
+  }
+  return undefined;
+}
+
+/** Maps semantic-convention provider names to the ids the price data uses. */
+export function pricingProvider(provider: string): string {
+  switch (provider) {
+    case 'azure.ai.openai':
+      return 'openai';
+    case 'gcp.gemini':
+    case 'gcp.vertex_ai':
+    case 'gcp.gen_ai':
+      return 'google';
+    case 'aws.bedrock':
+      return 'aws';
+    case 'mistral_ai':
+      return 'mistral';
+    case 'x_ai':
+      return 'x-ai';
+    default:
+      return provider;
+  }
+}
+
+/** Guess a provider from a model id when no attribute names it. */
+export function inferProvider(model: string | undefined): string {
+  if (model === undefined) return 'unknown';
+  const slash = model.indexOf('/');
+  if (slash > 0) return model.slice(0, slash);
+  const m = model.toLowerCase();
+  if (/^(gpt-|o\d|text-embedding|chatgpt|davinci|babbage|omni-)/.test(m)) return 'openai';
+  if (m.startsWith('claude')) return 'anthropic';
+  if (m.startsWith('gemini') || m.startsWith('gemma')) return 'google';
+  if (/^(mistral|codestral|ministral|pixtral|magistral|devstral)/.test(m)) return 'mistral';
+  if (m.startsWith('deepseek')) return 'deepseek';
+  if (m.startsWith('llama') || m.startsWith('meta-llama')) return 'meta';
+  if (m.startsWith('grok')) return 'x-ai';
+  return 'unknown';
+}
+
+/**
+ * Is this span a model call that costs money? True for the GenAI operations chat,
+ * text_completion, generate_content and embeddings, and for spans that carry a
+ * request model with no (or an unknown) operation.
+ */
+export function isBillable(attrs: Attributes): boolean {
+  const op = str(attrs[ATTR_GEN_AI_OPERATION_NAME]);
+  if (op !== undefined) {
+    if (BILLABLE_OPERATIONS.has(op)) return true;
+    if (NON_BILLABLE_OPERATIONS.has(op)) return false;
+  }
+  return str(first(attrs, ATTR_GEN_AI_REQUEST_MODEL, ATTR_OPENINFERENCE_MODEL_NAME)) !== undefined;
+}
+
+/**
+ * Reads a span's GenAI attributes: current semantic conventions first, then the
+ * legacy names other instrumentations still emit (gen_ai.system, gen_ai.usage.prompt_tokens,
+ * llm.usage.*, OpenInference llm.token_count.*). Pure; never throws.
+ */
+export function readCallAttributes(attrs: Attributes): CallAttributes {
+  const requestModel = str(first(attrs, ATTR_GEN_AI_REQUEST_MODEL, ATTR_OPENINFERENCE_MODEL_NAME));
+  const responseModel = str(attrs[ATTR_GEN_AI_RESPONSE_MODEL]);
+  const namedProvider = str(first(attrs, ATTR_GEN_AI_PROVIDER_NAME, ATTR_LEGACY_GEN_AI_SYSTEM, ATTR_OPENINFERENCE_PROVIDER));
+  const provider = namedProvider ?? inferProvider(responseModel ?? requestModel);
+
+  const input = num(
+    first(attrs, ATTR_GEN_AI_USAGE_INPUT_TOKENS, ATTR_LEGACY_GEN_AI_USAGE_PROMPT_TOKENS, ATTR_LEGACY_LLM_USAGE_PROMPT_TOKENS, ATTR_OPENINFERENCE_TOKEN_COUNT_PROMPT),
+  );
+  const output = num(
+    first(
+      attrs,
+      ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+      ATTR_LEGACY_GEN_AI_USAGE_COMPLETION_TOKENS,
+      ATTR_LEGACY_LLM_USAGE_COMPLETION_TOKENS,
+      ATTR_OPENINFERENCE_TOKEN_COUNT_COMPLETION,
+    ),
+  );
+  let usage: TokenUsage | undefined;
+  if (input !== undefined || output !== undefined) {
+    const inputTokens = input ?? 0;
+    const outputTokens = output ?? 0;
+    // Parts can never exceed their whole: a malformed span must not produce a negative uncached count.
+    const cacheRead = Math.min(num(first(attrs, ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, ATTR_LEGACY_LLM_USAGE_CACHE_READ_INPUT_TOKENS)) ?? 0, inputTokens);
+    const cacheWrite = Math.min(num(attrs[ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]) ?? 0, inputTokens - cacheRead);
+    const reasoning = Math.min(num(attrs[ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS]) ?? 0, outputTokens);
+    usage = { input: inputTokens, output: outputTokens, cacheRead, cacheWrite, reasoning };
+  }
+  const cost = attrs[ATTR_TOLLGATE_PROVIDER_COST_USD];
+  return {
+    operation: str(attrs[ATTR_GEN_AI_OPERATION_NAME]) ?? GEN_AI_OPERATION_CHAT,
+    provider,
+    requestModel,
+    responseModel,
+    responseId: str(attrs[ATTR_GEN_AI_RESPONSE_ID]),
+    maxTokens: num(attrs[ATTR_GEN_AI_REQUEST_MAX_TOKENS]),
+    estimatedInputTokens: num(attrs[ATTR_TOLLGATE_ESTIMATE_INPUT_TOKENS]),
+    usage,
+    providerCostUsd: typeof cost === 'number' && Number.isFinite(cost) && cost >= 0 ? cost : undefined,
+  };
+}
