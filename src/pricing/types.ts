@@ -36,6 +36,8 @@ export interface CostBreakdown {
   outputNanos: Nanos;
   /** Non-zero only when the model has a separate reasoning price. */
   reasoningNanos: Nanos;
+  /** Per-call fee, for the few models priced per request as well; absent or 0 otherwise. */
+  requestNanos?: Nanos;
   model: ResolvedModel;
 }
 

@@ -1,0 +1,48 @@
+/** Details of one configuration mistake. */
+export interface ConfigErrorDetails {
+  /** Where the value came from: a file path, `env TOLLGATE_X`, `createTollgate() options`... */
+  source: string;
+  /** Path of the bad field, e.g. `budgets[1].maxUsd`; '' for the whole source. */
+  path: string;
+  /** What was expected, e.g. `expected a number > 0`. */
+  expected: string;
+  /** The value found (omit when there was none to show). */
+  got?: unknown;
+  /** How to fix it. */
+  fix?: string;
+}
+
+/** Renders a value for an error message: strings quoted, objects as short JSON. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  if (typeof value === 'bigint') return `${value.toString()}n`;
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch (err: unknown) {
+    text = String(value);
+  }
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/**
+ * A configuration mistake, thrown at construction (never at call time). The message
+ * names the source, the field, what was expected and the fix, e.g.
+ * `tollgate.toml: budgets[1].maxUsd: expected a number > 0, got "abc". Fix: ...`.
+ * The CLI exits with code 2 on it.
+ */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly source: string;
+  readonly path: string;
+
+  constructor(details: ConfigErrorDetails) {
+    const where = details.path ? `${details.source}: ${details.path}` : details.source;
+    const got = 'got' in details ? `, got ${describeValue(details.got)}` : '';
+    const fix = details.fix ? ` Fix: ${details.fix}` : '';
+    super(`${where}: ${details.expected}${got}.${fix}`);
+    this.source = details.source;
+    this.path = details.path;
+  }
+}

@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../config/ConfigError.js';
+import { parsePriceEntry } from './PriceOverride.js';
+import type { ModelPrices } from './ModelPrices.js';
+
+/** One model's prices from a pricing file or an override. */
+export interface PriceEntry {
+  /** The key as written: `model` or `provider/model`. */
+  key: string;
+  /** Provider named in the entry (`"provider": "..."`), if any. */
+  provider?: string;
+  prices: ModelPrices;
+}
+
+/**
+ * Validates a parsed pricing map `{ "<model or provider/model>": { prices } }`.
+ * Keys starting with `$` (e.g. `$comment`) are ignored.
+ */
+export function parsePriceMap(data: unknown, source: string): PriceEntry[] {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new ConfigError({
+      source,
+      path: '',
+      expected: 'expected a JSON object mapping model ids to prices, e.g. {"gpt-4o": {"input_per_1k": 0.0025, "output_per_1k": 0.01}}',
+      got: data,
+    });
+  }
+  const entries: PriceEntry[] = [];
+  for (const [key, raw] of Object.entries(data as Record<string, unknown>)) {
+    if (key.startsWith('$')) continue;
+    const path = JSON.stringify(key);
+    const prices = parsePriceEntry(raw, source, path);
+    const provider = (raw as Record<string, unknown>).provider;
+    if (provider !== undefined && typeof provider !== 'string') {
+      throw new ConfigError({ source, path: `${path}.provider`, expected: 'expected a provider id string', got: provider });
+    }
+    entries.push(provider === undefined ? { key, prices } : { key, provider, prices });
+  }
+  return entries;
+}
+
+/**
+ * Reads and validates a JSON pricing file. Two shapes are accepted per entry:
+ * per 1k (`input_per_1k`, `output_per_1k`, `cache_read_per_1k`, ...) and per 1M
+ * (`input_per_m`, `output_per_m`, `cache_read_per_m`, `cache_write_per_m`, `reasoning_per_m`).
+ * Any mistake throws a ConfigError naming the file, the model key and the field.
+ */
+export function loadPricingFile(path: string): PriceEntry[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err: unknown) {
+    throw new ConfigError({
+      source: path,
+      path: '',
+      expected: `cannot read the pricing file (${err instanceof Error ? err.message : String(err)})`,
+      fix: 'check pricing.files / TOLLGATE_PRICING_FILE',
+    });
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err: unknown) {
+    throw new ConfigError({
+      source: path,
+      path: '',
+      expected: `expected valid JSON (${err instanceof Error ? err.message : String(err)})`,
+    });
+  }
+  return parsePriceMap(data, path);
+}
