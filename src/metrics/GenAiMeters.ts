@@ -73,9 +73,13 @@ export class GenAiMeters {
     const isLlm = LLM_OPERATIONS.has(record.operation);
     const isEmbed = record.operation === EMBEDDINGS_OPERATION;
     if (isLlm || isEmbed) {
-      if (record.status !== 'denied') {
+      // A call that failed or was denied has token usage only when the provider reported some.
+      const ok = record.status === 'ok';
+      if (ok || record.inputTokens > 0) {
         this.tokenUsage.record(record.inputTokens, { ...attributes, [ATTR_GEN_AI_TOKEN_TYPE]: 'input' });
-        if (isLlm) this.tokenUsage.record(record.outputTokens, { ...attributes, [ATTR_GEN_AI_TOKEN_TYPE]: 'output' });
+      }
+      if (isLlm && (ok || record.outputTokens > 0)) {
+        this.tokenUsage.record(record.outputTokens, { ...attributes, [ATTR_GEN_AI_TOKEN_TYPE]: 'output' });
       }
       if (durationSeconds !== undefined && Number.isFinite(durationSeconds) && durationSeconds >= 0) {
         this.operationDuration.record(durationSeconds, attributes);

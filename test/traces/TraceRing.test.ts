@@ -1,0 +1,129 @@
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Tracer } from '@opentelemetry/api';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TraceRing } from '../../src/traces/TraceRing.js';
+
+/** Epoch ms used as explicit span times, so durations are exact. */
+const T0 = 1_795_000_000_000;
+
+let provider: BasicTracerProvider | undefined;
+afterEach(async () => {
+  await provider?.shutdown();
+  provider = undefined;
+});
+
+function tracerFor(ring: TraceRing): Tracer {
+  provider = new BasicTracerProvider({ spanProcessors: [ring] });
+  return provider.getTracer('trace-ring-test');
+}
+
+describe('TraceRing', () => {
+  it('keeps a trace with its spans as plain JSON and summarizes cost and tokens', () => {
+    const ring = new TraceRing();
+    const tracer = tracerFor(ring);
+    const root = tracer.startSpan('invoke_agent planner', { kind: SpanKind.INTERNAL, startTime: T0 });
+    const ctx = trace.setSpan(context.active(), root);
+    const chat = tracer.startSpan(
+      'chat gpt-4o',
+      {
+        kind: SpanKind.CLIENT,
+        startTime: T0 + 10,
+        attributes: {
+          'gen_ai.usage.input_tokens': 1000,
+          'gen_ai.usage.output_tokens': 200,
+          'tollgate.cost.nanos': 4_500_000,
+          'gen_ai.usage.cost': 0.0045,
+        },
+      },
+      ctx,
+    );
+    chat.addEvent('first_chunk', { index: 0 }, T0 + 20);
+    chat.end(T0 + 110);
+    // A span charged by another span is not counted twice.
+    const wrapped = tracer.startSpan(
+      'chat gpt-4o',
+      { startTime: T0 + 15, attributes: { 'gen_ai.usage.input_tokens': 1000, 'tollgate.cost.nanos': 4_500_000, 'tollgate.charged_by': 'x' } },
+      ctx,
+    );
+    wrapped.end(T0 + 100);
+    const tool = tracer.startSpan('execute_tool search', { startTime: T0 + 120, attributes: { 'gen_ai.usage.cost': 0.001 } }, ctx);
+    tool.setStatus({ code: SpanStatusCode.ERROR, message: 'timeout' });
+    tool.end(T0 + 150);
+    root.end(T0 + 200);
+
+    const traceId = root.spanContext().traceId;
+    expect(ring.list()).toEqual([
+      {
+        traceId,
+        rootName: 'invoke_agent planner',
+        start: T0,
+        durationMs: 200,
+        spanCount: 4,
+        costUsd: 0.0055,
+        inputTokens: 1000,
+        outputTokens: 200,
+        status: 'ERROR',
+      },
+    ]);
+    const detail = ring.get(traceId);
+    expect(detail?.droppedSpans).toBe(0);
+    expect(detail?.spans.map((s) => s.name)).toEqual(['invoke_agent planner', 'chat gpt-4o', 'chat gpt-4o', 'execute_tool search']);
+    expect(detail?.spans[1]).toEqual({
+      spanId: chat.spanContext().spanId,
+      parentSpanId: root.spanContext().spanId,
+      name: 'chat gpt-4o',
+      kind: 'CLIENT',
+      start: T0 + 10,
+      end: T0 + 110,
+      durationMs: 100,
+      attributes: {
+        'gen_ai.usage.input_tokens': 1000,
+        'gen_ai.usage.output_tokens': 200,
+        'tollgate.cost.nanos': 4_500_000,
+        'gen_ai.usage.cost': 0.0045,
+      },
+      status: { code: 'UNSET' },
+      events: [{ name: 'first_chunk', time: T0 + 20, attributes: { index: 0 } }],
+    });
+    expect(detail?.spans[0]?.parentSpanId).toBeUndefined();
+    expect(detail?.spans[3]?.status).toEqual({ code: 'ERROR', message: 'timeout' });
+    expect(JSON.parse(JSON.stringify(detail))).toEqual(detail);
+    expect(ring.get('0'.repeat(32))).toBeUndefined();
+  });
+
+  it('keeps at most maxTraces traces, evicting the oldest, and lists newest first with a limit', () => {
+    const ring = new TraceRing({ maxTraces: 3 });
+    const tracer = tracerFor(ring);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const span = tracer.startSpan(`op-${i}`, { root: true, startTime: T0 + i });
+      span.end(T0 + i + 1);
+      ids.push(span.spanContext().traceId);
+    }
+    expect(ring.size).toBe(3);
+    expect(ring.list().map((t) => t.rootName)).toEqual(['op-4', 'op-3', 'op-2']);
+    expect(ring.list(2).map((t) => t.traceId)).toEqual([ids[4], ids[3]]);
+    expect(ring.get(ids[0] ?? '')).toBeUndefined();
+    expect(ring.get(ids[1] ?? '')).toBeUndefined();
+  });
+
+  it('bounds spans per trace and counts the ones it dropped', () => {
+    const ring = new TraceRing({ maxSpansPerTrace: 2 });
+    const tracer = tracerFor(ring);
+    const root = tracer.startSpan('root', { startTime: T0 });
+    const ctx = trace.setSpan(context.active(), root);
+    for (let i = 0; i < 4; i += 1) tracer.startSpan(`child-${i}`, { startTime: T0 + i }, ctx).end(T0 + 10);
+    root.end(T0 + 20);
+    const detail = ring.get(root.spanContext().traceId);
+    expect(detail?.spanCount).toBe(2);
+    expect(detail?.droppedSpans).toBe(3);
+    // The root had not ended when the trace filled up: the earliest kept span stands in for it.
+    expect(detail?.rootName).toBe('child-0');
+  });
+
+  it('rejects bad options at construction, naming the field', () => {
+    expect(() => new TraceRing({ maxTraces: 0 })).toThrow(/"maxTraces"/);
+    expect(() => new TraceRing({ maxSpansPerTrace: 1.5 })).toThrow(/"maxSpansPerTrace"/);
+  });
+});
