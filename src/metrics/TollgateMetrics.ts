@@ -159,26 +159,28 @@ export class TollgateMetrics {
       registers,
     });
 
+    // The two cost totals keep their established names, which have no `_total` suffix, so they are
+    // typed gauge (a counter must end in `_total` for promtool). They only grow within a process,
+    // like counters, and are computed at scrape time from exact nano-USD sums.
     const costByModel = this.costByModel;
-    const costPerModel: Counter<ProviderModel> = new Counter({
+    const costPerModel: Gauge<ProviderModel> = new Gauge({
       name: name(METRIC_COST_TOTAL_PER_MODEL_USD),
-      help: 'Cost of settled calls per provider and model, USD.',
+      help: 'Cost of settled calls per provider and model since the process started, USD (only grows).',
       labelNames: pm,
       registers,
       collect: () => {
         costPerModel.reset();
         for (const c of costByModel.values()) {
-          costPerModel.inc({ provider: c.provider, model: c.model }, c.nanos / NANOS_PER_USD);
+          costPerModel.set({ provider: c.provider, model: c.model }, c.nanos / NANOS_PER_USD);
         }
       },
     });
-    const costTotal: Counter = new Counter({
+    const costTotal: Gauge = new Gauge({
       name: name(METRIC_COST_TOTAL_USD),
-      help: 'Cost of all settled calls, USD.',
+      help: 'Cost of all settled calls since the process started, USD (only grows).',
       registers,
       collect: () => {
-        costTotal.reset();
-        costTotal.inc(this.totalCostNanos / NANOS_PER_USD);
+        costTotal.set(this.totalCostNanos / NANOS_PER_USD);
       },
     });
 
