@@ -1,0 +1,525 @@
+import { diag } from '@opentelemetry/api';
+import { EventBus } from '../events/EventBus.js';
+import type { Bucket, BucketState, Ledger, MaybePromise, Nanos, UsageRecord } from '../ledger/Ledger.js';
+import { nanosToUsd } from '../pricing/money.js';
+import type { BudgetSpec } from './Budget.js';
+import { BudgetConfigError } from './BudgetConfigError.js';
+import { BudgetExceededError } from './BudgetExceededError.js';
+import { applyBudget, counterKeyOf } from './budgetBucket.js';
+import type { AppliedBudget, BucketContext } from './budgetBucket.js';
+import { LedgerUnavailableError } from './LedgerUnavailableError.js';
+import { attempt, chain } from './maybePromise.js';
+import { ID_SCOPES, normalizeBudget } from './normalizeBudget.js';
+import type { NormalizedBudget } from './normalizeBudget.js';
+
+/** Who a call is for. */
+export interface CallContext {
+  /** Unique per call (the span id); the reservation and the usage record use it. */
+  id: string;
+  provider: string;
+  /** The model the caller asked for. */
+  model: string;
+  operation?: string;
+  task?: string;
+  session?: string;
+  agent?: string;
+}
+
+export interface AdmissionRequest extends CallContext {
+  /** Worst-case cost of this call if sent with `model` (the engine calls it for the fallback model too). */
+  estimateNanos(model: string): Nanos;
+}
+
+/** A call the engine let through. */
+export interface Admission {
+  /** The call id (= reservation id = usage record id). */
+  id: string;
+  /** allow: fits; warn: over a warn budget, allowed; fallback: send with `model` instead of `requestedModel`. */
+  decision: 'allow' | 'warn' | 'fallback';
+  /** The model to send the call with. */
+  model: string;
+  requestedModel: string;
+  /** Reserved in the ledger (the worst-case estimate for `model`); 0 when no ledger budget applies. */
+  reservedNanos: Nanos;
+  /** The ledger counters the call is charged to on settle. */
+  buckets: Bucket[];
+  /** The tightest deny/fallback request-scope limit that applies, if any. */
+  requestLimitNanos?: Nanos;
+  /** The call's context, with `model` set to the admitted model. */
+  context: CallContext;
+}
+
+export interface BudgetEngineOptions {
+  ledger: Ledger;
+  /** Budgets from configuration (not stored in the ledger). Default none. */
+  budgets?: BudgetSpec[];
+  /** Epoch ms now. Default `Date.now`. */
+  clock?: () => number;
+  /** Where `budget_exceeded` and `threshold` events go. Default a private EventBus (see `events`). */
+  events?: EventBus;
+  /** How long an unsettled reservation holds budget, ms. Default 600000 (10 min). */
+  reservationTtlMs?: number;
+  /**
+   * When the ledger fails during admission: 'open' lets the call through unbudgeted
+   * (diag.warn, counted in `errorCount`); 'closed' refuses it with LedgerUnavailableError.
+   * Default 'open'.
+   */
+  failMode?: 'open' | 'closed';
+}
+
+/** One budget's counter at a moment. */
+export interface BudgetStatus {
+  budget: NormalizedBudget;
+  /** 'global', or a task / session / agent id. */
+  key: string;
+  spentUsd: number;
+  reservedUsd: number;
+  limitUsd: number;
+  /** max(0, limit - spent - reserved). */
+  remainingUsd: number;
+  /** Calendar windows: [windowStart, windowEnd). Rolling: (now - length, now]. Absent for task/session/agent/total. */
+  windowStart?: number;
+  windowEnd?: number;
+}
+
+const DEFAULT_RESERVATION_TTL_MS = 600_000;
+/** Per-id budgets (task/session/agent) report at most this many recently seen ids in status(). */
+const STATUS_KEYS_PER_BUDGET = 100;
+const FIRED_SWEEP_SIZE = 10_000;
+
+interface Plan {
+  model: string;
+  estimate: Nanos;
+  applied: AppliedBudget[];
+  /** The applied budgets that have a ledger bucket, in `buckets` order. */
+  bucketed: AppliedBudget[];
+  buckets: Bucket[];
+}
+
+interface Failure {
+  applied: AppliedBudget;
+  /** Settled + reserved before this call. */
+  usedNanos: Nanos;
+}
+
+type Outcome =
+  | { kind: 'ok'; states: BucketState[] }
+  | { kind: 'fail'; failures: Failure[] }
+  | { kind: 'down'; error: unknown };
+
+/**
+ * Decides, for every call, which budgets apply, reserves its worst-case cost in all of
+ * them at once (one `ledger.reserve`), and charges the real cost when it ends.
+ *
+ * With a synchronous ledger (memory, SQLite) every method answers synchronously, so a
+ * deny can be thrown out of `SpanProcessor.onStart`; with Redis they return promises.
+ */
+export class BudgetEngine {
+  /** Where `budget_exceeded` and `threshold` events are emitted. */
+  readonly events: EventBus;
+  readonly failMode: 'open' | 'closed';
+  private readonly ledger: Ledger;
+  private readonly clock: () => number;
+  private readonly reservationTtlMs: number;
+  private readonly budgets = new Map<string, NormalizedBudget>();
+  private readonly fired = new Map<string, { expiresAt: number | undefined; rolling: boolean; thresholds: Set<number> }>();
+  private readonly seenKeys = new Map<string, Set<string>>();
+  private errors = 0;
+
+  constructor(options: BudgetEngineOptions) {
+    if (options.ledger === undefined || options.ledger === null) {
+      throw new BudgetConfigError('ledger', 'is required (e.g. openLedgerSync("memory:"))');
+    }
+    this.ledger = options.ledger;
+    this.clock = options.clock ?? Date.now;
+    this.events = options.events ?? new EventBus();
+    this.reservationTtlMs = options.reservationTtlMs ?? DEFAULT_RESERVATION_TTL_MS;
+    if (!Number.isFinite(this.reservationTtlMs) || this.reservationTtlMs <= 0) {
+      throw new BudgetConfigError('reservationTtlMs', `must be a positive number of ms; got ${String(options.reservationTtlMs)}`);
+    }
+    this.failMode = options.failMode ?? 'open';
+    if (this.failMode !== 'open' && this.failMode !== 'closed') {
+      throw new BudgetConfigError('failMode', `must be 'open' or 'closed'; got ${JSON.stringify(options.failMode)}`);
+    }
+    const seen = new Map<string, number>();
+    (options.budgets ?? []).forEach((spec, i) => {
+      const budget = normalizeBudget(spec, `budgets[${i}]`);
+      const previous = seen.get(budget.id);
+      if (previous !== undefined) {
+        throw new BudgetConfigError(
+          `budgets[${i}].id`,
+          `"${budget.id}" is also the id of budgets[${previous}]; give one of them an explicit, different id`,
+        );
+      }
+      seen.set(budget.id, i);
+      this.budgets.set(budget.id, budget);
+    });
+  }
+
+  /** Ledger calls that failed (admissions let through under failMode 'open', failed settles). */
+  get errorCount(): number {
+    return this.errors;
+  }
+
+  /** Loads budgets stored in the ledger (runtime-added ones); they replace config budgets with the same id. */
+  load(): MaybePromise<void> {
+    return chain(this.ledger.listBudgets(), (stored) => {
+      for (const { id, spec } of stored) {
+        try {
+          const budget = normalizeBudget({ ...spec, id }, `stored budget "${id}"`);
+          this.budgets.set(budget.id, budget);
+        } catch (err: unknown) {
+          diag.warn(`tollgate: ignoring an invalid budget stored in the ledger`, err);
+        }
+      }
+    });
+  }
+
+  /**
+   * Decides a call and reserves its worst case. Throws (synchronous ledger) or rejects
+   * (asynchronous ledger) with BudgetExceededError on deny, and with LedgerUnavailableError
+   * when the ledger fails under failMode 'closed'.
+   */
+  admit(req: AdmissionRequest): MaybePromise<Admission> {
+    const now = this.clock();
+    const ctx = contextOf(req);
+    const first = this.plan(ctx, req.model, req.estimateNanos(req.model), now);
+    return chain(this.tryPlan(first, ctx.id, now), (o1): MaybePromise<Admission> => {
+      if (o1.kind === 'ok') return this.admitted(ctx, first, o1.states, 'allow', now);
+      if (o1.kind === 'down') return this.ledgerDown(ctx, first, o1.error);
+      const blocking = o1.failures.find((f) => f.applied.budget.onExceed !== 'fallback');
+      const fallbackFailure = o1.failures[0] as Failure;
+      const fallbackModel = fallbackFailure.applied.budget.fallbackModel;
+      if (blocking !== undefined || fallbackModel === undefined || fallbackModel === req.model) {
+        throw this.deny(blocking ?? fallbackFailure, first, now);
+      }
+      const second = this.plan({ ...ctx, model: fallbackModel }, fallbackModel, req.estimateNanos(fallbackModel), now);
+      return chain(this.tryPlan(second, ctx.id, now), (o2): MaybePromise<Admission> => {
+        if (o2.kind === 'fail') throw this.deny(o2.failures[0] as Failure, second, now);
+        if (o2.kind === 'down') return this.ledgerDown(ctx, second, o2.error);
+        this.emitExceeded(fallbackFailure, first, 'fallback', now, fallbackModel);
+        return this.admitted(ctx, second, o2.states, 'fallback', now);
+      });
+    });
+  }
+
+  /**
+   * Charges a settled record against the admission's buckets (or, without an admission,
+   * the buckets its context maps to at `record.time`), releases the rest of the
+   * reservation, and emits threshold events. Rejects/throws when the ledger fails.
+   */
+  settle(admission: Admission | undefined, record: UsageRecord): MaybePromise<void> {
+    let buckets: Bucket[];
+    if (admission !== undefined) {
+      buckets = admission.buckets;
+    } else if (record.costNanos === 0) {
+      buckets = [];
+    } else {
+      const ctx: BucketContext = { id: record.id, provider: record.provider, model: record.model };
+      if (record.task !== undefined) ctx.task = record.task;
+      if (record.session !== undefined) ctx.session = record.session;
+      if (record.agent !== undefined) ctx.agent = record.agent;
+      const applied = this.applicable(ctx, record.time);
+      this.remember(applied);
+      buckets = applied.flatMap((a) => (a.bucket === undefined ? [] : [a.bucket]));
+    }
+    const settled = attempt(
+      () => this.ledger.settle(record, buckets),
+      (err: unknown) => {
+        this.errors++;
+        throw err;
+      },
+    );
+    return chain(settled, () =>
+      attempt(
+        () => this.checkThresholds(buckets),
+        (err: unknown) => {
+          this.errors++;
+          diag.warn('tollgate: could not read budget counters for threshold events', err);
+        },
+      ),
+    );
+  }
+
+  /** Drops the admission's reservation without charging anything. */
+  release(admission: Admission): MaybePromise<void> {
+    return this.ledger.release(admission.id);
+  }
+
+  /**
+   * Adds (or replaces, same id) a budget at run time and stores it in the ledger, so it
+   * survives restarts. Throws BudgetConfigError naming the invalid field.
+   */
+  add(spec: BudgetSpec): MaybePromise<NormalizedBudget> {
+    const budget = normalizeBudget(spec, 'budget');
+    const stored: Record<string, unknown> = { ...budget };
+    return chain(this.ledger.putBudget({ id: budget.id, spec: stored }), () => {
+      this.budgets.set(budget.id, budget);
+      return { ...budget, thresholds: [...budget.thresholds] };
+    });
+  }
+
+  /** Removes a budget (config or runtime). False when no such budget existed. */
+  remove(id: string): MaybePromise<boolean> {
+    const existed = this.budgets.delete(id);
+    this.seenKeys.delete(id);
+    return chain(this.ledger.deleteBudget(id), (deleted) => deleted || existed);
+  }
+
+  /** Every budget, normalised (ids and defaults filled in). */
+  list(): NormalizedBudget[] {
+    return [...this.budgets.values()].map((b) => ({ ...b, thresholds: [...b.thresholds] }));
+  }
+
+  /**
+   * Spend, reservations, limit and remaining of every budget at `now`. Request budgets
+   * have no counter and are left out. Per-id budgets (task/session/agent) report the id
+   * given in `filter`, their `key`, or the ids this process saw most recently (up to 100).
+   */
+  status(filter: { task?: string; session?: string; agent?: string } = {}): MaybePromise<BudgetStatus[]> {
+    const now = this.clock();
+    const applied: AppliedBudget[] = [];
+    for (const budget of this.budgets.values()) {
+      if (budget.scope === 'request') continue;
+      let keys: Iterable<string> = ['global'];
+      if (ID_SCOPES.has(budget.scope)) {
+        const scope = budget.scope as 'task' | 'session' | 'agent';
+        const wanted = filter[scope];
+        keys = wanted !== undefined ? [wanted] : budget.key !== undefined ? [budget.key] : (this.seenKeys.get(budget.id) ?? []);
+      }
+      for (const key of keys) {
+        const ctx: BucketContext = { id: 'status', provider: budget.provider ?? '', model: budget.model ?? '' };
+        if (ID_SCOPES.has(budget.scope)) ctx[budget.scope as 'task' | 'session' | 'agent'] = key;
+        const a = applyBudget(budget, ctx, now);
+        if (a?.bucket !== undefined) applied.push(a);
+      }
+    }
+    if (applied.length === 0) return [];
+    return chain(this.ledger.bucketStates(applied.map((a) => a.bucket as Bucket), now), (states) =>
+      states.map((s, i) => {
+        const a = applied[i] as AppliedBudget;
+        const status: BudgetStatus = {
+          budget: { ...a.budget, thresholds: [...a.budget.thresholds] },
+          key: a.key,
+          spentUsd: nanosToUsd(s.spentNanos),
+          reservedUsd: nanosToUsd(s.reservedNanos),
+          limitUsd: nanosToUsd(a.limitNanos),
+          remainingUsd: nanosToUsd(Math.max(0, a.limitNanos - s.spentNanos - s.reservedNanos)),
+        };
+        if (a.windowStart !== undefined) status.windowStart = a.windowStart;
+        if (a.windowEnd !== undefined) status.windowEnd = a.windowEnd;
+        return status;
+      }),
+    );
+  }
+
+  private applicable(ctx: BucketContext, now: number): AppliedBudget[] {
+    const out: AppliedBudget[] = [];
+    for (const budget of this.budgets.values()) {
+      const a = applyBudget(budget, ctx, now);
+      if (a !== undefined) out.push(a);
+    }
+    return out;
+  }
+
+  private plan(ctx: CallContext, model: string, estimate: Nanos, now: number): Plan {
+    if (!Number.isSafeInteger(estimate) || estimate < 0) {
+      throw new RangeError(`tollgate: estimateNanos(${JSON.stringify(model)}) must return a non-negative integer; got ${String(estimate)}`);
+    }
+    const applied = this.applicable({ ...ctx, model }, now);
+    const bucketed = applied.filter((a) => a.bucket !== undefined);
+    return { model, estimate, applied, bucketed, buckets: bucketed.map((a) => a.bucket as Bucket) };
+  }
+
+  /** Request budgets first (no ledger needed), then one atomic reservation in every bucket. */
+  private tryPlan(plan: Plan, id: string, now: number): MaybePromise<Outcome> {
+    const requestFailures = plan.applied
+      .filter((a) => a.bucket === undefined && a.budget.onExceed !== 'warn' && plan.estimate > a.limitNanos)
+      .map((applied) => ({ applied, usedNanos: 0 }));
+    if (requestFailures.length > 0) return { kind: 'fail', failures: requestFailures };
+    if (plan.buckets.length === 0) return { kind: 'ok', states: [] };
+    return attempt(
+      () =>
+        chain(
+          this.ledger.reserve({ id, amountNanos: plan.estimate, buckets: plan.buckets, now, expiresAt: now + this.reservationTtlMs }),
+          (result): Outcome => {
+            if (result.ok) return { kind: 'ok', states: result.states };
+            const failures: Failure[] = [];
+            plan.bucketed.forEach((applied, i) => {
+              const s = result.states[i];
+              if (s === undefined || !(applied.bucket as Bucket).enforce) return;
+              if (s.spentNanos + s.reservedNanos + plan.estimate > s.limitNanos) {
+                failures.push({ applied, usedNanos: s.spentNanos + s.reservedNanos });
+              }
+            });
+            if (failures.length === 0) {
+              const applied = plan.bucketed.find((a) => a.bucket?.key === result.failed.key) ?? (plan.bucketed[0] as AppliedBudget);
+              failures.push({ applied, usedNanos: result.failed.spentNanos + result.failed.reservedNanos });
+            }
+            return { kind: 'fail', failures };
+          },
+        ),
+      (error: unknown): Outcome => ({ kind: 'down', error }),
+    );
+  }
+
+  private admitted(ctx: CallContext, plan: Plan, states: BucketState[], decision: 'allow' | 'fallback', now: number): Admission {
+    let warned = false;
+    for (const applied of plan.applied) {
+      if (applied.budget.onExceed !== 'warn') continue;
+      if (applied.bucket === undefined) {
+        if (plan.estimate > applied.limitNanos) {
+          this.emitExceeded({ applied, usedNanos: 0 }, plan, 'warn', now);
+          warned = true;
+        }
+        continue;
+      }
+      const s = states[plan.bucketed.indexOf(applied)];
+      if (s !== undefined && s.spentNanos + s.reservedNanos > s.limitNanos) {
+        this.emitExceeded({ applied, usedNanos: s.spentNanos + s.reservedNanos - plan.estimate }, plan, 'warn', now);
+        warned = true;
+      }
+    }
+    this.remember(plan.applied);
+    const admission: Admission = {
+      id: ctx.id,
+      decision: decision === 'fallback' ? 'fallback' : warned ? 'warn' : 'allow',
+      model: plan.model,
+      requestedModel: ctx.model,
+      reservedNanos: plan.buckets.length > 0 ? plan.estimate : 0,
+      buckets: plan.buckets,
+      context: { ...ctx, model: plan.model },
+    };
+    const requestLimit = requestLimitOf(plan);
+    if (requestLimit !== undefined) admission.requestLimitNanos = requestLimit;
+    return admission;
+  }
+
+  private ledgerDown(ctx: CallContext, plan: Plan, error: unknown): Admission {
+    this.errors++;
+    if (this.failMode === 'closed') throw new LedgerUnavailableError(error);
+    diag.warn(`tollgate: the budget ledger is unavailable; call ${ctx.id} goes through unbudgeted (failMode 'open')`, error);
+    const admission: Admission = {
+      id: ctx.id,
+      decision: plan.model === ctx.model ? 'allow' : 'fallback',
+      model: plan.model,
+      requestedModel: ctx.model,
+      reservedNanos: 0,
+      buckets: plan.buckets,
+      context: { ...ctx, model: plan.model },
+    };
+    const requestLimit = requestLimitOf(plan);
+    if (requestLimit !== undefined) admission.requestLimitNanos = requestLimit;
+    return admission;
+  }
+
+  private deny(failure: Failure, plan: Plan, now: number): BudgetExceededError {
+    const { budget, key, limitNanos } = failure.applied;
+    this.emitExceeded(failure, plan, 'deny', now);
+    return new BudgetExceededError({
+      budgetId: budget.id,
+      scope: budget.scope,
+      key,
+      spentUsd: nanosToUsd(failure.usedNanos),
+      limitUsd: nanosToUsd(limitNanos),
+      attemptedUsd: nanosToUsd(plan.estimate),
+      action: budget.onExceed,
+      model: plan.model,
+    });
+  }
+
+  private emitExceeded(
+    failure: Failure,
+    plan: Plan,
+    action: 'deny' | 'warn' | 'fallback',
+    now: number,
+    fallbackModel?: string,
+  ): void {
+    const { budget, key, limitNanos } = failure.applied;
+    this.events.emit('budget_exceeded', {
+      budgetId: budget.id,
+      scope: budget.scope,
+      key,
+      action,
+      spentUsd: nanosToUsd(failure.usedNanos),
+      limitUsd: nanosToUsd(limitNanos),
+      attemptedUsd: nanosToUsd(plan.estimate),
+      model: plan.model,
+      ...(fallbackModel !== undefined ? { fallbackModel } : {}),
+      time: now,
+    });
+  }
+
+  /** Emits each threshold once per budget, key and window (rolling windows re-arm when spend falls back under it). */
+  private checkThresholds(buckets: readonly Bucket[]): MaybePromise<void> {
+    const relevant = buckets.filter((b) => (this.budgets.get(b.budgetId)?.thresholds.length ?? 0) > 0);
+    if (relevant.length === 0) return;
+    const now = this.clock();
+    return chain(this.ledger.bucketStates(relevant, now), (states) => {
+      states.forEach((s, i) => {
+        const bucket = relevant[i] as Bucket;
+        const budget = this.budgets.get(bucket.budgetId);
+        if (budget === undefined) return;
+        let entry = this.fired.get(bucket.key);
+        if (entry === undefined) {
+          entry = { expiresAt: bucket.expiresAt, rolling: bucket.rollingMs !== undefined, thresholds: new Set() };
+          this.fired.set(bucket.key, entry);
+        }
+        for (const t of budget.thresholds) {
+          const crossed = s.spentNanos >= t * bucket.limitNanos;
+          if (crossed && !entry.thresholds.has(t)) {
+            entry.thresholds.add(t);
+            this.events.emit('threshold', {
+              budgetId: budget.id,
+              scope: budget.scope,
+              key: counterKeyOf(bucket.key),
+              threshold: t,
+              spentUsd: nanosToUsd(s.spentNanos),
+              limitUsd: nanosToUsd(bucket.limitNanos),
+              time: now,
+            });
+          } else if (!crossed && entry.rolling) {
+            entry.thresholds.delete(t);
+          }
+        }
+      });
+      if (this.fired.size > FIRED_SWEEP_SIZE) {
+        for (const [key, entry] of this.fired) {
+          if (entry.expiresAt !== undefined && entry.expiresAt <= now) this.fired.delete(key);
+        }
+      }
+    });
+  }
+
+  /** Keeps the most recent ids of per-id budgets, for status(). */
+  private remember(applied: readonly AppliedBudget[]): void {
+    for (const a of applied) {
+      if (!ID_SCOPES.has(a.budget.scope)) continue;
+      let keys = this.seenKeys.get(a.budget.id);
+      if (keys === undefined) {
+        keys = new Set();
+        this.seenKeys.set(a.budget.id, keys);
+      }
+      keys.delete(a.key);
+      keys.add(a.key);
+      if (keys.size > STATUS_KEYS_PER_BUDGET) keys.delete(keys.values().next().value as string);
+    }
+  }
+}
+
+function contextOf(req: AdmissionRequest): CallContext {
+  const ctx: CallContext = { id: req.id, provider: req.provider, model: req.model };
+  if (req.operation !== undefined) ctx.operation = req.operation;
+  if (req.task !== undefined) ctx.task = req.task;
+  if (req.session !== undefined) ctx.session = req.session;
+  if (req.agent !== undefined) ctx.agent = req.agent;
+  return ctx;
+}
+
+function requestLimitOf(plan: Plan): Nanos | undefined {
+  let limit: Nanos | undefined;
+  for (const a of plan.applied) {
+    if (a.bucket === undefined && a.budget.onExceed !== 'warn') limit = Math.min(limit ?? a.limitNanos, a.limitNanos);
+  }
+  return limit;
+}

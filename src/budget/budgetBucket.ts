@@ -1,0 +1,90 @@
+import type { Bucket } from '../ledger/Ledger.js';
+import { usdToNanos } from '../pricing/money.js';
+import { MS_PER_DAY, utcDayKey, utcDayStart, utcMonthKey, utcMonthStart, utcNextDayStart, utcNextMonthStart } from '../time/utcWindows.js';
+import type { NormalizedBudget } from './normalizeBudget.js';
+
+/** The call fields that decide which budgets apply. */
+export interface BucketContext {
+  id: string;
+  provider: string;
+  model: string;
+  task?: string;
+  session?: string;
+  agent?: string;
+}
+
+/** One budget applied to one call at one moment. */
+export interface AppliedBudget {
+  budget: NormalizedBudget;
+  /** The counter's key: 'global', a task / session / agent id, or the call id (request scope). */
+  key: string;
+  limitNanos: number;
+  /** The ledger counter; undefined for request budgets (checked against the call's own estimate). */
+  bucket?: Bucket;
+  windowStart?: number;
+  windowEnd?: number;
+}
+
+export const ROLLING_DAY_MS = MS_PER_DAY;
+export const ROLLING_MONTH_MS = 30 * MS_PER_DAY;
+
+/**
+ * The budget's counter for this call at `now`, or undefined when the budget does not
+ * apply (provider / model filter, or the call lacks the id its scope needs, or `key` differs).
+ * Bucket keys are `<budget id>|<key>|<window>` (id and key URI-encoded), where window is
+ * `YYYY-MM-DD` (daily), `YYYY-MM` (monthly), `rolling`, or `all`.
+ */
+export function applyBudget(budget: NormalizedBudget, ctx: BucketContext, now: number): AppliedBudget | undefined {
+  if (budget.provider !== undefined && budget.provider !== ctx.provider) return undefined;
+  if (budget.model !== undefined && budget.model !== ctx.model) return undefined;
+  const limitNanos = usdToNanos(budget.maxUsd);
+  const enforce = budget.onExceed !== 'warn';
+  const base = { budgetId: budget.id, limitNanos, enforce };
+  const keyOf = (key: string, window: string) => `${encodeURIComponent(budget.id)}|${encodeURIComponent(key)}|${window}`;
+
+  switch (budget.scope) {
+    case 'request':
+      return { budget, key: ctx.id, limitNanos };
+    case 'task':
+    case 'session':
+    case 'agent': {
+      const id = ctx[budget.scope];
+      if (id === undefined || id === '') return undefined;
+      if (budget.key !== undefined && budget.key !== id) return undefined;
+      return { budget, key: id, limitNanos, bucket: { ...base, key: keyOf(id, 'all') } };
+    }
+    case 'total':
+      return { budget, key: 'global', limitNanos, bucket: { ...base, key: keyOf('global', 'all') } };
+    case 'daily':
+    case 'monthly': {
+      if (budget.window === 'rolling') {
+        const rollingMs = budget.scope === 'daily' ? ROLLING_DAY_MS : ROLLING_MONTH_MS;
+        return {
+          budget,
+          key: 'global',
+          limitNanos,
+          bucket: { ...base, key: keyOf('global', 'rolling'), rollingMs },
+          windowStart: now - rollingMs,
+          windowEnd: now,
+        };
+      }
+      const daily = budget.scope === 'daily';
+      const windowStart = daily ? utcDayStart(now) : utcMonthStart(now);
+      const windowEnd = daily ? utcNextDayStart(now) : utcNextMonthStart(now);
+      return {
+        budget,
+        key: 'global',
+        limitNanos,
+        bucket: { ...base, key: keyOf('global', daily ? utcDayKey(now) : utcMonthKey(now)), expiresAt: windowEnd },
+        windowStart,
+        windowEnd,
+      };
+    }
+  }
+}
+
+/** The counter key ('global', a task id...) inside a bucket key made by applyBudget. */
+export function counterKeyOf(bucketKey: string): string {
+  const encoded = bucketKey.split('|')[1];
+  return encoded === undefined ? bucketKey : decodeURIComponent(encoded);
+}

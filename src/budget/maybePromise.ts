@@ -1,0 +1,28 @@
+import type { MaybePromise } from '../ledger/Ledger.js';
+
+/** true for promises and other thenables. */
+export function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
+}
+
+/**
+ * `fn(value)`, synchronously when `value` is a plain value, after it resolves otherwise.
+ * A synchronous ledger therefore keeps every step synchronous.
+ */
+export function chain<T, U>(value: MaybePromise<T>, fn: (v: T) => MaybePromise<U>): MaybePromise<U> {
+  return isPromise(value) ? value.then(fn) : fn(value);
+}
+
+/**
+ * Runs `fn`; a throw (sync) or rejection (async) goes to `onError`, whose result or
+ * throw becomes the outcome. Synchronous when `fn` answers synchronously.
+ */
+export function attempt<T>(fn: () => MaybePromise<T>, onError: (err: unknown) => MaybePromise<T>): MaybePromise<T> {
+  let value: MaybePromise<T>;
+  try {
+    value = fn();
+  } catch (err: unknown) {
+    return onError(err);
+  }
+  return isPromise(value) ? value.then(undefined, onError) : value;
+}

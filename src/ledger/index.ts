@@ -1,0 +1,24 @@
+export type {
+  Bucket,
+  BucketState,
+  Ledger,
+  MaybePromise,
+  Nanos,
+  RecordQuery,
+  ReserveRequest,
+  ReserveResult,
+  StoredBudget,
+  UsageGroup,
+  UsageGroupBy,
+  UsageQuery,
+  UsageRecord,
+  UsageStatus,
+} from './Ledger.js';
+export { LedgerClosedError } from './LedgerClosedError.js';
+export { MemoryLedger } from './memory.js';
+export { openLedger, openLedgerSync, parseStoreUrl } from './openLedger.js';
+export type { OpenLedgerOptions } from './openLedger.js';
+export { DEFAULT_SQLITE_PATH, SQLITE_SCHEMA_VERSION, SqliteLedger } from './sqlite.js';
+export type { SqliteLedgerOptions } from './sqlite.js';
+export { UsageAccumulator, sortUsageGroups } from './UsageAccumulator.js';
+export type { UsageTotals } from './UsageAccumulator.js';
