@@ -1,0 +1,49 @@
+import type { UsageTotals } from '../UsageAccumulator.js';
+import type { UsageDimensions } from '../usageDimensions.js';
+
+/**
+ * Per-day usage rollups: one hash per UTC day, one field per combination of
+ * dimensions (JSON `[provider, model, operation, status, task, session, agent]`),
+ * value `calls,errors,input,output,cacheRead,cacheWrite,reasoning,costNanos`
+ * (integers, summed by the settle script).
+ */
+export function rollupField(dims: UsageDimensions): string {
+  return JSON.stringify([dims.provider, dims.model, dims.operation, dims.status, dims.task, dims.session, dims.agent]);
+}
+
+/** The dimensions of a rollup field of the given day; undefined when the field is not one. */
+export function rollupDims(day: string, field: string): UsageDimensions | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(field);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 7 || !parsed.every((v) => typeof v === 'string')) return undefined;
+  const [provider, model, operation, status, task, session, agent] = parsed as string[];
+  return {
+    day,
+    provider: provider as string,
+    model: model as string,
+    operation: operation as string,
+    status: status as string,
+    task: task as string,
+    session: session as string,
+    agent: agent as string,
+  };
+}
+
+export function rollupTotals(value: string): UsageTotals {
+  const n = value.split(',').map(Number);
+  const at = (i: number): number => n[i] ?? 0;
+  return {
+    calls: at(0),
+    errors: at(1),
+    inputTokens: at(2),
+    outputTokens: at(3),
+    cacheReadTokens: at(4),
+    cacheWriteTokens: at(5),
+    reasoningTokens: at(6),
+    costNanos: at(7),
+  };
+}
