@@ -8,7 +8,7 @@ import { startServer } from '../../src/server/startServer.js';
 import type { RunningServer } from '../../src/server/startServer.js';
 import { utcDayStart } from '../../src/time/utcWindows.js';
 import { TraceRing } from '../../src/traces/TraceRing.js';
-import { startPrometheus } from '../helpers/prometheus.js';
+import { prometheusAvailable, startPrometheus } from '../helpers/prometheus.js';
 import type { PrometheusInstance, PromSample } from '../helpers/prometheus.js';
 
 /**
@@ -74,6 +74,7 @@ function only(samples: PromSample[]): number | undefined {
 }
 
 beforeAll(async () => {
+  if (!prometheusAvailable()) throw new Error('the prometheus binary is not on PATH: apt-get install -y prometheus');
   ledger = new MemoryLedger();
   metrics = new TollgateMetrics();
   metrics.setBudgetSource((): BudgetStatusView[] => {
