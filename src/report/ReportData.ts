@@ -1,0 +1,54 @@
+import type { BudgetAction, BudgetScope } from '../budget/Budget.js';
+import type { UsageGroup } from '../ledger/Ledger.js';
+import type { RateLimitStatus } from '../ratelimit/RateLimitStatus.js';
+
+/** One budget counter as the report shows it (USD at the edge, from the ledger's nanos). */
+export interface ReportBudget {
+  id: string;
+  scope: BudgetScope;
+  /** The counter's key: 'global', a task id, a session id... */
+  key: string;
+  spentUsd: number;
+  limitUsd: number;
+  remainingUsd: number;
+  action: BudgetAction;
+}
+
+/** Totals of a time range. */
+export interface ReportTotals {
+  costUsd: number;
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** Budget event counts over the report's range. */
+export interface ReportEvents {
+  warned: number;
+  fallbacks: number;
+  denied: number;
+}
+
+/**
+ * Everything a spend report shows, gathered by the caller (CLI, demo, API);
+ * the render functions only format it. Group costs stay integer nano-USD
+ * (`UsageGroup.costNanos`); the other amounts are already USD.
+ */
+export interface ReportData {
+  /** Epoch ms when the data was read. */
+  generatedAt: number;
+  /** Epoch ms, inclusive; absent: from the first record. */
+  since?: number;
+  /** Epoch ms, exclusive; absent: up to now. */
+  until?: number;
+  /** The current session, when there is one. */
+  session?: { id?: string; costUsd: number; calls: number };
+  last24h: ReportTotals;
+  byProvider: UsageGroup[];
+  byModel: UsageGroup[];
+  /** Most expensive tasks first (the caller picks how many). */
+  topTasks: UsageGroup[];
+  budgets: ReportBudget[];
+  rateLimits: RateLimitStatus[];
+  events?: ReportEvents;
+}
