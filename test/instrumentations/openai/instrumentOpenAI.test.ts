@@ -1,0 +1,294 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { instrumentOpenAI } from '../../../instrumentations/openai/index.js';
+import { BudgetExceededError } from '../../../src/budget/BudgetExceededError.js';
+import { startFakeOpenAI } from '../../fakes/startFakeOpenAI.js';
+import type { FakeOpenAI } from '../../fakes/startFakeOpenAI.js';
+import { createTestTollgate } from '../helpers.js';
+import type { TestTollgate } from '../helpers.js';
+
+const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'name three colours' }];
+
+describe('instrumentOpenAI', () => {
+  let fake: FakeOpenAI;
+  let plain: OpenAI;
+  let client: OpenAI;
+  let tollgate: TestTollgate;
+
+  beforeAll(async () => {
+    fake = await startFakeOpenAI({ outputTokens: 4, cachedTokens: 1 });
+  });
+  afterAll(async () => {
+    await fake.close();
+  });
+  beforeEach(() => {
+    tollgate = createTestTollgate();
+    plain = new OpenAI({ baseURL: fake.baseURL, apiKey: 'test', maxRetries: 0 });
+    client = instrumentOpenAI(new OpenAI({ baseURL: fake.baseURL, apiKey: 'test', maxRetries: 0 }), tollgate);
+  });
+
+  const onlySpan = () => {
+    const spans = tollgate.spans();
+    expect(spans).toHaveLength(1);
+    return spans[0]!;
+  };
+
+  it('chat.completions.create: same result as without tollgate, span with exact tokens', async () => {
+    const expected = await plain.chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 50 });
+    const got = await client.chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 50 });
+    expect(got).toEqual(expected);
+    expect(got._request_id).toMatch(/^req_fake_/);
+    const span = onlySpan();
+    expect(span.name).toBe('chat gpt-4o');
+    expect(span.kind).toBe(SpanKind.CLIENT);
+    expect(span.attributes).toMatchObject({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': 'gpt-4o',
+      'gen_ai.request.max_tokens': 50,
+      'gen_ai.response.model': 'gpt-4o',
+      'gen_ai.response.id': expected.id,
+      'gen_ai.response.finish_reasons': ['stop'],
+      'gen_ai.usage.input_tokens': 3,
+      'gen_ai.usage.output_tokens': 4,
+      'gen_ai.usage.cache_read.input_tokens': 1,
+      'gen_ai.usage.reasoning.output_tokens': 0,
+      'server.address': '127.0.0.1',
+      'server.port': fake.port,
+    });
+    expect(span.attributes['tollgate.estimate.input_tokens']).toBeTypeOf('number');
+    expect(span.attributes['gen_ai.input.messages']).toBeUndefined();
+    expect(span.attributes['gen_ai.output.messages']).toBeUndefined();
+  });
+
+  it('withResponse() and asResponse() keep working; asResponse() alone still records usage', async () => {
+    const { data, response, request_id } = await client.chat.completions
+      .create({ model: 'gpt-4o', messages })
+      .withResponse();
+    expect(data.choices[0]?.message.content).toBe('tok0 tok1 tok2 tok3');
+    expect(response.status).toBe(200);
+    expect(request_id).toMatch(/^req_fake_/);
+    const raw = await client.chat.completions.create({ model: 'gpt-4o', messages }).asResponse();
+    const json = (await raw.json()) as OpenAI.ChatCompletion;
+    expect(json.usage?.completion_tokens).toBe(4);
+    await expect.poll(() => tollgate.spans().length).toBe(2);
+    for (const span of tollgate.spans()) expect(span.attributes['gen_ai.usage.output_tokens']).toBe(4);
+  });
+
+  it('captures content only when captureContent is on', async () => {
+    tollgate = createTestTollgate(true);
+    client = instrumentOpenAI(new OpenAI({ baseURL: fake.baseURL, apiKey: 'test', maxRetries: 0 }), tollgate);
+    await client.chat.completions.create({ model: 'gpt-4o', messages });
+    const span = onlySpan();
+    expect(span.attributes['gen_ai.input.messages']).toBe(JSON.stringify(messages));
+    expect(span.attributes['gen_ai.output.messages']).toContain('tok0 tok1 tok2 tok3');
+  });
+
+  it('chat stream without usage: the caller sees exactly the plain chunks; usage asked for and hidden', async () => {
+    const collect = async (c: OpenAI) => {
+      const out: OpenAI.ChatCompletionChunk[] = [];
+      for await (const chunk of await c.chat.completions.create({ model: 'gpt-4o', messages, stream: true })) out.push(chunk);
+      return out;
+    };
+    const expected = await collect(plain);
+    const got = await collect(client);
+    expect(got).toEqual(expected);
+    expect(fake.requests.at(-1)?.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+    const span = onlySpan();
+    expect(span.attributes).toMatchObject({
+      'gen_ai.request.stream': true,
+      'gen_ai.usage.input_tokens': 3,
+      'gen_ai.usage.output_tokens': 4,
+      'gen_ai.usage.cache_read.input_tokens': 1,
+      'gen_ai.response.finish_reasons': ['stop'],
+      'gen_ai.response.id': expected[0]?.id,
+    });
+    expect(span.attributes['tollgate.time_to_first_chunk_s']).toBeGreaterThan(0);
+    expect(span.status.code).toBe(SpanStatusCode.UNSET);
+  });
+
+  it('chat stream with usage asked by the caller: the usage chunk reaches the caller', async () => {
+    const params = { model: 'gpt-4o', messages, stream: true, stream_options: { include_usage: true } } as const;
+    const expected: OpenAI.ChatCompletionChunk[] = [];
+    for await (const chunk of await plain.chat.completions.create(params)) expected.push(chunk);
+    const got: OpenAI.ChatCompletionChunk[] = [];
+    for await (const chunk of await client.chat.completions.create(params)) got.push(chunk);
+    expect(got).toEqual(expected);
+    expect(got.at(-1)?.usage?.completion_tokens).toBe(4);
+    expect(onlySpan().attributes['gen_ai.usage.output_tokens']).toBe(4);
+  });
+
+  it('responses.create, plain and streaming', async () => {
+    const expected = await plain.responses.create({ model: 'gpt-4.1', input: 'two words', max_output_tokens: 9 });
+    const got = await client.responses.create({ model: 'gpt-4.1', input: 'two words', max_output_tokens: 9 });
+    expect(got).toEqual(expected);
+    expect(got.output_text).toBe('tok0 tok1 tok2 tok3');
+    const events: OpenAI.Responses.ResponseStreamEvent[] = [];
+    const expectedEvents: OpenAI.Responses.ResponseStreamEvent[] = [];
+    for await (const e of await plain.responses.create({ model: 'gpt-4.1', input: 'two words', stream: true })) expectedEvents.push(e);
+    for await (const e of await client.responses.create({ model: 'gpt-4.1', input: 'two words', stream: true })) events.push(e);
+    expect(events).toEqual(expectedEvents);
+    const [first, second] = tollgate.spans();
+    for (const span of [first!, second!]) {
+      expect(span.attributes).toMatchObject({
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.response.id': expected.id,
+        'gen_ai.usage.input_tokens': 2,
+        'gen_ai.usage.output_tokens': 4,
+        'gen_ai.usage.cache_read.input_tokens': 1,
+        'gen_ai.usage.reasoning.output_tokens': 0,
+        'gen_ai.response.finish_reasons': ['stop'],
+      });
+    }
+    expect(first!.attributes['gen_ai.request.max_tokens']).toBe(9);
+  });
+
+  it('embeddings.create, base64 default and float', async () => {
+    const expected = await plain.embeddings.create({ model: 'text-embedding-3-small', input: ['a b c', 'd'] });
+    const got = await client.embeddings.create({ model: 'text-embedding-3-small', input: ['a b c', 'd'] });
+    expect(got).toEqual(expected);
+    const floats = await client.embeddings.create({ model: 'text-embedding-3-small', input: 'x y', encoding_format: 'float' });
+    expect(floats.data[0]?.embedding).toHaveLength(4);
+    const [a, b] = tollgate.spans();
+    expect(a!.name).toBe('embeddings text-embedding-3-small');
+    expect(a!.attributes).toMatchObject({
+      'gen_ai.operation.name': 'embeddings',
+      'gen_ai.usage.input_tokens': 4,
+      'gen_ai.usage.output_tokens': 0,
+    });
+    expect(b!.attributes['gen_ai.usage.input_tokens']).toBe(2);
+  });
+
+  it.each([
+    [429, 'RateLimitError'],
+    [500, 'InternalServerError'],
+  ] as const)('a %i reaches the caller as the SDK error, and the span is an error span', async (status, type) => {
+    fake.script({ error: { status } }, { error: { status } });
+    const expected = await plain.chat.completions.create({ model: 'gpt-4o', messages }).catch((e: unknown) => e);
+    const got = await client.chat.completions.create({ model: 'gpt-4o', messages }).catch((e: unknown) => e);
+    expect(got).toBeInstanceOf(OpenAI.APIError);
+    expect((got as Error).constructor).toBe((expected as Error).constructor);
+    expect((got as Error).message).toBe((expected as Error).message);
+    const span = onlySpan();
+    expect(span.attributes['error.type']).toBe(type);
+    expect(span.attributes['tollgate.status']).toBe('error');
+    expect(span.status.code).toBe(SpanStatusCode.ERROR);
+    expect(span.attributes['gen_ai.usage.input_tokens']).toBeUndefined();
+  });
+
+  it('a stream error (429 on a streaming call) ends the span with error.type', async () => {
+    fake.script({ error: { status: 429 } });
+    await expect(client.chat.completions.create({ model: 'gpt-4o', messages, stream: true })).rejects.toBeInstanceOf(
+      OpenAI.RateLimitError,
+    );
+    expect(onlySpan().attributes['error.type']).toBe('RateLimitError');
+  });
+
+  it('an abandoned stream (break after the first chunk) ends its span with the usage so far', async () => {
+    fake.script({ outputTokens: 50 });
+    const stream = await client.chat.completions.create({ model: 'gpt-4o', messages, stream: true });
+    for await (const chunk of stream) {
+      expect(chunk.choices[0]?.delta.role).toBe('assistant');
+      break;
+    }
+    const span = onlySpan();
+    expect(span.attributes['gen_ai.usage.output_tokens']).toBe(0);
+    expect(span.attributes['gen_ai.usage.input_tokens']).toBe(span.attributes['tollgate.estimate.input_tokens']);
+    expect(span.status.code).toBe(SpanStatusCode.UNSET);
+  });
+
+  it('controller.abort() ends the iteration quietly and ends the span', async () => {
+    fake.script({ outputTokens: 50 });
+    const stream = await client.chat.completions.create({ model: 'gpt-4o', messages, stream: true });
+    let seen = 0;
+    for await (const chunk of stream) {
+      if (chunk.choices[0]?.delta.content) seen++;
+      if (seen === 2) stream.controller.abort();
+    }
+    expect(seen).toBeGreaterThanOrEqual(2);
+    expect(onlySpan().attributes['gen_ai.usage.output_tokens']).toBe(seen);
+  });
+
+  it('tee() gives two full copies and one span; iterating twice throws the SDK error', async () => {
+    const stream = await client.chat.completions.create({ model: 'gpt-4o', messages, stream: true });
+    const [left, right] = stream.tee();
+    const a: string[] = [];
+    const b: string[] = [];
+    for await (const c of left) a.push(c.choices[0]?.delta.content ?? '');
+    for await (const c of right) b.push(c.choices[0]?.delta.content ?? '');
+    expect(a.join('')).toBe('tok0 tok1 tok2 tok3');
+    expect(b).toEqual(a);
+    const again = async () => {
+      for await (const c of stream) void c;
+    };
+    await expect(again()).rejects.toThrow(/consumed stream/);
+    expect(onlySpan().attributes['gen_ai.usage.output_tokens']).toBe(4);
+  });
+
+  it('a deny thrown by startSpan rejects with BudgetExceededError and sends nothing', async () => {
+    const before = fake.requests.length;
+    tollgate.denyAtStart = new BudgetExceededError({
+      budgetId: 'daily', scope: 'daily', key: 'global', spentUsd: 1, limitUsd: 1, attemptedUsd: 0.1, action: 'deny',
+    });
+    await expect(client.chat.completions.create({ model: 'gpt-4o', messages })).rejects.toBe(tollgate.denyAtStart);
+    await expect(client.chat.completions.create({ model: 'gpt-4o', messages, stream: true })).rejects.toBe(tollgate.denyAtStart);
+    expect(fake.requests.length).toBe(before);
+    expect(tollgate.spans()).toHaveLength(0);
+  });
+
+  it('a deny from admission() ends the span as denied and sends nothing', async () => {
+    const before = fake.requests.length;
+    const denial = new BudgetExceededError({
+      budgetId: 'task', scope: 'task', key: 'T-1', spentUsd: 1, limitUsd: 1, attemptedUsd: 0.1, action: 'deny',
+    });
+    tollgate.admit = () => Promise.reject(denial);
+    await expect(client.embeddings.create({ model: 'text-embedding-3-small', input: 'x' })).rejects.toBe(denial);
+    expect(fake.requests.length).toBe(before);
+    const span = onlySpan();
+    expect(span.attributes['tollgate.status']).toBe('denied');
+    expect(span.attributes['error.type']).toBe('BudgetExceededError');
+  });
+
+  it('a fallback sends the fallback model and records both models', async () => {
+    tollgate.admit = (_span, requested) =>
+      Promise.resolve({ decision: 'fallback', model: 'gpt-4o-mini', requestedModel: requested, reservedNanos: 5 });
+    const got = await client.chat.completions.create({ model: 'gpt-4o', messages });
+    expect(fake.requests.at(-1)?.body).toMatchObject({ model: 'gpt-4o-mini' });
+    expect(got.model).toBe('gpt-4o-mini');
+    expect(onlySpan().attributes).toMatchObject({
+      'gen_ai.request.model': 'gpt-4o',
+      'gen_ai.response.model': 'gpt-4o-mini',
+      'tollgate.requested_model': 'gpt-4o',
+      'tollgate.fallback_model': 'gpt-4o-mini',
+    });
+  });
+
+  it('cuts a stream off at the request budget and throws BudgetExceededError', async () => {
+    fake.script({ outputTokens: 1000 });
+    // estimate (input tokens) * 1000 + output * 2000 must stay <= 30_000 + estimate * 1000
+    const estimate = tollgate.estimateInputTokens('gpt-4o', messages);
+    const limit = estimate * 1_000 + 10 * 2_000;
+    tollgate.admit = (_span, model) =>
+      Promise.resolve({ decision: 'allow', model, requestedModel: model, reservedNanos: limit, requestLimitNanos: limit });
+    const stream = await client.chat.completions.create({ model: 'gpt-4o', messages, stream: true });
+    const texts: string[] = [];
+    const failure = await (async () => {
+      for await (const chunk of stream) texts.push(chunk.choices[0]?.delta.content ?? '');
+    })().catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(BudgetExceededError);
+    expect(failure).toMatchObject({ scope: 'request', limitUsd: limit / 1e9, action: 'deny' });
+    expect(texts.filter((t) => t !== '')).toHaveLength(10);
+    expect(stream.controller.signal.aborted).toBe(true);
+    const span = onlySpan();
+    expect(span.attributes).toMatchObject({
+      'tollgate.status': 'cost_exceeded',
+      'gen_ai.usage.output_tokens': 11,
+      'gen_ai.usage.input_tokens': estimate,
+    });
+  });
+
+  it('instrumenting twice is ignored and the client is returned unchanged', () => {
+    expect(instrumentOpenAI(client, tollgate)).toBe(client);
+  });
+});
