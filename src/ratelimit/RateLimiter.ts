@@ -6,6 +6,8 @@ import type { RateLimitStatus } from './RateLimitStatus.js';
 /** The sliding window: an entry recorded at t counts until t + 60000 (exclusive). */
 export const RATE_LIMIT_WINDOW_MS = 60_000;
 
+const MAX_TIMER_MS = 2_147_483_647;
+
 /** Limits of one provider. */
 export interface ProviderRateLimit {
   /** Requests per sliding minute. Default: unlimited. */
@@ -250,10 +252,11 @@ export class RateLimiter {
       });
       return;
     }
+    // Longer delays overflow setTimeout; waking early just re-checks and sleeps again.
     state.timer = setTimeout(() => {
       state.timer = undefined;
       wake();
-    }, ms);
+    }, Math.min(ms, MAX_TIMER_MS));
     state.timer.unref();
   }
 
