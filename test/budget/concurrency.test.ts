@@ -1,0 +1,129 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BudgetEngine } from '../../src/budget/BudgetEngine.js';
+import type { Admission } from '../../src/budget/BudgetEngine.js';
+import { BudgetExceededError } from '../../src/budget/BudgetExceededError.js';
+import { isPromise } from '../../src/budget/maybePromise.js';
+import type { Ledger, MaybePromise } from '../../src/ledger/Ledger.js';
+import { MemoryLedger } from '../../src/ledger/memory.js';
+import { SqliteLedger } from '../../src/ledger/sqlite.js';
+import { USD, asyncLedger, usage } from './engineHarness.js';
+
+const NOON = Date.UTC(2026, 2, 10, 12);
+const CALLS = 1_000;
+const LIMIT = USD; // $1.00
+
+/** Small deterministic PRNG (mulberry32), so a failure can be replayed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+async function microtasks(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await Promise.resolve();
+}
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+function sqliteLedger(): Ledger {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-concurrency-'));
+  const ledger = new SqliteLedger({ path: join(dir, 'ledger.db') });
+  cleanups.push(() => {
+    ledger.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return ledger;
+}
+
+const stores: [string, () => Ledger, boolean][] = [
+  ['memory', () => new MemoryLedger(), true],
+  ['SQLite', sqliteLedger, true],
+  ['asynchronous (memory behind promises)', () => asyncLedger(new MemoryLedger()), false],
+];
+
+describe('1,000 concurrent admissions against a $1.00 deny daily budget', () => {
+  for (const [name, makeLedger, synchronous] of stores) {
+    it(`${name}: settled total never exceeds $1.00 and every denied call truly did not fit`, async () => {
+      const ledger = makeLedger();
+      const engine = new BudgetEngine({ ledger, budgets: [{ scope: 'daily', maxUsd: 1 }], clock: () => NOON });
+      const rand = prng(20260310);
+      // What the ledger must hold, tracked independently of it (JS runs one admission at a time).
+      let shadowSpent = 0;
+      let shadowReserved = 0;
+      const denied: BudgetExceededError[] = [];
+      const settledCosts: number[] = [];
+
+      await Promise.all(
+        Array.from({ length: CALLS }, async (_, i) => {
+          await microtasks(Math.floor(rand() * 4));
+          const estimate = 1 + Math.floor(rand() * 5_000_000); // up to $0.005; demand ≈ $2.50 in all
+          const before = shadowSpent + shadowReserved;
+          let result: MaybePromise<Admission>;
+          try {
+            result = engine.admit({ id: `c${i}`, provider: 'openai', model: 'gpt-4o', estimateNanos: () => estimate });
+          } catch (err: unknown) {
+            if (!(err instanceof BudgetExceededError)) throw err;
+            expect(before + estimate).toBeGreaterThan(LIMIT);
+            denied.push(err);
+            return;
+          }
+          expect(isPromise(result)).toBe(!synchronous);
+          let admission: Admission;
+          if (synchronous) {
+            expect(before + estimate).toBeLessThanOrEqual(LIMIT);
+            admission = result as Admission;
+          } else {
+            try {
+              admission = await result;
+            } catch (err: unknown) {
+              if (!(err instanceof BudgetExceededError)) throw err;
+              denied.push(err);
+              return;
+            }
+          }
+          shadowReserved += estimate;
+          await microtasks(Math.floor(rand() * 8));
+          const cost = Math.floor(rand() * (estimate + 1));
+          const settled = engine.settle(admission, usage(admission.id, cost, NOON));
+          // Update the shadow in the same synchronous step as a synchronous settle.
+          shadowReserved -= estimate;
+          shadowSpent += cost;
+          await settled;
+          settledCosts.push(cost);
+        }),
+      );
+
+      const total = settledCosts.reduce((a, b) => a + b, 0);
+      expect(total).toBeLessThanOrEqual(LIMIT);
+      expect(total).toBe(shadowSpent);
+      expect(settledCosts.length + denied.length).toBe(CALLS);
+      expect(denied.length).toBeGreaterThan(100);
+      expect(settledCosts.length).toBeGreaterThan(100);
+      for (const err of denied) {
+        // The error reports the state at its moment: settled + reserved, plus the attempt, is over the limit.
+        const used = Math.round(err.spentUsd * USD);
+        const attempted = Math.round(err.attemptedUsd * USD);
+        expect(used).toBeLessThanOrEqual(LIMIT);
+        expect(used + attempted).toBeGreaterThan(LIMIT);
+      }
+      const [state] = await ledger.bucketStates(
+        [{ key: 'daily|global|2026-03-10', budgetId: 'daily', limitNanos: LIMIT, enforce: true }],
+        NOON,
+      );
+      expect(state).toEqual({ key: 'daily|global|2026-03-10', budgetId: 'daily', limitNanos: LIMIT, spentNanos: total, reservedNanos: 0 });
+      const [usageTotal] = await ledger.usage({ by: 'day' });
+      expect([usageTotal?.calls, usageTotal?.costNanos]).toEqual([settledCosts.length, total]);
+    });
+  }
+});
