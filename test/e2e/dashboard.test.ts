@@ -1,0 +1,246 @@
+/**
+ * End to end: the demo serves /metrics, a real Prometheus (Debian package) scrapes it every
+ * second with the kit's alert rules loaded, and every PromQL expression of the Grafana
+ * dashboard is sent to Prometheus's query API and must return data.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { REPO_ROOT, dashboardQueries, readDashboard, substituteVariables, variableQueries } from '../deploy/dashboard.js';
+import { missingToolReason } from '../deploy/promtool.js';
+
+interface Sample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+interface QueryResponse {
+  status: 'success' | 'error';
+  error?: string;
+  data?: { resultType: string; result: Sample[] };
+}
+
+interface Started {
+  child: ChildProcess;
+  /** What the process printed so far (stdout and stderr), for failure messages. */
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
+/** Upper bound for the demo's workload plus the scrapes that make rate() answer. */
+const DATA_DEADLINE_MS = 45_000;
+const POLL_MS = 250;
+
+const dashboard = readDashboard();
+const queries = dashboardQueries(dashboard).map((q) => ({ ...q, promql: substituteVariables(q.expr, dashboard) }));
+const skipReason = missingToolReason('prometheus');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function start(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Started {
+  const child = spawn(command, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const append = (chunk: Buffer): void => {
+    output = (output + chunk.toString('utf8')).slice(-20_000);
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.once('error', (err: Error) => {
+      append(Buffer.from(`spawn failed: ${err.message}\n`));
+      resolve(null);
+    });
+  });
+  return { child, output: () => output, exited };
+}
+
+/** SIGTERM by PID, SIGKILL if it has not exited after 5 s. */
+async function stop(p: Started | undefined): Promise<void> {
+  if (p === undefined || p.child.exitCode !== null || p.child.pid === undefined) return;
+  const pid = p.child.pid;
+  process.kill(pid, 'SIGTERM');
+  const timer = setTimeout(() => {
+    if (p.child.exitCode === null) process.kill(pid, 'SIGKILL');
+  }, 5_000);
+  await p.exited;
+  clearTimeout(timer);
+}
+
+const isNumber = (sample: Sample): boolean => Number.isFinite(Number(sample.value[1]));
+
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Polls `probe` until it returns a value, at most `timeoutMs`. Fails early when one of the
+ * watched processes has exited, with its output.
+ */
+async function poll<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  watched: Started[],
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = '';
+  for (;;) {
+    for (const p of watched) {
+      if (p.child.exitCode !== null) {
+        throw new Error(`${what}: ${p.child.spawnfile} exited with ${String(p.child.exitCode)}:\n${p.output()}`);
+      }
+    }
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err: unknown) {
+      lastError = err instanceof Error ? err.message : String(err);
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${what}: not after ${timeoutMs} ms${lastError === '' ? '' : ` (last error: ${lastError})`}`);
+    }
+    await delay(POLL_MS);
+  }
+}
+
+describe.skipIf(skipReason !== undefined)(`dashboard against a real Prometheus scraping the demo${skipReason === undefined ? '' : ` (skipped: ${skipReason})`}`, () => {
+  let dir = '';
+  let prometheusUrl = '';
+  let demo: Started | undefined;
+  let prometheus: Started | undefined;
+
+  async function query(promql: string): Promise<Sample[]> {
+    const res = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(promql)}`);
+    const body = (await res.json()) as QueryResponse;
+    if (body.status !== 'success' || body.data === undefined) {
+      throw new Error(`Prometheus rejected ${promql}: ${body.error ?? res.statusText}`);
+    }
+    return body.data.result;
+  }
+
+  /**
+   * The dashboard expressions that show nothing right now: no sample at all, or only NaN
+   * (a ratio or histogram_quantile over rates that are all 0, which Grafana shows as NaN).
+   */
+  async function blankQueries(): Promise<string[]> {
+    const results = await Promise.all(queries.map(async (q) => ({ q, samples: await query(q.promql) })));
+    return results.filter((r) => !r.samples.some(isNumber)).map((r) => `${r.q.panelTitle} ${r.q.refId}: ${r.q.promql}`);
+  }
+
+  beforeAll(async () => {
+    expect(existsSync(CLI), `${CLI} is built (npm run test:e2e builds first)`).toBe(true);
+    dir = mkdtempSync(join(tmpdir(), 'tollgate-e2e-dashboard-'));
+    const [demoPort, prometheusPort] = [await freePort(), await freePort()];
+    prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
+
+    const config = join(dir, 'prometheus.yml');
+    writeFileSync(
+      config,
+      stringify({
+        global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
+        rule_files: [join(REPO_ROOT, 'prometheus/alerts.yml')],
+        scrape_configs: [{ job_name: 'tollgate', static_configs: [{ targets: [`127.0.0.1:${demoPort}`] }] }],
+      }),
+    );
+    prometheus = start('prometheus', [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${prometheusPort}`,
+      '--log.level=warn',
+    ]);
+    const prom = prometheus;
+    await poll('Prometheus ready', async () => ((await fetch(`${prometheusUrl}/-/ready`)).ok ? true : undefined), [prom], 30_000);
+
+    // Prometheus first, so it scrapes the demo from its first second on.
+    demo = start(
+      process.execPath,
+      [CLI, 'demo', '--fast', '--host', '127.0.0.1', '--port', String(demoPort), '--hold', '60', '--db', join(dir, 'ledger.db')],
+      // Traces and OTLP metrics are not under test here: nothing leaves the machine.
+      { ...process.env, OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' },
+    );
+    const watched = [prom, demo];
+
+    await poll(
+      'Prometheus scraping the demo',
+      async () => ((await query('up{job="tollgate"} == 1')).length > 0 ? true : undefined),
+      watched,
+      30_000,
+    );
+    // The workload has run and been scraped when every panel shows a number (rate() needs
+    // two scrapes that see calls). If that never happens, the tests below name what is blank.
+    await poll(
+      'every dashboard expression showing a number',
+      async () => ((await blankQueries()).length === 0 ? true : undefined),
+      watched,
+      DATA_DEADLINE_MS,
+    ).catch((err: unknown) => {
+      if (demo?.child.exitCode !== null) throw err;
+    });
+  });
+
+  afterAll(async () => {
+    await Promise.all([stop(demo), stop(prometheus)]);
+    if (dir !== '') rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('finds the dashboard expressions to send', () => {
+    expect(queries.length).toBeGreaterThan(20);
+  });
+
+  it.each(queries.map((q) => [`${q.panelTitle} (${q.refId})`, q] as const))(
+    '%s returns a number',
+    async (_title, q) => {
+      const samples = await query(q.promql);
+      const context = `${q.promql}\ndemo output:\n${demo?.output() ?? ''}`;
+      expect(samples.length, context).toBeGreaterThan(0);
+      // A number, not NaN: the demo made calls between two scrapes, so rates and quantiles are defined.
+      expect(samples.some(isNumber), `only NaN/Inf: ${context}`).toBe(true);
+    },
+  );
+
+  it('the dashboard variables (label_values) list at least one value', async () => {
+    for (const v of variableQueries(dashboard)) {
+      const m = /^label_values\((.*),\s*(\w+)\)$/.exec(substituteVariables(v.query, dashboard));
+      expect(m, v.query).not.toBeNull();
+      const [, selector = '', label = ''] = m ?? [];
+      const res = await fetch(`${prometheusUrl}/api/v1/label/${label}/values?match[]=${encodeURIComponent(selector)}`);
+      const body = (await res.json()) as { status: string; data: string[] };
+      expect(body.data.length, v.query).toBeGreaterThan(0);
+    }
+  });
+
+  it('the demo spent money and used tokens', async () => {
+    const [total] = await query('sum(cost_total_usd)');
+    const [tokens] = await query('sum(tokens_input_total)');
+    expect(Number(total?.value[1])).toBeGreaterThan(0);
+    expect(Number(tokens?.value[1])).toBeGreaterThan(0);
+  });
+
+  it('the TollgateBudgetExceeded alert fires on the demo\'s refused call', async () => {
+    const exceeded = await query('sum(budget_exceeded_total) > 0');
+    expect(exceeded.length, 'the demo exceeds a budget at least once').toBeGreaterThan(0);
+    const firing = await poll(
+      'TollgateBudgetExceeded firing',
+      async () => {
+        const alerts = await query('ALERTS{alertname="TollgateBudgetExceeded",alertstate="firing"}');
+        return alerts.length > 0 ? alerts : undefined;
+      },
+      [],
+      10_000,
+    );
+    expect(firing[0]?.metric.severity).toBe('critical');
+  });
+});
