@@ -500,7 +500,7 @@ describe('grafana/dashboards/tollgate.json', () => {
     expect(some(/tokens_cached_input_total.* \/ .*tokens_input_total/)).toBe(true);
     expect(some(/sum by \(status\) \(rate\(llm_calls_total/)).toBe(true);
     expect(some(/status="error"/)).toBe(true);
-    expect(some(/^topk\(10, max by \(task_id\) \(task_cost_total_usd\)\)$/)).toBe(true);
+    expect(some(/^topk\(10, sum by \(task_id\) \(task_cost_total_usd\)\)$/)).toBe(true);
     expect(some(/increase\(budget_exceeded_total/)).toBe(true);
     for (const q of ['0.5', '0.95', '0.99']) {
       expect(some(new RegExp(`^histogram_quantile\\(${q.replace('.', '\\.')}, sum by \\(le\\) \\(rate\\(llm_request_duration_seconds_bucket`))).toBe(true);
@@ -537,7 +537,7 @@ describe('promqlMetricNames', () => {
         '(sum(rate(a_total{status="error"}[5m])) or vector(0)) / on() group_left sum(b_total offset 5m) > bool 1e-3 unless c',
       ),
     ).toEqual(['a_total', 'b_total', 'c']);
-    expect(promqlMetricNames('topk(10, max by (task_id) (task_cost_total_usd))')).toEqual(['task_cost_total_usd']);
+    expect(promqlMetricNames('topk(10, sum by (task_id) (task_cost_total_usd))')).toEqual(['task_cost_total_usd']);
   });
 
   it('maps histogram series to their histogram', () => {
