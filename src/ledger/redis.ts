@@ -158,7 +158,7 @@ export class RedisLedger implements Ledger {
     const args: (string | number)[] = [req.id, req.amountNanos, req.now, req.expiresAt, req.buckets.length];
     for (const b of req.buckets) {
       checkNanos('reserve', `bucket ${b.key} limitNanos`, b.limitNanos);
-      keys.push(this.keys.bucket(b.key), this.keys.reservations(b.key));
+      keys.push(this.keys.bucket(b.key), this.keys.reservations(b.key), this.keys.reservedTotal(b.key));
       const rolling = b.rollingMs ?? 0;
       args.push(b.limitNanos, b.enforce ? '1' : '0', rolling, rolling > 0 ? rollingSlotMs(rolling) : 1, b.expiresAt ?? 0);
     }
@@ -176,7 +176,7 @@ export class RedisLedger implements Ledger {
     const distinct = [...new Map(buckets.map((b) => [b.key, b])).values()];
     const dims = dimensionsOf(record);
     const keys: string[] = [];
-    for (const b of distinct) keys.push(this.keys.bucket(b.key), this.keys.reservations(b.key));
+    for (const b of distinct) keys.push(this.keys.bucket(b.key));
     keys.push(
       this.keys.reservation(record.id),
       this.keys.settled(record.id),
@@ -219,7 +219,7 @@ export class RedisLedger implements Ledger {
     const keys: string[] = [];
     const args: (string | number)[] = [now, buckets.length];
     for (const b of buckets) {
-      keys.push(this.keys.bucket(b.key), this.keys.reservations(b.key));
+      keys.push(this.keys.bucket(b.key), this.keys.reservations(b.key), this.keys.reservedTotal(b.key));
       const rolling = b.rollingMs ?? 0;
       args.push(rolling, rolling > 0 ? rollingSlotMs(rolling) : 1);
     }

@@ -4,9 +4,11 @@
  * Key layout per bucket (see redisKeys.ts):
  * - bucket hash: field `s` = settled nanos (calendar / total windows), or for rolling
  *   windows one field per time slot (`floor(t / slotMs)` → nanos);
- * - reservation zset: member `<amountNanos>:<reservationId>`, score = expiresAt.
- * A reservation record hash (`amt`, `exp`, `keys` = JSON list of its zsets) lets
- * `release` find its buckets.
+ * - reservation zset: member `<amountNanos>:<reservationId>`, score = expiresAt;
+ * - reservation total: the sum of the zset's amounts (string), so that a reserve costs
+ *   O(expired reservations), not O(live ones).
+ * A reservation record hash (`amt`, `exp`, `keys` = JSON list of its zset and total
+ * keys, in pairs) lets `release` find its buckets.
  *
  * Numbers: Lua numbers are doubles, exact for integers up to 2^53 (the same bound as
  * JS). Integers are written back with `%.0f`, never with Lua's default `%.14g`.
@@ -66,29 +68,45 @@ local function gc_slots(hk, rolling, slot, now)
   end
 end
 
--- Sum of live reservations: expiresAt > now.
-local function reserved_of(zk, now)
-  local live = redis.call('ZRANGEBYSCORE', zk, '(' .. fmt(now), '+inf')
-  local sum = 0
-  for _, m in ipairs(live) do
-    local c = string.find(m, ':', 1, true)
-    sum = sum + tonumber(string.sub(m, 1, c - 1))
-  end
-  return sum
+local function amount_of(member)
+  local c = string.find(member, ':', 1, true)
+  return tonumber(string.sub(member, 1, c - 1))
 end
 
-local function gc_reservations(zk, now)
-  redis.call('ZREMRANGEBYSCORE', zk, '-inf', '(' .. fmt(now - GRACE_MS))
+-- Sum of live reservations (expiresAt > now): the running total of the zset minus the
+-- members already expired at 'now' (normally few: only calls that never settled).
+local function reserved_of(zk, tk, now)
+  local total = tonumber(redis.call('GET', tk) or '0')
+  local expired = redis.call('ZRANGEBYSCORE', zk, '-inf', fmt(now))
+  for _, m in ipairs(expired) do
+    total = total - amount_of(m)
+  end
+  return total
+end
+
+-- Forgets reservations that expired more than GRACE_MS before 'now'.
+local function gc_reservations(zk, tk, now)
+  local cutoff = '(' .. fmt(now - GRACE_MS)
+  local old = redis.call('ZRANGEBYSCORE', zk, '-inf', cutoff)
+  if #old == 0 then return end
+  local sum = 0
+  for _, m in ipairs(old) do
+    sum = sum + amount_of(m)
+  end
+  redis.call('ZREMRANGEBYSCORE', zk, '-inf', cutoff)
+  redis.call('DECRBY', tk, fmt(sum))
 end
 
 -- Removes a reservation from every bucket it was made in. Returns 1 when it existed.
 local function release_reservation(rvk, id)
   local amt = redis.call('HGET', rvk, 'amt')
   if not amt then return 0 end
-  local zkeys = cjson.decode(redis.call('HGET', rvk, 'keys'))
+  local keys = cjson.decode(redis.call('HGET', rvk, 'keys'))
   local member = amt .. ':' .. id
-  for _, zk in ipairs(zkeys) do
-    redis.call('ZREM', zk, member)
+  for i = 1, #keys, 2 do
+    if redis.call('ZREM', keys[i], member) == 1 then
+      redis.call('DECRBY', keys[i + 1], amt)
+    end
   end
   redis.call('DEL', rvk)
   return 1

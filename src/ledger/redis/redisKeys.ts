@@ -4,6 +4,8 @@ export interface RedisKeys {
   bucket(bucketKey: string): string;
   /** Live reservations held against a bucket (zset scored by expiresAt). */
   reservations(bucketKey: string): string;
+  /** Sum of the amounts in `reservations(bucketKey)` (string integer). */
+  reservedTotal(bucketKey: string): string;
   /** One reservation: amount, expiry and the zsets it sits in (hash). */
   reservation(id: string): string;
   /** Marker that a record id was settled (string with TTL). */
@@ -24,6 +26,7 @@ export function redisKeys(prefix: string): RedisKeys {
   return {
     bucket: (k) => `${prefix}b:${k}`,
     reservations: (k) => `${prefix}r:${k}`,
+    reservedTotal: (k) => `${prefix}rt:${k}`,
     reservation: (id) => `${prefix}rv:${id}`,
     settled: (id) => `${prefix}settled:${id}`,
     records: `${prefix}records`,

@@ -4,9 +4,8 @@ import { LUA_LIBRARY } from './luaLibrary.js';
  * Settle a call once: mark the id, release its reservation, add the cost to every
  * bucket, append the record to the stream and add it to its day's rollup.
  *
- * KEYS: for i = 1..n: [2i-1] bucket hash, [2i] reservation zset; then [2n+1] reservation
- *       record, [2n+2] settled marker, [2n+3] records stream, [2n+4] day rollup hash,
- *       [2n+5] day index zset.
+ * KEYS: for i = 1..n: [i] bucket hash; then [n+1] reservation record, [n+2] settled
+ *       marker, [n+3] records stream, [n+4] day rollup hash, [n+5] day index zset.
  * ARGV: [1] id, [2] costNanos, [3] record time, [4] marker TTL ms, [5] stream max length,
  *       [6] record JSON, [7] day start ms, [8] day key (YYYY-MM-DD), [9] rollup field,
  *       [10] is error (1|0), [11] input tokens, [12] output tokens, [13] cache read,
@@ -16,17 +15,17 @@ import { LUA_LIBRARY } from './luaLibrary.js';
  */
 export const SETTLE_SCRIPT = `${LUA_LIBRARY}
 local n = tonumber(ARGV[16])
-if not redis.call('SET', KEYS[2 * n + 2], '1', 'NX', 'PX', ARGV[4]) then
+if not redis.call('SET', KEYS[n + 2], '1', 'NX', 'PX', ARGV[4]) then
   return 0
 end
 local snow = server_now()
-release_reservation(KEYS[2 * n + 1], ARGV[1])
+release_reservation(KEYS[n + 1], ARGV[1])
 
 local cost = ARGV[2]
 local time = tonumber(ARGV[3])
 for i = 1, n do
   local b = 16 + (i - 1) * 4
-  local hk = KEYS[2 * i - 1]
+  local hk = KEYS[i]
   local rolling, slot, bexp = tonumber(ARGV[b + 1]), tonumber(ARGV[b + 2]), tonumber(ARGV[b + 4])
   if rolling > 0 then
     if cost ~= '0' then
@@ -42,9 +41,9 @@ for i = 1, n do
   end
 end
 
-redis.call('XADD', KEYS[2 * n + 3], 'MAXLEN', '~', ARGV[5], '*', 'r', ARGV[6])
+redis.call('XADD', KEYS[n + 3], 'MAXLEN', '~', ARGV[5], '*', 'r', ARGV[6])
 
-local day = KEYS[2 * n + 4]
+local day = KEYS[n + 4]
 local add = { 1, tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13]),
   tonumber(ARGV[14]), tonumber(ARGV[15]), tonumber(cost) }
 local cur = redis.call('HGET', day, ARGV[9])
@@ -61,6 +60,6 @@ for j = 1, 8 do
   parts[j] = fmt((sums[j] or 0) + add[j])
 end
 redis.call('HSET', day, ARGV[9], table.concat(parts, ','))
-redis.call('ZADD', KEYS[2 * n + 5], ARGV[7], ARGV[8])
+redis.call('ZADD', KEYS[n + 5], ARGV[7], ARGV[8])
 return 1
 `;
