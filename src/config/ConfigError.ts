@@ -36,6 +36,8 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   readonly source: string;
   readonly path: string;
+  /** What was expected, e.g. `expected a number > 0`. */
+  readonly expected: string;
 
   constructor(details: ConfigErrorDetails) {
     const where = details.path ? `${details.source}: ${details.path}` : details.source;
@@ -44,5 +46,6 @@ export class ConfigError extends Error {
     super(`${where}: ${details.expected}${got}.${fix}`);
     this.source = details.source;
     this.path = details.path;
+    this.expected = details.expected;
   }
 }

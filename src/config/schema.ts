@@ -1,0 +1,302 @@
+import { z } from 'zod';
+import type { BudgetSpec } from '../budget/Budget.js';
+import type { PriceOverride } from '../pricing/PriceOverride.js';
+import type { UnknownModelPolicy } from '../pricing/types.js';
+
+/** The whole configuration with every default applied (what `loadConfig` returns). */
+export interface TollgateConfig {
+  /** 'memory:' | 'sqlite:<path>' | 'redis://host:port/db'. Default 'sqlite:.tollgate/ledger.db'. */
+  store: string;
+  /** Default []. */
+  budgets: BudgetSpec[];
+  pricing: {
+    /** Custom prices keyed by `model` or `provider/model`. Default {}. */
+    overrides: Record<string, PriceOverride>;
+    /** JSON pricing files (relative paths in a config file resolve against its folder). Default []. */
+    files: string[];
+    /** Default 'warn'. */
+    unknownModel: UnknownModelPolicy;
+    /** Globs of models that cost 0. Default ['ollama/*', 'lmstudio/*', 'local/*']. */
+    localModels: string[];
+  };
+  estimation: {
+    /** Output tokens reserved when a request sets no max tokens. Default 4096. */
+    defaultMaxOutputTokens: number;
+  };
+  /** Put prompt and completion text on spans. Default false. */
+  captureContent: boolean;
+  /** What budgets do when the store fails: 'open' allows the call, 'closed' denies it. Default 'open'. */
+  failMode: 'open' | 'closed';
+  /** An unsettled reservation stops counting after this long. Default 600000 (10 min). */
+  reservationTtlMs: number;
+  /** Usage records older than this are pruned (daily rollups stay). Default 30. */
+  retentionDays: number;
+  server: {
+    /** Default '127.0.0.1'. */
+    host: string;
+    /** Default 9464. */
+    port: number;
+    /** Bearer token for write routes; none = write routes disabled. Default none. */
+    adminToken?: string;
+    /** Default 65536. */
+    maxBodyBytes: number;
+  };
+  metrics: {
+    /** Most per-task series kept (oldest evicted). Default 1000. */
+    taskSeriesCap: number;
+    /** Prefix for Prometheus metric names. Default ''. */
+    prefix: string;
+  };
+  traces: {
+    /** Recent traces kept in memory for /v1/traces. Default 200. */
+    ringSize: number;
+  };
+  /** Default []. */
+  alerts: AlertConfig[];
+  /** Per provider (`gen_ai.provider.name`). Default {}. */
+  rateLimits: Record<string, RateLimitConfig>;
+  otel: {
+    /** Default: OTEL_SERVICE_NAME or the SDK's default. */
+    serviceName?: string;
+    /** Default 'otlp'. */
+    exporter: 'otlp' | 'console' | 'none';
+  };
+}
+
+/** One alert sink. */
+export interface AlertConfig {
+  type: 'slack' | 'webhook';
+  url: string;
+  /** Default: both kinds. */
+  events?: ('threshold' | 'budget_exceeded')[];
+  /** Default 5000. */
+  timeoutMs: number;
+  /** Default 3. */
+  retries: number;
+  headers?: Record<string, string>;
+}
+
+/** Rate limit of one provider. */
+export interface RateLimitConfig {
+  rpm?: number;
+  tpm?: number;
+  /** Default 'wait'. */
+  onLimit: 'wait' | 'reject';
+  /** Default 30000. */
+  maxWaitMs: number;
+}
+
+/** What callers may pass (`createTollgate(options)`, a config file): everything optional. */
+export interface TollgateConfigInput {
+  store?: string;
+  /** Seed spellings are accepted too: max_usd, on_exceed, fallback_model, scope per_request / per_session. */
+  budgets?: BudgetSpec[];
+  pricing?: Partial<TollgateConfig['pricing']>;
+  estimation?: Partial<TollgateConfig['estimation']>;
+  captureContent?: boolean;
+  failMode?: TollgateConfig['failMode'];
+  reservationTtlMs?: number;
+  retentionDays?: number;
+  server?: Partial<TollgateConfig['server']>;
+  metrics?: Partial<TollgateConfig['metrics']>;
+  traces?: Partial<TollgateConfig['traces']>;
+  alerts?: (Omit<AlertConfig, 'timeoutMs' | 'retries'> & { timeoutMs?: number; retries?: number })[];
+  rateLimits?: Record<string, Partial<RateLimitConfig>>;
+  otel?: Partial<TollgateConfig['otel']>;
+}
+
+const positiveInt = (what: string): z.ZodNumber =>
+  z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
+const nonNegativeInt = (what: string): z.ZodNumber =>
+  z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).nonnegative({ error: `expected ${what}` });
+const text = (what: string): z.ZodString => z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
+
+const SCOPES = ['request', 'task', 'session', 'agent', 'daily', 'monthly', 'total'] as const;
+const SEED_SCOPES: Readonly<Record<string, string>> = {
+  per_request: 'request',
+  per_task: 'task',
+  per_session: 'session',
+  per_agent: 'agent',
+};
+
+/** Seed spellings of a budget (scope per_request...) onto the canonical ones. */
+function normalizeBudget(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const b = value as Record<string, unknown>;
+  return typeof b.scope === 'string' && b.scope in SEED_SCOPES ? { ...b, scope: SEED_SCOPES[b.scope] } : b;
+}
+
+export const BudgetSpecSchema = z.preprocess(
+  normalizeBudget,
+  z
+    .strictObject({
+      id: text('a non-empty budget id').optional(),
+      scope: z.enum(SCOPES, { error: `expected one of ${SCOPES.join(', ')}` }),
+      maxUsd: z
+        .number({ error: 'expected a number > 0' })
+        .positive({ error: 'expected a number > 0' })
+        .refine(Number.isFinite, { error: 'expected a number > 0' }),
+      onExceed: z.enum(['deny', 'warn', 'fallback'], { error: 'expected deny, warn or fallback' }).optional(),
+      fallbackModel: text('a model name').optional(),
+      window: z.enum(['calendar', 'rolling'], { error: 'expected calendar or rolling' }).optional(),
+      provider: text('a provider id').optional(),
+      model: text('a model id').optional(),
+      key: text('a task / session / agent id').optional(),
+      thresholds: z
+        .array(z.number({ error: 'expected a fraction in (0, 1]' }).gt(0, { error: 'expected a fraction in (0, 1]' }).lte(1, { error: 'expected a fraction in (0, 1]' }), {
+          error: 'expected a list of fractions in (0, 1]',
+        })
+        .optional(),
+    })
+    .superRefine((b, ctx) => {
+      if (b.onExceed === 'fallback' && b.fallbackModel === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['fallbackModel'], message: 'expected a model name when onExceed is "fallback"', params: { noInput: true } });
+      }
+    }),
+);
+
+const price = z
+  .number({ error: 'expected a non-negative number of USD' })
+  .nonnegative({ error: 'expected a non-negative number of USD' })
+  .refine(Number.isFinite, { error: 'expected a non-negative number of USD' });
+const PRICE_FIELDS = ['input', 'output', 'cacheRead', 'cacheWrite', 'reasoning'] as const;
+
+export const PriceOverrideSchema = z
+  .strictObject({
+    inputPerM: price.optional(),
+    outputPerM: price.optional(),
+    cacheReadPerM: price.optional(),
+    cacheWritePerM: price.optional(),
+    reasoningPerM: price.optional(),
+    inputPer1k: price.optional(),
+    outputPer1k: price.optional(),
+    cacheReadPer1k: price.optional(),
+    cacheWritePer1k: price.optional(),
+    reasoningPer1k: price.optional(),
+  })
+  .superRefine((o, ctx) => {
+    for (const f of PRICE_FIELDS) {
+      if (o[`${f}PerM`] !== undefined && o[`${f}Per1k`] !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [`${f}Per1k`], message: `expected only one of ${f}PerM / ${f}Per1k`, input: o[`${f}Per1k`] });
+      }
+    }
+    const hasInput = o.inputPerM !== undefined || o.inputPer1k !== undefined;
+    const hasOutput = o.outputPerM !== undefined || o.outputPer1k !== undefined;
+    if (!hasInput && !hasOutput) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'expected at least inputPerM / outputPerM (or inputPer1k / outputPer1k)', input: o });
+    }
+  });
+
+const STORE_RE = /^(?:memory:$|sqlite:.+|rediss?:\/\/.+)/;
+
+/** One configuration layer (a file, the environment, code options): every field optional, no defaults. */
+export const TollgateConfigLayerSchema = z.strictObject({
+  store: z
+    .string({ error: 'expected "memory:", "sqlite:<path>" or "redis://host:port/db"' })
+    .regex(STORE_RE, { error: 'expected "memory:", "sqlite:<path>" or "redis://host:port/db"' })
+    .optional(),
+  budgets: z.array(BudgetSpecSchema, { error: 'expected a list of budgets' }).optional(),
+  pricing: z
+    .strictObject({
+      overrides: z.record(z.string(), PriceOverrideSchema, { error: 'expected a table of model → prices' }).optional(),
+      files: z.array(text('a file path'), { error: 'expected a list of file paths' }).optional(),
+      unknownModel: z.enum(['zero', 'warn', 'deny'], { error: 'expected zero, warn or deny' }).optional(),
+      localModels: z.array(text('a glob such as "ollama/*"'), { error: 'expected a list of globs' }).optional(),
+    })
+    .optional(),
+  estimation: z.strictObject({ defaultMaxOutputTokens: positiveInt('a whole number of tokens > 0').optional() }).optional(),
+  captureContent: z.boolean({ error: 'expected true or false' }).optional(),
+  failMode: z.enum(['open', 'closed'], { error: 'expected open or closed' }).optional(),
+  reservationTtlMs: positiveInt('a whole number of milliseconds > 0').optional(),
+  retentionDays: z.number({ error: 'expected a number of days > 0' }).positive({ error: 'expected a number of days > 0' }).optional(),
+  server: z
+    .strictObject({
+      host: text('a host name or IP address').optional(),
+      port: nonNegativeInt('a port number 0-65535').max(65535, { error: 'expected a port number 0-65535' }).optional(),
+      adminToken: text('a non-empty token').optional(),
+      maxBodyBytes: positiveInt('a whole number of bytes > 0').optional(),
+    })
+    .optional(),
+  metrics: z
+    .strictObject({
+      taskSeriesCap: positiveInt('a whole number > 0').optional(),
+      prefix: z.string({ error: 'expected a string' }).regex(/^(?:[a-zA-Z_:][a-zA-Z0-9_:]*)?$/, { error: 'expected a Prometheus name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)' }).optional(),
+    })
+    .optional(),
+  traces: z.strictObject({ ringSize: positiveInt('a whole number > 0').optional() }).optional(),
+  alerts: z
+    .array(
+      z.strictObject({
+        type: z.enum(['slack', 'webhook'], { error: 'expected slack or webhook' }),
+        url: z.string({ error: 'expected an http(s) URL' }).regex(/^https?:\/\/\S+$/, { error: 'expected an http(s) URL' }),
+        events: z.array(z.enum(['threshold', 'budget_exceeded'], { error: 'expected threshold or budget_exceeded' })).optional(),
+        timeoutMs: positiveInt('a whole number of milliseconds > 0').optional(),
+        retries: nonNegativeInt('a whole number >= 0').optional(),
+        headers: z.record(z.string(), z.string({ error: 'expected a string header value' })).optional(),
+      }),
+      { error: 'expected a list of alert sinks' },
+    )
+    .optional(),
+  rateLimits: z
+    .record(
+      z.string(),
+      z.strictObject({
+        rpm: positiveInt('a whole number of requests per minute > 0').optional(),
+        tpm: positiveInt('a whole number of tokens per minute > 0').optional(),
+        onLimit: z.enum(['wait', 'reject'], { error: 'expected wait or reject' }).optional(),
+        maxWaitMs: nonNegativeInt('a whole number of milliseconds >= 0').optional(),
+      }),
+      { error: 'expected a table of provider → limits' },
+    )
+    .optional(),
+  otel: z
+    .strictObject({
+      serviceName: text('a service name').optional(),
+      exporter: z.enum(['otlp', 'console', 'none'], { error: 'expected otlp, console or none' }).optional(),
+    })
+    .optional(),
+});
+
+/** A validated layer. */
+export type TollgateConfigLayer = z.output<typeof TollgateConfigLayerSchema>;
+
+/** Applies every default, once. */
+export function applyDefaults(c: TollgateConfigLayer): TollgateConfig {
+  const server: TollgateConfig['server'] = {
+    host: c.server?.host ?? '127.0.0.1',
+    port: c.server?.port ?? 9464,
+    maxBodyBytes: c.server?.maxBodyBytes ?? 65536,
+  };
+  if (c.server?.adminToken !== undefined) server.adminToken = c.server.adminToken;
+  const otel: TollgateConfig['otel'] = { exporter: c.otel?.exporter ?? 'otlp' };
+  if (c.otel?.serviceName !== undefined) otel.serviceName = c.otel.serviceName;
+  return {
+    store: c.store ?? 'sqlite:.tollgate/ledger.db',
+    budgets: (c.budgets ?? []) as BudgetSpec[],
+    pricing: {
+      overrides: c.pricing?.overrides ?? {},
+      files: c.pricing?.files ?? [],
+      unknownModel: c.pricing?.unknownModel ?? 'warn',
+      localModels: c.pricing?.localModels ?? ['ollama/*', 'lmstudio/*', 'local/*'],
+    },
+    estimation: { defaultMaxOutputTokens: c.estimation?.defaultMaxOutputTokens ?? 4096 },
+    captureContent: c.captureContent ?? false,
+    failMode: c.failMode ?? 'open',
+    reservationTtlMs: c.reservationTtlMs ?? 600_000,
+    retentionDays: c.retentionDays ?? 30,
+    server,
+    metrics: { taskSeriesCap: c.metrics?.taskSeriesCap ?? 1000, prefix: c.metrics?.prefix ?? '' },
+    traces: { ringSize: c.traces?.ringSize ?? 200 },
+    alerts: (c.alerts ?? []).map((a) => ({ ...a, timeoutMs: a.timeoutMs ?? 5000, retries: a.retries ?? 3 })),
+    rateLimits: Object.fromEntries(
+      Object.entries(c.rateLimits ?? {}).map(([provider, l]) => [
+        provider,
+        { ...l, onLimit: l.onLimit ?? 'wait', maxWaitMs: l.maxWaitMs ?? 30_000 },
+      ]),
+    ),
+    otel,
+  };
+}
+
+/** The full schema: validates one input object and applies the defaults. */
+export const TollgateConfigSchema = TollgateConfigLayerSchema.transform(applyDefaults);

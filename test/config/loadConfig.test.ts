@@ -1,0 +1,324 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/ConfigError.js';
+import { loadConfig } from '../../src/config/loadConfig.js';
+import { parseConfig } from '../../src/config/parseConfig.js';
+import { TollgateConfigSchema } from '../../src/config/schema.js';
+import type { TollgateConfig } from '../../src/config/schema.js';
+
+const DEFAULTS: TollgateConfig = {
+  store: 'sqlite:.tollgate/ledger.db',
+  budgets: [],
+  pricing: { overrides: {}, files: [], unknownModel: 'warn', localModels: ['ollama/*', 'lmstudio/*', 'local/*'] },
+  estimation: { defaultMaxOutputTokens: 4096 },
+  captureContent: false,
+  failMode: 'open',
+  reservationTtlMs: 600_000,
+  retentionDays: 30,
+  server: { host: '127.0.0.1', port: 9464, maxBodyBytes: 65536 },
+  metrics: { taskSeriesCap: 1000, prefix: '' },
+  traces: { ringSize: 200 },
+  alerts: [],
+  rateLimits: {},
+  otel: { exporter: 'otlp' },
+};
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'tollgate-config-'));
+}
+
+function write(dir: string, name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err: unknown) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('defaults', () => {
+  it('applies every default once when nothing is configured', () => {
+    expect(loadConfig({ cwd: tempDir(), env: {} })).toEqual(DEFAULTS);
+    expect(TollgateConfigSchema.parse({})).toEqual(DEFAULTS);
+    expect(parseConfig({}, 'test')).toEqual(DEFAULTS);
+  });
+
+  it('fills nested defaults around given values', () => {
+    const c = parseConfig(
+      {
+        server: { port: 0 },
+        alerts: [{ type: 'slack', url: 'https://hooks.slack.test/x' }],
+        rateLimits: { openai: { rpm: 60 } },
+      },
+      'test',
+    );
+    expect(c.server).toEqual({ host: '127.0.0.1', port: 0, maxBodyBytes: 65536 });
+    expect(c.alerts).toEqual([{ type: 'slack', url: 'https://hooks.slack.test/x', timeoutMs: 5000, retries: 3 }]);
+    expect(c.rateLimits).toEqual({ openai: { rpm: 60, onLimit: 'wait', maxWaitMs: 30_000 } });
+  });
+});
+
+describe('files', () => {
+  it('reads a [tollgate] table from tollgate.toml with snake_case keys', () => {
+    const dir = tempDir();
+    write(
+      dir,
+      'tollgate.toml',
+      `[tollgate]
+store = "memory:"
+capture_content = true
+
+[[tollgate.budgets]]
+scope = "daily"
+max_usd = 20
+on_exceed = "deny"
+
+[[tollgate.budgets]]
+scope = "per_request"
+max_usd = 0.5
+on_exceed = "fallback"
+fallback_model = "gpt-4o-mini"
+
+[tollgate.pricing.overrides."my-provider/my-model"]
+input_per_m = 1.5
+output_per_m = 4
+
+[tollgate.rate_limits.openai]
+rpm = 500
+on_limit = "reject"
+`,
+    );
+    const c = loadConfig({ cwd: dir, env: {} });
+    expect(c.store).toBe('memory:');
+    expect(c.captureContent).toBe(true);
+    expect(c.budgets).toEqual([
+      { scope: 'daily', maxUsd: 20, onExceed: 'deny' },
+      { scope: 'request', maxUsd: 0.5, onExceed: 'fallback', fallbackModel: 'gpt-4o-mini' },
+    ]);
+    expect(c.pricing.overrides).toEqual({ 'my-provider/my-model': { inputPerM: 1.5, outputPerM: 4 } });
+    expect(c.rateLimits).toEqual({ openai: { rpm: 500, onLimit: 'reject', maxWaitMs: 30_000 } });
+  });
+
+  it("accepts the seed's [telemetry] table", () => {
+    const dir = tempDir();
+    write(
+      dir,
+      'tollgate.toml',
+      `[telemetry]
+enabled = true
+
+[[telemetry.budgets]]
+scope = "daily"
+max_usd = 5.00
+on_exceed = "deny"
+
+[[telemetry.budgets]]
+scope = "per_session"
+max_usd = 0.50
+on_exceed = "warn"
+
+[telemetry.custom_pricing."my-provider/my-model"]
+input_per_m = 1.50
+output_per_m = 4.00
+`,
+    );
+    const c = loadConfig({ cwd: dir, env: {} });
+    expect(c.budgets).toEqual([
+      { scope: 'daily', maxUsd: 5, onExceed: 'deny' },
+      { scope: 'session', maxUsd: 0.5, onExceed: 'warn' },
+    ]);
+    expect(c.pricing.overrides).toEqual({ 'my-provider/my-model': { inputPerM: 1.5, outputPerM: 4 } });
+  });
+
+  it('reads tollgate.json when there is no tollgate.toml, and resolves pricing files against its folder', () => {
+    const dir = tempDir();
+    write(dir, 'tollgate.json', JSON.stringify({ store: 'memory:', pricing: { files: ['prices/extra.json'] } }));
+    const c = loadConfig({ cwd: dir, env: {} });
+    expect(c.store).toBe('memory:');
+    expect(c.pricing.files).toEqual([join(dir, 'prices/extra.json')]);
+  });
+
+  it('takes the file from options.file, else TOLLGATE_CONFIG, else cwd', () => {
+    const dir = tempDir();
+    write(dir, 'tollgate.toml', 'store = "sqlite:cwd.db"\n');
+    const fromEnv = write(dir, 'env.toml', 'store = "sqlite:env.db"\n');
+    const explicit = write(dir, 'explicit.toml', 'store = "sqlite:explicit.db"\n');
+    expect(loadConfig({ cwd: dir, env: {} }).store).toBe('sqlite:cwd.db');
+    expect(loadConfig({ cwd: dir, env: { TOLLGATE_CONFIG: fromEnv } }).store).toBe('sqlite:env.db');
+    expect(loadConfig({ cwd: dir, env: { TOLLGATE_CONFIG: fromEnv }, file: explicit }).store).toBe('sqlite:explicit.db');
+    expect(loadConfig({ cwd: dir, env: {}, noFile: true }).store).toBe(DEFAULTS.store);
+  });
+});
+
+describe('precedence: defaults < file < env < options', () => {
+  it('lets env override the file and options override env', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'p'));
+    write(
+      dir,
+      'tollgate.toml',
+      `store = "sqlite:file.db"
+fail_mode = "closed"
+[server]
+host = "0.0.0.0"
+port = 1000
+[pricing]
+files = ["p/file.json"]
+unknown_model = "zero"
+[[budgets]]
+scope = "daily"
+max_usd = 10
+on_exceed = "warn"
+[[budgets]]
+scope = "task"
+max_usd = 1
+`,
+    );
+    const env = {
+      TOLLGATE_STORE: 'redis://127.0.0.1:6379/3',
+      TOLLGATE_PORT: '2000',
+      TOLLGATE_ADMIN_TOKEN: 'secret',
+      TOLLGATE_CAPTURE_CONTENT: 'yes',
+      TOLLGATE_UNKNOWN_MODEL: 'deny',
+      TOLLGATE_PRICING_FILE: 'env-prices.json',
+      TOLLGATE_FAIL_MODE: 'open',
+      TOLLGATE_DAILY_BUDGET_USD: '25',
+    };
+    const fromEnv = loadConfig({ cwd: dir, env });
+    expect(fromEnv.store).toBe('redis://127.0.0.1:6379/3');
+    expect(fromEnv.server).toEqual({ host: '0.0.0.0', port: 2000, adminToken: 'secret', maxBodyBytes: 65536 });
+    expect(fromEnv.captureContent).toBe(true);
+    expect(fromEnv.failMode).toBe('open');
+    expect(fromEnv.pricing.unknownModel).toBe('deny');
+    expect(fromEnv.pricing.files).toEqual([join(dir, 'p/file.json'), join(dir, 'env-prices.json')]);
+    expect(fromEnv.budgets).toEqual([
+      { scope: 'task', maxUsd: 1 },
+      { id: 'daily', scope: 'daily', maxUsd: 25, onExceed: 'deny' },
+    ]);
+
+    const fromOptions = loadConfig({
+      cwd: dir,
+      env,
+      overrides: { store: 'memory:', server: { port: 3000 }, budgets: [{ scope: 'total', maxUsd: 100 }] },
+    });
+    expect(fromOptions.store).toBe('memory:');
+    expect(fromOptions.server).toEqual({ host: '0.0.0.0', port: 3000, adminToken: 'secret', maxBodyBytes: 65536 });
+    expect(fromOptions.budgets).toEqual([{ scope: 'total', maxUsd: 100 }]);
+  });
+
+  it('merges price overrides per model: a higher layer replaces a model entry, not its fields', () => {
+    const dir = tempDir();
+    write(dir, 'tollgate.toml', '[pricing.overrides.a]\ninput_per_1k = 0.001\noutput_per_1k = 0.002\n[pricing.overrides.b]\ninput_per_m = 1\n');
+    const c = loadConfig({ cwd: dir, env: {}, overrides: { pricing: { overrides: { a: { inputPerM: 3, outputPerM: 4 } } } } });
+    expect(c.pricing.overrides).toEqual({ a: { inputPerM: 3, outputPerM: 4 }, b: { inputPerM: 1 } });
+  });
+});
+
+describe('errors name the source, the field, what was expected and the fix', () => {
+  it.each([
+    [
+      { budgets: [{ scope: 'daily', maxUsd: 5 }, { scope: 'task', maxUsd: 'abc' }] },
+      'src: budgets[1].maxUsd: expected a number > 0, got "abc". Fix: give the limit in USD, e.g. maxUsd = 5 (max_usd in TOML)',
+    ],
+    [
+      { budgets: [{ scope: 'task', maxUsd: 0 }] },
+      'src: budgets[0].maxUsd: expected a number > 0, got 0. Fix: give the limit in USD, e.g. maxUsd = 5 (max_usd in TOML)',
+    ],
+    [
+      { budgets: [{ scope: 'task', maxUsd: 1, onExceed: 'fallback' }] },
+      'src: budgets[0].fallbackModel: expected a model name when onExceed is "fallback". Fix: add fallbackModel (the cheaper model to switch to) or use onExceed "deny" / "warn"',
+    ],
+    [
+      { budgets: [{ scope: 'task', maxUsd: 1, thresholds: [0.5, 1.5] }] },
+      'src: budgets[0].thresholds[1]: expected a fraction in (0, 1], got 1.5. Fix: use fractions of the limit, e.g. [0.5, 0.8, 1]',
+    ],
+    [
+      { budgets: [{ scope: 'weekly', maxUsd: 1 }] },
+      'src: budgets[0].scope: expected one of request, task, session, agent, daily, monthly, total, got "weekly". Fix: use request, task, session, agent, daily, monthly or total (per_request / per_session also work)',
+    ],
+    [
+      { budgets: [{ scope: 'task', maxUsd: 1, onExceed: 'explode' }] },
+      'src: budgets[0].onExceed: expected deny, warn or fallback, got "explode". Fix: correct budgets[0].onExceed in src',
+    ],
+    [{ server: { prot: 1 } }, 'src: server.prot: unknown key. Fix: remove prot or correct its spelling'],
+    [
+      { store: 'postgres://x' },
+      'src: store: expected "memory:", "sqlite:<path>" or "redis://host:port/db", got "postgres://x". Fix: use "memory:", "sqlite:.tollgate/ledger.db" or "redis://127.0.0.1:6379/0"',
+    ],
+    [
+      { pricing: { overrides: { 'a/b': { input_per_m: 1, input_per_1k: 0.001 } } } },
+      'src: pricing.overrides["a/b"].inputPer1k: expected only one of inputPerM / inputPer1k, got 0.001. Fix: correct pricing.overrides["a/b"].inputPer1k in src',
+    ],
+    [
+      { pricing: { overrides: { m: { inputPerM: -1 } } } },
+      'src: pricing.overrides.m.inputPerM: expected a non-negative number of USD, got -1. Fix: correct pricing.overrides.m.inputPerM in src',
+    ],
+    [
+      { pricing: { unknownModel: 'ignore' } },
+      "src: pricing.unknownModel: expected zero, warn or deny, got \"ignore\". Fix: use 'zero', 'warn' or 'deny'",
+    ],
+    [
+      { alerts: [{ type: 'slack', url: 'ftp://x' }] },
+      'src: alerts[0].url: expected an http(s) URL, got "ftp://x". Fix: correct alerts[0].url in src',
+    ],
+    [
+      { server: { port: 70000 } },
+      'src: server.port: expected a port number 0-65535, got 70000. Fix: use a port such as 9464',
+    ],
+  ])('%j', (input, message) => {
+    const err = errorOf(() => parseConfig(input, 'src'));
+    expect(err.message).toBe(message);
+  });
+
+  it('names the config file', () => {
+    const dir = tempDir();
+    const path = write(dir, 'tollgate.toml', '[[budgets]]\nscope = "daily"\nmax_usd = 5\n[[budgets]]\nscope = "task"\nmax_usd = "abc"\n');
+    expect(errorOf(() => loadConfig({ cwd: dir, env: {} })).message).toBe(
+      `${path}: budgets[1].maxUsd: expected a number > 0, got "abc". Fix: give the limit in USD, e.g. maxUsd = 5 (max_usd in TOML)`,
+    );
+  });
+
+  it('names a TOML syntax error with its line', () => {
+    const dir = tempDir();
+    const path = write(dir, 'tollgate.toml', 'store = "memory:"\nport = \n');
+    expect(errorOf(() => loadConfig({ cwd: dir, env: {} })).message).toMatch(
+      new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: expected valid TOML at line 2, column \\d+ \\(.+\\)\\. Fix: correct the TOML syntax$`),
+    );
+  });
+
+  it('names a missing explicit file', () => {
+    const dir = tempDir();
+    const path = join(dir, 'nope.toml');
+    expect(errorOf(() => loadConfig({ file: path, env: {} })).message).toBe(
+      `${path}: cannot read the config file (ENOENT: no such file or directory, open '${path}'). Fix: check --config / TOLLGATE_CONFIG`,
+    );
+  });
+
+  it.each([
+    ['TOLLGATE_PORT', 'abc', 'expected a port number 0-65535'],
+    ['TOLLGATE_CAPTURE_CONTENT', 'maybe', 'expected true or false'],
+    ['TOLLGATE_DAILY_BUDGET_USD', '-5', 'expected a number > 0'],
+    ['TOLLGATE_UNKNOWN_MODEL', 'ignore', 'expected zero, warn or deny'],
+    ['TOLLGATE_FAIL_MODE', 'sideways', 'expected open or closed'],
+    ['TOLLGATE_STORE', 'mysql://x', 'expected "memory:", "sqlite:<path>" or "redis://host:port/db"'],
+  ])('names the env variable %s', (name, value, expected) => {
+    expect(errorOf(() => loadConfig({ noFile: true, env: { [name]: value } })).message).toBe(
+      `env ${name}: ${expected}, got ${JSON.stringify(value)}. Fix: set ${name} to a valid value or unset it`,
+    );
+  });
+
+  it('names createTollgate() options', () => {
+    expect(errorOf(() => loadConfig({ noFile: true, env: {}, overrides: { failMode: 'sometimes' as 'open' } })).message).toBe(
+      'createTollgate() options: failMode: expected open or closed, got "sometimes". Fix: correct failMode in createTollgate() options',
+    );
+  });
+});
