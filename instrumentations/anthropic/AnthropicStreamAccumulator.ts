@@ -1,0 +1,104 @@
+import type { Attributes } from '@opentelemetry/api';
+import type { TokenUsage } from '../../src/pricing/types.js';
+import {
+  ATTR_GEN_AI_RESPONSE_FINISH_REASONS,
+  ATTR_GEN_AI_RESPONSE_ID,
+  ATTR_GEN_AI_RESPONSE_MODEL,
+} from '../../src/semconv/attributes.js';
+import type { StreamAccumulator } from '../shared/StreamAccumulator.js';
+import { field, numberField, stringField } from '../shared/requestAttributes.js';
+import { anthropicUsage } from './anthropicUsage.js';
+
+/**
+ * Anthropic message stream events: id, model and input/cache usage from `message_start`,
+ * text from `content_block_delta` (output tokens counted with `countTokens`), and the
+ * final `output_tokens` (plus any non-null input/cache fields) from `message_delta`.
+ */
+export class AnthropicStreamAccumulator implements StreamAccumulator<unknown> {
+  readonly #countTokens: (text: string) => number;
+  #id: string | undefined;
+  #model: string | undefined;
+  #stop: string | undefined;
+  #start: TokenUsage | undefined;
+  #final: TokenUsage | undefined;
+  #text = '';
+  #counted = 0;
+
+  constructor(countTokens: (text: string) => number) {
+    this.#countTokens = countTokens;
+  }
+
+  add(event: unknown): void {
+    switch (stringField(event, 'type')) {
+      case 'message_start': {
+        const message = field(event, 'message');
+        this.#id = stringField(message, 'id') ?? this.#id;
+        this.#model = stringField(message, 'model') ?? this.#model;
+        this.#start = anthropicUsage(field(message, 'usage'));
+        return;
+      }
+      case 'content_block_delta': {
+        const delta = field(event, 'delta');
+        const text = stringField(delta, 'text') ?? stringField(delta, 'partial_json') ?? stringField(delta, 'thinking');
+        if (text !== undefined && text !== '') {
+          this.#counted += this.#countTokens(text);
+          if (stringField(delta, 'type') === 'text_delta') this.#text += text;
+        }
+        return;
+      }
+      case 'message_delta': {
+        this.#stop = stringField(field(event, 'delta'), 'stop_reason') ?? this.#stop;
+        const usage = field(event, 'usage');
+        const output = numberField(usage, 'output_tokens');
+        if (output === undefined) return;
+        const merged = {
+          input_tokens: numberField(usage, 'input_tokens') ?? this.#startUncached(),
+          cache_creation_input_tokens: numberField(usage, 'cache_creation_input_tokens') ?? this.#start?.cacheWrite,
+          cache_read_input_tokens: numberField(usage, 'cache_read_input_tokens') ?? this.#start?.cacheRead,
+          output_tokens: output,
+        };
+        this.#final = anthropicUsage(merged);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** Uncached input tokens of message_start (its input minus the cache parts). */
+  #startUncached(): number | undefined {
+    const s = this.#start;
+    return s === undefined ? undefined : s.input - (s.cacheRead ?? 0) - (s.cacheWrite ?? 0);
+  }
+
+  isInjected(): boolean {
+    return false;
+  }
+
+  reportedUsage(): TokenUsage | undefined {
+    return this.#final;
+  }
+
+  runningUsage(estimatedInput: number): TokenUsage {
+    if (this.#final !== undefined) return this.#final;
+    const start = this.#start;
+    if (start === undefined) return { input: estimatedInput, output: this.#counted };
+    return { ...start, output: Math.max(start.output, this.#counted) };
+  }
+
+  attributes(): Attributes {
+    const attrs: Attributes = {};
+    if (this.#id !== undefined) attrs[ATTR_GEN_AI_RESPONSE_ID] = this.#id;
+    if (this.#model !== undefined) attrs[ATTR_GEN_AI_RESPONSE_MODEL] = this.#model;
+    if (this.#stop !== undefined) attrs[ATTR_GEN_AI_RESPONSE_FINISH_REASONS] = [this.#stop];
+    return attrs;
+  }
+
+  responseModel(): string | undefined {
+    return this.#model;
+  }
+
+  outputText(): string {
+    return this.#text;
+  }
+}

@@ -1,0 +1,68 @@
+import { diag } from '@opentelemetry/api';
+import type { Anthropic } from '@anthropic-ai/sdk';
+import type { TollgateHandle } from '../../src/track/TollgateHandle.js';
+import type { ApiPromiseLike } from '../shared/ApiPromiseLike.js';
+import { gatedCall } from '../shared/gatedCall.js';
+import { installRequestGate } from '../shared/requestGate.js';
+import { serverAttributes } from '../shared/serverAttributes.js';
+import { AnthropicStreamAccumulator } from './AnthropicStreamAccumulator.js';
+import { describeAnthropicRequest } from './describeAnthropicRequest.js';
+import { readAnthropicResult } from './readAnthropicResult.js';
+
+/** No options yet; reserved for later switches (each will document its default). */
+export type InstrumentAnthropicOptions = Record<string, never>;
+
+const INSTRUMENTED = Symbol('tollgate.instrumentAnthropic');
+
+type Create = (body: unknown, options?: object) => ApiPromiseLike<unknown>;
+
+/**
+ * Instruments one `@anthropic-ai/sdk` client instance: `messages.create` (plain and
+ * `stream: true`) and `messages.stream()` (the MessageStream helper, which calls
+ * `messages.create` underneath) get a tollgate span that the BudgetSpanProcessor admits,
+ * prices and settles. Returns the same client; nothing global is patched.
+ *
+ * Usage comes from the Message, or from `message_start` (input and cache tokens) and
+ * `message_delta` (output tokens) when streaming. Cache tokens are reported by Anthropic
+ * outside `input_tokens`; the span's `gen_ai.usage.input_tokens` includes them, with
+ * `gen_ai.usage.cache_creation.input_tokens` / `cache_read.input_tokens` as its parts.
+ */
+export function instrumentAnthropic<C extends Anthropic>(
+  client: C,
+  tollgate: TollgateHandle,
+  _options: InstrumentAnthropicOptions = {},
+): C {
+  const marked = client as unknown as Record<symbol, unknown>;
+  if (marked[INSTRUMENTED] === true) {
+    diag.warn('tollgate: instrumentAnthropic was called twice on the same client; the second call is ignored');
+    return client;
+  }
+  Object.defineProperty(client, INSTRUMENTED, { value: true });
+  installRequestGate(client);
+  const server = serverAttributes(client.baseURL);
+  const resource = client.messages;
+  const original = (resource as unknown as { create: Create }).create;
+  const create = (body: unknown, requestOptions?: object): ApiPromiseLike<unknown> => {
+    if (body === null || typeof body !== 'object') return original.call(resource, body, requestOptions);
+    const request = describeAnthropicRequest(body);
+    const countTokens = (text: string): number => {
+      try {
+        return Math.max(1, tollgate.estimateInputTokens(request.model, text));
+      } catch {
+        return 1;
+      }
+    };
+    return gatedCall<unknown>({
+      tollgate,
+      request,
+      extraAttributes: server,
+      options: requestOptions,
+      send: (opts) => original.call(resource, body, opts),
+      readResult: readAnthropicResult,
+      accumulator: () => new AnthropicStreamAccumulator(countTokens),
+      hideInjected: false,
+    });
+  };
+  Object.defineProperty(resource, 'create', { value: create, writable: true, configurable: true });
+  return client;
+}
