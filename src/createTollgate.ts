@@ -23,6 +23,7 @@ import { createRequestHandler } from './server/createRequestHandler.js';
 import { startServer, type RunningServer } from './server/startServer.js';
 import { LazyLedger } from './setup/LazyLedger.js';
 import { startOtel, type StartOptions, type StartedOtel } from './setup/startOtel.js';
+import { utcDayStart } from './time/utcWindows.js';
 import { DefaultTokenEstimator } from './tokens/DefaultTokenEstimator.js';
 import { TraceRing } from './traces/TraceRing.js';
 import type { AdmissionInfo, TollgateHandle } from './track/TollgateHandle.js';
@@ -129,6 +130,11 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
   });
   const metrics = new TollgateMetrics({ prefix: config.metrics.prefix, taskSeriesCap: config.metrics.taskSeriesCap });
   metrics.setBudgetSource(() => engine.status());
+  metrics.setDailySpendSource(async () => {
+    const now = clock();
+    const groups = await ledger.usage({ by: 'day', since: utcDayStart(now), until: now + 1 });
+    return groups.reduce((sum, g) => sum + g.costNanos, 0) / 1e9;
+  });
   let meters: GenAiMeters | undefined = new GenAiMeters((meterProvider ?? metricsApi.getMeterProvider()).getMeter('tollgate', VERSION));
   const traces = new TraceRing({ maxTraces: config.traces.ringSize });
   const processor = new BudgetSpanProcessor({
@@ -143,7 +149,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
   });
   events.on('budget_exceeded', (e) => metrics.recordBudgetExceeded(e.scope, e.action));
 
-  const dispatcher = config.alerts.length > 0 ? new AlertDispatcher(events, createAlertSinks(config.alerts)) : undefined;
+  const dispatcher = config.alerts.length > 0 ? new AlertDispatcher(events, { routes: createAlertSinks(config.alerts, config.otel.serviceName !== undefined ? { service: config.otel.serviceName } : {}) }) : undefined;
   const limiter = Object.keys(config.rateLimits).length > 0 ? new RateLimiter({ limits: config.rateLimits }) : undefined;
   const uninstallGuard = guardFetch ? installFetchGuard(processor) : () => undefined;
 
@@ -181,6 +187,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     usage: (q: UsageQuery) => ledger.usage(q),
     traces,
     events,
+    now: clock,
     adminToken: config.server.adminToken,
     maxBodyBytes: config.server.maxBodyBytes,
     health: async () => {
@@ -225,10 +232,14 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
   };
 
   const tollgate: Tollgate = {
-    ...handle,
     get tracer() {
       return getTracer();
     },
+    captureContent: handle.captureContent,
+    admission: handle.admission,
+    estimateInputTokens: handle.estimateInputTokens,
+    costNanos: handle.costNanos,
+    ...(handle.rateLimit !== undefined ? { rateLimit: handle.rateLimit } : {}),
     config,
     spanProcessor: processor,
     pricing,

@@ -1,0 +1,175 @@
+import { createRequire } from 'node:module';
+import { metrics } from '@opentelemetry/api';
+import { ExportResultCode } from '@opentelemetry/core';
+import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
+import {
+  BatchSpanProcessor,
+  BasicTracerProvider,
+  SimpleSpanProcessor,
+  TraceIdRatioBasedSampler,
+  type ReadableSpan,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BudgetExceededError } from '../../src/budget/BudgetExceededError.js';
+import { createTollgate } from '../../src/createTollgate.js';
+import { TollgateSampler } from '../../src/otel/TollgateSampler.js';
+import { startFakeOpenAI } from '../fakes/index.js';
+import type { FakeOpenAI } from '../fakes/index.js';
+import { ensureContextManager, makeTestTollgate, type TestTollgate } from '../helpers/otel.js';
+
+// The contrib instrumentation patches the CommonJS `openai` module through require hooks.
+const require = createRequire(import.meta.url);
+
+let t: TestTollgate | undefined;
+afterEach(async () => {
+  await t?.shutdown();
+  t = undefined;
+});
+
+describe('sampling never switches budgets off', () => {
+  it('charges every call and still denies under TraceIdRatioBasedSampler(0.01); ~1 % exported', async () => {
+    // 1,000 in + 500 out of gpt-4o-mini = 450,000 nano-USD; the budget holds exactly 1,000 calls.
+    t = makeTestTollgate(
+      { budgets: [{ scope: 'daily', maxUsd: 0.45, onExceed: 'deny' }] },
+      { sampler: new TollgateSampler(new TraceIdRatioBasedSampler(0.01)) },
+    );
+    for (let i = 0; i < 1000; i++) {
+      await t.tollgate.llm({ model: 'gpt-4o-mini', maxTokens: 500, inputTokens: 1000 }, (c) => c.setUsage({ input: 1000, output: 500 }));
+    }
+    await expect(t.tollgate.llm({ model: 'gpt-4o-mini', maxTokens: 500, inputTokens: 1000 }, () => 'never')).rejects.toBeInstanceOf(BudgetExceededError);
+    const [all] = await t.tollgate.usage({ by: 'provider', where: { status: 'ok' } });
+    expect(all).toMatchObject({ key: 'openai', calls: 1000, costNanos: 450_000_000 });
+    const exported = t.spans().length;
+    expect(exported).toBeGreaterThan(0);
+    expect(exported).toBeLessThan(40);
+    const text = await t.tollgate.metrics.metricsText();
+    expect(text).toContain('tokens_input_total{provider="openai",model="gpt-4o-mini"} 1000000');
+  });
+});
+
+describe('telemetry failures never reach the host', () => {
+  it('an exporter that throws on every export does not fail calls', async () => {
+    const throwing: SpanExporter = {
+      export: () => {
+        throw new Error('collector down');
+      },
+      shutdown: async () => undefined,
+    };
+    const failing: SpanExporter = {
+      export: (_spans: ReadableSpan[], done) => done({ code: ExportResultCode.FAILED, error: new Error('503') }),
+      shutdown: async () => undefined,
+    };
+    ensureContextManager();
+    let provider: BasicTracerProvider | undefined;
+    const tollgate = createTollgate({ store: 'memory:', configFile: false, env: {}, guardFetch: false, tracerProvider: { getTracer: (n, v) => provider!.getTracer(n, v) } });
+    provider = new BasicTracerProvider({
+      spanProcessors: [tollgate.spanProcessor, new SimpleSpanProcessor(throwing), new BatchSpanProcessor(failing, { scheduledDelayMillis: 1 }), new SimpleSpanProcessor(failing)],
+    });
+    for (let i = 0; i < 20; i++) {
+      const r = await tollgate.llm({ model: 'gpt-4o-mini' }, (c) => {
+        c.setUsage({ input: 10, output: 10 });
+        return i;
+      });
+      expect(r).toBe(i);
+      expect(tollgate.tool('t', () => i)).toBe(i);
+    }
+    await provider.forceFlush().catch(() => undefined);
+    const [row] = await tollgate.usage({ by: 'operation', where: { operation: 'chat' } });
+    expect(row?.calls).toBe(20);
+    await provider.shutdown().catch(() => undefined);
+    await tollgate.shutdown();
+  });
+
+  it('a broken metrics sink is counted, not thrown', async () => {
+    t = makeTestTollgate();
+    const off = t.tollgate.on('usage', () => {
+      throw new Error('listener bug');
+    });
+    await expect(t.tollgate.llm({ model: 'gpt-4o-mini' }, () => 'fine')).resolves.toBe('fine');
+    off();
+  });
+});
+
+describe('spans of other instrumentations (@opentelemetry/instrumentation-openai)', () => {
+  let fake: FakeOpenAI;
+  const instrumentation = new OpenAIInstrumentation();
+  // This version leaves its metric instruments unset until a meter provider is given
+  // (its class fields reset what the base constructor created); give it the global no-op one.
+  instrumentation.setMeterProvider(metrics.getMeterProvider());
+  beforeAll(async () => {
+    fake = await startFakeOpenAI({ outputTokens: 20 });
+  });
+  afterAll(async () => {
+    instrumentation.disable();
+    await fake.close();
+  });
+
+  function setup(budgetUsd?: number) {
+    ensureContextManager();
+    let provider: BasicTracerProvider | undefined;
+    const tollgate = createTollgate({
+      store: 'memory:',
+      configFile: false,
+      env: {},
+      guardFetch: true,
+      tracerProvider: { getTracer: (n, v) => provider!.getTracer(n, v) },
+      budgets: budgetUsd !== undefined ? [{ scope: 'daily', maxUsd: budgetUsd, onExceed: 'deny' }] : [],
+    });
+    const exporter = new (require('@opentelemetry/sdk-trace-base').InMemorySpanExporter)();
+    provider = new BasicTracerProvider({ spanProcessors: [tollgate.spanProcessor, new SimpleSpanProcessor(exporter)] });
+    instrumentation.setTracerProvider(provider);
+    instrumentation.enable();
+    const { OpenAI } = require('openai') as typeof import('openai');
+    // Constructed after the fetch guard is installed (SDKs capture fetch at construction).
+    const client = new OpenAI({ baseURL: fake.baseURL, apiKey: 'test', maxRetries: 0 });
+    return { tollgate, client, exporter: exporter as import('@opentelemetry/sdk-trace-base').InMemorySpanExporter, provider };
+  }
+
+  it('prices and charges a contrib span with no tollgate wrapper', async () => {
+    const { tollgate, client, exporter, provider } = setup();
+    fake.requests.length = 0;
+    const res = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'one two three four' }] });
+    const span = exporter.getFinishedSpans().find((s) => s.name === 'chat gpt-4o-mini');
+    expect(span?.instrumentationScope.name).toBe('@opentelemetry/instrumentation-openai');
+    const input = res.usage!.prompt_tokens;
+    const output = res.usage!.completion_tokens;
+    const nanos = input * 150 + output * 600; // $0.15 / $0.60 per 1M = 150 / 600 nano-USD per token
+    expect(span?.attributes['tollgate.cost.nanos']).toBe(nanos);
+    const [row] = await tollgate.usage({ by: 'model' });
+    expect(row).toMatchObject({ calls: 1, inputTokens: input, outputTokens: output, costNanos: nanos });
+    await provider.shutdown();
+    await tollgate.shutdown();
+  });
+
+  it('denies a contrib call before the request reaches the server when the budget is spent', async () => {
+    const { tollgate, client, provider } = setup(0.000001);
+    await tollgate.llm({ model: 'gpt-4o-mini', inputTokens: 1, maxTokens: 0 }, (c) => c.setUsage({ input: 10, output: 0 })); // spends $0.0000015
+    fake.requests.length = 0;
+    const err = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    expect(fake.requests).toHaveLength(0);
+    expect(err).toMatchObject({ status: 402 });
+    expect((err as Error).message).toContain('budget');
+    const denied = await tollgate.usage({ by: 'status', where: { status: 'denied' } });
+    expect(denied[0]?.calls).toBe(1);
+    await provider.shutdown();
+    await tollgate.shutdown();
+  });
+
+  it('charges exactly once when a tollgate wrapper encloses a contrib span of the same call', async () => {
+    const { tollgate, client, exporter, provider } = setup();
+    const res = await tollgate.llm({ model: 'gpt-4o-mini', usage: (r: { usage?: { prompt_tokens: number; completion_tokens: number } | null }) => ({ input: r.usage!.prompt_tokens, output: r.usage!.completion_tokens }) }, () =>
+      client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'a b c' }] }),
+    );
+    const spans = exporter.getFinishedSpans().filter((s) => s.name === 'chat gpt-4o-mini');
+    expect(spans).toHaveLength(2);
+    const inner = spans.find((s) => s.instrumentationScope.name !== 'tollgate')!;
+    const outer = spans.find((s) => s.instrumentationScope.name === 'tollgate')!;
+    expect(inner.attributes['tollgate.charged_by']).toBe(outer.spanContext().spanId);
+    expect(inner.attributes['tollgate.cost.nanos']).toBeUndefined();
+    const rows = await tollgate.usage({ by: 'model' });
+    expect(rows).toEqual([expect.objectContaining({ calls: 1, inputTokens: res.usage!.prompt_tokens })]);
+    await provider.shutdown();
+    await tollgate.shutdown();
+  });
+});
