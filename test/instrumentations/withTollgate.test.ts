@@ -1,0 +1,129 @@
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { context } from '@opentelemetry/api';
+import type { Tracer, TracerProvider } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { instrumentAnthropic } from '../../instrumentations/anthropic/index.js';
+import { instrumentOpenAI } from '../../instrumentations/openai/index.js';
+import { BudgetExceededError } from '../../src/budget/BudgetExceededError.js';
+import { createTollgate } from '../../src/createTollgate.js';
+import type { Tollgate } from '../../src/createTollgate.js';
+import { startFakeAnthropic } from '../fakes/startFakeAnthropic.js';
+import type { FakeAnthropic } from '../fakes/startFakeAnthropic.js';
+import { startFakeOpenAI } from '../fakes/startFakeOpenAI.js';
+import type { FakeOpenAI } from '../fakes/startFakeOpenAI.js';
+import type { BudgetSpec } from '../../src/budget/Budget.js';
+
+const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'name three colours' }];
+
+interface Setup {
+  tollgate: Tollgate;
+  exporter: InMemorySpanExporter;
+  openai: OpenAI;
+  anthropic: Anthropic;
+}
+
+describe('instrumentations with createTollgate (memory store)', () => {
+  let fakeOpenAI: FakeOpenAI;
+  let fakeAnthropic: FakeAnthropic;
+  const open: Tollgate[] = [];
+
+  beforeAll(async () => {
+    // tollgate.task() attributes calls through the active context
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    fakeOpenAI = await startFakeOpenAI({ outputTokens: 4, cachedTokens: 1 });
+    fakeAnthropic = await startFakeAnthropic({ outputTokens: 4, cacheCreationTokens: 10, cacheReadTokens: 20 });
+  });
+  afterAll(async () => {
+    await Promise.all([fakeOpenAI.close(), fakeAnthropic.close()]);
+    context.disable();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((t) => t.shutdown()));
+  });
+
+  function setup(budgets: BudgetSpec[] = [], defaultMaxOutputTokens?: number): Setup {
+    let provider: BasicTracerProvider | undefined;
+    const lazy: TracerProvider = { getTracer: (name: string, version?: string): Tracer => provider!.getTracer(name, version) };
+    const tollgate = createTollgate({ store: 'memory:', budgets, configFile: false, env: {}, guardFetch: false, tracerProvider: lazy,
+      ...(defaultMaxOutputTokens !== undefined ? { estimation: { defaultMaxOutputTokens } } : {}),
+    });
+    open.push(tollgate);
+    const exporter = new InMemorySpanExporter();
+    provider = new BasicTracerProvider({ spanProcessors: [tollgate.spanProcessor, new SimpleSpanProcessor(exporter)] });
+    const openai = instrumentOpenAI(new OpenAI({ baseURL: fakeOpenAI.baseURL, apiKey: 'test', maxRetries: 0 }), tollgate);
+    const anthropic = instrumentAnthropic(new Anthropic({ baseURL: fakeAnthropic.baseURL, apiKey: 'test', maxRetries: 0 }), tollgate);
+    return { tollgate, exporter, openai, anthropic };
+  }
+
+  it('prices the exact tokens the fake reported (OpenAI stream, Anthropic with cache parts)', async () => {
+    const { tollgate, exporter, openai, anthropic } = setup();
+    for await (const chunk of await openai.chat.completions.create({ model: 'gpt-4o', messages, stream: true })) void chunk;
+    await anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'hi there' }] });
+    const [chat, claude] = exporter.getFinishedSpans();
+    expect(chat!.attributes['tollgate.cost.nanos']).toBe(tollgate.costNanos('openai', 'gpt-4o', { input: 3, output: 4, cacheRead: 1 }));
+    expect(chat!.attributes['tollgate.cost.nanos']).toBeGreaterThan(0);
+    expect(claude!.attributes['tollgate.cost.nanos']).toBe(
+      tollgate.costNanos('anthropic', 'claude-sonnet-4-5', { input: 32, output: 4, cacheRead: 20, cacheWrite: 10 }),
+    );
+  });
+
+  it('a provider error settles at 0 and keeps the SDK error', async () => {
+    const { exporter, openai } = setup();
+    fakeOpenAI.script({ error: { status: 429 } });
+    await expect(openai.chat.completions.create({ model: 'gpt-4o', messages })).rejects.toBeInstanceOf(OpenAI.RateLimitError);
+    const [span] = exporter.getFinishedSpans();
+    expect(span!.attributes['error.type']).toBe('RateLimitError');
+    expect(span!.attributes['tollgate.cost.nanos'] ?? 0).toBe(0);
+  });
+
+  it('a deny budget: BudgetExceededError and no request reaches the server', async () => {
+    const { openai } = setup([{ scope: 'daily', maxUsd: 0.000001, onExceed: 'deny' }]);
+    const before = fakeOpenAI.requests.length;
+    await expect(openai.chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 1000 })).rejects.toBeInstanceOf(
+      BudgetExceededError,
+    );
+    expect(fakeOpenAI.requests.length).toBe(before);
+  });
+
+  it('fallback: the request that reaches the server carries the fallback model', async () => {
+    const { tollgate, exporter, openai } = setup([{ scope: 'task', maxUsd: 0.005, onExceed: 'fallback', fallbackModel: 'gpt-4o-mini' }]);
+    const completion = await tollgate.task('T-1', () => openai.chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 1000 }));
+    expect(fakeOpenAI.requests.at(-1)?.body).toMatchObject({ model: 'gpt-4o-mini' });
+    expect(completion.model).toBe('gpt-4o-mini');
+    const [span] = exporter.getFinishedSpans();
+    expect(span!.attributes).toMatchObject({ 'tollgate.decision': 'fallback', 'tollgate.fallback_model': 'gpt-4o-mini' });
+  });
+
+  it('stream cut-off: a long stream stops at the request budget; settled cost within one chunk of the cap', async () => {
+    const limitUsd = 0.0002;
+    // admitted: the worst case (no max_tokens: 10 output tokens reserved) fits; the stream goes on for 1000
+    const { tollgate, exporter, openai } = setup([{ scope: 'request', maxUsd: limitUsd, onExceed: 'deny' }], 10);
+    fakeOpenAI.script({ outputTokens: 1000 });
+    const stream = await openai.chat.completions.create({ model: 'gpt-4o', messages, stream: true });
+    const failure = await (async () => {
+      for await (const chunk of stream) void chunk;
+    })().catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(BudgetExceededError);
+    const [span] = exporter.getFinishedSpans();
+    const settled = span!.attributes['tollgate.cost.nanos'] as number;
+    const perChunk = tollgate.costNanos('openai', 'gpt-4o', { input: 0, output: 1 });
+    expect(span!.attributes['tollgate.status']).toBe('cost_exceeded');
+    expect(settled).toBeGreaterThan(limitUsd * 1e9);
+    expect(settled - limitUsd * 1e9).toBeLessThanOrEqual(perChunk);
+  });
+
+  it('an abandoned stream ends its span and settles what was used', async () => {
+    const { exporter, openai } = setup([{ scope: 'daily', maxUsd: 10, onExceed: 'deny' }]);
+    fakeOpenAI.script({ outputTokens: 100 });
+    for await (const chunk of await openai.chat.completions.create({ model: 'gpt-4o', messages, stream: true })) {
+      void chunk;
+      break;
+    }
+    const [span] = exporter.getFinishedSpans();
+    expect(span!.attributes['gen_ai.usage.output_tokens']).toBe(0);
+    expect(span!.attributes['tollgate.cost.nanos']).toBeGreaterThan(0);
+  });
+});
