@@ -56,7 +56,8 @@ export interface RedisLedgerOptions {
   /**
    * Extra ioredis options (TLS, password, ...), applied over the ledger's own:
    * `enableOfflineQueue: false`, `maxRetriesPerRequest: 0`, `autoResendUnfulfilledCommands: false`,
-   * `commandTimeout`, `retryStrategy`. Default none.
+   * `retryStrategy`, `connectTimeout`. (Command time limits are the ledger's own, with unref'd
+   * timers, so they never keep the process alive.) Default none.
    */
   clientOptions?: RedisOptions;
 }
@@ -359,7 +360,6 @@ export class RedisLedger implements Ledger {
   private async connect(url: string, maxReconnectDelayMs: number, extra: RedisOptions | undefined): Promise<Redis> {
     const RedisClient = await loadIoredis();
     const client = new RedisClient(url, {
-      commandTimeout: this.commandTimeoutMs,
       connectTimeout: Math.max(1_000, this.commandTimeoutMs * 2),
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
