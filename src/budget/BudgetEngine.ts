@@ -322,10 +322,12 @@ export class BudgetEngine {
     return out;
   }
 
-  private plan(ctx: CallContext, model: string, estimate: Nanos, now: number): Plan {
-    if (!Number.isSafeInteger(estimate) || estimate < 0) {
-      throw new RangeError(`tollgate: estimateNanos(${JSON.stringify(model)}) must return a non-negative integer; got ${String(estimate)}`);
+  private plan(ctx: CallContext, model: string, rawEstimate: Nanos, now: number): Plan {
+    if (!Number.isFinite(rawEstimate) || rawEstimate < 0) {
+      throw new RangeError(`tollgate: estimateNanos(${JSON.stringify(model)}) must return a non-negative number of nanos; got ${String(rawEstimate)}`);
     }
+    // Money in the ledger is integer nanos; a fractional estimate is rounded up (worst case).
+    const estimate = Math.ceil(rawEstimate);
     const applied = this.applicable({ ...ctx, model }, now);
     const bucketed = applied.filter((a) => a.bucket !== undefined);
     return { model, estimate, applied, bucketed, buckets: bucketed.map((a) => a.bucket as Bucket) };

@@ -255,6 +255,17 @@ describe('BudgetEngine', () => {
       expect(a).toMatchObject({ decision: 'fallback', model: 'gpt-4o-mini', buckets: [] });
     });
 
+    it('a request budget can fall back too, and its limit becomes requestLimitNanos', () => {
+      const h = harness([{ scope: 'request', maxUsd: 0.5, onExceed: 'fallback', fallbackModel: 'gpt-4o-mini' }], NOON);
+      const a = admitSync(h, call(0, {}, prices));
+      expect(a).toMatchObject({ decision: 'fallback', model: 'gpt-4o-mini', requestLimitNanos: 0.5 * USD, reservedNanos: 0 });
+    });
+
+    it('rounds a fractional estimate up to whole nanos', () => {
+      const h = harness([{ scope: 'total', maxUsd: 1 }], NOON);
+      expect(admitSync(h, call(0.25 * USD + 0.2)).reservedNanos).toBe(0.25 * USD + 1);
+    });
+
     it('a deny budget that does not fit wins over a fallback budget', () => {
       const h = harness(
         [
