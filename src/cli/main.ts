@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/ConfigError.js';
+import { UnknownModelError } from '../pricing/UnknownModelError.js';
+import { registerEstimateCommand } from './commands/estimate.js';
+import { registerPricingCommand } from './commands/pricing.js';
+
+// `tollgate pricing | head` closes stdout early: stop quietly.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
+const program = new Command('tollgate')
+  .description('Count, price and budget every LLM call.')
+  .option('--config <file>', 'config file (default: TOLLGATE_CONFIG, ./tollgate.toml, ./tollgate.json)')
+  .exitOverride();
+
+// One line per command module (each exports register<Name>Command(program)).
+registerPricingCommand(program);
+registerEstimateCommand(program);
+
+/** Exit codes: 0 ok, 2 usage or configuration mistake, 1 anything unexpected. */
+try {
+  await program.parseAsync(process.argv);
+} catch (err: unknown) {
+  if (err instanceof CommanderError) {
+    // commander has printed the message (or the help) already
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else if (err instanceof ConfigError || err instanceof UnknownModelError) {
+    process.stderr.write(`tollgate: ${err.message}\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`tollgate: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  }
+}
