@@ -220,6 +220,7 @@ export class SqliteLedger implements Ledger {
   private readonly reserveTx: (req: ReserveRequest) => ReserveResult;
   private readonly settleTx: (record: UsageRecord, buckets: readonly Bucket[]) => void;
   private readonly pruneTx: (before: number) => number;
+  private readonly releaseTx: (id: string) => void;
 
   constructor(options: SqliteLedgerOptions = {}) {
     this.path = options.path ?? DEFAULT_SQLITE_PATH;
@@ -301,6 +302,8 @@ export class SqliteLedger implements Ledger {
     this.settleTx = (record, buckets) => settle.immediate(record, buckets);
     const prune = db.transaction((before: number): number => this.pruneInTx(before));
     this.pruneTx = (before) => prune.immediate(before);
+    const release = db.transaction((id: string) => this.dropReservation(id));
+    this.releaseTx = (id) => release.immediate(id);
   }
 
   reserve(req: ReserveRequest): ReserveResult {
@@ -315,8 +318,7 @@ export class SqliteLedger implements Ledger {
 
   release(id: string): void {
     this.assertOpen();
-    this.stmt.deleteReservationBuckets.run(id);
-    this.stmt.deleteReservation.run(id);
+    this.releaseTx(id);
   }
 
   bucketStates(buckets: readonly Bucket[], now: number): BucketState[] {
