@@ -43,7 +43,7 @@ export interface RedisLedgerOptions {
    * offline-queue / retry settings apply (the ledger still times out every command).
    */
   client?: Redis;
-  /** Prefix of every key. Default `'tollgate:'`. On Redis Cluster use a hash tag, e.g. `'{tollgate}:'`. */
+  /** Prefix of every key; ledgers with the same Redis and prefix share budgets. Default `'tollgate:'`. */
   keyPrefix?: string;
   /** A command that gets no answer within this time rejects with `RedisUnavailableError`. Default 500. */
   commandTimeoutMs?: number;
@@ -100,10 +100,15 @@ class CommandTimeoutError extends Error {
  *   for the precision (spend is never forgotten early, at most one slot late).
  * - Live reservations sit in a per-bucket sorted set scored by `expiresAt`; a
  *   reservation never settled (crashed process) stops counting after its `expiresAt`.
- * - Usage records go to a capped stream (`<prefix>records`) and to per-day rollups.
- *   `records()` and `usage()` read the stream and aggregate in the client; `usage` by
- *   `day` without `where` filters takes whole days from the rollups, so it stays right
- *   after `prune()` and after the stream's cap dropped old entries.
+ * - Usage records go to a capped stream (`<prefix>records`, `XADD MAXLEN ~ streamMaxLen`)
+ *   and, in the same script, to per-day rollups keyed by every usage dimension.
+ *   `usage()` answers whole days from the rollups (every day before the prune watermark,
+ *   and every day lying entirely inside [since, until)), and reads the stream only for
+ *   the partial days at the edges of a since/until range, aggregating in the client.
+ *   So usage stays exact after `prune()` and after the stream's cap dropped entries,
+ *   except for those partial edge days. `records()` and `prune()` scan the stream in
+ *   pages of 1000 (arrival order; records are then sorted by their own `time`).
+ * - Redis 5.0 or later; a standalone server or a primary (Redis Cluster is not supported).
  * - Every failure (timeout after `commandTimeoutMs`, no connection, error reply) rejects
  *   with `RedisUnavailableError` and increments `errors`; the client reconnects by itself
  *   and calls fail fast while it is down.
@@ -142,8 +147,8 @@ export class RedisLedger implements Ledger {
     } else {
       this.ownsClient = true;
       this.clientPromise = this.connect(options.url as string, maxReconnectDelayMs, options.clientOptions);
-      // Failures surface on each call; keep an unused failing promise from being "unhandled".
-      this.clientPromise.catch(() => undefined);
+      // Failures also surface on each call (as RedisUnavailableError, reason 'missing-client').
+      this.clientPromise.catch((err: unknown) => diag.error(`tollgate: ${errorMessage(err)}`));
     }
   }
 
@@ -449,11 +454,32 @@ export class RedisLedger implements Ledger {
         if (record !== undefined) visit(record, id);
       }
       if (page.length < STREAM_PAGE) return;
-      cursor = `(${(page[page.length - 1] as [string, string[]])[0]}`;
+      const last = (page[page.length - 1] as [string, string[]])[0];
+      const next = order === 'asc' ? streamIdAfter(last) : streamIdBefore(last);
+      if (next === undefined) return;
+      cursor = next;
     }
   }
 }
 
+const MAX_SEQ = 18_446_744_073_709_551_615n;
+
+/** The smallest stream id after `id` (XRANGE's `(id` needs Redis 6.2; this works on 5.0+). */
+function streamIdAfter(id: string): string | undefined {
+  const [ms, seq] = id.split('-').map((x) => BigInt(x)) as [bigint, bigint];
+  if (seq < MAX_SEQ) return `${ms}-${seq + 1n}`;
+  return `${ms + 1n}-0`;
+}
+
+/** The largest stream id before `id`; undefined before 0-1. */
+function streamIdBefore(id: string): string | undefined {
+  const [ms, seq] = id.split('-').map((x) => BigInt(x)) as [bigint, bigint];
+  if (seq > 0n) return `${ms}-${seq - 1n}`;
+  if (ms > 0n) return `${ms - 1n}-${MAX_SEQ}`;
+  return undefined;
+}
+
+/** Whether the client can take commands now (a function, so that TypeScript does not narrow across awaits). */
 function isReady(client: Redis): boolean {
   return client.status === 'ready';
 }

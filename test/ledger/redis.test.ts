@@ -89,6 +89,27 @@ describe.skipIf(!redis.run)('RedisLedger', () => {
     });
   });
 
+  describe('reading the record stream in pages', () => {
+    it('lists, aggregates and prunes more records than one page holds', async () => {
+      const ledger = newLedger('paging');
+      const n = 2_345;
+      await Promise.all(Array.from({ length: n }, (_, i) => ledger.settle(record(`p${i}`, i, T0 + 10 * i), [])));
+      const all = await ledger.records({ limit: 10_000 });
+      expect(all.length).toBe(n);
+      expect(all[0]?.id).toBe(`p${n - 1}`);
+      expect(all[n - 1]?.id).toBe('p0');
+      // since is not at 00:00, so the (partial) day is summed from the records themselves.
+      const since = T0 + 10 * 1_000;
+      const expectedCost = Array.from({ length: n - 1_000 }, (_, k) => 1_000 + k).reduce((a, b) => a + b, 0);
+      expect(await ledger.usage({ by: 'day', since })).toEqual([
+        { key: '2026-03-10', calls: n - 1_000, errors: 0, inputTokens: n - 1_000, outputTokens: n - 1_000, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNanos: expectedCost },
+      ]);
+      expect(await ledger.prune(since)).toBe(1_000);
+      expect((await ledger.records({ limit: 10_000 })).length).toBe(n - 1_000);
+      await ledger.close();
+    });
+  });
+
   describe('rolling windows of a day (1-minute slots)', () => {
     it('never forgets spend early and forgets it at most one slot late', async () => {
       const ledger = newLedger('rolling');

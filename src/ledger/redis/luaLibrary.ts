@@ -17,6 +17,9 @@
  * keep key TTLs sane when the caller's clock is far from the server's.
  */
 export const LUA_LIBRARY = `
+-- Redis < 5 replicates scripts verbatim, which forbids writes after TIME / XADD *.
+if redis.replicate_commands then redis.replicate_commands() end
+
 local MARGIN_MS = 86400000
 local GRACE_MS = 600000
 
