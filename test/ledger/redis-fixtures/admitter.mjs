@@ -1,7 +1,8 @@
 // One replica: N concurrent admissions against one shared bucket on Redis.
 // argv: <distDir> <redisUrl> <keyPrefix> <bucketKey> <limitNanos> <count> <seed> <label>
 // Prints "ready" once connected, waits for "go" on stdin, then prints one JSON line:
-// { allowed, denied, released, settledNanos, settles } and exits.
+// { allowed, denied, released, settledNanos, settles, unjustifiedDenials } and exits.
+// A denial is unjustified when the state the ledger reported would have fit the amount.
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
@@ -29,7 +30,7 @@ process.stdout.write('ready\n');
 await new Promise((resolve) => lines.once('line', resolve));
 lines.close();
 
-const result = { allowed: 0, denied: 0, released: 0, settledNanos: 0, settles: 0 };
+const result = { allowed: 0, denied: 0, released: 0, settledNanos: 0, settles: 0, unjustifiedDenials: 0 };
 const plans = Array.from({ length: Number(count) }, (_, i) => ({
   id: `${label}-${i}`,
   amount: between(2_000_000, 6_000_000), // $0.002 – $0.006 worst case
@@ -43,6 +44,7 @@ await Promise.all(
     const r = await ledger.reserve({ id: p.id, amountNanos: p.amount, buckets: [bucket], now, expiresAt: now + 120_000 });
     if (!r.ok) {
       result.denied += 1;
+      if (r.failed.spentNanos + r.failed.reservedNanos + p.amount <= bucket.limitNanos) result.unjustifiedDenials += 1;
       return;
     }
     result.allowed += 1;
