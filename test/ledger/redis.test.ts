@@ -89,6 +89,34 @@ describe.skipIf(!redis.run)('RedisLedger', () => {
     });
   });
 
+  describe('replicas and the stream cap', () => {
+    it('settles an id once when several replicas settle it at the same time', async () => {
+      const a = newLedger('dup');
+      const b = new RedisLedger({ url: MAIN_REDIS_URL, keyPrefix: a.keyPrefix });
+      const bucket: Bucket = { key: 'total|global|all', budgetId: 'total', limitNanos: 1_000_000, enforce: true };
+      await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? a : b).settle(record('same', 777), [bucket])));
+      expect((await b.bucketStates([bucket], T0))[0]?.spentNanos).toBe(777);
+      expect((await a.records({})).length).toBe(1);
+      await a.close();
+      await b.close();
+    });
+
+    it('keeps usage exact when the capped stream has dropped old records', async () => {
+      const keyPrefix = uniqueKeyPrefix('cap');
+      prefixes.push(keyPrefix);
+      const ledger = new RedisLedger({ url: MAIN_REDIS_URL, keyPrefix, streamMaxLen: 10 });
+      await Promise.all(Array.from({ length: 1_000 }, (_, i) => ledger.settle(record(`c${i}`, 3, T0 + i), [])));
+      expect((await ledger.records({ limit: 10_000 })).length).toBeLessThan(1_000);
+      expect(await ledger.usage({ by: 'day' })).toEqual([
+        { key: '2026-03-10', calls: 1_000, errors: 0, inputTokens: 1_000, outputTokens: 1_000, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNanos: 3_000 },
+      ]);
+      expect(await ledger.usage({ by: 'model', until: T0 + 86_400_000 })).toEqual([
+        { key: 'gpt-4o', calls: 1_000, errors: 0, inputTokens: 1_000, outputTokens: 1_000, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNanos: 3_000 },
+      ]);
+      await ledger.close();
+    });
+  });
+
   describe('reading the record stream in pages', () => {
     it('lists, aggregates and prunes more records than one page holds', async () => {
       const ledger = newLedger('paging');
