@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/ConfigError.js';
 import { UnknownModelError } from '../pricing/UnknownModelError.js';
+import { registerDemoCommand, UsageError } from './commands/demo.js';
 import { registerEstimateCommand } from './commands/estimate.js';
 import { registerPricingCommand } from './commands/pricing.js';
 
@@ -19,6 +20,7 @@ const program = new Command('tollgate')
 // One line per command module (each exports register<Name>Command(program)).
 registerPricingCommand(program);
 registerEstimateCommand(program);
+registerDemoCommand(program);
 
 /** Exit codes: 0 ok, 2 usage or configuration mistake, 1 anything unexpected. */
 try {
@@ -27,7 +29,7 @@ try {
   if (err instanceof CommanderError) {
     // commander has printed the message (or the help) already
     process.exitCode = err.exitCode === 0 ? 0 : 2;
-  } else if (err instanceof ConfigError || err instanceof UnknownModelError) {
+  } else if (err instanceof ConfigError || err instanceof UnknownModelError || err instanceof UsageError) {
     process.stderr.write(`tollgate: ${err.message}\n`);
     process.exitCode = 2;
   } else {

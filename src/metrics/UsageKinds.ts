@@ -25,6 +25,8 @@ export const METADATA_CONTRACT = 'contract';
 export const METADATA_CONTRACT_RESULT = 'contractResult';
 /** Requested model when a fallback replaced it: `metadata.requestedModel` (or `metadata['tollgate.requested_model']`). */
 export const METADATA_REQUESTED_MODEL = 'requestedModel';
+/** Budget decision of an admitted call when it was not a plain allow: `warn` | `fallback`. */
+export const METADATA_DECISION = 'decision';
 /** Error class name of a failed call: `metadata.errorType` (or `metadata['error.type']`). */
 export const METADATA_ERROR_TYPE = 'errorType';
 

@@ -43,6 +43,7 @@ import {
   MEMORY_OPERATION,
   METADATA_CONTRACT,
   METADATA_CONTRACT_RESULT,
+  METADATA_DECISION,
   METADATA_ERROR_TYPE,
   METADATA_MEMORY_OPERATION,
   METADATA_REQUESTED_MODEL,
@@ -476,6 +477,8 @@ export class BudgetSpanProcessor implements SpanProcessor {
     const requested = state.span.attributes[ATTR_TOLLGATE_REQUESTED_MODEL];
     const metadata: Record<string, string> = {};
     if (typeof requested === 'string') metadata[METADATA_REQUESTED_MODEL] = requested;
+    const decision = state.admission?.phase === 'admitted' ? state.admission.admission.decision : undefined;
+    if (decision === 'warn' || decision === 'fallback') metadata[METADATA_DECISION] = decision;
     const errorType = state.span.attributes[ATTR_ERROR_TYPE];
     if (typeof errorType === 'string') metadata[METADATA_ERROR_TYPE] = errorType;
     if (Object.keys(metadata).length > 0) record.metadata = metadata;

@@ -53,7 +53,10 @@ export function startOtel(processor: SpanProcessor, options: StartOptions = {}):
   const sdk = new NodeSDK({
     ...(serviceName !== undefined ? { serviceName } : {}),
     spanProcessors: processors,
-    ...(metricReaders.length > 0 ? { metricReaders } : {}),
+    // Always explicit: an empty list stops the SDK from adding OTLP readers and log exporters
+    // from its environment defaults (no network calls the config did not ask for).
+    metricReaders,
+    logRecordProcessors: [],
     sampler: new TollgateSampler(options.sampler ?? samplerFromEnv(process.env)),
     instrumentations: [],
   });

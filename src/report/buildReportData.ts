@@ -1,0 +1,85 @@
+import type { BudgetStatus } from '../budget/BudgetEngine.js';
+import type { Ledger, MaybePromise, UsageGroup } from '../ledger/Ledger.js';
+import { METADATA_DECISION } from '../metrics/UsageKinds.js';
+import type { RateLimitStatus } from '../ratelimit/RateLimitStatus.js';
+import type { ReportData } from './ReportData.js';
+
+export interface BuildReportOptions {
+  ledger: Ledger;
+  /** Budget spend per budget and key (BudgetEngine.status). */
+  budgetStatus: () => MaybePromise<BudgetStatus[]>;
+  /** Epoch ms "now". */
+  now: number;
+  since?: number;
+  until?: number;
+  /** The session to report on (its id as recorded), if any. */
+  sessionId?: string;
+  /** How many tasks to list. Default 10. */
+  topTasks?: number;
+  rateLimits?: RateLimitStatus[];
+  /** Cap on records read to count warn / fallback / deny decisions. Default 100,000. */
+  maxRecords?: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Reads everything a spend report shows from the ledger (nothing is computed twice by renderers). */
+export async function buildReportData(o: BuildReportOptions): Promise<ReportData> {
+  const range = { ...(o.since !== undefined ? { since: o.since } : {}), ...(o.until !== undefined ? { until: o.until } : {}) };
+  const [byProvider, byModel, byTask, last24, statuses, records] = await Promise.all([
+    o.ledger.usage({ by: 'provider', ...range }),
+    o.ledger.usage({ by: 'model', ...range }),
+    o.ledger.usage({ by: 'task', ...range }),
+    o.ledger.usage({ by: 'provider', since: o.now - DAY_MS, until: o.now + 1 }),
+    o.budgetStatus(),
+    o.ledger.records({ ...range, limit: o.maxRecords ?? 100_000 }),
+  ]);
+  const events = { warned: 0, fallbacks: 0, denied: 0 };
+  for (const r of records) {
+    if (r.status === 'denied') events.denied += 1;
+    const decision = r.metadata?.[METADATA_DECISION];
+    if (decision === 'warn') events.warned += 1;
+    if (decision === 'fallback') events.fallbacks += 1;
+  }
+  const data: ReportData = {
+    generatedAt: o.now,
+    ...range,
+    // Model calls only: tool, memory and contract records have no provider.
+    last24h: totals(last24.filter((g) => g.key !== '')),
+    byProvider: byProvider.filter((g) => g.key !== ''),
+    byModel: byModel.filter((g) => g.key !== ''),
+    topTasks: byTask
+      .filter((g) => g.key !== '')
+      .sort((a, b) => b.costNanos - a.costNanos || a.key.localeCompare(b.key))
+      .slice(0, o.topTasks ?? 10),
+    budgets: statuses.map((s) => ({
+      id: s.budget.id,
+      scope: s.budget.scope,
+      key: s.key,
+      spentUsd: s.spentUsd,
+      limitUsd: s.limitUsd,
+      remainingUsd: s.remainingUsd,
+      action: s.budget.onExceed,
+    })),
+    rateLimits: o.rateLimits ?? [],
+    events,
+  };
+  if (o.sessionId !== undefined) {
+    const session = totals((await o.ledger.usage({ by: 'provider', ...range, where: { session: o.sessionId } })).filter((g) => g.key !== ''));
+    data.session = { id: o.sessionId, costUsd: session.costUsd, calls: session.calls };
+  }
+  return data;
+}
+
+function totals(groups: UsageGroup[]): ReportData['last24h'] {
+  let nanos = 0;
+  const t = { costUsd: 0, calls: 0, inputTokens: 0, outputTokens: 0 };
+  for (const g of groups) {
+    nanos += g.costNanos;
+    t.calls += g.calls;
+    t.inputTokens += g.inputTokens;
+    t.outputTokens += g.outputTokens;
+  }
+  t.costUsd = nanos / 1e9;
+  return t;
+}
