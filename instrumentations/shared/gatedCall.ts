@@ -87,7 +87,7 @@ export function gatedCall<Chunk>(spec: GatedCallSpec<Chunk>): ApiPromiseLike<unk
       context.active(),
     );
   } catch (err: unknown) {
-    if (err instanceof BudgetExceededError) {
+    if (isRefusal(err)) {
       const denied: RequestGate = Promise.reject(err);
       denied.catch(() => undefined);
       return spec.send(withGate(spec.options, denied));
@@ -98,7 +98,7 @@ export function gatedCall<Chunk>(spec: GatedCallSpec<Chunk>): ApiPromiseLike<unk
   const recorder = new CallRecorder(span);
   if (tollgate.captureContent) recorder.setOne(ATTR_GEN_AI_INPUT_MESSAGES, safeJson(request.input));
   const call: CallState = { recorder, startedAt, model: request.model, admission: undefined, estimatedInput };
-  const gate = admit(tollgate, request.model, call);
+  const gate = admit(tollgate, request, call);
   gate.catch(() => undefined);
 
   const inner = context.with(trace.setSpan(context.active(), span), () => spec.send(withGate(spec.options, gate)));
@@ -119,13 +119,14 @@ export function gatedCall<Chunk>(spec: GatedCallSpec<Chunk>): ApiPromiseLike<unk
   return result;
 }
 
-async function admit(tollgate: TollgateHandle, requestedModel: string, call: CallState): Promise<BodyPatch | undefined> {
+async function admit(tollgate: TollgateHandle, request: RequestDescription, call: CallState): Promise<BodyPatch | undefined> {
   const { recorder } = call;
+  const requestedModel = request.model;
   let info: AdmissionInfo | undefined;
   try {
     info = await tollgate.admission(recorder.span);
   } catch (err: unknown) {
-    if (err instanceof BudgetExceededError) {
+    if (isRefusal(err)) {
       recorder.fail(err);
       recorder.setOne(ATTR_TOLLGATE_STATUS, 'denied');
       recorder.end();
@@ -133,6 +134,16 @@ async function admit(tollgate: TollgateHandle, requestedModel: string, call: Cal
     }
     diag.error('tollgate: admission failed; the call goes on', err);
     return undefined;
+  }
+  if (tollgate.rateLimit !== undefined) {
+    try {
+      // Waits for (or refuses at) the provider's requests/tokens-per-minute limit.
+      await tollgate.rateLimit(request.provider, call.estimatedInput + (request.maxTokens ?? 0));
+    } catch (err: unknown) {
+      recorder.fail(err);
+      recorder.end(); // settles at 0 and releases the reservation
+      throw err;
+    }
   }
   call.admission = info;
   if (info !== undefined && info.model !== requestedModel) {
@@ -252,4 +263,16 @@ function safeJson(value: unknown): string {
   } catch {
     return '';
   }
+}
+
+/**
+ * Refusals the caller must see (nothing is sent): a budget deny, an unknown model under the
+ * 'deny' policy, a store that is down under failMode 'closed'. Matched by name so that
+ * errors from another copy of the package still count.
+ */
+function isRefusal(err: unknown): err is Error {
+  return (
+    err instanceof BudgetExceededError ||
+    (err instanceof Error && (err.name === 'UnknownModelError' || err.name === 'LedgerUnavailableError'))
+  );
 }

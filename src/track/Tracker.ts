@@ -216,6 +216,8 @@ export class Tracker {
     try {
       const info = await this.handle.admission(span);
       if (info !== undefined) model = info.model;
+      // Requests/tokens-per-minute limits: wait (or refuse) before anything is sent.
+      await this.handle.rateLimit?.(provider, (estimate ?? 0) + (options.maxTokens ?? 0));
     } catch (err: unknown) {
       recordFailure(span, err);
       span.end();
