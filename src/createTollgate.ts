@@ -23,7 +23,7 @@ import { createRequestHandler } from './server/createRequestHandler.js';
 import { startServer, type RunningServer } from './server/startServer.js';
 import { LazyLedger } from './setup/LazyLedger.js';
 import { startOtel, type StartOptions, type StartedOtel } from './setup/startOtel.js';
-import { utcDayStart } from './time/utcWindows.js';
+import { MS_PER_DAY, utcDayStart } from './time/utcWindows.js';
 import { DefaultTokenEstimator } from './tokens/DefaultTokenEstimator.js';
 import { TraceRing } from './traces/TraceRing.js';
 import type { AdmissionInfo, TollgateHandle } from './track/TollgateHandle.js';
@@ -92,6 +92,12 @@ export interface Tollgate extends TollgateHandle {
   serve(options?: { port?: number; host?: string }): Promise<RunningServer>;
   /** For a service with no OTel yet: starts NodeSDK with tollgate's processor and sampler and the OTLP exporter. */
   start(options?: StartOptions): StartedOtel;
+  /**
+   * Deletes usage records older than `retentionDays` (config, default 30) or `before` (epoch ms).
+   * Per-day rollups stay, so daily usage and monthly / total budgets are unchanged. Runs by itself
+   * once an hour; returns how many records were deleted.
+   */
+  prune(before?: number): Promise<number>;
   /** Settles what is in flight and flushes alerts. */
   forceFlush(): Promise<void>;
   /** Idempotent: stops servers and OTel started here, flushes, closes the store. */
@@ -159,6 +165,15 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
   const ready = Promise.resolve(engine.load()).catch((err: unknown) => {
     diag.error('tollgate: could not load the budgets stored in the ledger', err);
   });
+  const prune = async (before?: number): Promise<number> => ledger.prune(before ?? clock() - config.retentionDays * MS_PER_DAY);
+  // Data hygiene: old records go, per-day rollups stay. The timer never keeps the process alive.
+  const pruneTimer = setInterval(() => {
+    prune().catch((err: unknown) => {
+      diag.error('tollgate: pruning old usage records failed', err);
+      metrics.recordLedgerError();
+    });
+  }, PRUNE_INTERVAL_MS);
+  pruneTimer.unref();
   const servers = new Set<RunningServer>();
   let otel: StartedOtel | undefined;
   let closed: Promise<void> | undefined;
@@ -277,12 +292,14 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
       if (meterProvider === undefined) meters = new GenAiMeters(metricsApi.getMeterProvider().getMeter('tollgate', VERSION));
       return otel;
     },
+    prune,
     forceFlush: async () => {
       await processor.forceFlush();
       await dispatcher?.flush();
     },
     shutdown: () =>
       (closed ??= (async () => {
+        clearInterval(pruneTimer);
         for (const s of servers) await s.close();
         servers.clear();
         await otel?.shutdown();
@@ -296,6 +313,9 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
   };
   return tollgate;
 }
+
+/** How often old usage records are pruned. */
+const PRUNE_INTERVAL_MS = 3_600_000;
 
 function openStore(url: string): Ledger {
   if (url.startsWith('redis://') || url.startsWith('rediss://')) return new LazyLedger(url);

@@ -1,0 +1,63 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../src/config/ConfigError.js';
+import { createTollgate } from '../src/createTollgate.js';
+import { makeTestTollgate, type TestTollgate } from './helpers/otel.js';
+
+let t: TestTollgate | undefined;
+afterEach(async () => {
+  await t?.shutdown();
+  t = undefined;
+});
+
+describe('createTollgate', () => {
+  it('throws a ConfigError naming the field at construction', () => {
+    expect(() => createTollgate({ configFile: false, env: {}, budgets: [{ scope: 'daily', maxUsd: -1 }] })).toThrow(ConfigError);
+    expect(() => createTollgate({ configFile: false, env: {}, budgets: [{ scope: 'daily', maxUsd: -1 }] })).toThrow(/budgets\[0\]\.maxUsd/);
+  });
+
+  it('reads TOLLGATE_* from the environment it is given, below explicit options', async () => {
+    const fromEnv = createTollgate({ configFile: false, env: { TOLLGATE_STORE: 'memory:', TOLLGATE_DAILY_BUDGET_USD: '3' }, guardFetch: false });
+    expect(fromEnv.config.store).toBe('memory:');
+    expect(fromEnv.budgets.list().map((b) => [b.scope, b.maxUsd, b.onExceed])).toEqual([['daily', 3, 'deny']]);
+    await fromEnv.shutdown();
+    const explicit = createTollgate({ configFile: false, env: { TOLLGATE_STORE: 'sqlite:/nonexistent/x.db' }, store: 'memory:', guardFetch: false });
+    expect(explicit.config.store).toBe('memory:');
+    await explicit.shutdown();
+  });
+
+  it('prunes old records but keeps daily usage and monthly budgets exactly as they were', async () => {
+    let now = Date.UTC(2026, 10, 2, 12, 0, 0);
+    t = makeTestTollgate({ clock: () => now, retentionDays: 1, budgets: [{ id: 'month', scope: 'monthly', maxUsd: 100, onExceed: 'deny' }] });
+    for (let day = 0; day < 5; day++) {
+      now = Date.UTC(2026, 10, 2 + day, 12, 0, 0);
+      for (let i = 0; i < 3; i++) {
+        await t.tollgate.llm({ model: 'gpt-4o-mini', maxTokens: 10 }, (c) => c.setUsage({ input: 1000 + day, output: 10 * i }));
+      }
+    }
+    now = Date.UTC(2026, 10, 20, 12, 0, 0);
+    const byDayBefore = await t.tollgate.usage({ by: 'day' });
+    const monthBefore = (await t.tollgate.budgetStatus()).find((s) => s.budget.id === 'month');
+    expect(byDayBefore).toHaveLength(5);
+    expect(monthBefore?.spentUsd).toBeGreaterThan(0);
+
+    const deleted = await t.tollgate.prune();
+    expect(deleted).toBe(15);
+    expect(await t.tollgate.ledger.records({})).toEqual([]);
+    expect(await t.tollgate.usage({ by: 'day' })).toEqual(byDayBefore);
+    expect((await t.tollgate.budgetStatus()).find((s) => s.budget.id === 'month')).toEqual(monthBefore);
+    // The budget still counts what was pruned: the next call is checked against the same spend.
+    expect(await t.tollgate.prune()).toBe(0);
+  });
+
+  it('serves /healthz and /v1/status', async () => {
+    t = makeTestTollgate();
+    await t.tollgate.llm({ model: 'gpt-4o-mini' }, (c) => c.setUsage({ input: 1_000_000, output: 0 }));
+    const server = await t.tollgate.serve({ port: 0 });
+    const health = await fetch(`${server.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ ok: true, checks: { pricing: { ok: true }, store: { ok: true } } });
+    const status = (await (await fetch(`${server.url}/v1/status`)).json()) as Record<string, unknown>;
+    expect(status).toMatchObject({ sessionCostUsd: 0.15, calls: 1, store: 'memory:' });
+    expect(typeof status.uptimeSeconds).toBe('number');
+  });
+});
