@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { runDemo } from '../../demo/runDemo.js';
 
 /** `tollgate demo`: the simulated agent, the SQLite ledger, /metrics, and the spend report. */
 export function registerDemoCommand(program: Command): void {
@@ -22,6 +21,7 @@ export function registerDemoCommand(program: Command): void {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
+        const { runDemo } = await loadDemo();
         const result = await runDemo({ fast: opts.fast ?? false, port, host: opts.host, holdSeconds, dbPath: opts.db, signal: stop.signal });
         if (opts.json) {
           process.stdout.write(`${JSON.stringify({ metricsUrl: result.metricsUrl, scrapedSeries: result.scrapedSeries, decisions: result.decisions, report: result.report }, null, 2)}\n`);
@@ -38,4 +38,16 @@ export function registerDemoCommand(program: Command): void {
 /** A bad flag value: exit code 2 with the message. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+}
+
+/** The demo drives the real openai and @anthropic-ai/sdk clients: load them only for this command. */
+async function loadDemo(): Promise<typeof import('../../demo/runDemo.js')> {
+  try {
+    return await import('../../demo/runDemo.js');
+  } catch (err: unknown) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') {
+      throw new UsageError(`the demo needs the provider SDKs: npm install openai @anthropic-ai/sdk (${(err as Error).message})`);
+    }
+    throw err;
+  }
 }
