@@ -6,4 +6,6 @@ export { renderJson, reportJson } from './renderJson.js';
 export type { ReportJson, UsageGroupJson } from './renderJson.js';
 export { renderMarkdown } from './renderMarkdown.js';
 export { renderTable } from './renderTable.js';
+export { buildReportData } from './buildReportData.js';
+export type { BuildReportOptions } from './buildReportData.js';
 export type { ReportBudget, ReportData, ReportEvents, ReportTotals } from './ReportData.js';

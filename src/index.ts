@@ -1,0 +1,113 @@
+// The public API of tollgate. Only re-exports: every name is documented where it is defined.
+
+// Setup
+export { createTollgate } from './createTollgate.js';
+export type { Tollgate, TollgateOptions } from './createTollgate.js';
+export { loadConfig } from './config/loadConfig.js';
+export type { TollgateConfig, TollgateConfigInput } from './config/schema.js';
+export { TollgateSampler, tollgateSampler } from './otel/TollgateSampler.js';
+export { samplerFromEnv } from './setup/startOtel.js';
+export type { StartOptions, StartedOtel } from './setup/startOtel.js';
+export { VERSION } from './version.js';
+
+// The accounting path
+export { BudgetSpanProcessor, installFetchGuard } from './processor/index.js';
+export type { BudgetSpanProcessorOptions } from './processor/index.js';
+export type {
+  AdmissionInfo,
+  Attribution,
+  ContractVerdict,
+  EmbeddingCallOptions,
+  LlmCall,
+  LlmCallOptions,
+  MemoryOperation,
+  ReportedUsage,
+  TollgateHandle,
+  ToolOptions,
+} from './track/index.js';
+export { attributionOf, BAGGAGE_AGENT, BAGGAGE_SESSION, BAGGAGE_TASK } from './track/index.js';
+
+// Budgets
+export { BudgetEngine } from './budget/BudgetEngine.js';
+export type { Admission, BudgetStatus } from './budget/BudgetEngine.js';
+export type { BudgetAction, BudgetScope, BudgetSpec, BudgetWindow } from './budget/Budget.js';
+export type { NormalizedBudget } from './budget/normalizeBudget.js';
+
+// Errors a caller may see or catch
+export { BudgetExceededError } from './budget/BudgetExceededError.js';
+export type { BudgetExceededDetails } from './budget/BudgetExceededError.js';
+export { BudgetConfigError } from './budget/BudgetConfigError.js';
+export { LedgerUnavailableError } from './budget/LedgerUnavailableError.js';
+export { ConfigError } from './config/ConfigError.js';
+export { UnknownModelError } from './pricing/UnknownModelError.js';
+export { RateLimitError } from './ratelimit/RateLimitError.js';
+
+// Ledgers (Redis: import { RedisLedger } from 'tollgate/redis')
+export { MemoryLedger } from './ledger/memory.js';
+export { SqliteLedger } from './ledger/sqlite.js';
+export type { SqliteLedgerOptions } from './ledger/sqlite.js';
+export { openLedger, openLedgerSync } from './ledger/openLedger.js';
+export type {
+  Bucket,
+  BucketState,
+  Ledger,
+  MaybePromise,
+  Nanos,
+  RecordQuery,
+  ReserveRequest,
+  ReserveResult,
+  StoredBudget,
+  UsageGroup,
+  UsageGroupBy,
+  UsageQuery,
+  UsageRecord,
+  UsageStatus,
+} from './ledger/Ledger.js';
+
+// Pricing and tokens
+export { PricingCatalog } from './pricing/PricingCatalog.js';
+export type { PriceRow, PricingOptions } from './pricing/PricingCatalog.js';
+export type { PriceOverride } from './pricing/PriceOverride.js';
+export type { CostBreakdown, ResolvedModel, TokenUsage, UnknownModelPolicy } from './pricing/types.js';
+export { formatUsd, nanosToUsd, NANOS_PER_USD, usdToNanos } from './pricing/money.js';
+export { DefaultTokenEstimator } from './tokens/DefaultTokenEstimator.js';
+export type { TokenEstimator } from './tokens/TokenEstimator.js';
+
+// Metrics, server, traces, events
+export { TollgateMetrics } from './metrics/TollgateMetrics.js';
+export type { TollgateMetricsOptions } from './metrics/TollgateMetrics.js';
+export { GenAiMeters } from './metrics/GenAiMeters.js';
+export { createRequestHandler, startServer } from './server/index.js';
+export type { RunningServer, ServerDeps, StartServerOptions } from './server/index.js';
+export { TraceRing } from './traces/TraceRing.js';
+export { EventBus } from './events/EventBus.js';
+export type { BudgetExceededEvent, ThresholdEvent, TollgateEventMap, TollgateEventName, UsageEvent } from './events/TollgateEvents.js';
+
+// Alerts, rate limits, reports
+export { InMemoryAlertSink, SlackSink, WebhookSink, createAlertSinks } from './alerts/index.js';
+export type { Alert, AlertSink, AlertSinkConfig } from './alerts/index.js';
+export { RateLimiter } from './ratelimit/RateLimiter.js';
+export type { RateLimitStatus } from './ratelimit/RateLimitStatus.js';
+export { buildReportData, renderCsv, renderJson, renderMarkdown, renderTable } from './report/index.js';
+export type { ReportData } from './report/index.js';
+
+// Attribute names (GenAI semantic conventions and tollgate's own)
+export {
+  ATTR_GEN_AI_USAGE_COST,
+  ATTR_GEN_AI_USAGE_COST_AMOUNT,
+  ATTR_GEN_AI_USAGE_COST_CURRENCY,
+  ATTR_GEN_AI_USAGE_COST_SOURCE,
+  ATTR_TOLLGATE_AGENT_ID,
+  ATTR_TOLLGATE_CHARGED_BY,
+  ATTR_TOLLGATE_COST_NANOS,
+  ATTR_TOLLGATE_DECISION,
+  ATTR_TOLLGATE_ESTIMATE_INPUT_TOKENS,
+  ATTR_TOLLGATE_FALLBACK_MODEL,
+  ATTR_TOLLGATE_PRICE_SOURCE,
+  ATTR_TOLLGATE_PROVIDER_COST_USD,
+  ATTR_TOLLGATE_REQUESTED_MODEL,
+  ATTR_TOLLGATE_RESERVED_USD,
+  ATTR_TOLLGATE_SESSION_ID,
+  ATTR_TOLLGATE_STATUS,
+  ATTR_TOLLGATE_TASK_ID,
+} from './semconv/attributes.js';
