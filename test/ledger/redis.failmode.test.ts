@@ -48,7 +48,7 @@ describe.skipIf(!binary.run)(`budgets when Redis fails ${binary.skipReason}`, ()
 
     server = await startRedisServer({ port });
     // Reconnects on its own; the fresh server starts empty (no persistence), so only new calls count.
-    await expect.poll(async () => t!.tollgate.ledger.ping().then(() => true, () => false), { timeout: 5000, interval: 50 }).toBe(true);
+    await expect.poll(async () => Promise.resolve().then(() => t!.tollgate.ledger.ping()).then(() => true, () => false), { timeout: 5000, interval: 50 }).toBe(true);
     await call(t, () => (runs += 1));
     await t.tollgate.forceFlush();
     const [row] = await t.tollgate.usage({ by: 'model' });
@@ -68,7 +68,7 @@ describe.skipIf(!binary.run)(`budgets when Redis fails ${binary.skipReason}`, ()
     expect(refused[0]!.attributes['error.type']).toBe('LedgerUnavailableError');
 
     server = await startRedisServer({ port });
-    await expect.poll(async () => t!.tollgate.ledger.ping().then(() => true, () => false), { timeout: 5000, interval: 50 }).toBe(true);
+    await expect.poll(async () => Promise.resolve().then(() => t!.tollgate.ledger.ping()).then(() => true, () => false), { timeout: 5000, interval: 50 }).toBe(true);
     await expect(call(t, () => (runs += 1))).resolves.toBe('answer');
     expect(runs).toBe(2);
   });
