@@ -1,4 +1,5 @@
-# tollgate demo image: builds the package and runs `tollgate demo`, serving /metrics on 9464.
+# tollgate demo image: builds the package and runs `tollgate demo`, serving /metrics on 9464
+# (one simulated agent run, then /metrics held open for 5 minutes).
 # docker-compose.yml builds it as the `tollgate-demo` service.
 
 FROM node:20-bookworm AS build
@@ -29,4 +30,4 @@ EXPOSE 9464
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:9464/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "dist/src/cli/main.js"]
-CMD ["demo", "--serve", "--host", "0.0.0.0", "--port", "9464", "--db", "/data/ledger.db"]
+CMD ["demo", "--host", "0.0.0.0", "--port", "9464", "--hold", "300", "--db", "/data/ledger.db"]

@@ -26,6 +26,7 @@ interface ComposeService {
   ports?: string[];
   volumes?: string[];
   depends_on?: string[];
+  restart?: string;
 }
 interface Compose {
   services: Record<string, ComposeService>;
@@ -254,8 +255,24 @@ describe('docker-compose.yml', () => {
     for (const local of ['node_modules', 'dist', '.git']) expect(ignored).toContain(local);
   });
 
+  it('runs the demo only with options the demo command declares', () => {
+    expect(demoCommand[0]).toBe('demo');
+    const declared = [...readFileSync(repoPath('src/cli/commands/demo.ts'), 'utf8').matchAll(/\.option\('(--[\w-]+)/g)].map(
+      (m) => m[1],
+    );
+    expect(declared).toContain('--hold');
+    for (const arg of demoCommand.filter((a) => a.startsWith('--'))) expect(declared, arg).toContain(arg.replace(/=.*$/, ''));
+  });
+
+  it('keeps /metrics up after the run and restarts the demo when the hold ends', () => {
+    const hold = Number(flagValue(demoCommand, '--hold'));
+    // A hold is a setTimeout: above 2^31-1 ms Node fires it at once.
+    expect(hold).toBeGreaterThan(0);
+    expect(hold * 1000).toBeLessThanOrEqual(2 ** 31 - 1);
+    expect(service('tollgate-demo').restart).toBe('unless-stopped');
+  });
+
   it('serves the demo on all interfaces of the port Prometheus scrapes, and publishes it', () => {
-    expect(demoCommand.slice(0, 2)).toEqual(['demo', '--serve']);
     expect(flagValue(demoCommand, '--host')).toBe('0.0.0.0');
     expect(service('tollgate-demo').environment?.TOLLGATE_HOST).toBe('0.0.0.0');
     expect(flagValue(demoCommand, '--db')).toMatch(/^\/data\//);
