@@ -27,6 +27,8 @@ export interface AppliedBudget {
 
 export const ROLLING_DAY_MS = MS_PER_DAY;
 export const ROLLING_MONTH_MS = 30 * MS_PER_DAY;
+/** The last applied counter of each global (total / calendar-window) budget: the same for every call in a window. */
+const globalApplied = new WeakMap<NormalizedBudget, { windowStart: number; windowEnd: number; applied: AppliedBudget }>();
 
 /**
  * The budget's counter for this call at `now`, or undefined when the budget does not
@@ -37,6 +39,9 @@ export const ROLLING_MONTH_MS = 30 * MS_PER_DAY;
 export function applyBudget(budget: NormalizedBudget, ctx: BucketContext, now: number): AppliedBudget | undefined {
   if (budget.provider !== undefined && budget.provider !== ctx.provider) return undefined;
   if (budget.model !== undefined && budget.model !== ctx.model) return undefined;
+  // Hot path: global budgets apply the same counter to every call of a window (budget objects never change).
+  const cached = globalApplied.get(budget);
+  if (cached !== undefined && now >= cached.windowStart && now < cached.windowEnd) return cached.applied;
   const limitNanos = usdToNanos(budget.maxUsd);
   const enforce = budget.onExceed !== 'warn';
   const base = { budgetId: budget.id, limitNanos, enforce };
@@ -53,8 +58,11 @@ export function applyBudget(budget: NormalizedBudget, ctx: BucketContext, now: n
       if (budget.key !== undefined && budget.key !== id) return undefined;
       return { budget, key: id, limitNanos, bucket: { ...base, key: keyOf(id, 'all') } };
     }
-    case 'total':
-      return { budget, key: 'global', limitNanos, bucket: { ...base, key: keyOf('global', 'all') } };
+    case 'total': {
+      const applied: AppliedBudget = { budget, key: 'global', limitNanos, bucket: { ...base, key: keyOf('global', 'all') } };
+      globalApplied.set(budget, { windowStart: Number.NEGATIVE_INFINITY, windowEnd: Number.POSITIVE_INFINITY, applied });
+      return applied;
+    }
     case 'daily':
     case 'monthly': {
       if (budget.window === 'rolling') {
@@ -71,7 +79,7 @@ export function applyBudget(budget: NormalizedBudget, ctx: BucketContext, now: n
       const daily = budget.scope === 'daily';
       const windowStart = daily ? utcDayStart(now) : utcMonthStart(now);
       const windowEnd = daily ? utcNextDayStart(now) : utcNextMonthStart(now);
-      return {
+      const applied: AppliedBudget = {
         budget,
         key: 'global',
         limitNanos,
@@ -79,6 +87,8 @@ export function applyBudget(budget: NormalizedBudget, ctx: BucketContext, now: n
         windowStart,
         windowEnd,
       };
+      globalApplied.set(budget, { windowStart, windowEnd, applied });
+      return applied;
     }
   }
 }
