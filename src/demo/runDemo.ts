@@ -74,6 +74,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
 
   const openaiFake = await startFakeOpenAI({ outputTokens: 120, chunkDelayMs: delayMs });
+  // A reasoning model: part of its output is reasoning tokens (priced as output, counted apart).
+  const reasoningFake = await startFakeOpenAI({ outputTokens: 60, reasoningTokens: 40 });
   const anthropicFake = await startFakeAnthropic({ outputTokens: 180, chunkDelayMs: delayMs });
   const tollgate = createTollgate({
     store: `sqlite:${dbPath}`,
@@ -107,6 +109,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 
     const openai = instrumentOpenAI(new OpenAI({ baseURL: openaiFake.baseURL, apiKey: 'demo', maxRetries: 0 }), tollgate);
     const anthropic = instrumentAnthropic(new Anthropic({ baseURL: anthropicFake.baseURL, apiKey: 'demo', maxRetries: 0 }), tollgate);
+    const reasoner = instrumentOpenAI(new OpenAI({ baseURL: reasoningFake.baseURL, apiKey: 'demo', maxRetries: 0 }), tollgate);
     const notes = new Map<string, string>();
     let scrapedSeries = 0;
 
@@ -157,9 +160,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
                   messages: [{ role: 'user', content: `Summarise: ${analysis.content.map((b) => (b.type === 'text' ? b.text : '')).join(' ').slice(0, 300)}` }],
                 });
                 const text = summary.choices[0]?.message.content ?? '';
+                const critique = await reasoner.chat.completions.create({
+                  model: 'o3-mini',
+                  max_completion_tokens: 200,
+                  messages: [{ role: 'user', content: `Check this summary for gaps: ${text.slice(0, 120)}` }],
+                });
                 tollgate.contract('summary-not-empty', () => text.length > 0);
                 tollgate.memory('write', () => notes.set(topic, text), { store: 'notes' });
-                progress(`    done: plan ${plan.length} chars, summary by ${summary.model}`);
+                progress(`    done: plan ${plan.length} chars, summary by ${summary.model}, critique ${critique.usage?.completion_tokens_details?.reasoning_tokens ?? 0} reasoning tokens`);
               }),
             ),
           ),
@@ -182,14 +190,34 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     });
     const markdown = renderMarkdown(report);
     if ((options.holdSeconds ?? 0) > 0) {
-      progress(`holding ${metricsUrl} open for ${options.holdSeconds} s (Ctrl-C stops)`);
+      progress(`holding ${metricsUrl} open for ${options.holdSeconds} s, with a light trickle of calls (Ctrl-C stops)`);
+      const stop = new AbortController();
+      options.signal?.addEventListener('abort', () => stop.abort());
+      const live = trickle(stop.signal, fast ? 500 : 2000, async () => {
+        // Keeps rates alive for dashboards: a cheap chat call and a cached Anthropic call.
+        anthropicFake.script({ cacheReadTokens: 1600, inputTokens: 10, outputTokens: 5 });
+        await tollgate.session(SESSION, () =>
+          tollgate.task('T-live', async () => {
+            await openai.chat.completions.create({ model: 'gpt-4o-mini', max_tokens: 5, messages: [{ role: 'user', content: 'still there?' }] });
+            await anthropic.messages.create({
+              model: 'claude-3-haiku-20240307',
+              max_tokens: 5,
+              system: [{ type: 'text', text: SYSTEM_PROMPT, cache_control: { type: 'ephemeral' } }],
+              messages: [{ role: 'user', content: 'ping' }],
+            });
+          }),
+        );
+      });
       await hold(options.holdSeconds! * 1000, options.signal);
+      stop.abort();
+      await live;
     }
     return { report, markdown, metricsUrl, scrapedSeries, decisions };
   } finally {
     await tollgate.shutdown();
     await otel.shutdown();
     await openaiFake.close();
+    await reasoningFake.close();
     await anthropicFake.close();
   }
 }
@@ -200,12 +228,29 @@ async function scrape(url: string): Promise<number> {
   return text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;
 }
 
+/** Runs `round` every `everyMs` until `signal` aborts; budget refusals are expected and ignored. */
+async function trickle(signal: AbortSignal, everyMs: number, round: () => Promise<void>): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      await round();
+    } catch (err: unknown) {
+      if (!(err instanceof BudgetExceededError)) throw err;
+    }
+    await hold(everyMs, signal);
+  }
+}
+
 function hold(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((done) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', () => {
+    if (signal?.aborted === true) return done();
+    const onAbort = (): void => {
       clearTimeout(timer);
       done();
-    });
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      done();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
