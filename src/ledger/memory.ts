@@ -1,4 +1,4 @@
-import { utcDayKeyStart } from '../time/utcWindows.js';
+import { MS_PER_DAY, utcDayKey, utcDayKeyStart, utcDayStart } from '../time/utcWindows.js';
 import type {
   Bucket,
   BucketState,
@@ -62,6 +62,7 @@ export class MemoryLedger implements Ledger {
   private readonly rollups = new Map<string, Rollup>();
   private readonly budgets = new Map<string, StoredBudget>();
   private watermark: number | undefined;
+  private lastDay: { start: number; key: string } | undefined;
   private closed = false;
 
   reserve(req: ReserveRequest): ReserveResult {
@@ -78,10 +79,12 @@ export class MemoryLedger implements Ledger {
     }
     this.reservations.set(req.id, {
       amountNanos: req.amountNanos,
-      keys: [...new Set(req.buckets.map((b) => b.key))],
+      keys: req.buckets.length === 1 ? [(req.buckets[0] as Bucket).key] : [...new Set(req.buckets.map((b) => b.key))],
       expiresAt: req.expiresAt,
     });
-    return { ok: true, states: states.map((s) => ({ ...s, reservedNanos: s.reservedNanos + req.amountNanos })) };
+    // The states are this call's own objects (stateOf builds them): count the new reservation in place.
+    for (const s of states) s.reservedNanos += req.amountNanos;
+    return { ok: true, states };
   }
 
   settle(record: UsageRecord, buckets: readonly Bucket[]): void {
@@ -91,7 +94,7 @@ export class MemoryLedger implements Ledger {
     this.dropReservation(record.id);
     this.insertRecord(cloneRecord(record));
     this.addToRollup(record);
-    for (const b of new Map(buckets.map((x) => [x.key, x])).values()) {
+    for (const b of buckets.length <= 1 ? buckets : new Map(buckets.map((x) => [x.key, x])).values()) {
       if (b.rollingMs !== undefined) {
         let counter = this.rolling.get(b.key);
         if (counter === undefined) {
@@ -248,15 +251,32 @@ export class MemoryLedger implements Ledger {
   }
 
   private addToRollup(record: UsageRecord): void {
-    const dims = dimensionsOf(record);
-    const id = JSON.stringify([dims.day, dims.provider, dims.model, dims.operation, dims.status, dims.task, dims.session, dims.agent]);
-    const totals = totalsOf(record);
+    const day = this.dayKey(record.time);
+    const id = JSON.stringify([day, record.provider, record.model, record.operation, record.status, record.task ?? '', record.session ?? '', record.agent ?? '']);
     const rollup = this.rollups.get(id);
     if (rollup === undefined) {
-      this.rollups.set(id, { dims, totals });
+      this.rollups.set(id, { dims: dimensionsOf(record), totals: totalsOf(record) });
       return;
     }
-    for (const k of Object.keys(totals) as (keyof UsageTotals)[]) rollup.totals[k] += totals[k];
+    const t = rollup.totals;
+    t.calls += 1;
+    if (record.status === 'error') t.errors += 1;
+    t.inputTokens += record.inputTokens;
+    t.outputTokens += record.outputTokens;
+    t.cacheReadTokens += record.cacheReadTokens;
+    t.cacheWriteTokens += record.cacheWriteTokens;
+    t.reasoningTokens += record.reasoningTokens;
+    t.costNanos += record.costNanos;
+  }
+
+  /** `utcDayKey(time)`, remembered for the current day (records mostly arrive in time order). */
+  private dayKey(time: number): string {
+    const c = this.lastDay;
+    if (c !== undefined && time >= c.start && time < c.start + MS_PER_DAY) return c.key;
+    const start = utcDayStart(time);
+    const key = utcDayKey(time);
+    this.lastDay = { start, key };
+    return key;
   }
 }
 
