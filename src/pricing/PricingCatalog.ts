@@ -89,6 +89,7 @@ export class PricingCatalog {
   private readonly now: () => Date;
   private readonly warned = new Set<string>();
   private matches = 0;
+  private last: { model: string; provider: string | undefined; resolution: Resolution } | undefined;
 
   constructor(options: PricingOptions = {}) {
     this.unknownModel = options.unknownModel ?? 'warn';
@@ -148,7 +149,9 @@ export class PricingCatalog {
         model: resolved,
       };
     }
-    return { ...computeCost(usage, pricesAt(schedule, this.now())), model: resolved };
+    // Most models have one unconstrained price entry: no clock read (and no Date) needed.
+    const prices = schedule.entries.length === 1 ? (schedule.entries[0] as PriceSchedule['entries'][number]).prices : pricesAt(schedule, this.now());
+    return { ...computeCost(usage, prices), model: resolved };
   }
 
   /** The price row a model resolves to (undefined for unknown and local models). */
@@ -206,6 +209,15 @@ export class PricingCatalog {
   }
 
   private lookup(model: string, provider?: string): Resolution {
+    // The same pair as the previous call (the common case on a hot path): no key string to build.
+    const last = this.last;
+    if (last !== undefined && last.model === model && last.provider === provider) return last.resolution;
+    const resolution = this.lookupMemo(model, provider);
+    this.last = { model, provider, resolution };
+    return resolution;
+  }
+
+  private lookupMemo(model: string, provider?: string): Resolution {
     const key = provider === undefined ? model : `${provider}\u0000${model}`;
     const hit = this.memo.get(key);
     if (hit !== undefined) return hit;
