@@ -5,6 +5,12 @@ import { UnknownModelError } from '../pricing/UnknownModelError.js';
 import { registerDemoCommand, UsageError } from './commands/demo.js';
 import { registerEstimateCommand } from './commands/estimate.js';
 import { registerPricingCommand } from './commands/pricing.js';
+import { registerUsageCommand } from './commands/usage.js';
+import { registerBudgetsCommand } from './commands/budgets.js';
+import { registerReportCommand } from './commands/report.js';
+import { registerServeCommand } from './commands/serve.js';
+import { registerDoctorCommand } from './commands/doctor.js';
+import { registerPruneCommand } from './commands/prune.js';
 
 // `tollgate pricing | head` closes stdout early: stop quietly.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -21,6 +27,12 @@ const program = new Command('tollgate')
 registerPricingCommand(program);
 registerEstimateCommand(program);
 registerDemoCommand(program);
+registerUsageCommand(program);
+registerBudgetsCommand(program);
+registerReportCommand(program);
+registerServeCommand(program);
+registerDoctorCommand(program);
+registerPruneCommand(program);
 
 /** Exit codes: 0 ok, 2 usage or configuration mistake, 1 anything unexpected. */
 try {

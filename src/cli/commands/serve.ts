@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import { describeStore, openTollgate } from '../openTollgate.js';
+import { printLine } from '../output.js';
+import { UsageError } from './demo.js';
+
+interface ServeOptions {
+  port?: string;
+  host?: string;
+  json?: boolean;
+}
+
+/**
+ * `tollgate serve [--port n] [--host h] [--json]`: the HTTP API (/metrics, /healthz,
+ * /v1/usage, /v1/budgets, /v1/traces, /v1/status, /v1/events) over the configured store,
+ * until SIGINT or SIGTERM; then it closes the server and the store and exits 0.
+ */
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('Serve /metrics and the HTTP API over the configured store until Ctrl-C / SIGTERM')
+    .option('--port <port>', 'port (0: any free port; default: config server.port, TOLLGATE_PORT, else 9464)')
+    .option('--host <host>', 'address to listen on (default: config server.host, TOLLGATE_HOST, else 127.0.0.1)')
+    .option('--json', 'print the address as one JSON line')
+    .action(async (opts: ServeOptions, command: Command) => {
+      const port = opts.port === undefined ? undefined : Number(opts.port);
+      if (port !== undefined && (!/^\d+$/.test(opts.port ?? '') || port > 65535)) {
+        throw new UsageError(`--port: expected an integer 0-65535, got "${opts.port ?? ''}"`);
+      }
+      // Listen for signals before serving, so a signal during start-up still shuts down cleanly.
+      let stop: () => void = () => undefined;
+      const stopped = new Promise<string>((resolve) => {
+        const onSignal = (signal: NodeJS.Signals): void => resolve(signal);
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        stop = () => {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        };
+      });
+      try {
+        await openTollgate(command, async (tollgate) => {
+          const host = opts.host ?? tollgate.config.server.host;
+          let server: Awaited<ReturnType<typeof tollgate.serve>>;
+          try {
+            server = await tollgate.serve({ host, port: port ?? tollgate.config.server.port });
+          } catch (err: unknown) {
+            const code = (err as NodeJS.ErrnoException).code;
+            if (code === undefined || !['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND'].includes(code)) throw err;
+            process.stderr.write(`tollgate: cannot listen on ${host}:${port ?? tollgate.config.server.port} (${code}); choose another --port / --host\n`);
+            process.exitCode = 1;
+            return;
+          }
+          const store = describeStore(tollgate.config.store);
+          if (opts.json === true) {
+            process.stdout.write(`${JSON.stringify({ url: server.url, port: server.port, store })}\n`);
+          } else {
+            printLine(`tollgate serving ${server.url} (/metrics, /healthz, /v1/usage, /v1/budgets, /v1/traces, /v1/status, /v1/events)`);
+            printLine(`store ${store}; Ctrl-C stops`);
+          }
+          const signal = await stopped;
+          process.stderr.write(`tollgate: ${signal}, shutting down\n`);
+        });
+      } finally {
+        stop();
+      }
+    });
+}

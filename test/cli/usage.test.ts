@@ -1,0 +1,169 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { BudgetSpec } from '../../src/budget/Budget.js';
+import { buildCli } from './buildCli.js';
+import { makeCliFixture, record, seedLedger } from './cliFixture.js';
+import type { CliFixture } from './cliFixture.js';
+import { runCli } from './runCli.js';
+
+const BUDGETS: BudgetSpec[] = [
+  { id: 'all-time', scope: 'total', maxUsd: 1 },
+  { id: 'per-task', scope: 'task', maxUsd: 0.01, onExceed: 'warn' },
+];
+const BUDGETS_TOML = `
+[[budgets]]
+id = "all-time"
+scope = "total"
+maxUsd = 1
+
+[[budgets]]
+id = "per-task"
+scope = "task"
+maxUsd = 0.01
+onExceed = "warn"
+`;
+const BASE = Date.now() - 3 * 3_600_000;
+const RANGE = ['--since', String(BASE), '--until', String(BASE + 10_000)];
+
+let fx: CliFixture;
+
+beforeAll(async () => {
+  await buildCli();
+  fx = makeCliFixture(BUDGETS_TOML);
+  seedLedger(fx.dbPath, BUDGETS, [
+    record({ id: 'r1', time: BASE, task: 'T-1', session: 'S-1', inputTokens: 1000, outputTokens: 200, costNanos: 4_500_000, metadata: { decision: 'warn' } }),
+    record({ id: 'r2', time: BASE + 1000, task: 'T-1', session: 'S-1', provider: 'anthropic', model: 'claude-sonnet-4', inputTokens: 2000, cacheReadTokens: 500, outputTokens: 300, costNanos: 9_000_000 }),
+    record({ id: 'r3', time: BASE + 2000, task: 'T-2', model: 'gpt-4o-mini', inputTokens: 500, outputTokens: 100, costNanos: 150_000, status: 'error', metadata: { decision: 'fallback' } }),
+    record({ id: 'r4', time: BASE + 3000, task: 'T-2', provider: '', model: '', operation: 'execute_tool', metadata: { tool: 'search' } }),
+    record({ id: 'old', time: Date.now() - 40 * 86_400_000, task: 'T-old', inputTokens: 100, outputTokens: 10, costNanos: 1_000_000 }),
+  ]);
+});
+
+const zero = { cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+
+describe('tollgate usage show', () => {
+  it('prints the groups, totals and budget counters as JSON', async () => {
+    const r = await runCli(['usage', 'show', ...RANGE, '--json'], { cwd: fx.dir });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({
+      by: 'model',
+      since: BASE,
+      until: BASE + 10_000,
+      groups: [
+        { key: 'claude-sonnet-4', calls: 1, errors: 0, inputTokens: 2000, outputTokens: 300, ...zero, cacheReadTokens: 500, costNanos: 9_000_000, costUsd: '0.009000000' },
+        { key: 'gpt-4o', calls: 1, errors: 0, inputTokens: 1000, outputTokens: 200, ...zero, costNanos: 4_500_000, costUsd: '0.004500000' },
+        { key: 'gpt-4o-mini', calls: 1, errors: 1, inputTokens: 500, outputTokens: 100, ...zero, costNanos: 150_000, costUsd: '0.000150000' },
+        { key: '', calls: 1, errors: 0, inputTokens: 0, outputTokens: 0, ...zero, costNanos: 0, costUsd: '0.000000000' },
+      ],
+      total: { calls: 4, errors: 1, inputTokens: 3500, outputTokens: 600, ...zero, cacheReadTokens: 500, costNanos: 13_650_000, costUsd: '0.013650000' },
+      budgets: [
+        // total budgets count everything ever settled, the 40-day-old record included
+        { id: 'all-time', scope: 'total', key: 'global', action: 'deny', spentUsd: 0.01465, reservedUsd: 0, limitUsd: 1, remainingUsd: 0.98535 },
+        // per-task counters of the tasks active in the range (a CLI process has seen no task ids itself)
+        { id: 'per-task', scope: 'task', key: 'T-1', action: 'warn', spentUsd: 0.0135, reservedUsd: 0, limitUsd: 0.01, remainingUsd: 0 },
+        { id: 'per-task', scope: 'task', key: 'T-2', action: 'warn', spentUsd: 0.00015, reservedUsd: 0, limitUsd: 0.01, remainingUsd: 0.00985 },
+      ],
+    });
+  });
+
+  it('prints a table per group and the remaining budgets below it', async () => {
+    const r = await runCli(['usage', 'show', ...RANGE, '--by', 'task'], { cwd: fx.dir });
+    expect(r.code).toBe(0);
+    const at = (ms: number): string => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+    expect(r.stdout).toBe(
+      [
+        `Usage by task, from ${at(BASE)} UTC to ${at(BASE + 10_000)} UTC`,
+        '┌───────┬───────┬────────┬──────────────┬───────────────┬────────────┐',
+        '│ Task  │ Calls │ Errors │ Input tokens │ Output tokens │ Cost (USD) │',
+        '├───────┼───────┼────────┼──────────────┼───────────────┼────────────┤',
+        '│ T-1   │     2 │      0 │        3,000 │           500 │    $0.0135 │',
+        '│ T-2   │     2 │      1 │          500 │           100 │    $0.0002 │',
+        '│ Total │     4 │      1 │        3,500 │           600 │    $0.0137 │',
+        '└───────┴───────┴────────┴──────────────┴───────────────┴────────────┘',
+        '',
+        'Budgets',
+        '┌──────────┬───────┬────────┬─────────┬──────────┬─────────┬───────────┬────────┐',
+        '│ Budget   │ Scope │ Key    │   Spent │ Reserved │   Limit │ Remaining │ Action │',
+        '├──────────┼───────┼────────┼─────────┼──────────┼─────────┼───────────┼────────┤',
+        '│ all-time │ total │ global │ $0.0147 │  $0.0000 │ $1.0000 │   $0.9854 │ deny   │',
+        '│ per-task │ task  │ T-1    │ $0.0135 │  $0.0000 │ $0.0100 │   $0.0000 │ warn   │',
+        '│ per-task │ task  │ T-2    │ $0.0002 │  $0.0000 │ $0.0100 │   $0.0099 │ warn   │',
+        '└──────────┴───────┴────────┴─────────┴──────────┴─────────┴───────────┴────────┘',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('defaults to the last 24 h, so the 40-day-old record is not shown', async () => {
+    const r = await runCli(['usage', 'show', '--by', 'task', '--json'], { cwd: fx.dir });
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout) as { since: number; until: null; groups: { key: string }[] };
+    expect(json.groups.map((g) => g.key)).toEqual(['T-1', 'T-2']);
+    expect(json.until).toBeNull();
+    expect(Date.now() - json.since).toBeGreaterThanOrEqual(86_400_000);
+    expect(Date.now() - json.since).toBeLessThan(86_400_000 + 60_000);
+  });
+
+  it('accepts durations and ISO dates; --since 0 reads every record', async () => {
+    const r = await runCli(['usage', 'show', '--since', '0', '--by', 'day', '--json'], { cwd: fx.dir });
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout) as { groups: { key: string; costNanos: number }[] };
+    const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+    expect(json.groups.map((g) => g.costNanos).reduce((a, b) => a + b, 0)).toBe(14_650_000);
+    expect(json.groups[0]).toMatchObject({ key: day(Date.now() - 40 * 86_400_000), costNanos: 1_000_000 });
+
+    const iso = await runCli(['usage', 'show', '--since', new Date(BASE).toISOString(), '--until', '1h', '--by', 'provider', '--json'], { cwd: fx.dir });
+    expect(iso.code).toBe(0);
+    expect((JSON.parse(iso.stdout) as { groups: { key: string }[] }).groups.map((g) => g.key)).toEqual(['anthropic', 'openai', '']);
+  });
+
+  it('groups by session, agent, operation and status', async () => {
+    const keys = async (by: string): Promise<string[]> => {
+      const r = await runCli(['usage', 'show', ...RANGE, '--by', by, '--json'], { cwd: fx.dir });
+      expect(r.code).toBe(0);
+      return (JSON.parse(r.stdout) as { groups: { key: string }[] }).groups.map((g) => g.key);
+    };
+    expect(await keys('session')).toEqual(['S-1', '']);
+    expect(await keys('agent')).toEqual(['']);
+    expect(await keys('operation')).toEqual(['chat', 'execute_tool']);
+    expect(await keys('status')).toEqual(['ok', 'error']);
+  });
+
+  it('exits 2 naming the flag for a bad --since, --until or --by', async () => {
+    const since = await runCli(['usage', 'show', '--since', 'yesterday'], { cwd: fx.dir });
+    expect(since.code).toBe(2);
+    expect(since.stderr).toBe('error: --since: expected a duration (30m, 24h, 7d), an ISO date (2026-11-23) or epoch ms; got "yesterday"\n');
+    expect(since.stdout).toBe('');
+
+    const until = await runCli(['usage', 'show', '--until', '5 minutes'], { cwd: fx.dir });
+    expect(until.code).toBe(2);
+    expect(until.stderr).toContain('error: --until:');
+
+    const reversed = await runCli(['usage', 'show', '--since', '1h', '--until', '2h'], { cwd: fx.dir });
+    expect(reversed.code).toBe(2);
+    expect(reversed.stderr).toMatch(/^error: --since \(.*\) must be before --until/);
+
+    const by = await runCli(['usage', 'show', '--by', 'colour'], { cwd: fx.dir });
+    expect(by.code).toBe(2);
+    expect(by.stderr).toContain("option '--by <field>' argument 'colour' is invalid. Allowed choices are model, provider, task, session, agent, day, operation, status.");
+  });
+
+  it('reads the store named by --config and by TOLLGATE_STORE', async () => {
+    const elsewhere = makeCliFixture();
+    const viaConfig = await runCli(['--config', fx.configPath, 'usage', 'show', ...RANGE, '--json'], { cwd: elsewhere.dir });
+    expect(viaConfig.code).toBe(0);
+    expect((JSON.parse(viaConfig.stdout) as { total: { calls: number } }).total.calls).toBe(4);
+
+    const viaEnv = await runCli(['usage', 'show', ...RANGE, '--json'], { cwd: makeCliFixture().dir, env: { TOLLGATE_STORE: `sqlite:${fx.dbPath}` } });
+    expect(viaEnv.code).toBe(0);
+    expect((JSON.parse(viaEnv.stdout) as { total: { calls: number }; budgets: unknown[] }).total.calls).toBe(4);
+    expect((JSON.parse(viaEnv.stdout) as { budgets: unknown[] }).budgets).toEqual([]);
+  });
+
+  it('exits 2 with the config error for a broken config file', async () => {
+    const broken = makeCliFixture('[[budgets]]\nscope = "weekly"\nmaxUsd = 1\n');
+    const r = await runCli(['usage', 'show'], { cwd: broken.dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^tollgate: .*tollgate\.toml.*budgets\[0\]\.scope/);
+  });
+});
