@@ -9,7 +9,7 @@ const tollgate = createTollgate({
   store: 'memory:', // 'sqlite:.tollgate/ledger.db' (the default) | 'redis://127.0.0.1:6379/0'
   budgets: [
     { scope: 'daily', maxUsd: 20, onExceed: 'deny' },
-    { scope: 'task', maxUsd: 0.0002, onExceed: 'fallback', fallbackModel: 'gpt-4o-mini' },
+    { scope: 'task', maxUsd: 0.00055, onExceed: 'fallback', fallbackModel: 'gpt-4o-mini' },
   ],
 });
 
@@ -38,7 +38,7 @@ try {
   await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'One more?' }] });
 } catch (err) {
   if (!(err instanceof BudgetExceededError)) throw err;
-  console.log(`denied by the ${err.scope} budget: $${err.spentUsd} of $${err.limitUsd} spent`);
+  console.log(`denied by the ${err.scope} budget "${err.budgetId}": needs up to $${err.attemptedUsd}, limit $${err.limitUsd}`);
 }
 
 const [byTask] = await tollgate.usage({ by: 'task' });
