@@ -69,6 +69,38 @@ interface ModelCost {
   nanos: Nanos;
 }
 
+/** Label objects of one provider/model pair; never mutated once handed to prom-client. */
+class SeriesLabels {
+  readonly pm: Record<ProviderModel, string>;
+  private readonly byStatus = new Map<string, Record<ProviderModel | 'status', string>>();
+  private readonly byOperation = new Map<string, Record<ProviderModel | 'operation', string>>();
+
+  constructor(
+    private readonly provider: string,
+    private readonly model: string,
+  ) {
+    this.pm = { provider, model };
+  }
+
+  withStatus(status: string): Record<ProviderModel | 'status', string> {
+    let labels = this.byStatus.get(status);
+    if (labels === undefined) {
+      labels = { provider: this.provider, model: this.model, status };
+      this.byStatus.set(status, labels);
+    }
+    return labels;
+  }
+
+  withOperation(operation: string): Record<ProviderModel | 'operation', string> {
+    let labels = this.byOperation.get(operation);
+    if (labels === undefined) {
+      labels = { provider: this.provider, model: this.model, operation };
+      this.byOperation.set(operation, labels);
+    }
+    return labels;
+  }
+}
+
 /**
  * tollgate's Prometheus metrics, in a registry of their own.
  *
@@ -99,6 +131,8 @@ export class TollgateMetrics {
   /** Exact cost sums; converted to USD only when scraped. */
   private readonly costByModel = new Map<string, ModelCost>();
   private totalCostNanos: Nanos = 0;
+  /** Reused label objects per provider/model pair (as many as the pairs prom-client itself keeps series for). */
+  private readonly seriesLabels = new Map<string, SeriesLabels>();
   /** task id → cost, least recently updated first. */
   private readonly taskCostNanos = new Map<string, Nanos>();
 
@@ -340,11 +374,13 @@ export class TollgateMetrics {
     const op = record.operation;
     const isLlm = LLM_OPERATIONS.has(op);
     const isEmbed = op === EMBEDDINGS_OPERATION;
-    const pm = { provider: record.provider, model: record.model };
+    const key = `${record.provider}\u0000${record.model}`;
+    const labels = this.labelsOf(key, record.provider, record.model);
+    const pm = labels.pm;
     const status = record.status;
 
-    if (isLlm) this.llmCalls.inc({ ...pm, status });
-    else if (isEmbed) this.embedRequests.inc({ ...pm, status });
+    if (isLlm) this.llmCalls.inc(labels.withStatus(status));
+    else if (isEmbed) this.embedRequests.inc(labels.withStatus(status));
     else if (op === TOOL_OPERATION) {
       const tool = readMetadata(record.metadata, METADATA_TOOL, 'gen_ai.tool.name') ?? 'unknown';
       this.toolCalls.inc({ tool, status });
@@ -366,7 +402,6 @@ export class TollgateMetrics {
     if (record.reasoningTokens > 0) this.tokensReasoning.inc(pm, record.reasoningTokens);
 
     if (record.costNanos > 0 || isLlm || isEmbed) {
-      const key = `${record.provider}\u0000${record.model}`;
       const entry = this.costByModel.get(key);
       if (entry) entry.nanos += record.costNanos;
       else this.costByModel.set(key, { ...pm, nanos: record.costNanos });
@@ -376,8 +411,21 @@ export class TollgateMetrics {
     if (record.task !== undefined && record.task !== '') this.addTaskCost(record.task, record.costNanos);
 
     if ((isLlm || isEmbed) && durationSeconds !== undefined && Number.isFinite(durationSeconds) && durationSeconds >= 0) {
-      this.duration.observe({ ...pm, operation: op }, durationSeconds);
+      this.duration.observe(labels.withOperation(op), durationSeconds);
     }
+  }
+
+  /**
+   * The label objects of one provider/model pair, built once and reused for every call
+   * (prom-client keeps the first labels object of a series and only reads the others).
+   */
+  private labelsOf(key: string, provider: string, model: string): SeriesLabels {
+    let labels = this.seriesLabels.get(key);
+    if (labels === undefined) {
+      labels = new SeriesLabels(provider, model);
+      this.seriesLabels.set(key, labels);
+    }
+    return labels;
   }
 
   private addTaskCost(task: string, nanos: Nanos): void {
