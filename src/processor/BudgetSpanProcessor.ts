@@ -475,13 +475,16 @@ export class BudgetSpanProcessor implements SpanProcessor {
     if (state.attribution.session !== undefined) record.session = state.attribution.session;
     if (state.attribution.agent !== undefined) record.agent = state.attribution.agent;
     const requested = state.span.attributes[ATTR_TOLLGATE_REQUESTED_MODEL];
-    const metadata: Record<string, string> = {};
-    if (typeof requested === 'string') metadata[METADATA_REQUESTED_MODEL] = requested;
     const decision = state.admission?.phase === 'admitted' ? state.admission.admission.decision : undefined;
-    if (decision === 'warn' || decision === 'fallback') metadata[METADATA_DECISION] = decision;
     const errorType = state.span.attributes[ATTR_ERROR_TYPE];
-    if (typeof errorType === 'string') metadata[METADATA_ERROR_TYPE] = errorType;
-    if (Object.keys(metadata).length > 0) record.metadata = metadata;
+    // Most calls carry no metadata: build the object only when there is some.
+    if (typeof requested === 'string' || decision === 'warn' || decision === 'fallback' || typeof errorType === 'string') {
+      const metadata: Record<string, string> = {};
+      if (typeof requested === 'string') metadata[METADATA_REQUESTED_MODEL] = requested;
+      if (decision === 'warn' || decision === 'fallback') metadata[METADATA_DECISION] = decision;
+      if (typeof errorType === 'string') metadata[METADATA_ERROR_TYPE] = errorType;
+      record.metadata = metadata;
+    }
     return record;
   }
 
@@ -534,7 +537,7 @@ export class BudgetSpanProcessor implements SpanProcessor {
       try {
         this.metrics?.recordUsage(record, durationSeconds);
         this.meters?.record(record, durationSeconds);
-        this.events.emit('usage', { record, costUsd: nanosToUsd(record.costNanos) });
+        if (this.events.listenerCount('usage') > 0) this.events.emit('usage', { record, costUsd: nanosToUsd(record.costNanos) });
         this.onSettled?.(record);
       } catch (err: unknown) {
         this.fail('metrics', err);
