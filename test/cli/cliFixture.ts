@@ -49,3 +49,41 @@ export function seedLedger(dbPath: string, budgets: BudgetSpec[], records: reado
     ledger.close();
   }
 }
+
+/** The budgets of `seedStandard`, as config TOML and as specs. */
+export const STANDARD_BUDGETS: BudgetSpec[] = [
+  { id: 'all-time', scope: 'total', maxUsd: 1 },
+  { id: 'per-task', scope: 'task', maxUsd: 0.01, onExceed: 'warn' },
+];
+export const STANDARD_BUDGETS_TOML = `
+[[budgets]]
+id = "all-time"
+scope = "total"
+maxUsd = 1
+
+[[budgets]]
+id = "per-task"
+scope = "task"
+maxUsd = 0.01
+onExceed = "warn"
+`;
+
+/** 40 days, the age of the standard fixture's old record. */
+export const OLD_RECORD_AGE_MS = 40 * 86_400_000;
+
+/**
+ * A fixture with STANDARD_BUDGETS and five records: four within `base`..`base + 3000`
+ * (gpt-4o $0.0045 warn, claude-sonnet-4 $0.009, gpt-4o-mini $0.00015 error + fallback,
+ * a free tool call) and one `OLD_RECORD_AGE_MS` old (gpt-4o, task T-old, $0.001).
+ */
+export function standardFixture(base: number): CliFixture {
+  const fx = makeCliFixture(STANDARD_BUDGETS_TOML);
+  seedLedger(fx.dbPath, STANDARD_BUDGETS, [
+    record({ id: 'r1', time: base, task: 'T-1', session: 'S-1', inputTokens: 1000, outputTokens: 200, costNanos: 4_500_000, metadata: { decision: 'warn' } }),
+    record({ id: 'r2', time: base + 1000, task: 'T-1', session: 'S-1', provider: 'anthropic', model: 'claude-sonnet-4', inputTokens: 2000, cacheReadTokens: 500, outputTokens: 300, costNanos: 9_000_000 }),
+    record({ id: 'r3', time: base + 2000, task: 'T-2', model: 'gpt-4o-mini', inputTokens: 500, outputTokens: 100, costNanos: 150_000, status: 'error', metadata: { decision: 'fallback' } }),
+    record({ id: 'r4', time: base + 3000, task: 'T-2', provider: '', model: '', operation: 'execute_tool', metadata: { tool: 'search' } }),
+    record({ id: 'old', time: Date.now() - OLD_RECORD_AGE_MS, task: 'T-old', inputTokens: 100, outputTokens: 10, costNanos: 1_000_000 }),
+  ]);
+  return fx;
+}

@@ -1,26 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { BudgetSpec } from '../../src/budget/Budget.js';
 import { buildCli } from './buildCli.js';
-import { makeCliFixture, record, seedLedger } from './cliFixture.js';
+import { makeCliFixture, standardFixture } from './cliFixture.js';
 import type { CliFixture } from './cliFixture.js';
 import { runCli } from './runCli.js';
 
-const BUDGETS: BudgetSpec[] = [
-  { id: 'all-time', scope: 'total', maxUsd: 1 },
-  { id: 'per-task', scope: 'task', maxUsd: 0.01, onExceed: 'warn' },
-];
-const BUDGETS_TOML = `
-[[budgets]]
-id = "all-time"
-scope = "total"
-maxUsd = 1
-
-[[budgets]]
-id = "per-task"
-scope = "task"
-maxUsd = 0.01
-onExceed = "warn"
-`;
 const BASE = Date.now() - 3 * 3_600_000;
 const RANGE = ['--since', String(BASE), '--until', String(BASE + 10_000)];
 
@@ -28,14 +11,7 @@ let fx: CliFixture;
 
 beforeAll(async () => {
   await buildCli();
-  fx = makeCliFixture(BUDGETS_TOML);
-  seedLedger(fx.dbPath, BUDGETS, [
-    record({ id: 'r1', time: BASE, task: 'T-1', session: 'S-1', inputTokens: 1000, outputTokens: 200, costNanos: 4_500_000, metadata: { decision: 'warn' } }),
-    record({ id: 'r2', time: BASE + 1000, task: 'T-1', session: 'S-1', provider: 'anthropic', model: 'claude-sonnet-4', inputTokens: 2000, cacheReadTokens: 500, outputTokens: 300, costNanos: 9_000_000 }),
-    record({ id: 'r3', time: BASE + 2000, task: 'T-2', model: 'gpt-4o-mini', inputTokens: 500, outputTokens: 100, costNanos: 150_000, status: 'error', metadata: { decision: 'fallback' } }),
-    record({ id: 'r4', time: BASE + 3000, task: 'T-2', provider: '', model: '', operation: 'execute_tool', metadata: { tool: 'search' } }),
-    record({ id: 'old', time: Date.now() - 40 * 86_400_000, task: 'T-old', inputTokens: 100, outputTokens: 10, costNanos: 1_000_000 }),
-  ]);
+  fx = standardFixture(BASE);
 });
 
 const zero = { cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };

@@ -1,0 +1,149 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildCli } from './buildCli.js';
+import { makeCliFixture } from './cliFixture.js';
+import { runCli } from './runCli.js';
+
+const CONFIG_BUDGET_TOML = `
+[[budgets]]
+id = "daily-cap"
+scope = "daily"
+maxUsd = 5
+`;
+const DEFAULT_THRESHOLDS = [0.5, 0.8, 1];
+const dailyCap = { id: 'daily-cap', scope: 'daily', maxUsd: 5, onExceed: 'deny', window: 'calendar', thresholds: DEFAULT_THRESHOLDS };
+
+beforeAll(async () => {
+  await buildCli();
+});
+
+async function listJson(cwd: string, env?: Record<string, string>): Promise<unknown[]> {
+  const r = await runCli(['budgets', 'list', '--json'], { cwd, ...(env !== undefined ? { env } : {}) });
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout) as unknown[];
+}
+
+describe('tollgate budgets', () => {
+  it('lists the config budgets', async () => {
+    const fx = makeCliFixture(CONFIG_BUDGET_TOML);
+    expect(await listJson(fx.dir)).toEqual([{ ...dailyCap, source: 'config' }]);
+
+    const table = await runCli(['budgets', 'list'], { cwd: fx.dir });
+    expect(table.code).toBe(0);
+    expect(table.stdout).toBe(
+      [
+        '┌───────────┬───────┬─────────┬────────┬──────────┬────────────┬──────────────┬────────┐',
+        '│ Id        │ Scope │   Limit │ Action │ Window   │ Applies to │ Thresholds   │ Source │',
+        '├───────────┼───────┼─────────┼────────┼──────────┼────────────┼──────────────┼────────┤',
+        '│ daily-cap │ daily │ $5.0000 │ deny   │ calendar │ all calls  │ 50% 80% 100% │ config │',
+        '└───────────┴───────┴─────────┴────────┴──────────┴────────────┴──────────────┴────────┘',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('says how to add one when there is none', async () => {
+    const fx = makeCliFixture();
+    const r = await runCli(['budgets', 'list'], { cwd: fx.dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`No budgets (config or sqlite:${fx.dbPath}). Add one: tollgate budgets add --scope daily --max-usd 20\n`);
+    expect(await listJson(fx.dir)).toEqual([]);
+  });
+
+  it('adds a budget that a later process lists from the store, and removes it', async () => {
+    const fx = makeCliFixture(CONFIG_BUDGET_TOML);
+    const add = await runCli(
+      ['budgets', 'add', '--scope', 'task', '--max-usd', '0.5', '--on-exceed', 'fallback', '--fallback-model', 'gpt-4o-mini', '--provider', 'openai', '--thresholds', '0.9', '--json'],
+      { cwd: fx.dir },
+    );
+    expect(add.code).toBe(0);
+    const added = {
+      id: 'task:provider=openai,onExceed=fallback',
+      scope: 'task',
+      maxUsd: 0.5,
+      onExceed: 'fallback',
+      window: 'calendar',
+      thresholds: [0.9],
+      fallbackModel: 'gpt-4o-mini',
+      provider: 'openai',
+    };
+    expect(JSON.parse(add.stdout)).toEqual(added);
+    expect(add.stderr).toBe('note: running tollgate processes load stored budgets when they start; to change a running one, use its POST /v1/budgets.\n');
+
+    expect(await listJson(fx.dir)).toEqual([
+      { ...dailyCap, source: 'config' },
+      { ...added, source: 'store' },
+    ]);
+    const table = await runCli(['budgets', 'list'], { cwd: fx.dir });
+    expect(table.stdout).toContain(
+      '│ task:provider=openai,onExceed=fallback │ task  │ $0.5000 │ fallback → gpt-4o-mini │ -        │ provider=openai │ 90%          │ store  │',
+    );
+
+    const remove = await runCli(['budgets', 'remove', added.id, '--json'], { cwd: fx.dir });
+    expect(remove.code).toBe(0);
+    expect(JSON.parse(remove.stdout)).toEqual({ removed: added.id, store: `sqlite:${fx.dbPath}`, configBudgetApplies: false });
+    expect(await listJson(fx.dir)).toEqual([{ ...dailyCap, source: 'config' }]);
+  });
+
+  it('a stored budget with a config budget\'s id replaces it until removed', async () => {
+    const fx = makeCliFixture(CONFIG_BUDGET_TOML);
+    const add = await runCli(['budgets', 'add', '--id', 'daily-cap', '--scope', 'daily', '--max-usd', '8', '--window', 'rolling'], { cwd: fx.dir });
+    expect(add.code).toBe(0);
+    expect(add.stdout).toBe(`Added budget "daily-cap" (daily, $8.0000, deny) to sqlite:${fx.dbPath}.\n`);
+    expect(await listJson(fx.dir)).toEqual([{ ...dailyCap, maxUsd: 8, window: 'rolling', source: 'store' }]);
+
+    const remove = await runCli(['budgets', 'remove', 'daily-cap'], { cwd: fx.dir });
+    expect(remove.code).toBe(0);
+    expect(remove.stdout).toBe(`Removed budget "daily-cap" from sqlite:${fx.dbPath}.\nThe configuration's budget "daily-cap" applies again.\n`);
+    expect(await listJson(fx.dir)).toEqual([{ ...dailyCap, source: 'config' }]);
+  });
+
+  it('works against the store named by TOLLGATE_STORE', async () => {
+    const fx = makeCliFixture();
+    const other = makeCliFixture();
+    const env = { TOLLGATE_STORE: `sqlite:${other.dbPath}` };
+    const add = await runCli(['budgets', 'add', '--scope', 'monthly', '--max-usd', '100', '--json'], { cwd: fx.dir, env });
+    expect(add.code).toBe(0);
+    expect(await listJson(fx.dir, env)).toEqual([{ id: 'monthly', scope: 'monthly', maxUsd: 100, onExceed: 'deny', window: 'calendar', thresholds: DEFAULT_THRESHOLDS, source: 'store' }]);
+    // the config file's own store has no budgets
+    expect(await listJson(fx.dir)).toEqual([]);
+    expect(await listJson(other.dir)).toEqual([{ id: 'monthly', scope: 'monthly', maxUsd: 100, onExceed: 'deny', window: 'calendar', thresholds: DEFAULT_THRESHOLDS, source: 'store' }]);
+  });
+
+  it('exits 2 with the engine\'s message for an invalid budget', async () => {
+    const fx = makeCliFixture();
+    const cases: [string[], string][] = [
+      [['--scope', 'daily', '--max-usd', '-1'], 'error: invalid budget: --max-usd must be a number of USD greater than 0; got -1\n'],
+      [['--scope', 'daily', '--max-usd', 'five'], 'error: invalid budget: --max-usd must be a number of USD greater than 0; got "five"\n'],
+      [['--scope', 'weekly', '--max-usd', '1'], 'error: invalid budget: --scope must be one of request, task, session, agent, daily, monthly, total; got "weekly"\n'],
+      [['--scope', 'daily', '--max-usd', '1', '--on-exceed', 'fallback'], 'error: invalid budget: --fallback-model is required when --on-exceed is fallback (the model to use instead)\n'],
+      [['--scope', 'daily', '--max-usd', '1', '--on-exceed', 'block'], 'error: invalid budget: --on-exceed must be one of deny, warn, fallback; got "block"\n'],
+      [['--scope', 'daily', '--max-usd', '1', '--window', 'weekly'], 'error: invalid budget: --window must be \'calendar\' or \'rolling\'; got "weekly"\n'],
+    ];
+    for (const [flags, message] of cases) {
+      const r = await runCli(['budgets', 'add', ...flags], { cwd: fx.dir });
+      expect(r.stderr).toBe(message);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+    }
+    const missing = await runCli(['budgets', 'add', '--scope', 'daily'], { cwd: fx.dir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe("error: required option '--max-usd <usd>' not specified\n");
+    expect(await listJson(fx.dir)).toEqual([]);
+  });
+
+  it('exits 1 removing an unknown id or a budget defined in the config', async () => {
+    const fx = makeCliFixture(CONFIG_BUDGET_TOML);
+    const unknown = await runCli(['budgets', 'remove', 'nope'], { cwd: fx.dir });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr).toBe(`tollgate: no budget "nope" in sqlite:${fx.dbPath} (see tollgate budgets list).\n`);
+
+    const fromConfig = await runCli(['budgets', 'remove', 'daily-cap', '--json'], { cwd: fx.dir });
+    expect(fromConfig.code).toBe(1);
+    expect(fromConfig.stdout).toBe('');
+    expect(fromConfig.stderr).toBe(
+      `tollgate: budget "daily-cap" is defined in the configuration (config file or TOLLGATE_* environment), not in sqlite:${fx.dbPath}; remove it there.\n`,
+    );
+  });
+});
