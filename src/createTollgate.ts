@@ -23,6 +23,7 @@ import { createRequestHandler } from './server/createRequestHandler.js';
 import { startServer, type RunningServer } from './server/startServer.js';
 import { LazyLedger } from './setup/LazyLedger.js';
 import { startOtel, type StartOptions, type StartedOtel } from './setup/startOtel.js';
+import { withErrorCount } from './setup/withErrorCount.js';
 import { MS_PER_DAY, utcDayStart } from './time/utcWindows.js';
 import { DefaultTokenEstimator } from './tokens/DefaultTokenEstimator.js';
 import { TraceRing } from './traces/TraceRing.js';
@@ -124,7 +125,8 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     localModels: config.pricing.localModels,
   });
   const estimator = new DefaultTokenEstimator();
-  const ledger = givenLedger ?? openStore(config.store);
+  const metrics = new TollgateMetrics({ prefix: config.metrics.prefix, taskSeriesCap: config.metrics.taskSeriesCap });
+  const ledger = withErrorCount(givenLedger ?? openStore(config.store), () => metrics.recordLedgerError());
   const events = new EventBus();
   const engine = new BudgetEngine({
     ledger,
@@ -134,7 +136,6 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     reservationTtlMs: config.reservationTtlMs,
     failMode: config.failMode,
   });
-  const metrics = new TollgateMetrics({ prefix: config.metrics.prefix, taskSeriesCap: config.metrics.taskSeriesCap });
   metrics.setBudgetSource(() => engine.status());
   metrics.setDailySpendSource(async () => {
     const now = clock();
@@ -168,10 +169,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
   const prune = async (before?: number): Promise<number> => ledger.prune(before ?? clock() - config.retentionDays * MS_PER_DAY);
   // Data hygiene: old records go, per-day rollups stay. The timer never keeps the process alive.
   const pruneTimer = setInterval(() => {
-    prune().catch((err: unknown) => {
-      diag.error('tollgate: pruning old usage records failed', err);
-      metrics.recordLedgerError();
-    });
+    prune().catch((err: unknown) => diag.error('tollgate: pruning old usage records failed', err));
   }, PRUNE_INTERVAL_MS);
   pruneTimer.unref();
   const servers = new Set<RunningServer>();

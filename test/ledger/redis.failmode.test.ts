@@ -44,7 +44,9 @@ describe.skipIf(!binary.run)(`budgets when Redis fails ${binary.skipReason}`, ()
     await t.tollgate.forceFlush();
     expect(runs).toBe(2);
     expect(t.tollgate.budgets.errorCount).toBeGreaterThan(0);
-    expect(await t.tollgate.metrics.metricsText()).toMatch(/tollgate_errors_total\{component="ledger"\} [1-9]/);
+    const text = await t.tollgate.metrics.metricsText();
+    expect(text).toMatch(/tollgate_errors_total\{component="ledger"\} [1-9]/);
+    expect(text).toMatch(/^ledger_errors_total [1-9]/m);
 
     server = await startRedisServer({ port });
     // Reconnects on its own; the fresh server starts empty (no persistence), so only new calls count.
