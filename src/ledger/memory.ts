@@ -63,6 +63,7 @@ export class MemoryLedger implements Ledger {
   private readonly budgets = new Map<string, StoredBudget>();
   private watermark: number | undefined;
   private lastDay: { start: number; key: string } | undefined;
+  private lastRollup: Rollup | undefined;
   private closed = false;
 
   reserve(req: ReserveRequest): ReserveResult {
@@ -247,16 +248,24 @@ export class MemoryLedger implements Ledger {
       if ((this.stored[mid] as UsageRecord).time <= record.time) lo = mid + 1;
       else hi = mid;
     }
-    this.stored.splice(lo, 0, record);
+    if (lo === this.stored.length) this.stored.push(record);
+    else this.stored.splice(lo, 0, record);
   }
 
   private addToRollup(record: UsageRecord): void {
     const day = this.dayKey(record.time);
-    const id = JSON.stringify([day, record.provider, record.model, record.operation, record.status, record.task ?? '', record.session ?? '', record.agent ?? '']);
-    const rollup = this.rollups.get(id);
-    if (rollup === undefined) {
-      this.rollups.set(id, { dims: dimensionsOf(record), totals: totalsOf(record) });
-      return;
+    let rollup = this.lastRollup;
+    // Consecutive records mostly share their dimensions: compare with the last rollup before building a key.
+    if (rollup === undefined || !sameDimensions(rollup.dims, day, record)) {
+      const id = JSON.stringify([day, record.provider, record.model, record.operation, record.status, record.task ?? '', record.session ?? '', record.agent ?? '']);
+      rollup = this.rollups.get(id);
+      if (rollup === undefined) {
+        rollup = { dims: dimensionsOf(record), totals: totalsOf(record) };
+        this.rollups.set(id, rollup);
+        this.lastRollup = rollup;
+        return;
+      }
+      this.lastRollup = rollup;
     }
     const t = rollup.totals;
     t.calls += 1;
@@ -278,6 +287,19 @@ export class MemoryLedger implements Ledger {
     this.lastDay = { start, key };
     return key;
   }
+}
+
+function sameDimensions(dims: UsageDimensions, day: string, r: UsageRecord): boolean {
+  return (
+    dims.day === day &&
+    dims.provider === r.provider &&
+    dims.model === r.model &&
+    dims.operation === r.operation &&
+    dims.status === r.status &&
+    dims.task === (r.task ?? '') &&
+    dims.session === (r.session ?? '') &&
+    dims.agent === (r.agent ?? '')
+  );
 }
 
 function cloneRecord(record: UsageRecord): UsageRecord {
