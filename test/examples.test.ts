@@ -76,3 +76,21 @@ describe('README examples', () => {
     expect(r.stdout).toContain('Session `S-1`: $0.0081 over 1 call.');
   });
 });
+
+describe('README configuration example', () => {
+  it('examples/tollgate.toml loads, with its pricing file', async () => {
+    const { loadConfig } = await import('../src/config/loadConfig.js');
+    const { PricingCatalog } = await import('../src/pricing/PricingCatalog.js');
+    const config = loadConfig({ file: join(root, 'examples', 'tollgate.toml'), env: {} });
+    expect(config.store).toBe('sqlite:.tollgate/ledger.db');
+    expect(config.budgets).toEqual([
+      expect.objectContaining({ scope: 'daily', maxUsd: 20, onExceed: 'deny' }),
+      expect.objectContaining({ scope: 'session', maxUsd: 2, onExceed: 'warn' }),
+    ]);
+    const pricing = new PricingCatalog(config.pricing);
+    // 1,000 in × $0.003/1k + 1,000 out × $0.012/1k = $0.015
+    expect(pricing.cost({ input: 1000, output: 1000 }, 'my-finetune').totalNanos).toBe(15_000_000);
+    expect(pricing.cost({ input: 1_000_000, output: 0, cacheRead: 1_000_000 }, 'acme-large', 'acme').totalNanos).toBe(500_000_000);
+    expect(pricing.cost({ input: 1_000_000, output: 1_000_000 }, 'my-model', 'my-provider').totalNanos).toBe(5_500_000_000);
+  });
+});
