@@ -67,8 +67,8 @@ export interface GatedCallSpec<Chunk> {
  *    resolves; a rejection ends the span and rejects the APIPromise; a fallback swaps `model`;
  * 3. records the parsed result (non-streaming) or wraps the SDK Stream's iterator (streaming),
  *    ends the span exactly once, and cuts a stream off at the request budget.
- * Returns an APIPromise built by the SDK (`_thenUnwrap` of the original), so `await`,
- * `.withResponse()` and `.asResponse()` behave as without tollgate.
+ * Returns the SDK's own APIPromise (its parse step observed), so `await`, `.withResponse()`
+ * and `.asResponse()` behave as without tollgate.
  */
 export function gatedCall<Chunk>(spec: GatedCallSpec<Chunk>): ApiPromiseLike<unknown> {
   const { tollgate, request } = spec;
@@ -106,7 +106,12 @@ export function gatedCall<Chunk>(spec: GatedCallSpec<Chunk>): ApiPromiseLike<unk
     recorder.fail(err);
     recorder.end();
   });
-  const result = inner._thenUnwrap((data: unknown) => {
+  // Observe the parsed result inside the SDK's own parse step: the APIPromise parses once and
+  // caches it, so every consumer (the caller, or another instrumentation that also awaits this
+  // promise) shares one parse and the body is read once. The caller gets the SDK's own object.
+  const parseResponse = inner.parseResponse;
+  inner.parseResponse = async (client: unknown, props: unknown): Promise<unknown> => {
+    const data = await parseResponse.call(inner, client, props);
     if (request.stream) {
       if (isStream(data)) observeStream(data, streamHooks(spec, call));
       else recorder.end();
@@ -114,9 +119,9 @@ export function gatedCall<Chunk>(spec: GatedCallSpec<Chunk>): ApiPromiseLike<unk
       recordResult(spec, call, data);
     }
     return data;
-  });
-  if (!request.stream) observeRawResponses(result, spec, call);
-  return result;
+  };
+  if (!request.stream) observeRawResponses(inner, spec, call);
+  return inner;
 }
 
 async function admit(tollgate: TollgateHandle, request: RequestDescription, call: CallState): Promise<BodyPatch | undefined> {

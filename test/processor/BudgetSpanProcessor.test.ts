@@ -11,6 +11,7 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { instrumentOpenAI } from '../../instrumentations/openai/index.js';
 import { BudgetExceededError } from '../../src/budget/BudgetExceededError.js';
 import { createTollgate } from '../../src/createTollgate.js';
 import { TollgateSampler } from '../../src/otel/TollgateSampler.js';
@@ -169,6 +170,24 @@ describe('spans of other instrumentations (@opentelemetry/instrumentation-openai
     expect(inner.attributes['tollgate.cost.nanos']).toBeUndefined();
     const rows = await tollgate.usage({ by: 'model' });
     expect(rows).toEqual([expect.objectContaining({ calls: 1, inputTokens: res.usage!.prompt_tokens })]);
+    await provider.shutdown();
+    await tollgate.shutdown();
+  });
+
+  it('charges exactly once when instrumentOpenAI and the contrib instrumentation both describe the call', async () => {
+    const { tollgate, client, exporter, provider } = setup();
+    const wrapped = instrumentOpenAI(client, tollgate);
+    const res = await wrapped.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'one two' }] });
+    const spans = exporter.getFinishedSpans().filter((s) => s.name === 'chat gpt-4o-mini');
+    expect(spans.map((s) => s.instrumentationScope.name).sort()).toEqual(['@opentelemetry/instrumentation-openai', 'tollgate']);
+    const ours = spans.find((s) => s.instrumentationScope.name === 'tollgate')!;
+    const theirs = spans.find((s) => s.instrumentationScope.name !== 'tollgate')!;
+    expect(theirs.parentSpanContext?.spanId).toBe(ours.spanContext().spanId);
+    expect(theirs.attributes['tollgate.charged_by']).toBe(ours.spanContext().spanId);
+    const nanos = res.usage!.prompt_tokens * 150 + res.usage!.completion_tokens * 600;
+    expect(ours.attributes['tollgate.cost.nanos']).toBe(nanos);
+    const rows = await tollgate.usage({ by: 'model' });
+    expect(rows).toEqual([expect.objectContaining({ calls: 1, costNanos: nanos })]);
     await provider.shutdown();
     await tollgate.shutdown();
   });
