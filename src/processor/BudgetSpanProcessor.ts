@@ -204,11 +204,14 @@ export class BudgetSpanProcessor implements SpanProcessor {
   admission(span: ApiSpan): Promise<AdmissionInfo | undefined> {
     const state = this.open.get(span.spanContext().spanId);
     if (state === undefined) {
-      if (span.isRecording() && !this.warnedUnregistered && !this.isShutdown) {
+      if (!this.warnedUnregistered && !this.isShutdown) {
         this.warnedUnregistered = true;
         diag.warn(
-          'tollgate: a GenAI span was started that the BudgetSpanProcessor never saw. ' +
-            'Add tollgate.spanProcessor to your tracer provider (NodeSDK({ spanProcessors: [...] })) or call tollgate.start().',
+          span.isRecording()
+            ? 'tollgate: a GenAI span was started that the BudgetSpanProcessor never saw, so it is not budgeted. ' +
+                'Add tollgate.spanProcessor to your tracer provider (NodeSDK({ spanProcessors: [...] })) or call tollgate.start().'
+            : 'tollgate: a GenAI span was dropped by the sampler, so it is not budgeted. ' +
+                'Wrap your sampler: sampler: tollgateSampler(yourSampler), or make sure a tracer provider is registered.',
         );
       }
       return Promise.resolve(undefined);

@@ -192,3 +192,23 @@ describe('spans of other instrumentations (@opentelemetry/instrumentation-openai
     await tollgate.shutdown();
   });
 });
+
+describe('misconfiguration is reported, not silent', () => {
+  it('warns once through diag when GenAI spans never reach the processor (a sampler dropped them)', async () => {
+    const { diag, DiagLogLevel } = await import('@opentelemetry/api');
+    const { AlwaysOffSampler } = await import('@opentelemetry/sdk-trace-base');
+    const warnings: string[] = [];
+    diag.setLogger({ error: () => undefined, warn: (m: string) => warnings.push(m), info: () => undefined, debug: () => undefined, verbose: () => undefined }, DiagLogLevel.WARN);
+    try {
+      // The host's sampler is not wrapped with tollgateSampler: spans are NOT_RECORD.
+      t = makeTestTollgate({}, { sampler: new AlwaysOffSampler() });
+      await t.tollgate.llm({ model: 'gpt-4o-mini' }, () => 1);
+      await t.tollgate.llm({ model: 'gpt-4o-mini' }, () => 2);
+      const ours = warnings.filter((w) => w.startsWith('tollgate:'));
+      expect(ours).toHaveLength(1);
+      expect(ours[0]).toContain('tollgateSampler');
+    } finally {
+      diag.disable();
+    }
+  });
+});
