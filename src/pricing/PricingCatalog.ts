@@ -151,7 +151,8 @@ export class PricingCatalog {
     }
     // Most models have one unconstrained price entry: no clock read (and no Date) needed.
     const prices = schedule.entries.length === 1 ? (schedule.entries[0] as PriceSchedule['entries'][number]).prices : pricesAt(schedule, this.now());
-    return { ...computeCost(usage, prices), model: resolved };
+    const fast = costWithNumbers(usage, prices);
+    return { ...(fast ?? computeCost(usage, prices)), model: resolved };
   }
 
   /** The price row a model resolves to (undefined for unknown and local models). */
@@ -329,6 +330,86 @@ export class PricingCatalog {
     if (undated !== name && undated.length > 0) return this.match(undated, provider);
     return undefined;
   }
+}
+
+/** A model's flat prices as plain numbers (nano-USD per 1M tokens); null when a price is tiered or too large. */
+interface NumberPrices {
+  input: number;
+  output: number;
+  cacheRead: number | undefined;
+  cacheWrite: number | undefined;
+  reasoning: number | undefined;
+  requestsPerK: number | undefined;
+}
+
+const numberPricesOf = new WeakMap<ModelPrices, NumberPrices | null>();
+const MILLION = 1_000_000;
+
+function flatNumber(p: IntegerPrice | undefined): number | undefined | null {
+  if (p === undefined) return undefined;
+  if (p.tiers.length > 0 || p.base > BigInt(Number.MAX_SAFE_INTEGER)) return null;
+  return Number(p.base);
+}
+
+function numberPrices(prices: ModelPrices): NumberPrices | null {
+  let cached = numberPricesOf.get(prices);
+  if (cached !== undefined) return cached;
+  const fields = [prices.input, prices.output, prices.cacheRead, prices.cacheWrite, prices.reasoning, prices.requestsPerK].map(flatNumber);
+  if (fields.some((f) => f === null)) {
+    cached = null;
+  } else {
+    const [input, output, cacheRead, cacheWrite, reasoning, requestsPerK] = fields as (number | undefined)[];
+    cached = { input: input ?? 0, output: output ?? 0, cacheRead, cacheWrite, reasoning, requestsPerK };
+  }
+  numberPricesOf.set(prices, cached);
+  return cached;
+}
+
+/**
+ * computeCost() in plain numbers, for flat prices whenever every product and the sum stay
+ * below 2^53 (so each step is exact): the same half-up total and largest-remainder split,
+ * without BigInt allocations. Undefined when the BigInt path is needed.
+ */
+function costWithNumbers(usage: TokenUsage, prices: ModelPrices): Omit<CostBreakdown, 'model'> | undefined {
+  const p = numberPrices(prices);
+  if (p === null) return undefined;
+  const u = checkUsage(usage);
+  const cacheReadTokens = p.cacheRead !== undefined ? u.cacheRead : 0;
+  const cacheWriteTokens = p.cacheWrite !== undefined ? u.cacheWrite : 0;
+  const reasoningTokens = p.reasoning !== undefined ? u.reasoning : 0;
+  const n0 = (u.input - cacheReadTokens - cacheWriteTokens) * p.input;
+  const n1 = cacheReadTokens * (p.cacheRead ?? 0);
+  const n2 = cacheWriteTokens * (p.cacheWrite ?? 0);
+  const n3 = (u.output - reasoningTokens) * p.output;
+  const n4 = reasoningTokens * (p.reasoning ?? 0);
+  const n5 = p.requestsPerK !== undefined ? p.requestsPerK * 1000 : 0;
+  const exact = n0 + n1 + n2 + n3 + n4 + n5;
+  const max = Number.MAX_SAFE_INTEGER;
+  if (n0 > max || n1 > max || n2 > max || n3 > max || n4 > max || n5 > max || exact > max) return undefined;
+  const numerators = [n0, n1, n2, n3, n4, n5];
+  const floors = numerators.map((n) => (n - (n % MILLION)) / MILLION);
+  const remainders = numerators.map((n) => n % MILLION);
+  const totalRem = exact % MILLION;
+  const total = (exact - totalRem) / MILLION + (totalRem >= MILLION / 2 ? 1 : 0);
+  let missing = total - floors.reduce((a, b) => a + b, 0);
+  while (missing > 0) {
+    // The largest remainder left (the lower index on ties) gets one more nano.
+    let best = -1;
+    for (let i = 0; i < 6; i++) if ((remainders[i] as number) > 0 && (best < 0 || (remainders[i] as number) > (remainders[best] as number))) best = i;
+    if (best < 0) break;
+    floors[best] = (floors[best] as number) + 1;
+    remainders[best] = 0;
+    missing--;
+  }
+  return {
+    totalNanos: total,
+    inputNanos: floors[0] as number,
+    cacheReadNanos: floors[1] as number,
+    cacheWriteNanos: floors[2] as number,
+    outputNanos: floors[3] as number,
+    reasoningNanos: floors[4] as number,
+    requestNanos: floors[5] as number,
+  };
 }
 
 function genaiResolution(provider: string, model: ModelInfo): Resolution {
