@@ -303,7 +303,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
         await otel?.shutdown();
         await processor.shutdown();
         await dispatcher?.shutdown();
-        limiter?.shutdown();
+        await limiter?.shutdown();
         uninstallGuard();
         meters = undefined;
         await ledger.close();

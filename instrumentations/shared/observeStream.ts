@@ -22,6 +22,8 @@ export interface StreamHooks<Chunk> {
 }
 
 /** The part of the SDKs' `Stream` class this wrapper relies on. */
+// Chunk is a phantom parameter: it ties a stream to the hooks that observe its chunks.
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
 export interface IteratorOwner<Chunk> {
   controller: AbortController;
 }

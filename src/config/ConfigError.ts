@@ -20,7 +20,7 @@ export function describeValue(value: unknown): string {
   let text: string;
   try {
     text = JSON.stringify(value) ?? String(value);
-  } catch (err: unknown) {
+  } catch {
     text = String(value);
   }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;

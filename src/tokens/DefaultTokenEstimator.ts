@@ -43,7 +43,7 @@ function countChars(text: string): number {
 function jsonLength(value: unknown): number {
   try {
     return (JSON.stringify(value) ?? '').length;
-  } catch (err: unknown) {
+  } catch {
     return 0;
   }
 }
@@ -74,7 +74,7 @@ export class DefaultTokenEstimator implements TokenEstimator {
     const walker = new Walker(count, name === undefined ? FALLBACK_MESSAGE_OVERHEAD : TOKENIZER_MESSAGE_OVERHEAD, name !== undefined);
     try {
       return walker.request(input);
-    } catch (err: unknown) {
+    } catch {
       return Math.ceil(jsonLength(input) / 4);
     }
   }

@@ -10,7 +10,7 @@ const NOW = new Date('2025-06-01T12:00:00Z');
 describe('parity with genai-prices', () => {
   let providers: Provider[] = [];
   /** (provider, model) pairs that both tollgate and genai-prices price as the same model. */
-  let pairs: { provider: string; model: string }[] = [];
+  const pairs: { provider: string; model: string }[] = [];
   const catalog = new PricingCatalog({ now: () => NOW, unknownModel: 'zero' });
 
   beforeAll(async () => {
