@@ -19,6 +19,7 @@ import { BudgetSpanProcessor } from './processor/BudgetSpanProcessor.js';
 import { installFetchGuard } from './processor/FetchGuard.js';
 import { pricingProvider } from './processor/readCallAttributes.js';
 import { RateLimiter } from './ratelimit/RateLimiter.js';
+import type { RateLimitStatus } from './ratelimit/RateLimitStatus.js';
 import { createRequestHandler } from './server/createRequestHandler.js';
 import { startServer, type RunningServer } from './server/startServer.js';
 import { LazyLedger } from './setup/LazyLedger.js';
@@ -82,6 +83,8 @@ export interface Tollgate extends TollgateHandle {
   usage(query: UsageQuery): Promise<UsageGroup[]>;
   /** Budget spend / remaining per budget and key. */
   budgetStatus(): Promise<BudgetStatus[]>;
+  /** Use, limit and reset time of each provider's rate limits (empty when none are configured). */
+  rateLimitStatus(): RateLimitStatus[];
   /** Add a budget at run time (persisted in the store). */
   addBudget(spec: BudgetSpec): Promise<BudgetSpec>;
   removeBudget(id: string): Promise<boolean>;
@@ -274,6 +277,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     on: (event, listener) => events.on(event, listener),
     usage: async (q) => ledger.usage(q),
     budgetStatus: async () => engine.status(),
+    rateLimitStatus: () => limiter?.status() ?? [],
     addBudget: async (spec) => engine.add(spec),
     removeBudget: async (id) => engine.remove(id),
     requestHandler,

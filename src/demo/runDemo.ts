@@ -81,6 +81,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     store: `sqlite:${dbPath}`,
     configFile: false,
     budgets: DEMO_BUDGETS,
+    rateLimits: { openai: { rpm: 600, tpm: 2_000_000 }, anthropic: { rpm: 300, tpm: 1_000_000 } },
     otel: { serviceName: 'tollgate-demo', exporter: process.env.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined ? 'otlp' : 'none' },
   });
   const decisions = { warned: 0, fallbacks: 0, denied: 0 };
@@ -187,6 +188,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       budgetStatus: () => tollgate.budgets.status(),
       now: Date.now(),
       sessionId: SESSION,
+      rateLimits: tollgate.rateLimitStatus(),
     });
     const markdown = renderMarkdown(report);
     if ((options.holdSeconds ?? 0) > 0) {
