@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { mainRedisStatus, MAIN_REDIS_HOST, MAIN_REDIS_PORT } from '../helpers/redisServer.js';
 import { buildCli } from './buildCli.js';
 import { makeCliFixture } from './cliFixture.js';
 import { runCli } from './runCli.js';
@@ -11,6 +14,8 @@ maxUsd = 5
 `;
 const DEFAULT_THRESHOLDS = [0.5, 0.8, 1];
 const dailyCap = { id: 'daily-cap', scope: 'daily', maxUsd: 5, onExceed: 'deny', window: 'calendar', thresholds: DEFAULT_THRESHOLDS };
+
+const redis = await mainRedisStatus();
 
 beforeAll(async () => {
   await buildCli();
@@ -145,5 +150,36 @@ describe('tollgate budgets', () => {
     expect(fromConfig.stderr).toBe(
       `tollgate: budget "daily-cap" is defined in the configuration (config file or TOLLGATE_* environment), not in sqlite:${fx.dbPath}; remove it there.\n`,
     );
+  });
+
+  it.runIf(redis.run)('works against a Redis store: a budget added by one process is listed and removed by others', async () => {
+    // db 11 with the default key prefix (the CLI has no prefix flag); the budget only applies to one unique task id
+    const url = `redis://${MAIN_REDIS_HOST}:${MAIN_REDIS_PORT}/11`;
+    const env = { TOLLGATE_STORE: url };
+    const cwd = makeCliFixture().dir;
+    const id = `cli-test-${randomUUID()}`;
+    try {
+      const add = await runCli(['budgets', 'add', '--id', id, '--scope', 'task', '--key', id, '--max-usd', '0.25', '--json'], { cwd, env });
+      expect(add.stderr).toContain('note:');
+      expect(add.code).toBe(0);
+      const budget = { id, scope: 'task', maxUsd: 0.25, onExceed: 'deny', window: 'calendar', thresholds: DEFAULT_THRESHOLDS, key: id };
+      expect(JSON.parse(add.stdout)).toEqual(budget);
+      expect((await listJson(cwd, env)).filter((b) => (b as { id: string }).id === id)).toEqual([{ ...budget, source: 'store' }]);
+      const remove = await runCli(['budgets', 'remove', id, '--json'], { cwd, env });
+      expect(remove.code).toBe(0);
+      expect(JSON.parse(remove.stdout)).toEqual({ removed: id, store: url, configBudgetApplies: false });
+      expect((await listJson(cwd, env)).filter((b) => (b as { id: string }).id === id)).toEqual([]);
+    } finally {
+      const client = new Redis(url, { maxRetriesPerRequest: 1 });
+      await client.hdel('tollgate:budgets', id);
+      await client.quit();
+    }
+  });
+
+  it('exits 1 naming the store when it cannot be reached', async () => {
+    const r = await runCli(['budgets', 'list'], { env: { TOLLGATE_STORE: 'redis://127.0.0.1:1/0' } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^tollgate: cannot open the store redis:\/\/127\.0\.0\.1:1\/0: .*\(tollgate doctor checks the setup\)\n$/);
   });
 });

@@ -63,6 +63,7 @@ export function registerReportCommand(program: Command): void {
         });
         return opts.format === 'json' ? renderJson(data) : renderMarkdown(data);
       });
+      if (text === undefined) return;
       if (opts.out === undefined) {
         process.stdout.write(text);
         return;

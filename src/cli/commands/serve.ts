@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { describeStore, openTollgate } from '../openTollgate.js';
+import { describeStore } from '../openTollgate.js';
 import { printLine } from '../output.js';
 import { UsageError } from './demo.js';
 
@@ -26,6 +26,10 @@ export function registerServeCommand(program: Command): void {
       if (port !== undefined && (!/^\d+$/.test(opts.port ?? '') || port > 65535)) {
         throw new UsageError(`--port: expected an integer 0-65535, got "${opts.port ?? ''}"`);
       }
+      const file = command.optsWithGlobals<{ config?: string }>().config;
+      // Loaded here, not at start-up: it brings the OpenTelemetry SDK, which the other commands do not need.
+      const { createTollgate } = await import('../../createTollgate.js');
+      const tollgate = createTollgate({ guardFetch: false, ...(file !== undefined ? { configFile: file } : {}) });
       // Listen for signals before serving, so a signal during start-up still shuts down cleanly.
       let stop: () => void = () => undefined;
       const stopped = new Promise<string>((resolve) => {
@@ -38,30 +42,31 @@ export function registerServeCommand(program: Command): void {
         };
       });
       try {
-        await openTollgate(command, async (tollgate) => {
-          const host = opts.host ?? tollgate.config.server.host;
-          let server: Awaited<ReturnType<typeof tollgate.serve>>;
-          try {
-            server = await tollgate.serve({ host, port: port ?? tollgate.config.server.port });
-          } catch (err: unknown) {
-            const code = (err as NodeJS.ErrnoException).code;
-            if (code === undefined || !['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND'].includes(code)) throw err;
-            process.stderr.write(`tollgate: cannot listen on ${host}:${port ?? tollgate.config.server.port} (${code}); choose another --port / --host\n`);
-            process.exitCode = 1;
-            return;
-          }
-          const store = describeStore(tollgate.config.store);
-          if (opts.json === true) {
-            process.stdout.write(`${JSON.stringify({ url: server.url, port: server.port, store })}\n`);
-          } else {
-            printLine(`tollgate serving ${server.url} (/metrics, /healthz, /v1/usage, /v1/budgets, /v1/traces, /v1/status, /v1/events)`);
-            printLine(`store ${store}; Ctrl-C stops`);
-          }
-          const signal = await stopped;
-          process.stderr.write(`tollgate: ${signal}, shutting down\n`);
-        });
+        await tollgate.ready;
+        const host = opts.host ?? tollgate.config.server.host;
+        const listenPort = port ?? tollgate.config.server.port;
+        let server: Awaited<ReturnType<typeof tollgate.serve>>;
+        try {
+          server = await tollgate.serve({ host, port: listenPort });
+        } catch (err: unknown) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === undefined || !['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND'].includes(code)) throw err;
+          process.stderr.write(`tollgate: cannot listen on ${host}:${listenPort} (${code}); choose another --port / --host\n`);
+          process.exitCode = 1;
+          return;
+        }
+        const store = describeStore(tollgate.config.store);
+        if (opts.json === true) {
+          process.stdout.write(`${JSON.stringify({ url: server.url, port: server.port, store })}\n`);
+        } else {
+          printLine(`tollgate serving ${server.url} (/metrics, /healthz, /v1/usage, /v1/budgets, /v1/traces, /v1/status, /v1/events)`);
+          printLine(`store ${store}; Ctrl-C stops`);
+        }
+        const signal = await stopped;
+        process.stderr.write(`tollgate: ${signal}, shutting down\n`);
       } finally {
         stop();
+        await tollgate.shutdown();
       }
     });
 }

@@ -2,7 +2,6 @@ import { Option } from 'commander';
 import type { Command } from 'commander';
 import type { BudgetStatus } from '../../budget/BudgetEngine.js';
 import { ID_SCOPES } from '../../budget/normalizeBudget.js';
-import type { Tollgate } from '../../createTollgate.js';
 import type { UsageGroup, UsageGroupBy } from '../../ledger/Ledger.js';
 import { displayUsd } from '../../report/displayUsd.js';
 import { formatNanosUsd } from '../../report/formatNanosUsd.js';
@@ -12,6 +11,7 @@ import type { UsageGroupJson } from '../../report/renderJson.js';
 import { usdToNanos } from '../../pricing/money.js';
 import { parseTimeParam } from '../../server/parseTimeParam.js';
 import { openTollgate } from '../openTollgate.js';
+import type { CliTollgate } from '../openTollgate.js';
 import { printJson, printLine, renderTable } from '../output.js';
 
 /** The fields `--by` accepts. */
@@ -64,7 +64,7 @@ export function parseRange(command: Command, opts: { since?: string; until?: str
  * (task / session / agent, no fixed key), the counters of the ids with the highest
  * spend in `range` (up to 20 per scope): a CLI process has seen no ids of its own.
  */
-export async function budgetStatusWithKeys(tollgate: Tollgate, range: TimeRange): Promise<BudgetStatus[]> {
+export async function budgetStatusWithKeys(tollgate: CliTollgate, range: TimeRange): Promise<BudgetStatus[]> {
   const out = await tollgate.budgets.status();
   const seen = new Set(out.map((s) => `${s.budget.id}\u0000${s.key}`));
   const scopes = new Set(

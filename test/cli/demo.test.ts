@@ -1,0 +1,96 @@
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { UsageGroup } from '../../src/ledger/Ledger.js';
+import { buildCli } from './buildCli.js';
+import { makeCliFixture } from './cliFixture.js';
+import { runCli } from './runCli.js';
+import { startCli } from './startCli.js';
+
+interface DemoJson {
+  metricsUrl: string;
+  scrapedSeries: number;
+  decisions: { warned: number; fallbacks: number; denied: number };
+  report: {
+    events: { warned: number; fallbacks: number; denied: number };
+    byModel: UsageGroup[];
+    budgets: { id: string; scope: string; key: string; action: string }[];
+    last24h: { costUsd: number; calls: number };
+  };
+}
+
+beforeAll(async () => {
+  await buildCli();
+});
+
+describe('tollgate demo', () => {
+  it('--fast --json: a warn, a fallback and a deny in the report, /metrics scraped during the run, well under a minute', async () => {
+    const fx = makeCliFixture();
+    const started = Date.now();
+    const r = await runCli(['demo', '--fast', '--port', '0', '--db', fx.dbPath, '--json'], { cwd: fx.dir, timeoutMs: 60_000 });
+    expect(r.code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const demo = JSON.parse(r.stdout) as DemoJson;
+    expect(demo.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    expect(demo.scrapedSeries).toBeGreaterThan(0);
+    expect(demo.report.events.warned).toBeGreaterThan(0);
+    expect(demo.report.events.fallbacks).toBeGreaterThan(0);
+    expect(demo.report.events.denied).toBeGreaterThan(0);
+    expect(demo.decisions.fallbacks).toBeGreaterThan(0);
+    expect(demo.decisions.denied).toBeGreaterThan(0);
+    expect(demo.report.budgets.map((b) => b.action).sort()).toContain('deny');
+    // progress went to stderr while it ran
+    expect(r.stderr).toContain(`serving ${demo.metricsUrl}`);
+    expect(r.stderr).toContain('DENIED');
+
+    // the demo's ledger is an ordinary store: the other commands read the same numbers
+    const report = await runCli(['report', '--format', 'json', '--since', '0'], { cwd: fx.dir });
+    expect(report.code).toBe(0);
+    const cli = JSON.parse(report.stdout) as { byModel: (UsageGroup & { costUsd: string })[] };
+    expect(cli.byModel.map(({ costUsd: _costUsd, ...g }) => g)).toEqual(demo.report.byModel);
+    const usage = await runCli(['usage', 'show', '--json'], { cwd: fx.dir });
+    const total = (JSON.parse(usage.stdout) as { total: { costNanos: number } }).total;
+    expect(total.costNanos / 1e9).toBeCloseTo(demo.report.last24h.costUsd, 9);
+  });
+
+  it('prints the markdown spend report with the budgets and the deny', async () => {
+    const fx = makeCliFixture();
+    const r = await runCli(['demo', '--fast', '--port', '0', '--db', join(fx.dir, 'demo.db')], { cwd: fx.dir, timeoutMs: 60_000 });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('# tollgate spend report');
+    expect(r.stdout).toContain('## Budgets');
+    expect(r.stdout).toMatch(/^\| daily-cap \| daily \| global \| .* \| deny \|$/m);
+    expect(r.stdout).toMatch(/^\| Warned \| Fallbacks \| Denied \|$/m);
+    expect(r.stderr).toContain('DENIED');
+  });
+
+  it('--hold keeps /metrics answering until SIGINT, then exits 0', async () => {
+    const fx = makeCliFixture();
+    const cli = startCli(['demo', '--fast', '--port', '0', '--hold', '5', '--db', fx.dbPath], { cwd: fx.dir });
+    try {
+      const [, metricsUrl] = await cli.waitFor(/serving (http:\/\/127\.0\.0\.1:\d+\/metrics)/, 'stderr');
+      await cli.waitFor(/holding .* open for 5 s/, 'stderr', 20_000);
+      const url = metricsUrl ?? '';
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(url);
+        expect(res.status).toBe(200);
+        expect(await res.text()).toMatch(/^tokens_input_total\{.*\} \d+$/m);
+      }
+      const signalled = Date.now();
+      cli.child.kill('SIGINT');
+      expect(await cli.exited).toEqual({ code: 0, signal: null });
+      expect(Date.now() - signalled).toBeLessThan(4_000);
+      expect(cli.stdout()).toContain('## Budgets');
+    } finally {
+      cli.child.kill('SIGKILL');
+    }
+  });
+
+  it('exits 2 for a bad --port or --hold', async () => {
+    const port = await runCli(['demo', '--port', 'x']);
+    expect(port.code).toBe(2);
+    expect(port.stderr).toBe('tollgate: --port: expected an integer 0-65535, got "x"\n');
+    const hold = await runCli(['demo', '--hold', 'soon']);
+    expect(hold.code).toBe(2);
+    expect(hold.stderr).toBe('tollgate: --hold: expected seconds >= 0, got "soon"\n');
+  });
+});
