@@ -1,7 +1,9 @@
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
-import { NodeSDK } from '@opentelemetry/sdk-node';
+import { createRequire } from 'node:module';
+import { diag } from '@opentelemetry/api';
+import type { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import type { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import type { IMetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import type { NodeSDK } from '@opentelemetry/sdk-node';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
@@ -13,8 +15,25 @@ import {
   type Sampler,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { diag } from '@opentelemetry/api';
 import { TollgateSampler } from '../otel/TollgateSampler.js';
+
+// The Node SDK and the OTLP exporters take a quarter of a second to load: only services that
+// call start() pay for them, not every importer of tollgate.
+const require = createRequire(import.meta.url);
+interface SdkModules {
+  NodeSDK: typeof NodeSDK;
+  OTLPTraceExporter: typeof OTLPTraceExporter;
+  OTLPMetricExporter: typeof OTLPMetricExporter;
+  PeriodicExportingMetricReader: typeof PeriodicExportingMetricReader;
+}
+function loadSdk(): SdkModules {
+  return {
+    NodeSDK: (require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node')).NodeSDK,
+    OTLPTraceExporter: (require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter,
+    OTLPMetricExporter: (require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http')).OTLPMetricExporter,
+    PeriodicExportingMetricReader: (require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics')).PeriodicExportingMetricReader,
+  };
+}
 
 export interface StartOptions {
   /** Default: OTEL_SERVICE_NAME, else config `otel.serviceName`, else the SDK's default. */
@@ -37,6 +56,7 @@ export interface StartedOtel {
 
 /** Starts a NodeSDK around tollgate's processor, for a service that has no OTel yet. */
 export function startOtel(processor: SpanProcessor, options: StartOptions = {}): StartedOtel {
+  const { NodeSDK, OTLPTraceExporter, OTLPMetricExporter, PeriodicExportingMetricReader } = loadSdk();
   const exporter = options.exporter ?? 'otlp';
   const processors: SpanProcessor[] = [processor];
   const metricReaders: IMetricReader[] = [];
