@@ -16,19 +16,39 @@ export class UsageAccumulator {
       this.groups.set(key, { key, ...totals });
       return;
     }
-    group.calls += totals.calls;
-    group.errors += totals.errors;
-    group.inputTokens += totals.inputTokens;
-    group.outputTokens += totals.outputTokens;
-    group.cacheReadTokens += totals.cacheReadTokens;
-    group.cacheWriteTokens += totals.cacheWriteTokens;
-    group.reasoningTokens += totals.reasoningTokens;
-    group.costNanos += totals.costNanos;
+    addTotals(group, totals);
   }
 
   result(by: UsageGroupBy): UsageGroup[] {
     return sortUsageGroups([...this.groups.values()], by);
   }
+}
+
+/** Column sums of usage groups (cost summed as integer nanos). */
+export function sumUsage(groups: readonly UsageTotals[]): UsageTotals {
+  const total: UsageTotals = {
+    calls: 0,
+    errors: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    reasoningTokens: 0,
+    costNanos: 0,
+  };
+  for (const g of groups) addTotals(total, g);
+  return total;
+}
+
+function addTotals(target: UsageTotals, t: UsageTotals): void {
+  target.calls += t.calls;
+  target.errors += t.errors;
+  target.inputTokens += t.inputTokens;
+  target.outputTokens += t.outputTokens;
+  target.cacheReadTokens += t.cacheReadTokens;
+  target.cacheWriteTokens += t.cacheWriteTokens;
+  target.reasoningTokens += t.reasoningTokens;
+  target.costNanos += t.costNanos;
 }
 
 /** Sorts in place and returns the array: `day` by key ascending, others by cost descending then key. */

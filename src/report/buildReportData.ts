@@ -1,5 +1,6 @@
 import type { BudgetStatus } from '../budget/BudgetEngine.js';
 import type { Ledger, MaybePromise, UsageGroup } from '../ledger/Ledger.js';
+import { sumUsage } from '../ledger/UsageAccumulator.js';
 import { METADATA_DECISION } from '../metrics/UsageKinds.js';
 import type { RateLimitStatus } from '../ratelimit/RateLimitStatus.js';
 import type { ReportData } from './ReportData.js';
@@ -72,14 +73,6 @@ export async function buildReportData(o: BuildReportOptions): Promise<ReportData
 }
 
 function totals(groups: UsageGroup[]): ReportData['last24h'] {
-  let nanos = 0;
-  const t = { costUsd: 0, calls: 0, inputTokens: 0, outputTokens: 0 };
-  for (const g of groups) {
-    nanos += g.costNanos;
-    t.calls += g.calls;
-    t.inputTokens += g.inputTokens;
-    t.outputTokens += g.outputTokens;
-  }
-  t.costUsd = nanos / 1e9;
-  return t;
+  const t = sumUsage(groups);
+  return { costUsd: t.costNanos / 1e9, calls: t.calls, inputTokens: t.inputTokens, outputTokens: t.outputTokens };
 }

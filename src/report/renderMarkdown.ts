@@ -3,8 +3,9 @@ import { usdToNanos } from '../pricing/money.js';
 import type { RateLimitUse } from '../ratelimit/RateLimitStatus.js';
 import { formatCount } from './formatCount.js';
 import { displayUsd } from './displayUsd.js';
-import { groupLabel, sumGroups } from './groupColumns.js';
+import { groupLabel } from './groupColumns.js';
 import type { ReportData, ReportEvents } from './ReportData.js';
+import { sumUsage } from '../ledger/UsageAccumulator.js';
 
 /**
  * The spend report as GitHub-flavoured markdown: session spend, last 24 h, per
@@ -113,7 +114,7 @@ function groupSection(title: string, groups: readonly UsageGroup[], withTotal: b
     displayUsd(g.costNanos),
   ]);
   if (withTotal && groups.length > 1) {
-    const t = sumGroups(groups);
+    const t = sumUsage(groups);
     rows.push(
       [
         'Total',

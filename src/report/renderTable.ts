@@ -2,7 +2,8 @@ import Table from 'cli-table3';
 import type { UsageGroup } from '../ledger/Ledger.js';
 import { formatCount } from './formatCount.js';
 import { displayUsd } from './displayUsd.js';
-import { groupLabel, groupTitle, sumGroups } from './groupColumns.js';
+import { groupLabel, groupTitle } from './groupColumns.js';
+import { sumUsage } from '../ledger/UsageAccumulator.js';
 
 /**
  * Usage groups as a terminal table (cli-table3, no colours, so the output is
@@ -32,7 +33,7 @@ export function renderTable(groups: readonly UsageGroup[], by: string): string {
     ]);
   }
   if (groups.length > 1) {
-    const t = sumGroups(groups);
+    const t = sumUsage(groups);
     table.push([
       'Total',
       formatCount(t.calls),

@@ -6,6 +6,7 @@ import type { TollgateEventName } from '../events/TollgateEvents.js';
 import type { UsageGroup, UsageGroupBy, UsageQuery, UsageStatus } from '../ledger/Ledger.js';
 import type { ServerDeps } from './ServerDeps.js';
 import { parseTimeParam } from './parseTimeParam.js';
+import { sumUsage } from '../ledger/UsageAccumulator.js';
 
 /** A node:http handler; usable with `http.createServer`, express, fastify's raw mode, ... */
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -302,28 +303,7 @@ function positiveInt(params: URLSearchParams, name: string): number | undefined 
 }
 
 function totalOf(groups: readonly UsageGroup[]): UsageGroup {
-  const total: UsageGroup = {
-    key: '',
-    calls: 0,
-    errors: 0,
-    inputTokens: 0,
-    outputTokens: 0,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
-    costNanos: 0,
-  };
-  for (const g of groups) {
-    total.calls += g.calls;
-    total.errors += g.errors;
-    total.inputTokens += g.inputTokens;
-    total.outputTokens += g.outputTokens;
-    total.cacheReadTokens += g.cacheReadTokens;
-    total.cacheWriteTokens += g.cacheWriteTokens;
-    total.reasoningTokens += g.reasoningTokens;
-    total.costNanos += g.costNanos;
-  }
-  return total;
+  return { key: '', ...sumUsage(groups) };
 }
 
 function withUsd(group: UsageGroup): UsageGroup & { costUsd: number } {

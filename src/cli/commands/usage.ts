@@ -5,7 +5,7 @@ import { ID_SCOPES } from '../../budget/normalizeBudget.js';
 import type { UsageGroup, UsageGroupBy } from '../../ledger/Ledger.js';
 import { displayUsd } from '../../report/displayUsd.js';
 import { formatNanosUsd } from '../../report/formatNanosUsd.js';
-import { groupTitle, sumGroups } from '../../report/groupColumns.js';
+import { groupTitle } from '../../report/groupColumns.js';
 import { renderTable as renderUsageTable } from '../../report/renderTable.js';
 import type { UsageGroupJson } from '../../report/renderJson.js';
 import { usdToNanos } from '../../pricing/money.js';
@@ -13,6 +13,7 @@ import { parseTimeParam } from '../../server/parseTimeParam.js';
 import { openTollgate } from '../openTollgate.js';
 import type { CliTollgate } from '../openTollgate.js';
 import { printJson, printLine, renderTable } from '../output.js';
+import { sumUsage } from '../../ledger/UsageAccumulator.js';
 
 /** The fields `--by` accepts. */
 export const USAGE_GROUPS: readonly UsageGroupBy[] = ['model', 'provider', 'task', 'session', 'agent', 'day', 'operation', 'status'];
@@ -180,7 +181,7 @@ export function registerUsageCommand(program: Command): void {
         const groups = await tollgate.ledger.usage({ by: opts.by, ...range });
         const statuses = await budgetStatusWithKeys(tollgate, range);
         if (opts.json === true) {
-          const total = sumGroups(groups);
+          const total = sumUsage(groups);
           const result: UsageShowJson = {
             by: opts.by,
             since: range.since ?? null,
