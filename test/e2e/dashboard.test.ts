@@ -5,13 +5,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { REPO_ROOT, dashboardQueries, readDashboard, substituteVariables, variableQueries } from '../deploy/dashboard.js';
 import { missingToolReason } from '../deploy/promtool.js';
+import { freePort } from '../helpers/freePort.js';
 
 interface Sample {
   metric: Record<string, string>;
@@ -41,17 +41,6 @@ const dashboard = readDashboard();
 const queries = dashboardQueries(dashboard).map((q) => ({ ...q, promql: substituteVariables(q.expr, dashboard) }));
 const skipReason = missingToolReason('prometheus');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function start(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Started {
   const child = spawn(command, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -5,8 +5,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { Redis } from 'ioredis';
+import { freePort } from './freePort.js';
+
+export { freePort };
 
 export const MAIN_REDIS_HOST = '127.0.0.1';
 export const MAIN_REDIS_PORT = 6379;
@@ -78,19 +81,6 @@ export async function deleteKeysWithPrefix(url: string, prefix: string): Promise
   } finally {
     client.disconnect();
   }
-}
-
-/** A free TCP port on 127.0.0.1 (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**
