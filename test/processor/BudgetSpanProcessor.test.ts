@@ -106,7 +106,7 @@ describe('spans of other instrumentations (@opentelemetry/instrumentation-openai
     await fake.close();
   });
 
-  function setup(budgetUsd?: number) {
+  function setup(budgetUsd?: number, budgets: import('../../src/budget/Budget.js').BudgetSpec[] = []) {
     ensureContextManager();
     let provider: BasicTracerProvider | undefined;
     const tollgate = createTollgate({
@@ -115,7 +115,7 @@ describe('spans of other instrumentations (@opentelemetry/instrumentation-openai
       env: {},
       guardFetch: true,
       tracerProvider: { getTracer: (n, v) => provider!.getTracer(n, v) },
-      budgets: budgetUsd !== undefined ? [{ scope: 'daily', maxUsd: budgetUsd, onExceed: 'deny' }] : [],
+      budgets: budgetUsd !== undefined ? [{ scope: 'daily', maxUsd: budgetUsd, onExceed: 'deny' }] : budgets,
     });
     const exporter = new (require('@opentelemetry/sdk-trace-base').InMemorySpanExporter)();
     provider = new BasicTracerProvider({ spanProcessors: [tollgate.spanProcessor, new SimpleSpanProcessor(exporter)] });
@@ -153,6 +153,21 @@ describe('spans of other instrumentations (@opentelemetry/instrumentation-openai
     expect((err as Error).message).toContain('budget');
     const denied = await tollgate.usage({ by: 'status', where: { status: 'denied' } });
     expect(denied[0]?.calls).toBe(1);
+    await provider.shutdown();
+    await tollgate.shutdown();
+  });
+
+  it('re-routes a contrib call to the fallback model at fetch, and prices what was used', async () => {
+    const { tollgate, client, exporter, provider } = setup(undefined, [{ scope: 'daily', maxUsd: 0.005, onExceed: 'fallback', fallbackModel: 'gpt-4o-mini' }]);
+    fake.requests.length = 0;
+    // gpt-4o with the default 4,096 output tokens reserved needs ~$0.041: over the budget; gpt-4o-mini fits.
+    const res = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hello' }] });
+    expect(fake.requests).toHaveLength(1);
+    expect((fake.requests[0]!.body as { model: string }).model).toBe('gpt-4o-mini');
+    expect(res.model).toBe('gpt-4o-mini');
+    const span = exporter.getFinishedSpans().find((s) => s.name === 'chat gpt-4o')!;
+    expect(span.attributes).toMatchObject({ 'tollgate.decision': 'fallback', 'tollgate.fallback_model': 'gpt-4o-mini', 'gen_ai.response.model': 'gpt-4o-mini' });
+    expect(span.attributes['tollgate.cost.nanos']).toBe(res.usage!.prompt_tokens * 150 + res.usage!.completion_tokens * 600);
     await provider.shutdown();
     await tollgate.shutdown();
   });
