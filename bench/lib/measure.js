@@ -1,0 +1,59 @@
+// Timing helpers: batches timed with process.hrtime.bigint, variants interleaved in rounds
+// (the order rotates every round) so that machine noise hits every variant alike.
+
+/** Median of a list of numbers. */
+export function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+function collect() {
+  if (typeof globalThis.gc === 'function') globalThis.gc();
+}
+
+async function timeBatch(fn, n) {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) await fn(i);
+  return Number(process.hrtime.bigint() - start) / n;
+}
+
+function timeBatchSync(fn, n) {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) fn(i);
+  return Number(process.hrtime.bigint() - start) / n;
+}
+
+/**
+ * Runs every variant `rounds` times, one batch of `batch` operations each per round, in
+ * rotating order. `variant.fn(i)` is awaited unless `sync` is set. `variant.between()` runs
+ * (untimed) after each of its batches, e.g. to prune a store. Returns, per variant, the
+ * median ns per operation and the per-round samples.
+ */
+export async function compare(variants, { rounds = 15, batch = 2000, warmup = 1, sync = false } = {}) {
+  const samples = new Map(variants.map((v) => [v.name, []]));
+  for (let r = -warmup; r < rounds; r++) {
+    const offset = ((r % variants.length) + variants.length) % variants.length;
+    for (let k = 0; k < variants.length; k++) {
+      const v = variants[(k + offset) % variants.length];
+      collect();
+      const ns = sync ? timeBatchSync(v.fn, v.batch ?? batch) : await timeBatch(v.fn, v.batch ?? batch);
+      if (v.between !== undefined) await v.between();
+      if (r >= 0) samples.get(v.name).push(ns);
+    }
+  }
+  const out = {};
+  for (const [name, list] of samples) out[name] = { medianNs: median(list), samples: list };
+  return out;
+}
+
+/** Formats nanoseconds per operation for humans. */
+export function fmtNs(ns) {
+  if (ns >= 1e6) return `${(ns / 1e6).toFixed(2)} ms`;
+  if (ns >= 1e3) return `${(ns / 1e3).toFixed(2)} µs`;
+  return `${ns.toFixed(0)} ns`;
+}
+
+export function fmtRatio(x) {
+  return `${x.toFixed(2)}×`;
+}

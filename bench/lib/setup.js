@@ -1,0 +1,61 @@
+// What the benchmarks share: the context manager NodeSDK would install, tracer providers
+// with and without tollgate's processor, and a tollgate on a chosen store.
+import { context } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { createTollgate } from '../../dist/src/createTollgate.js';
+
+let contextReady = false;
+
+/** Registers the AsyncLocalStorage context manager once (what NodeSDK does). */
+export function ensureContextManager() {
+  if (contextReady) return;
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  contextReady = true;
+}
+
+/** A budget every benchmarked call is reserved and settled against (large enough never to deny). */
+export const BENCH_BUDGETS = [{ id: 'bench-daily', scope: 'daily', maxUsd: 1_000_000, onExceed: 'deny' }];
+
+/** A SpanProcessor that does nothing: the baseline provider setup. */
+export const noopProcessor = {
+  onStart() {},
+  onEnd() {},
+  forceFlush: () => Promise.resolve(),
+  shutdown: () => Promise.resolve(),
+};
+
+/**
+ * A tollgate (no config file, no environment, no fetch guard) whose wrappers use a
+ * BasicTracerProvider that runs tollgate's processor (then `extraProcessors`). `options` go to createTollgate.
+ */
+export function makeTollgate(options = {}, extraProcessors = []) {
+  ensureContextManager();
+  let provider;
+  const lazy = { getTracer: (name, version, o) => provider.getTracer(name, version, o) };
+  const tollgate = createTollgate({
+    store: 'memory:',
+    configFile: false,
+    env: {},
+    guardFetch: false,
+    budgets: BENCH_BUDGETS,
+    tracerProvider: lazy,
+    ...options,
+  });
+  provider = new BasicTracerProvider({ spanProcessors: [tollgate.spanProcessor, ...extraProcessors] });
+  return {
+    tollgate,
+    provider,
+    tracer: provider.getTracer('tollgate'),
+    shutdown: async () => {
+      await provider.shutdown();
+      await tollgate.shutdown();
+    },
+  };
+}
+
+/** The same provider setup without tollgate: a BasicTracerProvider with a no-op processor. */
+export function makeBareProvider() {
+  ensureContextManager();
+  return new BasicTracerProvider({ spanProcessors: [noopProcessor] });
+}
