@@ -58,7 +58,11 @@ export interface TraceDetail extends TraceSummary {
 
 interface StoredTrace {
   traceId: string;
-  spans: TraceSpanJson[];
+  /**
+   * The ended spans themselves (read-only once ended): turned into JSON only when a trace is
+   * asked for, so the hot path pays one array push per span, not a copy of its attributes.
+   */
+  spans: ReadableSpan[];
   droppedSpans: number;
   /** Arrival number of the trace's latest span; orders the list newest first. */
   seq: number;
@@ -115,22 +119,22 @@ export class TraceRing implements SpanProcessor {
       trace.droppedSpans += 1;
       return;
     }
-    trace.spans.push(spanToJson(span));
+    trace.spans.push(span);
   }
 
   /** Summaries, most recently updated first. `limit` defaults to every trace held. */
   list(limit?: number): TraceSummary[] {
     const all = [...this.traces.values()].sort((a, b) => b.seq - a.seq);
     const n = limit === undefined ? all.length : Math.max(0, Math.floor(limit));
-    return all.slice(0, n).map(summarize);
+    return all.slice(0, n).map((t) => summarize(t.traceId, t.spans.map(spanToJson)));
   }
 
   /** One trace with its spans; undefined when it is not (or no longer) held. */
   get(traceId: string): TraceDetail | undefined {
     const trace = this.traces.get(traceId);
     if (trace === undefined) return undefined;
-    const spans = [...trace.spans].sort((a, b) => a.start - b.start);
-    return { ...summarize(trace), droppedSpans: trace.droppedSpans, spans };
+    const spans = trace.spans.map(spanToJson).sort((a, b) => a.start - b.start);
+    return { ...summarize(trace.traceId, spans), droppedSpans: trace.droppedSpans, spans };
   }
 
   /** Forget every trace. */
@@ -196,7 +200,7 @@ function numberAttr(attributes: Record<string, AttributeValue>, key: string): nu
   return typeof value === 'number' && Number.isFinite(value) ? value : 0;
 }
 
-function summarize(trace: StoredTrace): TraceSummary {
+function summarize(traceId: string, spans: readonly TraceSpanJson[]): TraceSummary {
   let root: TraceSpanJson | undefined;
   let earliest: TraceSpanJson | undefined;
   let start = Infinity;
@@ -206,7 +210,7 @@ function summarize(trace: StoredTrace): TraceSummary {
   let inputTokens = 0;
   let outputTokens = 0;
   let error = false;
-  for (const span of trace.spans) {
+  for (const span of spans) {
     if (span.parentSpanId === undefined && root === undefined) root = span;
     if (earliest === undefined || span.start < earliest.start) earliest = span;
     start = Math.min(start, span.start);
@@ -222,11 +226,11 @@ function summarize(trace: StoredTrace): TraceSummary {
   // Without a parentless span (the root is in another process, or has not ended yet), the earliest span stands in.
   root ??= earliest;
   return {
-    traceId: trace.traceId,
+    traceId,
     rootName: root?.name ?? '',
     start: Number.isFinite(start) ? start : 0,
     durationMs: Number.isFinite(start) && Number.isFinite(end) ? end - start : 0,
-    spanCount: trace.spans.length,
+    spanCount: spans.length,
     costUsd: costNanos / NANOS_PER_USD + costUsdFallback,
     inputTokens,
     outputTokens,
