@@ -14,7 +14,7 @@ afterEach(async () => {
 
 describe('tollgate.llm', () => {
   it('makes a CLIENT `chat {model}` span with tokens, exact cost and attribution', async () => {
-    t = makeTestTollgate();
+    t = makeTestTollgate({ budgets: [{ scope: 'daily', maxUsd: 100 }] });
     const result = await t.tollgate.session('S-1', () =>
       t.tollgate.task('T-1', () =>
         t.tollgate.llm({ model: 'gpt-4o-mini', maxTokens: 500, input: [{ role: 'user', content: 'hello there' }] }, (call) => {
@@ -47,6 +47,39 @@ describe('tollgate.llm', () => {
       'tollgate.status': 'ok',
     });
     expect(typeof span.attributes['tollgate.estimate.input_tokens']).toBe('number');
+    // The whole attribute set, exactly: nothing more (no prompt text), nothing missing.
+    expect(span.attributes).toEqual({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': 'gpt-4o-mini',
+      'gen_ai.request.max_tokens': 500,
+      'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
+      'gen_ai.response.id': 'resp-1',
+      'gen_ai.usage.input_tokens': 1000,
+      'gen_ai.usage.output_tokens': 500,
+      'gen_ai.usage.cost': 0.00045,
+      'gen_ai.usage.cost.amount': 0.00045,
+      'gen_ai.usage.cost.currency': 'USD',
+      'gen_ai.usage.cost.source': 'computed',
+      'gen_ai.conversation.id': 'S-1',
+      'tollgate.wrapper': 'chat',
+      'tollgate.estimate.input_tokens': span.attributes['tollgate.estimate.input_tokens'],
+      'tollgate.task.id': 'T-1',
+      'tollgate.session.id': 'S-1',
+      'tollgate.decision': 'allow',
+      'tollgate.reserved_usd': span.attributes['tollgate.reserved_usd'],
+      'tollgate.status': 'ok',
+      'tollgate.cost.nanos': 450_000,
+      'tollgate.price.source': 'genai-prices',
+      'tollgate.cost.input_usd': 0.00015,
+      'tollgate.cost.output_usd': 0.0003,
+      'tollgate.cost.cache_read_usd': 0,
+      'tollgate.cost.cache_write_usd': 0,
+    });
+    // Reserved: the estimate of the input plus the 500 max tokens, at gpt-4o-mini prices.
+    const estimate = span.attributes['tollgate.estimate.input_tokens'] as number;
+    expect(span.attributes['tollgate.reserved_usd']).toBeCloseTo((estimate * 150 + 500 * 600) / 1e9, 12);
+    expect(span.status.code).toBe(SpanStatusCode.UNSET);
     // The task span is the parent of the call.
     const task = t.byName('task T-1');
     expect(span.parentSpanContext?.spanId).toBe(task.spanContext().spanId);
