@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import type { BudgetSpec } from '../budget/Budget.js';
@@ -6,6 +6,7 @@ import { ConfigError } from './ConfigError.js';
 import { parseLayer } from './parseConfig.js';
 import { applyDefaults } from './schema.js';
 import type { TollgateConfig, TollgateConfigInput, TollgateConfigLayer } from './schema.js';
+import { readTextFile } from './readTextFile.js';
 
 /** Options of `loadConfig`. */
 export interface LoadConfigOptions {
@@ -55,17 +56,7 @@ function tollgateSection(doc: Record<string, unknown>): unknown {
 }
 
 function readConfigFile(path: string): TollgateConfigLayer {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err: unknown) {
-    throw new ConfigError({
-      source: path,
-      path: '',
-      expected: `cannot read the config file (${err instanceof Error ? err.message : String(err)})`,
-      fix: 'check --config / TOLLGATE_CONFIG',
-    });
-  }
+  const text = readTextFile(path, 'config file', 'check --config / TOLLGATE_CONFIG');
   let doc: unknown;
   try {
     doc = path.toLowerCase().endsWith('.json') ? JSON.parse(text) : parseToml(text);

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/ConfigError.js';
 import { parsePriceEntry } from './PriceOverride.js';
 import type { ModelPrices } from './ModelPrices.js';
+import { readTextFile } from '../config/readTextFile.js';
 
 /** One model's prices from a pricing file or an override. */
 export interface PriceEntry {
@@ -46,17 +46,7 @@ export function parsePriceMap(data: unknown, source: string): PriceEntry[] {
  * Any mistake throws a ConfigError naming the file, the model key and the field.
  */
 export function loadPricingFile(path: string): PriceEntry[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err: unknown) {
-    throw new ConfigError({
-      source: path,
-      path: '',
-      expected: `cannot read the pricing file (${err instanceof Error ? err.message : String(err)})`,
-      fix: 'check pricing.files / TOLLGATE_PRICING_FILE',
-    });
-  }
+  const text = readTextFile(path, 'pricing file', 'check pricing.files / TOLLGATE_PRICING_FILE');
   let data: unknown;
   try {
     data = JSON.parse(text);
