@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { diag, metrics as metricsApi, trace, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { createNoopMeter, diag, metrics as metricsApi, trace, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import type { MeterProvider } from '@opentelemetry/api';
 import { AlertDispatcher } from './alerts/AlertDispatcher.js';
 import { createAlertSinks } from './alerts/createAlertSinks.js';
@@ -145,7 +145,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     const groups = await ledger.usage({ by: 'day', since: utcDayStart(now), until: now + 1 });
     return groups.reduce((sum, g) => sum + g.costNanos, 0) / 1e9;
   });
-  let meters: GenAiMeters | undefined = new GenAiMeters((meterProvider ?? metricsApi.getMeterProvider()).getMeter('tollgate', VERSION));
+  let meters: GenAiMeters | undefined = genAiMeters(meterProvider ?? metricsApi.getMeterProvider());
   const traces = new TraceRing({ maxTraces: config.traces.ringSize });
   const processor = new BudgetSpanProcessor({
     engine,
@@ -291,7 +291,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
       if (otel !== undefined) return otel;
       otel = startOtel(processor, { serviceName: config.otel.serviceName, exporter: config.otel.exporter, ...o });
       // The SDK just registered the global meter provider: send the GenAI metrics there.
-      if (meterProvider === undefined) meters = new GenAiMeters(metricsApi.getMeterProvider().getMeter('tollgate', VERSION));
+      if (meterProvider === undefined) meters = genAiMeters(metricsApi.getMeterProvider());
       return otel;
     },
     prune,
@@ -318,6 +318,15 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
 
 /** How often old usage records are pruned. */
 const PRUNE_INTERVAL_MS = 3_600_000;
+
+/**
+ * The GenAI meters on `provider`'s tollgate meter, or undefined when that meter is the API's
+ * no-op meter (no meter provider registered): recording into it would be work for nothing.
+ */
+function genAiMeters(provider: MeterProvider): GenAiMeters | undefined {
+  const meter = provider.getMeter('tollgate', VERSION);
+  return meter === createNoopMeter() ? undefined : new GenAiMeters(meter);
+}
 
 function openStore(url: string): Ledger {
   if (url.startsWith('redis://') || url.startsWith('rediss://')) return new LazyLedger(url);
