@@ -185,6 +185,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     },
     captureContent: config.captureContent,
     admission: (span: Span): Promise<AdmissionInfo | undefined> => processor.admission(span),
+    admissionNow: (span: Span) => processor.admissionNow(span),
     estimateInputTokens: (model, input) => estimator.estimateInput(model, input),
     costNanos: (provider: string, model: string, usage: TokenUsage) => {
       try {

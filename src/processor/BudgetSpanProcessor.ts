@@ -202,6 +202,19 @@ export class BudgetSpanProcessor implements SpanProcessor {
    * billable call, is charged by an enclosing span, or never reached this processor.
    */
   admission(span: ApiSpan): Promise<AdmissionInfo | undefined> {
+    try {
+      return Promise.resolve(this.admissionNow(span));
+    } catch (err: unknown) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  /**
+   * The admission of `span` as `admission()` decides it, without a promise when it is already
+   * decided: returns the info (undefined when not admitted), throws the BudgetExceededError of
+   * a denied call, and returns a promise only while an asynchronous store is still deciding.
+   */
+  admissionNow(span: ApiSpan): AdmissionInfo | undefined | Promise<AdmissionInfo | undefined> {
     const state = this.open.get(span.spanContext().spanId);
     if (state === undefined) {
       if (!this.warnedUnregistered && !this.isShutdown) {
@@ -214,15 +227,15 @@ export class BudgetSpanProcessor implements SpanProcessor {
                 'Wrap your sampler: sampler: tollgateSampler(yourSampler), or make sure a tracer provider is registered.',
         );
       }
-      return Promise.resolve(undefined);
+      return undefined;
     }
     const adm = state.admission;
-    if (adm === undefined) return Promise.resolve(undefined);
+    if (adm === undefined) return undefined;
     switch (adm.phase) {
       case 'admitted':
-        return Promise.resolve(toInfo(adm.admission));
+        return toInfo(adm.admission);
       case 'denied':
-        return Promise.reject(adm.error);
+        throw adm.error;
       case 'pending':
         return adm.promise.then(toInfo);
     }

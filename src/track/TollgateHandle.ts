@@ -35,6 +35,13 @@ export interface TollgateHandle {
    * (not a GenAI span, or charged by an enclosing span).
    */
   admission(span: Span): Promise<AdmissionInfo | undefined>;
+  /**
+   * The same admission without a promise when it is already decided (synchronous stores):
+   * returns the info (or undefined), throws BudgetExceededError on a deny, and returns a
+   * promise only while an asynchronous store is still deciding. Optional: absent means
+   * callers use `admission()`.
+   */
+  admissionNow?(span: Span): AdmissionInfo | undefined | Promise<AdmissionInfo | undefined>;
   /** Estimated input tokens for a request body (chat messages, prompt, embedding input). */
   estimateInputTokens(model: string, input: unknown): number;
   /** Price a usage vector, integer nano-USD (0 for unknown models under 'zero'/'warn'). */

@@ -214,10 +214,12 @@ export class Tracker {
     const span = this.handle.tracer.startSpan(`${operation} ${requestedModel}`, { kind: SpanKind.CLIENT, attributes }, parent);
     let model = requestedModel;
     try {
-      const info = await this.handle.admission(span);
+      // Synchronous stores decide at startSpan: no promise to wait for.
+      let info = this.handle.admissionNow !== undefined ? this.handle.admissionNow(span) : await this.handle.admission(span);
+      if (isThenable(info)) info = await info;
       if (info !== undefined) model = info.model;
       // Requests/tokens-per-minute limits: wait (or refuse) before anything is sent.
-      await this.handle.rateLimit?.(provider, (estimate ?? 0) + (options.maxTokens ?? 0));
+      if (this.handle.rateLimit !== undefined) await this.handle.rateLimit(provider, (estimate ?? 0) + (options.maxTokens ?? 0));
     } catch (err: unknown) {
       recordFailure(span, err);
       span.end();
@@ -233,7 +235,8 @@ export class Tracker {
       },
     };
     try {
-      const result = await context.with(trace.setSpan(parent, span), () => fn(call));
+      const returned = context.with(trace.setSpan(parent, span), fn, undefined, call);
+      const result = isThenable(returned) ? await returned : returned;
       if (options.usage !== undefined) {
         try {
           const usage = options.usage(result);
@@ -280,6 +283,10 @@ function markOutcome<R>(fn: () => R): (span: Span) => R {
       throw err;
     }
   };
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
 
 function safeJson(value: unknown): string {
