@@ -6,6 +6,7 @@ import { BudgetEngine } from '../../src/budget/BudgetEngine.js';
 import type { BudgetSpec } from '../../src/budget/Budget.js';
 import type { UsageRecord } from '../../src/ledger/Ledger.js';
 import { SqliteLedger } from '../../src/ledger/sqlite.js';
+import { usageRecord } from '../helpers/usageRecord.js';
 
 export interface CliFixture {
   dir: string;
@@ -24,19 +25,7 @@ export function makeCliFixture(extraToml = ''): CliFixture {
 
 /** A record with every token field zero unless given. */
 export function record(fields: Partial<UsageRecord> & Pick<UsageRecord, 'id' | 'time'>): UsageRecord {
-  return {
-    provider: 'openai',
-    model: 'gpt-4o',
-    operation: 'chat',
-    inputTokens: 0,
-    outputTokens: 0,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
-    costNanos: 0,
-    status: 'ok',
-    ...fields,
-  };
+  return usageRecord(fields);
 }
 
 /** Settles the records into the SQLite ledger through a BudgetEngine holding `budgets`, so budget counters match. */

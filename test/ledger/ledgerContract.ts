@@ -24,6 +24,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Bucket, Ledger, UsageGroup, UsageGroupBy, UsageRecord } from '../../src/ledger/Ledger.js';
+import { usageRecord } from '../helpers/usageRecord.js';
 
 export interface LedgerContractOptions {
   /** Per-test timeout in ms (default: vitest's). */
@@ -37,20 +38,7 @@ const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 2, 10);
 
 export function record(overrides: Partial<UsageRecord> & { id: string }): UsageRecord {
-  return {
-    time: T0,
-    provider: 'openai',
-    model: 'gpt-4o',
-    operation: 'chat',
-    inputTokens: 0,
-    outputTokens: 0,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
-    costNanos: 0,
-    status: 'ok',
-    ...overrides,
-  };
+  return usageRecord({ time: T0, ...overrides });
 }
 
 function bucket(key: string, limitNanos: number, extra: Partial<Bucket> = {}): Bucket {

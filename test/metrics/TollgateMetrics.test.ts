@@ -3,26 +3,13 @@ import { describe, expect, it } from 'vitest';
 import type { UsageRecord } from '../../src/ledger/Ledger.js';
 import type { BudgetStatusView } from '../../src/metrics/MetricSources.js';
 import { TollgateMetrics } from '../../src/metrics/TollgateMetrics.js';
+import { usageRecord } from '../helpers/usageRecord.js';
 import { sampleValue, seriesOf } from './promText.js';
 
 let nextId = 0;
 function usage(overrides: Partial<UsageRecord> = {}): UsageRecord {
   nextId += 1;
-  return {
-    id: `r${nextId}`,
-    time: 1_795_000_000_000,
-    provider: 'openai',
-    model: 'gpt-4o',
-    operation: 'chat',
-    inputTokens: 0,
-    outputTokens: 0,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
-    costNanos: 0,
-    status: 'ok',
-    ...overrides,
-  };
+  return usageRecord({ id: `r${nextId}`, time: 1_795_000_000_000, ...overrides });
 }
 
 function status(id: string, scope: string, key: string, remainingUsd: number): BudgetStatusView {
