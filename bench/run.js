@@ -10,7 +10,7 @@ import { runOpenAIClient } from './openaiClient.js';
 import { runOverhead } from './overhead.js';
 import { runPricing } from './pricing.js';
 import { runScrape } from './scrape.js';
-import { runThroughput } from './throughput.js';
+import { runStoreThroughput, runThroughput } from './throughput.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MB = 1024 * 1024;
@@ -86,6 +86,26 @@ await step('2 processor throughput', async () => {
   }
   notes.push(`2: open spans after the run per store: ${checks.openSpans.join(', ')}; Redis usage rows counted ${checks.redisCalls ?? 'n/a'} calls.`);
   if (redisUnavailable !== undefined) notes.push(`2: Redis not measured: ${redisUnavailable}`);
+});
+
+await step('2b store throughput without spans', async () => {
+  const { results: r } = await runStoreThroughput();
+  const base = r['baseline: build the records, call nothing'];
+  row('2b settlements/s, no spans', 'baseline: build the same records, call nothing', `${Math.round(base.perSecond).toLocaleString('en-US')}/s`, '', '', '', '');
+  for (const [name, v] of Object.entries(r)) {
+    if (v === base) continue;
+    const isStore = name.startsWith('MemoryLedger');
+    row(
+      '2b settlements/s, no spans',
+      name,
+      `${Math.round(v.perSecond).toLocaleString('en-US')}/s (${fmtNs(v.nsPerSettlement)} each)`,
+      'baseline',
+      `${fmtRatio(v.nsPerSettlement / base.nsPerSettlement)} time`,
+      isStore ? '≥ 500,000/s (store alone)' : '',
+      isStore ? verdict(v.perSecond >= 500_000) : '',
+    );
+  }
+  notes.push('2b: the same settlements without creating spans: what the memory store itself and the budget engine on top of it sustain; benchmark 2 adds the span, pricing, attributes and metrics of each call.');
 });
 
 await step('3 /metrics scrape', async () => {

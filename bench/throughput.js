@@ -107,3 +107,57 @@ export async function runThroughput() {
     }
   }
 }
+
+/**
+ * Benchmark 2b: the same settlements without spans, to show where the time goes: the
+ * MemoryLedger alone (reserve + settle in one daily bucket) and the BudgetEngine on top of it
+ * (admit + settle), against a loop that builds the same record objects and calls nothing.
+ */
+export async function runStoreThroughput() {
+  const { BudgetEngine } = await import('../dist/src/budget/BudgetEngine.js');
+  const N = 20_000;
+  const now = Date.now();
+  const bucket = [{ key: 'daily|global|bench', budgetId: 'daily', limitNanos: 1e18, enforce: true, expiresAt: now + 86_400_000 }];
+  const record = (id) => ({
+    id, time: now, provider: 'openai', model: 'gpt-4o-mini', operation: 'chat',
+    inputTokens: 12, outputTokens: 40, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNanos: 25_800, status: 'ok',
+  });
+  const ledger = new MemoryLedger();
+  const engineLedger = new MemoryLedger();
+  const engine = new BudgetEngine({ ledger: engineLedger, budgets: [{ scope: 'daily', maxUsd: 1e6 }] });
+  engine.load();
+  let seq = 0;
+  const sink = [];
+  const variants = [
+    { name: 'baseline: build the records, call nothing', fn: () => { for (let i = 0; i < N; i++) sink[i & 1] = record(`b${seq++}`); } },
+    {
+      name: 'MemoryLedger reserve + settle',
+      fn: () => {
+        for (let i = 0; i < N; i++) {
+          const id = `l${seq++}`;
+          ledger.reserve({ id, amountNanos: 200_000, buckets: bucket, now, expiresAt: now + 600_000 });
+          ledger.settle(record(id), bucket);
+        }
+      },
+      between: () => void ledger.prune(now + 1),
+    },
+    {
+      name: 'BudgetEngine admit + settle (MemoryLedger)',
+      fn: () => {
+        for (let i = 0; i < N; i++) {
+          const id = `e${seq++}`;
+          const admission = engine.admit({ id, provider: 'openai', model: 'gpt-4o-mini', estimateNanos: () => 200_000 });
+          engine.settle(admission, record(id));
+        }
+      },
+      between: () => void engineLedger.prune(now + 1),
+    },
+  ];
+  const results = await compare(variants.map((v) => ({ ...v, batch: 1 })), { rounds: 9, warmup: 1 });
+  for (const v of variants) {
+    const r = results[v.name];
+    r.nsPerSettlement = r.medianNs / N;
+    r.perSecond = 1e9 / r.nsPerSettlement;
+  }
+  return { results };
+}
