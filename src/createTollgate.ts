@@ -11,6 +11,7 @@ import { EventBus } from './events/EventBus.js';
 import type { TollgateEventName, TollgateListener } from './events/TollgateEvents.js';
 import type { Ledger, UsageGroup, UsageQuery } from './ledger/Ledger.js';
 import { openLedgerSync } from './ledger/openLedger.js';
+import { sumUsage } from './ledger/UsageAccumulator.js';
 import { GenAiMeters } from './metrics/GenAiMeters.js';
 import { TollgateMetrics } from './metrics/TollgateMetrics.js';
 import { PricingCatalog } from './pricing/PricingCatalog.js';
@@ -143,7 +144,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
   metrics.setDailySpendSource(async () => {
     const now = clock();
     const groups = await ledger.usage({ by: 'day', since: utcDayStart(now), until: now + 1 });
-    return groups.reduce((sum, g) => sum + g.costNanos, 0) / 1e9;
+    return sumUsage(groups).costNanos / 1e9;
   });
   let meters: GenAiMeters | undefined = genAiMeters(meterProvider ?? metricsApi.getMeterProvider());
   const traces = new TraceRing({ maxTraces: config.traces.ringSize });
@@ -219,12 +220,11 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
       return { ok: Object.values(checks).every((c) => c.ok), checks };
     },
     status: async () => {
-      const all = await ledger.usage({ by: 'status', since: startedAt });
-      const sessionNanos = all.reduce((sum, g) => sum + g.costNanos, 0);
+      const session = sumUsage(await ledger.usage({ by: 'status', since: startedAt }));
       return {
         version: VERSION,
-        sessionCostUsd: sessionNanos / 1e9,
-        calls: all.reduce((sum, g) => sum + g.calls, 0),
+        sessionCostUsd: session.costNanos / 1e9,
+        calls: session.calls,
         traceCount: traces.list().length,
         uptimeSeconds: Math.round((clock() - startedAt) / 1000),
         store: config.store,
