@@ -5,6 +5,7 @@ import { AlertDispatcher } from './alerts/AlertDispatcher.js';
 import { createAlertSinks } from './alerts/createAlertSinks.js';
 import type { BudgetSpec } from './budget/Budget.js';
 import { BudgetEngine, type BudgetStatus } from './budget/BudgetEngine.js';
+import { ConfigError } from './config/ConfigError.js';
 import { loadConfig } from './config/loadConfig.js';
 import type { TollgateConfig, TollgateConfigInput } from './config/schema.js';
 import { EventBus } from './events/EventBus.js';
@@ -52,6 +53,11 @@ export interface TollgateOptions extends TollgateConfigInput {
   configFile?: string | false;
   /** Environment to read TOLLGATE_* from. Default process.env. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * How often budgets stored in a shared store are re-read, so that a budget added or removed
+   * by another replica or by `tollgate budgets add` applies here too. Default 30000; 0 never.
+   */
+  budgetRefreshMs?: number;
 }
 
 /** A running tollgate: the span processor, the wrappers, the store, metrics and events. */
@@ -115,13 +121,31 @@ export interface Tollgate extends TollgateHandle {
  * ConfigError naming the field and where it came from.
  */
 export function createTollgate(options: TollgateOptions = {}): Tollgate {
-  const { ledger: givenLedger, clock = Date.now, tracerProvider, meterProvider, guardFetch = true, configFile, env, ...configInput } = options;
+  const {
+    ledger: givenLedger,
+    clock = Date.now,
+    tracerProvider,
+    meterProvider,
+    guardFetch = true,
+    configFile,
+    env,
+    budgetRefreshMs = 30_000,
+    ...configInput
+  } = options;
   const config = loadConfig({
     ...(configFile === false ? { noFile: true } : configFile !== undefined ? { file: configFile } : {}),
     ...(env !== undefined ? { env } : {}),
     overrides: configInput,
   });
 
+  if (!Number.isFinite(budgetRefreshMs) || budgetRefreshMs < 0) {
+    throw new ConfigError({
+      source: 'createTollgate() options',
+      path: 'budgetRefreshMs',
+      expected: `a number of milliseconds >= 0, got ${String(budgetRefreshMs)}`,
+      fix: 'use 0 to never re-read stored budgets, or e.g. 30000',
+    });
+  }
   const pricing = new PricingCatalog({
     overrides: config.pricing.overrides,
     files: config.pricing.files,
@@ -176,6 +200,16 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     prune().catch((err: unknown) => diag.error('tollgate: pruning old usage records failed', err));
   }, PRUNE_INTERVAL_MS);
   pruneTimer.unref();
+  // Budgets added or removed through another process sharing the store (another replica's API, the CLI).
+  const refreshTimer =
+    budgetRefreshMs > 0
+      ? setInterval(() => {
+          Promise.resolve()
+            .then(() => engine.load())
+            .catch((err: unknown) => diag.error('tollgate: re-reading the stored budgets failed', err));
+        }, budgetRefreshMs)
+      : undefined;
+  refreshTimer?.unref();
   const servers = new Set<RunningServer>();
   let otel: StartedOtel | undefined;
   let closed: Promise<void> | undefined;
@@ -303,6 +337,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     shutdown: () =>
       (closed ??= (async () => {
         clearInterval(pruneTimer);
+        if (refreshTimer !== undefined) clearInterval(refreshTimer);
         for (const s of servers) await s.close();
         servers.clear();
         await otel?.shutdown();

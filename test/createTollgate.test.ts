@@ -61,3 +61,41 @@ describe('createTollgate', () => {
     expect(typeof status.uptimeSeconds).toBe('number');
   });
 });
+
+describe('budgets shared through one store', () => {
+  it('a budget added or removed by one replica applies on the other after a refresh', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { BudgetExceededError } = await import('../src/budget/BudgetExceededError.js');
+    const store = `sqlite:${join(mkdtempSync(join(tmpdir(), 'tollgate-replicas-')), 'ledger.db')}`;
+    const a = makeTestTollgate({ store, budgetRefreshMs: 0 });
+    const b = makeTestTollgate({ store, budgetRefreshMs: 20 });
+    try {
+      const call = (r: TestTollgate) => r.tollgate.llm({ model: 'gpt-4o-mini', maxTokens: 1000, inputTokens: 10 }, () => 'ok');
+      await expect(call(b)).resolves.toBe('ok');
+      await a.tollgate.addBudget({ id: 'freeze', scope: 'daily', maxUsd: 0.000001, onExceed: 'deny' });
+      // b re-reads the stored budgets on its own (every 20 ms here, 30 s by default).
+      await expect.poll(() => b.tollgate.budgets.list().map((x) => x.id), { timeout: 5000, interval: 10 }).toContain('freeze');
+      await expect(call(b)).rejects.toBeInstanceOf(BudgetExceededError);
+      await a.tollgate.removeBudget('freeze');
+      await expect.poll(() => b.tollgate.budgets.list().map((x) => x.id), { timeout: 5000, interval: 10 }).not.toContain('freeze');
+      await expect(call(b)).resolves.toBe('ok');
+    } finally {
+      await a.shutdown();
+      await b.shutdown();
+    }
+  });
+
+  it('a refresh keeps config budgets and the ones removed here stay removed', async () => {
+    t = makeTestTollgate({ budgetRefreshMs: 0, budgets: [{ id: 'day', scope: 'daily', maxUsd: 5 }, { id: 'all', scope: 'total', maxUsd: 50 }] });
+    await t.tollgate.removeBudget('all');
+    await t.tollgate.addBudget({ id: 'extra', scope: 'monthly', maxUsd: 9 });
+    await t.tollgate.budgets.load();
+    expect(t.tollgate.budgets.list().map((x) => x.id).sort()).toEqual(['day', 'extra']);
+  });
+
+  it('rejects a negative budgetRefreshMs, naming it', () => {
+    expect(() => createTollgate({ configFile: false, env: {}, store: 'memory:', budgetRefreshMs: -1 })).toThrow(/budgetRefreshMs/);
+  });
+});

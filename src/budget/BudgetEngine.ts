@@ -122,6 +122,12 @@ export class BudgetEngine {
   private readonly clock: () => number;
   private readonly reservationTtlMs: number;
   private readonly budgets = new Map<string, NormalizedBudget>();
+  /** The budgets from config; stored budgets with the same id replace them. */
+  private readonly configBudgets = new Map<string, NormalizedBudget>();
+  /** Config budgets removed at run time (for this process). */
+  private readonly removedConfig = new Set<string>();
+  /** Counts add() / remove() calls, so that a refresh that raced one of them is not applied. */
+  private mutations = 0;
   private readonly fired = new Map<string, { expiresAt: number | undefined; rolling: boolean; thresholds: Set<number> }>();
   private readonly seenKeys = new Map<string, Set<string>>();
   private errors = 0;
@@ -153,6 +159,7 @@ export class BudgetEngine {
       }
       seen.set(budget.id, i);
       this.budgets.set(budget.id, budget);
+      this.configBudgets.set(budget.id, budget);
     });
   }
 
@@ -161,17 +168,30 @@ export class BudgetEngine {
     return this.errors;
   }
 
-  /** Loads budgets stored in the ledger (runtime-added ones); they replace config budgets with the same id. */
+  /**
+   * Loads the budgets stored in the ledger (runtime-added ones, from any process sharing the
+   * store); they replace config budgets with the same id. Called again, it refreshes: budgets
+   * added or removed elsewhere appear or go. A refresh that raced an add() or remove() of this
+   * process is dropped (the next one applies).
+   */
   load(): MaybePromise<void> {
+    const mutations = this.mutations;
     return chain(this.ledger.listBudgets(), (stored) => {
+      if (mutations !== this.mutations) return;
+      const next = new Map<string, NormalizedBudget>();
+      for (const [id, budget] of this.configBudgets) if (!this.removedConfig.has(id)) next.set(id, budget);
       for (const { id, spec } of stored) {
         try {
           const budget = normalizeBudget({ ...spec, id }, `stored budget "${id}"`);
-          this.budgets.set(budget.id, budget);
+          const current = this.budgets.get(budget.id);
+          // Keep the same object when nothing changed: per-window work cached on it stays valid.
+          next.set(budget.id, current !== undefined && JSON.stringify(current) === JSON.stringify(budget) ? current : budget);
         } catch (err: unknown) {
           diag.warn(`tollgate: ignoring an invalid budget stored in the ledger`, err);
         }
       }
+      this.budgets.clear();
+      for (const [id, budget] of next) this.budgets.set(id, budget);
     });
   }
 
@@ -252,6 +272,8 @@ export class BudgetEngine {
    */
   add(spec: BudgetSpec): MaybePromise<NormalizedBudget> {
     const budget = normalizeBudget(spec, 'budget');
+    this.mutations += 1;
+    this.removedConfig.delete(budget.id);
     const stored: Record<string, unknown> = { ...budget };
     return chain(this.ledger.putBudget({ id: budget.id, spec: stored }), () => {
       this.budgets.set(budget.id, budget);
@@ -261,6 +283,8 @@ export class BudgetEngine {
 
   /** Removes a budget (config or runtime). False when no such budget existed. */
   remove(id: string): MaybePromise<boolean> {
+    this.mutations += 1;
+    if (this.configBudgets.has(id)) this.removedConfig.add(id);
     const existed = this.budgets.delete(id);
     this.seenKeys.delete(id);
     return chain(this.ledger.deleteBudget(id), (deleted) => deleted || existed);
