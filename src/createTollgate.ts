@@ -366,5 +366,16 @@ function genAiMeters(provider: MeterProvider): GenAiMeters | undefined {
 
 function openStore(url: string): Ledger {
   if (url.startsWith('redis://') || url.startsWith('rediss://')) return new LazyLedger(url);
-  return openLedgerSync(url);
+  try {
+    return openLedgerSync(url);
+  } catch (err: unknown) {
+    if (err instanceof ConfigError) throw err;
+    // The file cannot be created or opened (a directory in the way, no permission, not a database).
+    throw new ConfigError({
+      source: 'store',
+      path: '',
+      expected: `expected a SQLite file tollgate can create and open; opening "${url}" failed: ${err instanceof Error ? err.message : String(err)}`,
+      fix: 'point store (or TOLLGATE_STORE) at a writable path, e.g. "sqlite:.tollgate/ledger.db", or use "memory:"',
+    });
+  }
 }

@@ -99,3 +99,13 @@ describe('budgets shared through one store', () => {
     expect(() => createTollgate({ configFile: false, env: {}, store: 'memory:', budgetRefreshMs: -1 })).toThrow(/budgetRefreshMs/);
   });
 });
+
+describe('store errors at construction', () => {
+  it('names the store and the fix when the SQLite file cannot be created', () => {
+    // /etc/hosts is a file: a database cannot live "inside" it.
+    expect(() => createTollgate({ configFile: false, env: {}, store: 'sqlite:/etc/hosts/ledger.db', guardFetch: false })).toThrow(ConfigError);
+    expect(() => createTollgate({ configFile: false, env: {}, store: 'sqlite:/etc/hosts/ledger.db', guardFetch: false })).toThrow(
+      /store: expected a SQLite file tollgate can create and open; opening "sqlite:\/etc\/hosts\/ledger.db" failed: .*Fix: point store \(or TOLLGATE_STORE\) at a writable path/,
+    );
+  });
+});
