@@ -6,6 +6,28 @@ export function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
 }
 
 /**
+ * Runs `fn` and returns what it returns; when it throws (sync) or its promise rejects
+ * (async), `onFailure` runs first and the same error is rethrown. A synchronous `fn` stays
+ * synchronous.
+ */
+export function tapFailure<R>(fn: () => R, onFailure: (err: unknown) => void): R {
+  let result: R;
+  try {
+    result = fn();
+  } catch (err: unknown) {
+    onFailure(err);
+    throw err;
+  }
+  if (isPromise(result)) {
+    return result.then(undefined, (err: unknown) => {
+      onFailure(err);
+      throw err;
+    }) as R;
+  }
+  return result;
+}
+
+/**
  * `fn(value)`, synchronously when `value` is a plain value, after it resolves otherwise.
  * A synchronous ledger therefore keeps every step synchronous.
  */

@@ -3,6 +3,7 @@ import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Admission, BudgetEngine } from '../budget/BudgetEngine.js';
 import { BudgetExceededError } from '../budget/BudgetExceededError.js';
+import { isPromise } from '../budget/maybePromise.js';
 import type { EventBus } from '../events/EventBus.js';
 import type { MaybePromise, Nanos, UsageRecord, UsageStatus } from '../ledger/Ledger.js';
 import { nanosToUsd, usdToNanos } from '../pricing/money.js';
@@ -599,10 +600,6 @@ function isActivity(attrs: ReadableSpan['attributes']): boolean {
     attrs[ATTR_TOLLGATE_MEMORY_OPERATION] !== undefined ||
     attrs[ATTR_TOLLGATE_CONTRACT_NAME] !== undefined
   );
-}
-
-function isPromise<T>(v: MaybePromise<T>): v is Promise<T> {
-  return typeof (v as { then?: unknown } | null)?.then === 'function';
 }
 
 function toInfo(a: Admission): AdmissionInfo {

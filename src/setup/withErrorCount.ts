@@ -1,3 +1,4 @@
+import { tapFailure } from '../budget/maybePromise.js';
 import type { Ledger } from '../ledger/Ledger.js';
 
 /**
@@ -6,23 +7,13 @@ import type { Ledger } from '../ledger/Ledger.js';
  * `ledger_errors_total` whatever the caller then does with the error (fail open or closed).
  */
 export function withErrorCount(ledger: Ledger, onError: (operation: string) => void): Ledger {
-  const wrap = <A extends unknown[], R>(operation: string, fn: (...args: A) => R) =>
-    (...args: A): R => {
-      let result: R;
-      try {
-        result = fn(...args);
-      } catch (err: unknown) {
-        onError(operation);
-        throw err;
-      }
-      if (typeof (result as { then?: unknown } | null)?.then === 'function') {
-        return (result as unknown as Promise<unknown>).catch((err: unknown) => {
-          onError(operation);
-          throw err;
-        }) as R;
-      }
-      return result;
-    };
+  const wrap =
+    <A extends unknown[], R>(operation: string, fn: (...args: A) => R) =>
+    (...args: A): R =>
+      tapFailure(
+        () => fn(...args),
+        () => onError(operation),
+      );
   return {
     reserve: wrap('reserve', ledger.reserve.bind(ledger)),
     settle: wrap('settle', ledger.settle.bind(ledger)),

@@ -1,4 +1,5 @@
 import { context, SpanKind, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { isPromise, tapFailure } from '../budget/maybePromise.js';
 import type { TokenUsage } from '../pricing/types.js';
 import { inferProvider } from '../processor/readCallAttributes.js';
 import {
@@ -216,7 +217,7 @@ export class Tracker {
     try {
       // Synchronous stores decide at startSpan: no promise to wait for.
       let info = this.handle.admissionNow !== undefined ? this.handle.admissionNow(span) : await this.handle.admission(span);
-      if (isThenable(info)) info = await info;
+      if (isPromise(info)) info = await info;
       if (info !== undefined) model = info.model;
       // Requests/tokens-per-minute limits: wait (or refuse) before anything is sent.
       if (this.handle.rateLimit !== undefined) await this.handle.rateLimit(provider, (estimate ?? 0) + (options.maxTokens ?? 0));
@@ -236,7 +237,7 @@ export class Tracker {
     };
     try {
       const returned = context.with(trace.setSpan(parent, span), fn, undefined, call);
-      const result = isThenable(returned) ? await returned : returned;
+      const result = isPromise(returned) ? await returned : returned;
       if (options.usage !== undefined) {
         try {
           const usage = options.usage(result);
@@ -268,25 +269,7 @@ export function setUsageAttributes(span: Span, usage: ReportedUsage): void {
 }
 
 function markOutcome<R>(fn: () => R): (span: Span) => R {
-  return (span) => {
-    try {
-      const result = fn();
-      if (typeof (result as { then?: unknown } | null)?.then === 'function') {
-        return (result as unknown as Promise<unknown>).catch((err: unknown) => {
-          span.setAttribute(ATTR_TOLLGATE_TOOL_STATUS, 'failure');
-          throw err;
-        }) as R;
-      }
-      return result;
-    } catch (err: unknown) {
-      span.setAttribute(ATTR_TOLLGATE_TOOL_STATUS, 'failure');
-      throw err;
-    }
-  };
-}
-
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
+  return (span) => tapFailure(fn, () => span.setAttribute(ATTR_TOLLGATE_TOOL_STATUS, 'failure'));
 }
 
 function safeJson(value: unknown): string {

@@ -1,4 +1,5 @@
 import { context, SpanStatusCode, trace, type Context, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
+import { isPromise } from '../budget/maybePromise.js';
 import { ATTR_ERROR_TYPE } from '../semconv/attributes.js';
 
 /** The error's class name, for `error.type` (low cardinality, as the conventions ask). */
@@ -16,10 +17,6 @@ export function recordFailure(span: Span, err: unknown): void {
   } else {
     span.setStatus({ code: SpanStatusCode.ERROR, message: String(err) });
   }
-}
-
-function isThenable<T>(v: T | PromiseLike<T>): v is PromiseLike<T> {
-  return typeof (v as { then?: unknown } | null)?.then === 'function';
 }
 
 /**
@@ -55,7 +52,7 @@ export function withSpan<R>(
     span.end();
     throw err;
   }
-  if (isThenable(result)) {
+  if (isPromise(result)) {
     return Promise.resolve(result).then(
       (value) => {
         finish(value as Awaited<R>);
