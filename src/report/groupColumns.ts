@@ -1,3 +1,7 @@
+import type { UsageTotals } from '../ledger/UsageAccumulator.js';
+import { displayUsd } from './displayUsd.js';
+import { formatCount } from './formatCount.js';
+
 /** Column title for a `by` field: 'model' → 'Model', 'day' → 'Day (UTC)'. */
 export function groupTitle(by: string): string {
   if (by === 'day') return 'Day (UTC)';
@@ -9,3 +13,15 @@ export function groupLabel(key: string): string {
   return key === '' ? '(none)' : key;
 }
 
+
+/** One row of a usage table: label, calls, errors, input and output tokens, cost. */
+export function groupCells(label: string, t: UsageTotals): string[] {
+  return [
+    label,
+    formatCount(t.calls),
+    formatCount(t.errors),
+    formatCount(t.inputTokens),
+    formatCount(t.outputTokens),
+    displayUsd(t.costNanos),
+  ];
+}

@@ -3,7 +3,7 @@ import { usdToNanos } from '../pricing/money.js';
 import type { RateLimitUse } from '../ratelimit/RateLimitStatus.js';
 import { formatCount } from './formatCount.js';
 import { displayUsd } from './displayUsd.js';
-import { groupLabel } from './groupColumns.js';
+import { groupCells, groupLabel } from './groupColumns.js';
 import type { ReportData, ReportEvents } from './ReportData.js';
 import { sumUsage } from '../ledger/UsageAccumulator.js';
 
@@ -105,27 +105,8 @@ function table(head: string[], align: Align[], rows: string[][]): string[] {
 
 function groupSection(title: string, groups: readonly UsageGroup[], withTotal: boolean): string[] {
   if (groups.length === 0) return ['_No usage._'];
-  const rows = groups.map((g) => [
-    groupLabel(g.key),
-    formatCount(g.calls),
-    formatCount(g.errors),
-    formatCount(g.inputTokens),
-    formatCount(g.outputTokens),
-    displayUsd(g.costNanos),
-  ]);
-  if (withTotal && groups.length > 1) {
-    const t = sumUsage(groups);
-    rows.push(
-      [
-        'Total',
-        formatCount(t.calls),
-        formatCount(t.errors),
-        formatCount(t.inputTokens),
-        formatCount(t.outputTokens),
-        displayUsd(t.costNanos),
-      ].map((c) => `**${c}**`),
-    );
-  }
+  const rows = groups.map((g) => groupCells(groupLabel(g.key), g));
+  if (withTotal && groups.length > 1) rows.push(groupCells('Total', sumUsage(groups)).map((c) => `**${c}**`));
   return table(
     [title, 'Calls', 'Errors', 'Input tokens', 'Output tokens', 'Cost'],
     ['left', 'right', 'right', 'right', 'right', 'right'],

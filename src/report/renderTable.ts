@@ -1,8 +1,6 @@
 import Table from 'cli-table3';
 import type { UsageGroup } from '../ledger/Ledger.js';
-import { formatCount } from './formatCount.js';
-import { displayUsd } from './displayUsd.js';
-import { groupLabel, groupTitle } from './groupColumns.js';
+import { groupCells, groupLabel, groupTitle } from './groupColumns.js';
 import { sumUsage } from '../ledger/UsageAccumulator.js';
 
 /**
@@ -22,26 +20,7 @@ export function renderTable(groups: readonly UsageGroup[], by: string): string {
     table.push([{ colSpan: 6, content: 'no usage' }]);
     return table.toString();
   }
-  for (const g of groups) {
-    table.push([
-      groupLabel(g.key),
-      formatCount(g.calls),
-      formatCount(g.errors),
-      formatCount(g.inputTokens),
-      formatCount(g.outputTokens),
-      displayUsd(g.costNanos),
-    ]);
-  }
-  if (groups.length > 1) {
-    const t = sumUsage(groups);
-    table.push([
-      'Total',
-      formatCount(t.calls),
-      formatCount(t.errors),
-      formatCount(t.inputTokens),
-      formatCount(t.outputTokens),
-      displayUsd(t.costNanos),
-    ]);
-  }
+  for (const g of groups) table.push(groupCells(groupLabel(g.key), g));
+  if (groups.length > 1) table.push(groupCells('Total', sumUsage(groups)));
   return table.toString();
 }
