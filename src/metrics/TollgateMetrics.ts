@@ -1,5 +1,7 @@
 import { diag } from '@opentelemetry/api';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { CellCounter, CellGauge, CellHistogram } from './CellMetrics.js';
+import type { HistogramCell, ValueCell } from './CellMetrics.js';
 import type { Nanos, UsageRecord } from '../ledger/Ledger.js';
 import type { BudgetStatusSource, BudgetStatusView, DailySpendSource } from './MetricSources.js';
 import {
@@ -38,6 +40,15 @@ import {
 
 const NANOS_PER_USD = 1_000_000_000;
 
+/** A key unique per provider/model pair (neither contains NUL). */
+function seriesKey(s: { provider: string; model: string }): string {
+  return `${s.provider}\u0000${s.model}`;
+}
+
+function pmLabels(s: { provider: string; model: string }): Record<'provider' | 'model', string> {
+  return { provider: s.provider, model: s.model };
+}
+
 /** GenAI semconv bucket boundaries for `gen_ai.client.operation.duration`, seconds. */
 export const DEFAULT_DURATION_BUCKETS: readonly number[] = [
   0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
@@ -62,43 +73,29 @@ export interface TollgateMetricsOptions {
 }
 
 type ProviderModel = 'provider' | 'model';
+type Status = 'ok' | 'error' | 'denied' | 'cost_exceeded';
 
-interface ModelCost {
-  provider: string;
-  model: string;
-  nanos: Nanos;
-}
-
-/** Label objects of one provider/model pair; never mutated once handed to prom-client. */
-class SeriesLabels {
-  readonly pm: Record<ProviderModel, string>;
-  private readonly byStatus = new Map<string, Record<ProviderModel | 'status', string>>();
-  private readonly byOperation = new Map<string, Record<ProviderModel | 'operation', string>>();
-
-  constructor(
-    private readonly provider: string,
-    private readonly model: string,
-  ) {
-    this.pm = { provider, model };
-  }
-
-  withStatus(status: string): Record<ProviderModel | 'status', string> {
-    let labels = this.byStatus.get(status);
-    if (labels === undefined) {
-      labels = { provider: this.provider, model: this.model, status };
-      this.byStatus.set(status, labels);
-    }
-    return labels;
-  }
-
-  withOperation(operation: string): Record<ProviderModel | 'operation', string> {
-    let labels = this.byOperation.get(operation);
-    if (labels === undefined) {
-      labels = { provider: this.provider, model: this.model, operation };
-      this.byOperation.set(operation, labels);
-    }
-    return labels;
-  }
+/**
+ * The series of one provider/model pair, kept together so that counting a call is a few
+ * additions on cells found with one lookup. Cells that may stay empty (cached and reasoning
+ * tokens, each status, each operation's histogram) are created when first needed, so the
+ * exposition has the same series prom-client counters would have.
+ */
+interface ModelSeries {
+  readonly provider: string;
+  readonly model: string;
+  /** Exact cost sum; converted to USD only when scraped. */
+  costNanos: Nanos;
+  /** Whether cost_total_per_model_usd has a series for this pair yet. */
+  costed: boolean;
+  input: ValueCell<ProviderModel> | undefined;
+  output: ValueCell<ProviderModel> | undefined;
+  cachedInput: ValueCell<ProviderModel> | undefined;
+  reasoning: ValueCell<ProviderModel> | undefined;
+  /** llm_calls_total / embed_requests_total cells by status. */
+  calls: Map<string, ValueCell<ProviderModel | 'status'>>;
+  embeds: Map<string, ValueCell<ProviderModel | 'status'>>;
+  durations: Map<string, HistogramCell<ProviderModel | 'operation'>>;
 }
 
 /**
@@ -113,28 +110,28 @@ export class TollgateMetrics {
   readonly registry: Registry;
   private readonly taskSeriesCap: number;
 
-  private readonly tokensInput: Counter<ProviderModel>;
-  private readonly tokensOutput: Counter<ProviderModel>;
-  private readonly tokensCachedInput: Counter<ProviderModel>;
-  private readonly tokensReasoning: Counter<ProviderModel>;
-  private readonly llmCalls: Counter<ProviderModel | 'status'>;
-  private readonly embedRequests: Counter<ProviderModel | 'status'>;
+  private readonly tokensInput: CellCounter<ProviderModel>;
+  private readonly tokensOutput: CellCounter<ProviderModel>;
+  private readonly tokensCachedInput: CellCounter<ProviderModel>;
+  private readonly tokensReasoning: CellCounter<ProviderModel>;
+  private readonly llmCalls: CellCounter<ProviderModel | 'status'>;
+  private readonly embedRequests: CellCounter<ProviderModel | 'status'>;
   private readonly toolCalls: Counter<'tool' | 'status'>;
   private readonly memoryOperations: Counter<'operation' | 'status'>;
   private readonly contractChecks: Counter<'contract' | 'result'>;
   private readonly budgetExceeded: Counter<'scope' | 'action'>;
-  private readonly duration: Histogram<ProviderModel | 'operation'>;
+  private readonly duration: CellHistogram<ProviderModel | 'operation'>;
   private readonly errors: Counter<'component'>;
   private readonly ledgerErrors: Counter;
-  private readonly taskCost: Gauge<'task_id'>;
+  private readonly taskCost: CellGauge<'task_id'>;
 
-  /** Exact cost sums; converted to USD only when scraped. */
-  private readonly costByModel = new Map<string, ModelCost>();
   private totalCostNanos: Nanos = 0;
-  /** Reused label objects per provider/model pair (as many as the pairs prom-client itself keeps series for). */
-  private readonly seriesLabels = new Map<string, SeriesLabels>();
-  /** task id → cost, least recently updated first. */
-  private readonly taskCostNanos = new Map<string, Nanos>();
+  /** provider → model → series. */
+  private readonly series = new Map<string, Map<string, ModelSeries>>();
+  /** The series of the previous call: consecutive calls mostly share their pair. */
+  private lastSeries: ModelSeries | undefined;
+  /** task id → cost (exact) and its gauge cell, least recently updated first. */
+  private readonly taskCostNanos = new Map<string, { nanos: Nanos; cell: ValueCell<'task_id'> }>();
 
   private budgetSource: BudgetStatusSource | undefined;
   private dailySpendSource: DailySpendSource | undefined;
@@ -168,25 +165,25 @@ export class TollgateMetrics {
     const name = (base: string): string => `${prefix}${base}`;
     const pm: ProviderModel[] = ['provider', 'model'];
 
-    this.tokensInput = new Counter({
+    this.tokensInput = new CellCounter({
       name: name(METRIC_TOKENS_INPUT_TOTAL),
       help: 'Input tokens consumed (cached tokens included).',
       labelNames: pm,
       registers,
     });
-    this.tokensOutput = new Counter({
+    this.tokensOutput = new CellCounter({
       name: name(METRIC_TOKENS_OUTPUT_TOTAL),
       help: 'Output tokens produced (reasoning tokens included).',
       labelNames: pm,
       registers,
     });
-    this.tokensCachedInput = new Counter({
+    this.tokensCachedInput = new CellCounter({
       name: name(METRIC_TOKENS_CACHED_INPUT_TOTAL),
       help: 'Input tokens read from the provider cache (part of tokens_input_total).',
       labelNames: pm,
       registers,
     });
-    this.tokensReasoning = new Counter({
+    this.tokensReasoning = new CellCounter({
       name: name(METRIC_TOKENS_REASONING_TOTAL),
       help: 'Reasoning tokens (part of tokens_output_total).',
       labelNames: pm,
@@ -196,16 +193,17 @@ export class TollgateMetrics {
     // The two cost totals keep their established names, which have no `_total` suffix, so they are
     // typed gauge (a counter must end in `_total` for promtool). They only grow within a process,
     // like counters, and are computed at scrape time from exact nano-USD sums.
-    const costByModel = this.costByModel;
-    const costPerModel: Gauge<ProviderModel> = new Gauge({
+    const series = this.series;
+    const costPerModel: CellGauge<ProviderModel> = new CellGauge({
       name: name(METRIC_COST_TOTAL_PER_MODEL_USD),
       help: 'Cost of settled calls per provider and model since the process started, USD (only grows).',
       labelNames: pm,
       registers,
       collect: () => {
-        costPerModel.reset();
-        for (const c of costByModel.values()) {
-          costPerModel.set({ provider: c.provider, model: c.model }, c.nanos / NANOS_PER_USD);
+        for (const byModel of series.values()) {
+          for (const s of byModel.values()) {
+            if (s.costed) costPerModel.cell(seriesKey(s), { provider: s.provider, model: s.model }).value = s.costNanos / NANOS_PER_USD;
+          }
         }
       },
     });
@@ -258,19 +256,19 @@ export class TollgateMetrics {
       },
     });
 
-    this.taskCost = new Gauge({
+    this.taskCost = new CellGauge({
       name: name(METRIC_TASK_COST_TOTAL_USD),
       help: `Cost per task, USD (at most ${taskSeriesCap} tasks; the least recently updated is dropped first).`,
       labelNames: ['task_id'],
       registers,
     });
-    this.llmCalls = new Counter({
+    this.llmCalls = new CellCounter({
       name: name(METRIC_LLM_CALLS_TOTAL),
       help: 'LLM calls (chat, text completion, generate content) by status: ok, error, denied, cost_exceeded.',
       labelNames: ['provider', 'model', 'status'],
       registers,
     });
-    this.embedRequests = new Counter({
+    this.embedRequests = new CellCounter({
       name: name(METRIC_EMBED_REQUESTS_TOTAL),
       help: 'Embedding requests by status.',
       labelNames: ['provider', 'model', 'status'],
@@ -300,7 +298,7 @@ export class TollgateMetrics {
       labelNames: ['scope', 'action'],
       registers,
     });
-    this.duration = new Histogram({
+    this.duration = new CellHistogram({
       name: name(METRIC_LLM_REQUEST_DURATION_SECONDS),
       help: 'Duration of LLM and embedding calls, seconds.',
       labelNames: ['provider', 'model', 'operation'],
@@ -374,72 +372,130 @@ export class TollgateMetrics {
     const op = record.operation;
     const isLlm = LLM_OPERATIONS.has(op);
     const isEmbed = op === EMBEDDINGS_OPERATION;
-    const key = `${record.provider}\u0000${record.model}`;
-    const labels = this.labelsOf(key, record.provider, record.model);
-    const pm = labels.pm;
     const status = record.status;
 
-    if (isLlm) this.llmCalls.inc(labels.withStatus(status));
-    else if (isEmbed) this.embedRequests.inc(labels.withStatus(status));
-    else if (op === TOOL_OPERATION) {
-      const tool = readMetadata(record.metadata, METADATA_TOOL, 'gen_ai.tool.name') ?? 'unknown';
-      this.toolCalls.inc({ tool, status });
-    } else if (op === MEMORY_OPERATION) {
-      const operation = readMetadata(record.metadata, METADATA_MEMORY_OPERATION, 'tollgate.memory.operation') ?? 'unknown';
-      this.memoryOperations.inc({ operation, status });
-    } else if (op === CONTRACT_OPERATION) {
-      const contract = readMetadata(record.metadata, METADATA_CONTRACT, 'tollgate.contract.name') ?? 'unknown';
-      const result =
-        readMetadata(record.metadata, METADATA_CONTRACT_RESULT, 'tollgate.contract.result') ??
-        (status === 'ok' ? 'pass' : 'fail');
-      this.contractChecks.inc({ contract, result });
+    if (!isLlm && !isEmbed) {
+      this.recordActivity(record);
+      // Tool, memory and contract records carry no tokens or cost; leave no empty model series behind.
+      if (record.inputTokens === 0 && record.outputTokens === 0 && record.costNanos === 0) {
+        if (record.task !== undefined && record.task !== '') this.addTaskCost(record.task, 0);
+        return;
+      }
     }
+    const s = this.seriesOf(record.provider, record.model);
+    if (isLlm) this.statusCell(s.calls, this.llmCalls, s, status).value += 1;
+    else if (isEmbed) this.statusCell(s.embeds, this.embedRequests, s, status).value += 1;
 
     // Client calls always have their token series (zeros included), so rate() works from the first call.
-    if (isLlm || isEmbed || record.inputTokens > 0) this.tokensInput.inc(pm, record.inputTokens);
-    if (isLlm || record.outputTokens > 0) this.tokensOutput.inc(pm, record.outputTokens);
-    if (record.cacheReadTokens > 0) this.tokensCachedInput.inc(pm, record.cacheReadTokens);
-    if (record.reasoningTokens > 0) this.tokensReasoning.inc(pm, record.reasoningTokens);
+    if (isLlm || isEmbed || record.inputTokens > 0) (s.input ??= this.tokensInput.cell(seriesKey(s), pmLabels(s))).value += record.inputTokens;
+    if (isLlm || record.outputTokens > 0) (s.output ??= this.tokensOutput.cell(seriesKey(s), pmLabels(s))).value += record.outputTokens;
+    if (record.cacheReadTokens > 0) (s.cachedInput ??= this.tokensCachedInput.cell(seriesKey(s), pmLabels(s))).value += record.cacheReadTokens;
+    if (record.reasoningTokens > 0) (s.reasoning ??= this.tokensReasoning.cell(seriesKey(s), pmLabels(s))).value += record.reasoningTokens;
 
     if (record.costNanos > 0 || isLlm || isEmbed) {
-      const entry = this.costByModel.get(key);
-      if (entry) entry.nanos += record.costNanos;
-      else this.costByModel.set(key, { ...pm, nanos: record.costNanos });
+      s.costNanos += record.costNanos;
+      s.costed = true;
       this.totalCostNanos += record.costNanos;
     }
 
     if (record.task !== undefined && record.task !== '') this.addTaskCost(record.task, record.costNanos);
 
     if ((isLlm || isEmbed) && durationSeconds !== undefined && Number.isFinite(durationSeconds) && durationSeconds >= 0) {
-      this.duration.observe(labels.withOperation(op), durationSeconds);
+      let cell = s.durations.get(op);
+      if (cell === undefined) {
+        cell = this.duration.cell(`${seriesKey(s)}\u0000${op}`, { provider: s.provider, model: s.model, operation: op });
+        s.durations.set(op, cell);
+      }
+      this.duration.observeCell(cell, durationSeconds);
     }
   }
 
-  /**
-   * The label objects of one provider/model pair, built once and reused for every call
-   * (prom-client keeps the first labels object of a series and only reads the others).
-   */
-  private labelsOf(key: string, provider: string, model: string): SeriesLabels {
-    let labels = this.seriesLabels.get(key);
-    if (labels === undefined) {
-      labels = new SeriesLabels(provider, model);
-      this.seriesLabels.set(key, labels);
+  /** Tool, memory and contract records: low-volume counters, kept as plain prom-client counters. */
+  private recordActivity(record: UsageRecord): void {
+    const status = record.status;
+    switch (record.operation) {
+      case TOOL_OPERATION: {
+        const tool = readMetadata(record.metadata, METADATA_TOOL, 'gen_ai.tool.name') ?? 'unknown';
+        this.toolCalls.inc({ tool, status });
+        return;
+      }
+      case MEMORY_OPERATION: {
+        const operation = readMetadata(record.metadata, METADATA_MEMORY_OPERATION, 'tollgate.memory.operation') ?? 'unknown';
+        this.memoryOperations.inc({ operation, status });
+        return;
+      }
+      case CONTRACT_OPERATION: {
+        const contract = readMetadata(record.metadata, METADATA_CONTRACT, 'tollgate.contract.name') ?? 'unknown';
+        const result =
+          readMetadata(record.metadata, METADATA_CONTRACT_RESULT, 'tollgate.contract.result') ?? (status === 'ok' ? 'pass' : 'fail');
+        this.contractChecks.inc({ contract, result });
+        return;
+      }
     }
-    return labels;
+  }
+
+  /** The series of a provider/model pair, created on first use. */
+  private seriesOf(provider: string, model: string): ModelSeries {
+    const last = this.lastSeries;
+    if (last !== undefined && last.provider === provider && last.model === model) return last;
+    let byModel = this.series.get(provider);
+    if (byModel === undefined) {
+      byModel = new Map();
+      this.series.set(provider, byModel);
+    }
+    let s = byModel.get(model);
+    if (s === undefined) {
+      s = {
+        provider,
+        model,
+        costNanos: 0,
+        costed: false,
+        input: undefined,
+        output: undefined,
+        cachedInput: undefined,
+        reasoning: undefined,
+        calls: new Map(),
+        embeds: new Map(),
+        durations: new Map(),
+      };
+      byModel.set(model, s);
+    }
+    this.lastSeries = s;
+    return s;
+  }
+
+  private statusCell(
+    cells: Map<string, ValueCell<ProviderModel | 'status'>>,
+    counter: CellCounter<ProviderModel | 'status'>,
+    s: ModelSeries,
+    status: Status,
+  ): ValueCell<ProviderModel | 'status'> {
+    let cell = cells.get(status);
+    if (cell === undefined) {
+      cell = counter.cell(`${seriesKey(s)}\u0000${status}`, { provider: s.provider, model: s.model, status });
+      cells.set(status, cell);
+    }
+    return cell;
   }
 
   private addTaskCost(task: string, nanos: Nanos): void {
-    const previous = this.taskCostNanos.get(task);
-    const total = (previous ?? 0) + nanos;
-    // Re-insert so the Map stays ordered by last update: the first entry is the one to evict.
-    this.taskCostNanos.delete(task);
-    this.taskCostNanos.set(task, total);
-    this.taskCost.set({ task_id: task }, total / NANOS_PER_USD);
+    const entry = this.taskCostNanos.get(task);
+    if (entry !== undefined) {
+      entry.nanos += nanos;
+      entry.cell.value = entry.nanos / NANOS_PER_USD;
+      // Re-insert so the Map stays ordered by last update: the first entry is the one to evict.
+      this.taskCostNanos.delete(task);
+      this.taskCostNanos.set(task, entry);
+      return;
+    }
+    const cell = this.taskCost.cell(task, { task_id: task });
+    cell.value = nanos / NANOS_PER_USD;
+    this.taskCostNanos.set(task, { nanos, cell });
     while (this.taskCostNanos.size > this.taskSeriesCap) {
       const oldest = this.taskCostNanos.keys().next();
       if (oldest.done === true) break;
       this.taskCostNanos.delete(oldest.value);
-      this.taskCost.remove({ task_id: oldest.value });
+      this.taskCost.delete(oldest.value);
     }
   }
 

@@ -3,7 +3,7 @@ import { ConfigError } from '../config/ConfigError.js';
 import { calcPrice, findProvider } from '@pydantic/genai-prices';
 import type { ModelInfo } from '@pydantic/genai-prices';
 import { loadBundledPrices } from './bundledPrices.js';
-import { checkUsage, computeCost } from './computeCost.js';
+import { checkCount, checkUsage, computeCost } from './computeCost.js';
 import { globToRegExp } from './globToRegExp.js';
 import { isTiered } from './ModelPrices.js';
 import type { IntegerPrice, ModelPrices } from './ModelPrices.js';
@@ -55,6 +55,11 @@ export interface PriceRow {
 interface Resolution {
   resolved: ResolvedModel;
   schedule?: PriceSchedule;
+  /**
+   * The plain-number prices of a schedule with one unconstrained entry (most models), once
+   * computed; null when they need the BigInt path; undefined until first asked for.
+   */
+  flat?: NumberPrices | null;
 }
 
 interface OverrideEntry {
@@ -62,6 +67,8 @@ interface OverrideEntry {
   schedule: PriceSchedule;
 }
 
+/** The memo's provider key for lookups without a provider (provider ids never contain NUL). */
+const NO_PROVIDER = '\u0000';
 /** Entries kept in the resolution cache before the oldest are dropped. */
 const MEMO_LIMIT = 10_000;
 const DATED_SUFFIX = /(?:[-@](?:\d{8}|\d{4}-\d{2}-\d{2})|-latest)$/;
@@ -82,14 +89,19 @@ function usdPerM(price: IntegerPrice | undefined): number | null {
  * on a hot path is a Map lookup plus integer arithmetic.
  */
 export class PricingCatalog {
-  private readonly memo = new Map<string, Resolution>();
+  /** Resolutions by provider (NO_PROVIDER when none was given), then model: lookups build no key strings. */
+  private readonly memo = new Map<string, Map<string, Resolution>>();
+  private memoSize = 0;
   private readonly overrides = new Map<string, OverrideEntry>();
   private readonly localPatterns: RegExp[];
   private readonly unknownModel: UnknownModelPolicy;
   private readonly now: () => Date;
   private readonly warned = new Set<string>();
   private matches = 0;
-  private last: { model: string; provider: string | undefined; resolution: Resolution } | undefined;
+  /** The previous (model, provider) pair and its resolution: the common case on a hot path. */
+  private lastModel: string | undefined;
+  private lastProvider: string | undefined;
+  private lastResolution: Resolution | undefined;
 
   constructor(options: PricingOptions = {}) {
     this.unknownModel = options.unknownModel ?? 'warn';
@@ -134,7 +146,8 @@ export class PricingCatalog {
    * and 'warn' an unknown model costs 0 with `model.known === false`.
    */
   cost(usage: TokenUsage, model: string, provider?: string): CostBreakdown {
-    const { resolved, schedule } = this.lookup(model, provider);
+    const resolution = this.lookup(model, provider);
+    const { resolved, schedule } = resolution;
     if (schedule === undefined) {
       checkUsage(usage);
       if (!resolved.known && this.unknownModel === 'deny') throw new UnknownModelError(model, provider);
@@ -149,10 +162,28 @@ export class PricingCatalog {
         model: resolved,
       };
     }
-    // Most models have one unconstrained price entry: no clock read (and no Date) needed.
-    const prices = schedule.entries.length === 1 ? (schedule.entries[0] as PriceSchedule['entries'][number]).prices : pricesAt(schedule, this.now());
-    const fast = costWithNumbers(usage, prices);
-    return { ...(fast ?? computeCost(usage, prices)), model: resolved };
+    // One read of the prices in force (a time-dependent schedule reads the clock once per call).
+    const prices = schedule.entries.length === 1 ? undefined : this.pricesNow(schedule);
+    const flat = prices === undefined ? this.flatPrices(resolution) : numberPrices(prices);
+    if (flat !== null) {
+      const fast = costWithNumbers(usage, flat, resolved);
+      if (fast !== undefined) return fast;
+    }
+    return { ...computeCost(usage, prices ?? this.pricesNow(schedule)), model: resolved };
+  }
+
+  /**
+   * `cost({ input: inputTokens, output: outputTokens }, model, provider).totalNanos`, without
+   * building the breakdown: what a worst-case estimate before a call needs. Same errors as cost().
+   */
+  totalNanos(inputTokens: number, outputTokens: number, model: string, provider?: string): number {
+    const resolution = this.lookup(model, provider);
+    if (resolution.schedule !== undefined && Number.isInteger(inputTokens) && Number.isInteger(outputTokens) && inputTokens >= 0 && outputTokens >= 0) {
+      const flat = this.flatPrices(resolution);
+      const total = flat !== null ? totalWithNumbers(inputTokens, outputTokens, flat) : undefined;
+      if (total !== undefined) return total;
+    }
+    return this.cost({ input: inputTokens, output: outputTokens }, model, provider).totalNanos;
   }
 
   /** The price row a model resolves to (undefined for unknown and local models). */
@@ -209,28 +240,60 @@ export class PricingCatalog {
     this.overrides.set(entry.key.trim().toLowerCase(), { entry, schedule: staticSchedule(entry.prices) });
   }
 
+  /** Plain-number prices in force now: cached for single-entry schedules, read per call for time-dependent ones. */
+  private flatPrices(resolution: Resolution): NumberPrices | null {
+    const schedule = resolution.schedule;
+    if (schedule === undefined) return null;
+    if (schedule.entries.length !== 1) return numberPrices(this.pricesNow(schedule));
+    if (resolution.flat === undefined) resolution.flat = numberPrices((schedule.entries[0] as PriceSchedule['entries'][number]).prices);
+    return resolution.flat;
+  }
+
+  /** Most models have one unconstrained price entry: no clock read (and no Date) needed. */
+  private pricesNow(schedule: PriceSchedule): ModelPrices {
+    return schedule.entries.length === 1 ? (schedule.entries[0] as PriceSchedule['entries'][number]).prices : pricesAt(schedule, this.now());
+  }
+
   private lookup(model: string, provider?: string): Resolution {
-    // The same pair as the previous call (the common case on a hot path): no key string to build.
-    const last = this.last;
-    if (last !== undefined && last.model === model && last.provider === provider) return last.resolution;
+    // The same pair as the previous call: no key string to build.
+    if (this.lastResolution !== undefined && this.lastModel === model && this.lastProvider === provider) return this.lastResolution;
     const resolution = this.lookupMemo(model, provider);
-    this.last = { model, provider, resolution };
+    this.lastModel = model;
+    this.lastProvider = provider;
+    this.lastResolution = resolution;
     return resolution;
   }
 
   private lookupMemo(model: string, provider?: string): Resolution {
-    const key = provider === undefined ? model : `${provider}\u0000${model}`;
-    const hit = this.memo.get(key);
+    const providerKey = provider ?? NO_PROVIDER;
+    let byModel = this.memo.get(providerKey);
+    const hit = byModel?.get(model);
     if (hit !== undefined) return hit;
     this.matches++;
     const found = this.match(model, provider) ?? this.unknown(model, provider);
-    if (this.memo.size >= MEMO_LIMIT) {
-      const oldest = this.memo.keys().next();
-      if (oldest.done !== true) this.memo.delete(oldest.value);
+    if (this.memoSize >= MEMO_LIMIT) this.evictOldest();
+    if (byModel === undefined) {
+      byModel = new Map();
+      this.memo.set(providerKey, byModel);
     }
-    this.memo.set(key, found);
+    byModel.set(model, found);
+    this.memoSize++;
     return found;
   }
+
+  /** Drops the oldest resolution of the provider seen first (bounded memory under endless new ids). */
+  private evictOldest(): void {
+    for (const [providerKey, byModel] of this.memo) {
+      const oldest = byModel.keys().next();
+      if (oldest.done !== true) {
+        byModel.delete(oldest.value);
+        this.memoSize--;
+      }
+      if (byModel.size === 0) this.memo.delete(providerKey);
+      return;
+    }
+  }
+
 
   private unknown(model: string, provider?: string): Resolution {
     const name = model.trim();
@@ -336,14 +399,18 @@ export class PricingCatalog {
 interface NumberPrices {
   input: number;
   output: number;
+  /** Undefined when the model has no such price (those tokens are then charged at the input / output price). */
   cacheRead: number | undefined;
   cacheWrite: number | undefined;
   reasoning: number | undefined;
-  requestsPerK: number | undefined;
+  /** The per-request fee as a numerator over 1,000,000 (nano-USD × 1e6), 0 when none. */
+  requestNumerator: number;
 }
 
 const numberPricesOf = new WeakMap<ModelPrices, NumberPrices | null>();
 const MILLION = 1_000_000;
+const HALF_MILLION = 500_000;
+const MAX_EXACT = Number.MAX_SAFE_INTEGER;
 
 function flatNumber(p: IntegerPrice | undefined): number | undefined | null {
   if (p === undefined) return undefined;
@@ -359,57 +426,94 @@ function numberPrices(prices: ModelPrices): NumberPrices | null {
     cached = null;
   } else {
     const [input, output, cacheRead, cacheWrite, reasoning, requestsPerK] = fields as (number | undefined)[];
-    cached = { input: input ?? 0, output: output ?? 0, cacheRead, cacheWrite, reasoning, requestsPerK };
+    const requestNumerator = requestsPerK !== undefined ? requestsPerK * 1000 : 0;
+    cached = requestNumerator > MAX_EXACT ? null : { input: input ?? 0, output: output ?? 0, cacheRead, cacheWrite, reasoning, requestNumerator };
   }
   numberPricesOf.set(prices, cached);
   return cached;
 }
 
+/** Half-up division by 1,000,000 of an exact non-negative integer numerator. */
+function roundMillionths(exact: number): number {
+  const rem = exact % MILLION;
+  return (exact - rem) / MILLION + (rem >= HALF_MILLION ? 1 : 0);
+}
+
+/** Scratch for the largest-remainder split: pricing is synchronous, so one buffer serves every call. */
+const parts = new Float64Array(6);
+const remainders = new Float64Array(6);
+
 /**
  * computeCost() in plain numbers, for flat prices whenever every product and the sum stay
- * below 2^53 (so each step is exact): the same half-up total and largest-remainder split,
- * without BigInt allocations. Undefined when the BigInt path is needed.
+ * below 2^53 (so each step is exact): the same validation, half-up total and
+ * largest-remainder split, without BigInt or array allocations. Undefined when the BigInt
+ * path is needed.
  */
-function costWithNumbers(usage: TokenUsage, prices: ModelPrices): Omit<CostBreakdown, 'model'> | undefined {
-  const p = numberPrices(prices);
-  if (p === null) return undefined;
-  const u = checkUsage(usage);
-  const cacheReadTokens = p.cacheRead !== undefined ? u.cacheRead : 0;
-  const cacheWriteTokens = p.cacheWrite !== undefined ? u.cacheWrite : 0;
-  const reasoningTokens = p.reasoning !== undefined ? u.reasoning : 0;
-  const n0 = (u.input - cacheReadTokens - cacheWriteTokens) * p.input;
+function costWithNumbers(usage: TokenUsage, p: NumberPrices, model: ResolvedModel): CostBreakdown | undefined {
+  const input = checkCount('input', usage.input);
+  const output = checkCount('output', usage.output);
+  const cacheRead = checkCount('cacheRead', usage.cacheRead);
+  const cacheWrite = checkCount('cacheWrite', usage.cacheWrite);
+  const reasoning = checkCount('reasoning', usage.reasoning);
+  if (cacheRead + cacheWrite > input || reasoning > output) {
+    checkUsage(usage); // throws the RangeError that names the inconsistent fields
+  }
+  const cacheReadTokens = p.cacheRead !== undefined ? cacheRead : 0;
+  const cacheWriteTokens = p.cacheWrite !== undefined ? cacheWrite : 0;
+  const reasoningTokens = p.reasoning !== undefined ? reasoning : 0;
+  const n0 = (input - cacheReadTokens - cacheWriteTokens) * p.input;
   const n1 = cacheReadTokens * (p.cacheRead ?? 0);
   const n2 = cacheWriteTokens * (p.cacheWrite ?? 0);
-  const n3 = (u.output - reasoningTokens) * p.output;
+  const n3 = (output - reasoningTokens) * p.output;
   const n4 = reasoningTokens * (p.reasoning ?? 0);
-  const n5 = p.requestsPerK !== undefined ? p.requestsPerK * 1000 : 0;
+  const n5 = p.requestNumerator;
   const exact = n0 + n1 + n2 + n3 + n4 + n5;
-  const max = Number.MAX_SAFE_INTEGER;
-  if (n0 > max || n1 > max || n2 > max || n3 > max || n4 > max || n5 > max || exact > max) return undefined;
-  const numerators = [n0, n1, n2, n3, n4, n5];
-  const floors = numerators.map((n) => (n - (n % MILLION)) / MILLION);
-  const remainders = numerators.map((n) => n % MILLION);
-  const totalRem = exact % MILLION;
-  const total = (exact - totalRem) / MILLION + (totalRem >= MILLION / 2 ? 1 : 0);
-  let missing = total - floors.reduce((a, b) => a + b, 0);
-  while (missing > 0) {
-    // The largest remainder left (the lower index on ties) gets one more nano.
+  if (n0 > MAX_EXACT || n1 > MAX_EXACT || n2 > MAX_EXACT || n3 > MAX_EXACT || n4 > MAX_EXACT || exact > MAX_EXACT) return undefined;
+  const total = roundMillionths(exact);
+  parts[0] = n0;
+  parts[1] = n1;
+  parts[2] = n2;
+  parts[3] = n3;
+  parts[4] = n4;
+  parts[5] = n5;
+  let floorSum = 0;
+  for (let i = 0; i < 6; i++) {
+    const n = parts[i] as number;
+    const rem = n % MILLION;
+    remainders[i] = rem;
+    parts[i] = (n - rem) / MILLION;
+    floorSum += parts[i] as number;
+  }
+  // The total rounds once; the parts get the missing nanos by largest remainder (lower index on ties).
+  for (let missing = total - floorSum; missing > 0; missing--) {
     let best = -1;
     for (let i = 0; i < 6; i++) if ((remainders[i] as number) > 0 && (best < 0 || (remainders[i] as number) > (remainders[best] as number))) best = i;
     if (best < 0) break;
-    floors[best] = (floors[best] as number) + 1;
+    parts[best] = (parts[best] as number) + 1;
     remainders[best] = 0;
-    missing--;
   }
   return {
     totalNanos: total,
-    inputNanos: floors[0] as number,
-    cacheReadNanos: floors[1] as number,
-    cacheWriteNanos: floors[2] as number,
-    outputNanos: floors[3] as number,
-    reasoningNanos: floors[4] as number,
-    requestNanos: floors[5] as number,
+    inputNanos: parts[0] as number,
+    cacheReadNanos: parts[1] as number,
+    cacheWriteNanos: parts[2] as number,
+    outputNanos: parts[3] as number,
+    reasoningNanos: parts[4] as number,
+    requestNanos: parts[5] as number,
+    model,
   };
+}
+
+/**
+ * The total of costWithNumbers() for uncached input and plain output (what a worst-case
+ * estimate prices), without building a breakdown. Undefined when the BigInt path is needed.
+ */
+function totalWithNumbers(input: number, output: number, p: NumberPrices): number | undefined {
+  const n0 = input * p.input;
+  const n3 = output * p.output;
+  const exact = n0 + n3 + p.requestNumerator;
+  if (n0 > MAX_EXACT || n3 > MAX_EXACT || exact > MAX_EXACT) return undefined;
+  return roundMillionths(exact);
 }
 
 function genaiResolution(provider: string, model: ModelInfo): Resolution {

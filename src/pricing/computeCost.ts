@@ -17,7 +17,8 @@ export interface CostParts {
 const PER_MILLION = 1_000_000n;
 const PART_NAMES = ['inputNanos', 'cacheReadNanos', 'cacheWriteNanos', 'outputNanos', 'reasoningNanos', 'requestNanos'] as const;
 
-function checkCount(field: string, value: number | undefined): number {
+/** A token count as an integer >= 0 (absent = 0); throws a RangeError naming `usage.<field>` otherwise. */
+export function checkCount(field: string, value: number | undefined): number {
   if (value === undefined) return 0;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
     throw new RangeError(`usage.${field} must be a non-negative integer number of tokens, got ${String(value)}`);

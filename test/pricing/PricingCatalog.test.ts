@@ -3,8 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import type { DiagLogger } from '@opentelemetry/api';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/ConfigError.js';
+import { computeCost } from '../../src/pricing/computeCost.js';
+import { parsePriceEntry } from '../../src/pricing/PriceOverride.js';
 import { PricingCatalog } from '../../src/pricing/PricingCatalog.js';
 import { UnknownModelError } from '../../src/pricing/UnknownModelError.js';
 
@@ -153,6 +156,31 @@ describe('cost arithmetic', () => {
     const offPeak = new PricingCatalog({ now: () => new Date('2025-06-01T20:00:00Z') }).cost({ input: M, output: M }, 'deepseek-chat');
     expect(peak.totalNanos).toBe(1_370_000_000);
     expect(offPeak.totalNanos).toBe(685_000_000);
+  });
+
+  it('prices exactly as the BigInt computeCost, parts and total, for any flat prices and counts', () => {
+    // The catalog prices in plain numbers while every product stays below 2^53 and falls back to
+    // BigInt above; both must give the nanos of the reference computeCost.
+    const usdPerM = fc.integer({ min: 0, max: 200_000_000 }).map((micro) => micro / 1e6); // $0 – $200 per 1M tokens
+    fc.assert(
+      fc.property(
+        fc.record({ inputPerM: usdPerM, outputPerM: usdPerM, cacheReadPerM: fc.option(usdPerM), cacheWritePerM: fc.option(usdPerM), reasoningPerM: fc.option(usdPerM) }),
+        fc.record({ input: fc.nat({ max: 2 ** 31 }), output: fc.nat({ max: 2 ** 31 }) }),
+        fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })),
+        (raw, u, [readShare, writeShare, reasoningShare]) => {
+          const override = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== null)) as Record<string, number>;
+          const c = catalog({ overrides: { m: override } });
+          const cacheRead = Math.floor(u.input * readShare);
+          const cacheWrite = Math.floor((u.input - cacheRead) * writeShare);
+          const usage = { input: u.input, output: u.output, cacheRead, cacheWrite, reasoning: Math.floor(u.output * reasoningShare) };
+          const { model, ...parts } = c.cost(usage, 'm');
+          expect(model.source).toBe('override');
+          expect(parts).toEqual(computeCost(usage, parsePriceEntry(override, 'test', 'm')));
+          expect(c.totalNanos(u.input, u.output, 'm')).toBe(c.cost({ input: u.input, output: u.output }, 'm').totalNanos);
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 
   it.each([
