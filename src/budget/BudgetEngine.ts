@@ -1,6 +1,6 @@
 import { diag } from '@opentelemetry/api';
 import { EventBus } from '../events/EventBus.js';
-import type { Bucket, BucketState, Ledger, MaybePromise, Nanos, UsageRecord } from '../ledger/Ledger.js';
+import type { Bucket, BucketState, Ledger, MaybePromise, Nanos, ReserveResult, UsageRecord } from '../ledger/Ledger.js';
 import { nanosToUsd } from '../pricing/money.js';
 import type { BudgetSpec } from './Budget.js';
 import { BudgetConfigError } from './BudgetConfigError.js';
@@ -8,7 +8,7 @@ import { BudgetExceededError } from './BudgetExceededError.js';
 import { applyBudget, counterKeyOf } from './budgetBucket.js';
 import type { AppliedBudget, BucketContext } from './budgetBucket.js';
 import { LedgerUnavailableError } from './LedgerUnavailableError.js';
-import { attempt, chain } from './maybePromise.js';
+import { chain, isPromise } from './maybePromise.js';
 import { ID_SCOPES, normalizeBudget } from './normalizeBudget.js';
 import type { NormalizedBudget } from './normalizeBudget.js';
 
@@ -45,8 +45,6 @@ export interface Admission {
   buckets: Bucket[];
   /** The tightest deny/fallback request-scope limit that applies, if any. */
   requestLimitNanos?: Nanos;
-  /** The call's context, with `model` set to the admitted model. */
-  context: CallContext;
 }
 
 export interface BudgetEngineOptions {
@@ -90,11 +88,41 @@ const FIRED_SWEEP_SIZE = 10_000;
 interface Plan {
   model: string;
   estimate: Nanos;
-  applied: AppliedBudget[];
+  applied: readonly AppliedBudget[];
   /** The applied budgets that have a ledger bucket, in `buckets` order. */
-  bucketed: AppliedBudget[];
+  bucketed: readonly AppliedBudget[];
   buckets: Bucket[];
+  /** Whether any applied budget is a warn budget or a request budget (checks a plain allow can skip). */
+  hasWarn: boolean;
+  hasRequest: boolean;
 }
+
+/**
+ * The budgets that apply to calls of one provider/model pair, worked out once and reused
+ * while the budgets and the calendar windows stay the same. Per-id budgets (task, session,
+ * agent) are listed in `perId` and applied per call; without them the arrays of `plan`
+ * serve every call as they are.
+ */
+interface Selection {
+  version: number;
+  /** The cached applied counters hold for `now` in [validFrom, validUntil). */
+  validFrom: number;
+  validUntil: number;
+  /** Every budget matching the provider/model filters, in budget order. */
+  budgets: readonly NormalizedBudget[];
+  /** The applied form of each of `budgets` that is not per id (undefined for per-id ones). */
+  fixed: readonly (AppliedBudget | undefined)[];
+  hasPerId: boolean;
+  /** For selections without per-id budgets: the plan's lists. */
+  applied: readonly AppliedBudget[];
+  bucketed: readonly AppliedBudget[];
+  buckets: Bucket[];
+  hasWarn: boolean;
+  hasRequest: boolean;
+}
+
+/** Selections kept per engine before the cache is cleared (provider/model pairs are few). */
+const SELECTION_CACHE_LIMIT = 1_000;
 
 interface Failure {
   applied: AppliedBudget;
@@ -131,6 +159,13 @@ export class BudgetEngine {
   private readonly fired = new Map<string, { expiresAt: number | undefined; rolling: boolean; thresholds: Set<number> }>();
   private readonly seenKeys = new Map<string, Set<string>>();
   private errors = 0;
+  /** Bumped whenever the set of budgets changes: cached selections of an older version are stale. */
+  private version = 0;
+  /** provider → model → the budgets that apply to such calls. */
+  private readonly selections = new Map<string, Map<string, Selection>>();
+  private selectionCount = 0;
+  /** Whether any budget has thresholds (settle skips the checks when none has). */
+  private anyThresholds = false;
 
   constructor(options: BudgetEngineOptions) {
     if (options.ledger === undefined || options.ledger === null) {
@@ -161,6 +196,7 @@ export class BudgetEngine {
       this.budgets.set(budget.id, budget);
       this.configBudgets.set(budget.id, budget);
     });
+    this.budgetsChanged();
   }
 
   /** Ledger calls that failed (admissions let through under failMode 'open', failed settles). */
@@ -190,8 +226,11 @@ export class BudgetEngine {
           diag.warn(`tollgate: ignoring an invalid budget stored in the ledger`, err);
         }
       }
+      const same = next.size === this.budgets.size && [...next].every(([id, b]) => this.budgets.get(id) === b);
+      if (same) return;
       this.budgets.clear();
       for (const [id, budget] of next) this.budgets.set(id, budget);
+      this.budgetsChanged();
     });
   }
 
@@ -202,24 +241,27 @@ export class BudgetEngine {
    */
   admit(req: AdmissionRequest): MaybePromise<Admission> {
     const now = this.clock();
-    const ctx = contextOf(req);
-    const first = this.plan(ctx, req.model, req.estimateNanos(req.model), now);
-    return chain(this.tryPlan(first, ctx.id, now), (o1): MaybePromise<Admission> => {
-      if (o1.kind === 'ok') return this.admitted(ctx, first, o1.states, 'allow', now);
-      if (o1.kind === 'down') return this.ledgerDown(ctx, first, o1.error);
-      const blocking = o1.failures.find((f) => f.applied.budget.onExceed !== 'fallback');
-      const fallbackFailure = o1.failures[0] as Failure;
-      const fallbackModel = fallbackFailure.applied.budget.fallbackModel;
-      if (blocking !== undefined || fallbackModel === undefined || fallbackModel === req.model) {
-        throw this.deny(blocking ?? fallbackFailure, first, now);
-      }
-      const second = this.plan({ ...ctx, model: fallbackModel }, fallbackModel, req.estimateNanos(fallbackModel), now);
-      return chain(this.tryPlan(second, ctx.id, now), (o2): MaybePromise<Admission> => {
-        if (o2.kind === 'fail') throw this.deny(o2.failures[0] as Failure, second, now);
-        if (o2.kind === 'down') return this.ledgerDown(ctx, second, o2.error);
-        this.emitExceeded(fallbackFailure, first, 'fallback', now, fallbackModel);
-        return this.admitted(ctx, second, o2.states, 'fallback', now);
-      });
+    const first = this.plan(req, req.model, req.estimateNanos(req.model), now);
+    const outcome = this.tryPlan(first, req.id, now);
+    return isPromise(outcome) ? outcome.then((o) => this.decide(req, first, o, now)) : this.decide(req, first, outcome, now);
+  }
+
+  /** After the first reservation attempt: admit, deny, or try the fallback model. */
+  private decide(req: AdmissionRequest, first: Plan, o1: Outcome, now: number): MaybePromise<Admission> {
+    if (o1.kind === 'ok') return this.admitted(req, first, o1.states, 'allow', now);
+    if (o1.kind === 'down') return this.ledgerDown(req, first, o1.error);
+    const blocking = o1.failures.find((f) => f.applied.budget.onExceed !== 'fallback');
+    const fallbackFailure = o1.failures[0] as Failure;
+    const fallbackModel = fallbackFailure.applied.budget.fallbackModel;
+    if (blocking !== undefined || fallbackModel === undefined || fallbackModel === req.model) {
+      throw this.deny(blocking ?? fallbackFailure, first, req.id, now);
+    }
+    const second = this.plan(req, fallbackModel, req.estimateNanos(fallbackModel), now);
+    return chain(this.tryPlan(second, req.id, now), (o2): MaybePromise<Admission> => {
+      if (o2.kind === 'fail') throw this.deny(o2.failures[0] as Failure, second, req.id, now);
+      if (o2.kind === 'down') return this.ledgerDown(req, second, o2.error);
+      this.emitExceeded(fallbackFailure, first, req.id, 'fallback', now, fallbackModel);
+      return this.admitted(req, second, o2.states, 'fallback', now);
     });
   }
 
@@ -243,22 +285,23 @@ export class BudgetEngine {
       this.remember(applied);
       buckets = applied.flatMap((a) => (a.bucket === undefined ? [] : [a.bucket]));
     }
-    const settled = attempt(
-      () => this.ledger.settle(record, buckets),
-      (err: unknown) => {
-        this.errors++;
-        throw err;
-      },
-    );
-    return chain(settled, () =>
-      attempt(
-        () => this.checkThresholds(buckets),
+    let settled: MaybePromise<BucketState[]>;
+    try {
+      settled = this.ledger.settle(record, buckets);
+    } catch (err: unknown) {
+      this.errors++;
+      throw err;
+    }
+    if (isPromise(settled)) {
+      return settled.then(
+        (states) => this.checkThresholds(buckets, states),
         (err: unknown) => {
           this.errors++;
-          diag.warn('tollgate: could not read budget counters for threshold events', err);
+          throw err;
         },
-      ),
-    );
+      );
+    }
+    this.checkThresholds(buckets, settled);
   }
 
   /** Drops the admission's reservation without charging anything. */
@@ -277,6 +320,7 @@ export class BudgetEngine {
     const stored: Record<string, unknown> = { ...budget };
     return chain(this.ledger.putBudget({ id: budget.id, spec: stored }), () => {
       this.budgets.set(budget.id, budget);
+      this.budgetsChanged();
       return { ...budget, thresholds: [...budget.thresholds] };
     });
   }
@@ -286,6 +330,7 @@ export class BudgetEngine {
     this.mutations += 1;
     if (this.configBudgets.has(id)) this.removedConfig.add(id);
     const existed = this.budgets.delete(id);
+    if (existed) this.budgetsChanged();
     this.seenKeys.delete(id);
     return chain(this.ledger.deleteBudget(id), (deleted) => deleted || existed);
   }
@@ -352,100 +397,170 @@ export class BudgetEngine {
     }
     // Money in the ledger is integer nanos; a fractional estimate is rounded up (worst case).
     const estimate = Math.ceil(rawEstimate);
-    const applied = this.applicable({ ...ctx, model }, now);
-    const bucketed = applied.filter((a) => a.bucket !== undefined);
-    return { model, estimate, applied, bucketed, buckets: bucketed.map((a) => a.bucket as Bucket) };
+    const sel = this.selection(ctx.provider, model, now);
+    if (!sel.hasPerId) {
+      return { model, estimate, applied: sel.applied, bucketed: sel.bucketed, buckets: sel.buckets, hasWarn: sel.hasWarn, hasRequest: sel.hasRequest };
+    }
+    // Per-id budgets apply per call (their counter is the call's task / session / agent id).
+    const bucketCtx: BucketContext = { id: ctx.id, provider: ctx.provider, model };
+    if (ctx.task !== undefined) bucketCtx.task = ctx.task;
+    if (ctx.session !== undefined) bucketCtx.session = ctx.session;
+    if (ctx.agent !== undefined) bucketCtx.agent = ctx.agent;
+    const applied: AppliedBudget[] = [];
+    sel.budgets.forEach((budget, i) => {
+      const a = sel.fixed[i] ?? applyBudget(budget, bucketCtx, now);
+      if (a !== undefined) applied.push(a);
+    });
+    return planOf(model, estimate, applied);
+  }
+
+  /** The budgets that apply to calls of this provider and model now (cached; see Selection). */
+  private selection(provider: string, model: string, now: number): Selection {
+    let byModel = this.selections.get(provider);
+    const cached = byModel?.get(model);
+    if (cached !== undefined && cached.version === this.version && now >= cached.validFrom && now < cached.validUntil) return cached;
+    if (this.selectionCount >= SELECTION_CACHE_LIMIT) {
+      this.selections.clear();
+      this.selectionCount = 0;
+      byModel = undefined;
+    }
+    const budgets: NormalizedBudget[] = [];
+    const fixed: (AppliedBudget | undefined)[] = [];
+    let validFrom = Number.NEGATIVE_INFINITY;
+    let validUntil = Number.POSITIVE_INFINITY;
+    // Provider and model filters only: the id fields matter to per-id budgets alone.
+    const probe: BucketContext = { id: '', provider, model };
+    for (const budget of this.budgets.values()) {
+      if (budget.provider !== undefined && budget.provider !== provider) continue;
+      if (budget.model !== undefined && budget.model !== model) continue;
+      budgets.push(budget);
+      if (ID_SCOPES.has(budget.scope)) {
+        fixed.push(undefined);
+        continue;
+      }
+      const a = applyBudget(budget, probe, now) as AppliedBudget;
+      fixed.push(a);
+      // Calendar windows hold until their end; rolling, total and request budgets do not change with time.
+      if (budget.window !== 'rolling' && a.windowStart !== undefined && a.windowEnd !== undefined) {
+        validFrom = Math.max(validFrom, a.windowStart);
+        validUntil = Math.min(validUntil, a.windowEnd);
+      }
+    }
+    const hasPerId = fixed.includes(undefined);
+    const plan = planOf(model, 0, hasPerId ? [] : (fixed as AppliedBudget[]));
+    const sel: Selection = {
+      version: this.version,
+      validFrom,
+      validUntil,
+      budgets,
+      fixed,
+      hasPerId,
+      applied: plan.applied,
+      bucketed: plan.bucketed,
+      buckets: plan.buckets,
+      hasWarn: plan.hasWarn,
+      hasRequest: plan.hasRequest,
+    };
+    if (byModel === undefined) {
+      byModel = new Map();
+      this.selections.set(provider, byModel);
+    }
+    if (!byModel.has(model)) this.selectionCount++;
+    byModel.set(model, sel);
+    return sel;
+  }
+
+  /** The set of budgets changed: cached selections are stale, and which budgets have thresholds may differ. */
+  private budgetsChanged(): void {
+    this.version++;
+    this.selections.clear();
+    this.selectionCount = 0;
+    this.anyThresholds = [...this.budgets.values()].some((b) => b.thresholds.length > 0);
   }
 
   /** Request budgets first (no ledger needed), then one atomic reservation in every bucket. */
   private tryPlan(plan: Plan, id: string, now: number): MaybePromise<Outcome> {
-    const requestFailures = plan.applied
-      .filter((a) => a.bucket === undefined && a.budget.onExceed !== 'warn' && plan.estimate > a.limitNanos)
-      .map((applied) => ({ applied, usedNanos: 0 }));
-    if (requestFailures.length > 0) return { kind: 'fail', failures: requestFailures };
+    if (plan.hasRequest) {
+      const requestFailures = plan.applied
+        .filter((a) => a.bucket === undefined && a.budget.onExceed !== 'warn' && plan.estimate > a.limitNanos)
+        .map((applied) => ({ applied, usedNanos: 0 }));
+      if (requestFailures.length > 0) return { kind: 'fail', failures: requestFailures };
+    }
     if (plan.buckets.length === 0) return { kind: 'ok', states: [] };
-    return attempt(
-      () =>
-        chain(
-          this.ledger.reserve({ id, amountNanos: plan.estimate, buckets: plan.buckets, now, expiresAt: now + this.reservationTtlMs }),
-          (result): Outcome => {
-            if (result.ok) return { kind: 'ok', states: result.states };
-            const failures: Failure[] = [];
-            plan.bucketed.forEach((applied, i) => {
-              const s = result.states[i];
-              if (s === undefined || !(applied.bucket as Bucket).enforce) return;
-              if (s.spentNanos + s.reservedNanos + plan.estimate > s.limitNanos) {
-                failures.push({ applied, usedNanos: s.spentNanos + s.reservedNanos });
-              }
-            });
-            if (failures.length === 0) {
-              const applied = plan.bucketed.find((a) => a.bucket?.key === result.failed.key) ?? (plan.bucketed[0] as AppliedBudget);
-              failures.push({ applied, usedNanos: result.failed.spentNanos + result.failed.reservedNanos });
-            }
-            return { kind: 'fail', failures };
-          },
-        ),
-      (error: unknown): Outcome => ({ kind: 'down', error }),
-    );
+    let reserved: MaybePromise<ReserveResult>;
+    try {
+      reserved = this.ledger.reserve({ id, amountNanos: plan.estimate, buckets: plan.buckets, now, expiresAt: now + this.reservationTtlMs });
+    } catch (error: unknown) {
+      return { kind: 'down', error };
+    }
+    if (isPromise(reserved)) {
+      return reserved.then(
+        (result) => outcomeOf(plan, result),
+        (error: unknown): Outcome => ({ kind: 'down', error }),
+      );
+    }
+    return outcomeOf(plan, reserved);
   }
 
-  private admitted(ctx: CallContext, plan: Plan, states: BucketState[], decision: 'allow' | 'fallback', now: number): Admission {
+  private admitted(req: AdmissionRequest, plan: Plan, states: BucketState[], decision: 'allow' | 'fallback', now: number): Admission {
     let warned = false;
-    for (const applied of plan.applied) {
-      if (applied.budget.onExceed !== 'warn') continue;
-      if (applied.bucket === undefined) {
-        if (plan.estimate > applied.limitNanos) {
-          this.emitExceeded({ applied, usedNanos: 0 }, plan, 'warn', now);
+    if (plan.hasWarn) {
+      for (const applied of plan.applied) {
+        if (applied.budget.onExceed !== 'warn') continue;
+        if (applied.bucket === undefined) {
+          if (plan.estimate > applied.limitNanos) {
+            this.emitExceeded({ applied, usedNanos: 0 }, plan, req.id, 'warn', now);
+            warned = true;
+          }
+          continue;
+        }
+        const s = states[plan.bucketed.indexOf(applied)];
+        if (s !== undefined && s.spentNanos + s.reservedNanos > s.limitNanos) {
+          this.emitExceeded({ applied, usedNanos: s.spentNanos + s.reservedNanos - plan.estimate }, plan, req.id, 'warn', now);
           warned = true;
         }
-        continue;
-      }
-      const s = states[plan.bucketed.indexOf(applied)];
-      if (s !== undefined && s.spentNanos + s.reservedNanos > s.limitNanos) {
-        this.emitExceeded({ applied, usedNanos: s.spentNanos + s.reservedNanos - plan.estimate }, plan, 'warn', now);
-        warned = true;
       }
     }
     this.remember(plan.applied);
     const admission: Admission = {
-      id: ctx.id,
+      id: req.id,
       decision: decision === 'fallback' ? 'fallback' : warned ? 'warn' : 'allow',
       model: plan.model,
-      requestedModel: ctx.model,
+      requestedModel: req.model,
       reservedNanos: plan.buckets.length > 0 ? plan.estimate : 0,
       buckets: plan.buckets,
-      context: { ...ctx, model: plan.model },
     };
-    const requestLimit = requestLimitOf(plan);
-    if (requestLimit !== undefined) admission.requestLimitNanos = requestLimit;
+    if (plan.hasRequest) {
+      const requestLimit = requestLimitOf(plan);
+      if (requestLimit !== undefined) admission.requestLimitNanos = requestLimit;
+    }
     return admission;
   }
 
-  private ledgerDown(ctx: CallContext, plan: Plan, error: unknown): Admission {
+  private ledgerDown(req: AdmissionRequest, plan: Plan, error: unknown): Admission {
     this.errors++;
     if (this.failMode === 'closed') throw new LedgerUnavailableError(error);
-    diag.warn(`tollgate: the budget ledger is unavailable; call ${ctx.id} goes through unbudgeted (failMode 'open')`, error);
+    diag.warn(`tollgate: the budget ledger is unavailable; call ${req.id} goes through unbudgeted (failMode 'open')`, error);
     const admission: Admission = {
-      id: ctx.id,
-      decision: plan.model === ctx.model ? 'allow' : 'fallback',
+      id: req.id,
+      decision: plan.model === req.model ? 'allow' : 'fallback',
       model: plan.model,
-      requestedModel: ctx.model,
+      requestedModel: req.model,
       reservedNanos: 0,
       buckets: plan.buckets,
-      context: { ...ctx, model: plan.model },
     };
     const requestLimit = requestLimitOf(plan);
     if (requestLimit !== undefined) admission.requestLimitNanos = requestLimit;
     return admission;
   }
 
-  private deny(failure: Failure, plan: Plan, now: number): BudgetExceededError {
-    const { budget, key, limitNanos } = failure.applied;
-    this.emitExceeded(failure, plan, 'deny', now);
+  private deny(failure: Failure, plan: Plan, callId: string, now: number): BudgetExceededError {
+    const { budget, limitNanos } = failure.applied;
+    this.emitExceeded(failure, plan, callId, 'deny', now);
     return new BudgetExceededError({
       budgetId: budget.id,
       scope: budget.scope,
-      key,
+      key: keyOf(failure.applied, callId),
       spentUsd: nanosToUsd(failure.usedNanos),
       limitUsd: nanosToUsd(limitNanos),
       attemptedUsd: nanosToUsd(plan.estimate),
@@ -457,15 +572,16 @@ export class BudgetEngine {
   private emitExceeded(
     failure: Failure,
     plan: Plan,
+    callId: string,
     action: 'deny' | 'warn' | 'fallback',
     now: number,
     fallbackModel?: string,
   ): void {
-    const { budget, key, limitNanos } = failure.applied;
+    const { budget, limitNanos } = failure.applied;
     this.events.emit('budget_exceeded', {
       budgetId: budget.id,
       scope: budget.scope,
-      key,
+      key: keyOf(failure.applied, callId),
       action,
       spentUsd: nanosToUsd(failure.usedNanos),
       limitUsd: nanosToUsd(limitNanos),
@@ -476,16 +592,19 @@ export class BudgetEngine {
     });
   }
 
-  /** Emits each threshold once per budget, key and window (rolling windows re-arm when spend falls back under it). */
-  private checkThresholds(buckets: readonly Bucket[]): MaybePromise<void> {
-    const relevant = buckets.filter((b) => (this.budgets.get(b.budgetId)?.thresholds.length ?? 0) > 0);
-    if (relevant.length === 0) return;
-    const now = this.clock();
-    return chain(this.ledger.bucketStates(relevant, now), (states) => {
-      states.forEach((s, i) => {
-        const bucket = relevant[i] as Bucket;
+  /**
+   * Emits each threshold once per budget, key and window (rolling windows re-arm when spend
+   * falls back under it), from the bucket states the settlement returned.
+   */
+  private checkThresholds(buckets: readonly Bucket[], states: readonly BucketState[]): void {
+    if (!this.anyThresholds || buckets.length === 0) return;
+    try {
+      const now = this.clock();
+      for (let i = 0; i < buckets.length; i++) {
+        const bucket = buckets[i] as Bucket;
+        const s = states[i];
         const budget = this.budgets.get(bucket.budgetId);
-        if (budget === undefined) return;
+        if (budget === undefined || s === undefined || budget.thresholds.length === 0) continue;
         let entry = this.fired.get(bucket.key);
         if (entry === undefined) {
           entry = { expiresAt: bucket.expiresAt, rolling: bucket.rollingMs !== undefined, thresholds: new Set() };
@@ -508,13 +627,16 @@ export class BudgetEngine {
             entry.thresholds.delete(t);
           }
         }
-      });
+      }
       if (this.fired.size > FIRED_SWEEP_SIZE) {
         for (const [key, entry] of this.fired) {
           if (entry.expiresAt !== undefined && entry.expiresAt <= now) this.fired.delete(key);
         }
       }
-    });
+    } catch (err: unknown) {
+      // A failing event listener must not fail the settlement that was already stored.
+      diag.warn('tollgate: checking budget thresholds failed', err);
+    }
   }
 
   /** Keeps the most recent ids of per-id budgets, for status(). */
@@ -533,13 +655,41 @@ export class BudgetEngine {
   }
 }
 
-function contextOf(req: AdmissionRequest): CallContext {
-  const ctx: CallContext = { id: req.id, provider: req.provider, model: req.model };
-  if (req.operation !== undefined) ctx.operation = req.operation;
-  if (req.task !== undefined) ctx.task = req.task;
-  if (req.session !== undefined) ctx.session = req.session;
-  if (req.agent !== undefined) ctx.agent = req.agent;
-  return ctx;
+/** A plan's lists for the applied budgets (in budget order). */
+function planOf(model: string, estimate: Nanos, applied: readonly AppliedBudget[]): Plan {
+  const bucketed = applied.filter((a) => a.bucket !== undefined);
+  return {
+    model,
+    estimate,
+    applied,
+    bucketed,
+    buckets: bucketed.map((a) => a.bucket as Bucket),
+    hasWarn: applied.some((a) => a.budget.onExceed === 'warn'),
+    hasRequest: applied.some((a) => a.bucket === undefined),
+  };
+}
+
+/** The reservation's answer as an outcome: which enforced buckets the estimate did not fit. */
+function outcomeOf(plan: Plan, result: ReserveResult): Outcome {
+  if (result.ok) return { kind: 'ok', states: result.states };
+  const failures: Failure[] = [];
+  plan.bucketed.forEach((applied, i) => {
+    const s = result.states[i];
+    if (s === undefined || !(applied.bucket as Bucket).enforce) return;
+    if (s.spentNanos + s.reservedNanos + plan.estimate > s.limitNanos) {
+      failures.push({ applied, usedNanos: s.spentNanos + s.reservedNanos });
+    }
+  });
+  if (failures.length === 0) {
+    const applied = plan.bucketed.find((a) => a.bucket?.key === result.failed.key) ?? (plan.bucketed[0] as AppliedBudget);
+    failures.push({ applied, usedNanos: result.failed.spentNanos + result.failed.reservedNanos });
+  }
+  return { kind: 'fail', failures };
+}
+
+/** The counter key a budget decision names: a request budget's counter is the call itself. */
+function keyOf(applied: AppliedBudget, callId: string): string {
+  return applied.budget.scope === 'request' ? callId : applied.key;
 }
 
 function requestLimitOf(plan: Plan): Nanos | undefined {

@@ -162,8 +162,11 @@ export interface Ledger {
    * Store the record and add its cost to each bucket (at `record.time` for rolling
    * windows). Releases the reservation with the same id if one is live. Idempotent:
    * settling the same id twice has no further effect.
+   *
+   * Returns the state of each bucket (same order) right after the settlement, at
+   * `record.time`: what threshold alerts are checked against, without a second read.
    */
-  settle(record: UsageRecord, buckets: readonly Bucket[]): MaybePromise<void>;
+  settle(record: UsageRecord, buckets: readonly Bucket[]): MaybePromise<BucketState[]>;
   /** Drop a live reservation without charging anything. Unknown ids are ignored. */
   release(id: string): MaybePromise<void>;
   /** Current state of each bucket at `now`. */

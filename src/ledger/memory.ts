@@ -27,19 +27,27 @@ import type { UsageDimensions } from './usageDimensions.js';
 
 interface Reservation {
   amountNanos: Nanos;
-  keys: string[];
+  /** The counters it is held against (each once). */
+  counters: BucketCounter[];
   expiresAt: number;
 }
 
-interface Counter {
-  spentNanos: Nanos;
-  expiresAt: number | undefined;
+/** Settled amounts of a rolling-window bucket by record time, with prefix sums for O(log n) window sums. */
+interface RollingEntries {
+  rollingMs: number;
+  /** Record times, ascending (equal times in settle order). */
+  times: number[];
+  /** prefix[i] = sum of the amounts of entries [0, i); prefix[0] = 0. Rebased when old entries are pruned. */
+  prefix: number[];
 }
 
-interface RollingCounter {
-  rollingMs: number;
-  /** Settled amounts by record time, in settle order. */
-  entries: { time: number; amountNanos: Nanos }[];
+/** One bucket's counter: settled spend (calendar / fixed windows) or entries (rolling), and live reservations. */
+interface BucketCounter {
+  spentNanos: Nanos;
+  /** Sum of the live reservations held against this bucket. */
+  reservedNanos: Nanos;
+  expiresAt: number | undefined;
+  rolling: RollingEntries | undefined;
 }
 
 interface Rollup {
@@ -51,11 +59,16 @@ interface Rollup {
  * A Ledger held in process memory: fast, exact, gone when the process ends.
  * Every method answers synchronously. The reference implementation of the Ledger
  * contract, and the store tests use.
+ *
+ * Costs per call: a reservation and a settlement are O(buckets): each bucket keeps its
+ * spend and the sum of its live reservations; expired reservations are swept only when the
+ * earliest of them has passed; a rolling window's spend is a difference of prefix sums.
  */
 export class MemoryLedger implements Ledger {
   private readonly reservations = new Map<string, Reservation>();
-  private readonly counters = new Map<string, Counter>();
-  private readonly rolling = new Map<string, RollingCounter>();
+  private readonly counters = new Map<string, BucketCounter>();
+  /** No live reservation expires before this (a lower bound: the sweep runs when now reaches it). */
+  private nextExpiry = Number.POSITIVE_INFINITY;
   /** Sorted by time ascending; equal times in settle order. */
   private readonly stored: UsageRecord[] = [];
   private readonly settled = new Set<string>();
@@ -68,52 +81,61 @@ export class MemoryLedger implements Ledger {
 
   reserve(req: ReserveRequest): ReserveResult {
     this.assertOpen();
-    this.dropExpiredReservations(req.now);
+    this.sweepExpired(req.now);
     this.dropReservation(req.id);
-    const states = req.buckets.map((b) => this.stateOf(b, req.now));
-    for (let i = 0; i < req.buckets.length; i++) {
-      const b = req.buckets[i] as Bucket;
-      const s = states[i] as BucketState;
-      if (b.enforce && s.spentNanos + s.reservedNanos + req.amountNanos > b.limitNanos) {
-        return { ok: false, failed: s, states };
-      }
+    const buckets = req.buckets;
+    const states: BucketState[] = new Array<BucketState>(buckets.length);
+    let failed: BucketState | undefined;
+    for (let i = 0; i < buckets.length; i++) {
+      const b = buckets[i] as Bucket;
+      const s = this.stateOf(b, req.now);
+      states[i] = s;
+      if (failed === undefined && b.enforce && s.spentNanos + s.reservedNanos + req.amountNanos > b.limitNanos) failed = s;
     }
-    this.reservations.set(req.id, {
-      amountNanos: req.amountNanos,
-      keys: req.buckets.length === 1 ? [(req.buckets[0] as Bucket).key] : [...new Set(req.buckets.map((b) => b.key))],
-      expiresAt: req.expiresAt,
-    });
-    // The states are this call's own objects (stateOf builds them): count the new reservation in place.
-    for (const s of states) s.reservedNanos += req.amountNanos;
+    if (failed !== undefined) return { ok: false, failed, states };
+    const counters: BucketCounter[] = [];
+    for (let i = 0; i < buckets.length; i++) {
+      const b = buckets[i] as Bucket;
+      const counter = this.counterOf(b);
+      // A key listed twice is one counter: reserve in it once (its state is counted once too).
+      if (counters.includes(counter)) continue;
+      counters.push(counter);
+      counter.reservedNanos += req.amountNanos;
+    }
+    for (let i = 0; i < buckets.length; i++) (states[i] as BucketState).reservedNanos += req.amountNanos;
+    this.reservations.set(req.id, { amountNanos: req.amountNanos, counters, expiresAt: req.expiresAt });
+    if (req.expiresAt < this.nextExpiry) this.nextExpiry = req.expiresAt;
     return { ok: true, states };
   }
 
-  settle(record: UsageRecord, buckets: readonly Bucket[]): void {
+  settle(record: UsageRecord, buckets: readonly Bucket[]): BucketState[] {
     this.assertOpen();
-    if (this.settled.has(record.id)) return;
+    // One hash operation decides idempotency: the set grows only for an id it did not hold.
+    const settledBefore = this.settled.size;
     this.settled.add(record.id);
+    if (this.settled.size === settledBefore) return this.bucketStates(buckets, record.time);
     this.dropReservation(record.id);
     this.insertRecord(cloneRecord(record));
     this.addToRollup(record);
-    for (const b of buckets.length <= 1 ? buckets : new Map(buckets.map((x) => [x.key, x])).values()) {
+    // A key listed twice is one counter, charged once (one bucket, the common case, needs no check).
+    const seen: BucketCounter[] | undefined = buckets.length > 1 ? [] : undefined;
+    for (let i = 0; i < buckets.length; i++) {
+      const b = buckets[i] as Bucket;
+      const counter = this.counterOf(b);
+      if (seen !== undefined) {
+        if (seen.includes(counter)) continue;
+        seen.push(counter);
+      }
       if (b.rollingMs !== undefined) {
-        let counter = this.rolling.get(b.key);
-        if (counter === undefined) {
-          counter = { rollingMs: b.rollingMs, entries: [] };
-          this.rolling.set(b.key, counter);
-        }
-        counter.rollingMs = Math.max(counter.rollingMs, b.rollingMs);
-        if (record.costNanos !== 0) counter.entries.push({ time: record.time, amountNanos: record.costNanos });
+        const entries = (counter.rolling ??= { rollingMs: b.rollingMs, times: [], prefix: [0] });
+        entries.rollingMs = Math.max(entries.rollingMs, b.rollingMs);
+        if (record.costNanos !== 0) addRollingEntry(entries, record.time, record.costNanos);
       } else {
-        const counter = this.counters.get(b.key);
-        if (counter === undefined) {
-          this.counters.set(b.key, { spentNanos: record.costNanos, expiresAt: b.expiresAt });
-        } else {
-          counter.spentNanos += record.costNanos;
-          if (b.expiresAt !== undefined) counter.expiresAt = Math.max(counter.expiresAt ?? b.expiresAt, b.expiresAt);
-        }
+        counter.spentNanos += record.costNanos;
+        if (b.expiresAt !== undefined) counter.expiresAt = Math.max(counter.expiresAt ?? b.expiresAt, b.expiresAt);
       }
     }
+    return this.bucketStates(buckets, record.time);
   }
 
   release(id: string): void {
@@ -123,7 +145,10 @@ export class MemoryLedger implements Ledger {
 
   bucketStates(buckets: readonly Bucket[], now: number): BucketState[] {
     this.assertOpen();
-    return buckets.map((b) => this.stateOf(b, now));
+    this.sweepExpired(now);
+    const states: BucketState[] = new Array<BucketState>(buckets.length);
+    for (let i = 0; i < buckets.length; i++) states[i] = this.stateOf(buckets[i] as Bucket, now);
+    return states;
   }
 
   usage(query: UsageQuery): UsageGroup[] {
@@ -173,13 +198,13 @@ export class MemoryLedger implements Ledger {
     for (const r of removed) this.settled.delete(r.id);
     this.watermark = Math.max(this.watermark ?? before, before);
     for (const [key, counter] of this.counters) {
-      if (counter.expiresAt !== undefined && counter.expiresAt <= before) this.counters.delete(key);
+      const rolling = counter.rolling;
+      if (rolling !== undefined) pruneRollingEntries(rolling, before);
+      const empty = rolling === undefined ? counter.expiresAt !== undefined && counter.expiresAt <= before : rolling.times.length === 0;
+      // A counter still holding live reservations stays until they are settled, released or expired.
+      if (empty && counter.reservedNanos === 0) this.counters.delete(key);
     }
-    for (const [key, counter] of this.rolling) {
-      counter.entries = counter.entries.filter((e) => e.time + counter.rollingMs > before);
-      if (counter.entries.length === 0) this.rolling.delete(key);
-    }
-    this.dropExpiredReservations(before);
+    this.sweepExpired(before);
     return removed.length;
   }
 
@@ -212,44 +237,61 @@ export class MemoryLedger implements Ledger {
     if (this.closed) throw new LedgerClosedError('memory');
   }
 
-  private stateOf(b: Bucket, now: number): BucketState {
-    let spentNanos = 0;
-    if (b.rollingMs !== undefined) {
-      const from = now - b.rollingMs;
-      for (const e of this.rolling.get(b.key)?.entries ?? []) {
-        if (e.time > from && e.time <= now) spentNanos += e.amountNanos;
-      }
-    } else {
-      spentNanos = this.counters.get(b.key)?.spentNanos ?? 0;
+  private counterOf(b: Bucket): BucketCounter {
+    let counter = this.counters.get(b.key);
+    if (counter === undefined) {
+      counter = { spentNanos: 0, reservedNanos: 0, expiresAt: b.expiresAt, rolling: undefined };
+      this.counters.set(b.key, counter);
     }
+    return counter;
+  }
+
+  /** The bucket at `now` (expired reservations already swept at `now`). */
+  private stateOf(b: Bucket, now: number): BucketState {
+    const counter = this.counters.get(b.key);
+    let spentNanos = 0;
     let reservedNanos = 0;
-    for (const r of this.reservations.values()) {
-      if (r.expiresAt > now && r.keys.includes(b.key)) reservedNanos += r.amountNanos;
+    if (counter !== undefined) {
+      reservedNanos = counter.reservedNanos;
+      if (b.rollingMs === undefined) spentNanos = counter.spentNanos;
+      else if (counter.rolling !== undefined) spentNanos = rollingSum(counter.rolling, now - b.rollingMs, now);
     }
     return { key: b.key, budgetId: b.budgetId, limitNanos: b.limitNanos, spentNanos, reservedNanos };
   }
 
   private dropReservation(id: string): void {
+    const r = this.reservations.get(id);
+    if (r === undefined) return;
     this.reservations.delete(id);
+    for (const counter of r.counters) counter.reservedNanos -= r.amountNanos;
   }
 
-  /** An expired reservation is gone for good, even if the clock later moves back. */
-  private dropExpiredReservations(now: number): void {
+  /** Drops reservations that expired by `now`; an expired reservation is gone for good, even if the clock later moves back. */
+  private sweepExpired(now: number): void {
+    if (now < this.nextExpiry) return;
+    let next = Number.POSITIVE_INFINITY;
     for (const [id, r] of this.reservations) {
-      if (r.expiresAt <= now) this.reservations.delete(id);
+      if (r.expiresAt <= now) this.dropReservation(id);
+      else if (r.expiresAt < next) next = r.expiresAt;
     }
+    this.nextExpiry = next;
   }
 
   private insertRecord(record: UsageRecord): void {
+    const n = this.stored.length;
+    // Records mostly arrive in time order: append without searching.
+    if (n === 0 || (this.stored[n - 1] as UsageRecord).time <= record.time) {
+      this.stored.push(record);
+      return;
+    }
     let lo = 0;
-    let hi = this.stored.length;
+    let hi = n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if ((this.stored[mid] as UsageRecord).time <= record.time) lo = mid + 1;
       else hi = mid;
     }
-    if (lo === this.stored.length) this.stored.push(record);
-    else this.stored.splice(lo, 0, record);
+    this.stored.splice(lo, 0, record);
   }
 
   private addToRollup(record: UsageRecord): void {
@@ -287,6 +329,48 @@ export class MemoryLedger implements Ledger {
     this.lastDay = { start, key };
     return key;
   }
+}
+
+/** Index of the first entry with time > t (entries sorted by time). */
+function upperBound(times: readonly number[], t: number): number {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((times[mid] as number) <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Sum of the amounts settled at times in (from, to]. */
+function rollingSum(e: RollingEntries, from: number, to: number): number {
+  if (to <= from) return 0;
+  return (e.prefix[upperBound(e.times, to)] as number) - (e.prefix[upperBound(e.times, from)] as number);
+}
+
+function addRollingEntry(e: RollingEntries, time: number, amount: number): void {
+  const n = e.times.length;
+  if (n === 0 || (e.times[n - 1] as number) <= time) {
+    e.times.push(time);
+    e.prefix.push((e.prefix[n] as number) + amount);
+    return;
+  }
+  // Out of time order (a clock moved back): insert, and shift the prefix sums after it.
+  const at = upperBound(e.times, time);
+  e.times.splice(at, 0, time);
+  e.prefix.splice(at + 1, 0, (e.prefix[at] as number) + amount);
+  for (let i = at + 2; i < e.prefix.length; i++) e.prefix[i] = (e.prefix[i] as number) + amount;
+}
+
+/** Forgets entries that no window can reach any more (time + rollingMs <= before); rebases the sums to stay small. */
+function pruneRollingEntries(e: RollingEntries, before: number): void {
+  const cut = upperBound(e.times, before - e.rollingMs);
+  if (cut === 0) return;
+  const base = e.prefix[cut] as number;
+  e.times.splice(0, cut);
+  e.prefix.splice(0, cut);
+  for (let i = 0; i < e.prefix.length; i++) e.prefix[i] = (e.prefix[i] as number) - base;
 }
 
 function sameDimensions(dims: UsageDimensions, day: string, r: UsageRecord): boolean {

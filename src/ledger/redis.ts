@@ -177,12 +177,12 @@ export class RedisLedger implements Ledger {
     return { ok: false, failed, states };
   }
 
-  async settle(record: UsageRecord, buckets: readonly Bucket[]): Promise<void> {
+  async settle(record: UsageRecord, buckets: readonly Bucket[]): Promise<BucketState[]> {
     checkNanos('settle', 'costNanos', record.costNanos);
     const distinct = [...new Map(buckets.map((b) => [b.key, b])).values()];
     const dims = dimensionsOf(record);
     const keys: string[] = [];
-    for (const b of distinct) keys.push(this.keys.bucket(b.key));
+    for (const b of distinct) keys.push(this.keys.bucket(b.key), this.keys.reservations(b.key), this.keys.reservedTotal(b.key));
     keys.push(
       this.keys.reservation(record.id),
       this.keys.settled(record.id),
@@ -213,7 +213,10 @@ export class RedisLedger implements Ledger {
       const slotMs = rolling > 0 ? rollingSlotMs(rolling) : 1;
       args.push(rolling, slotMs, Math.floor(record.time / slotMs), b.expiresAt ?? 0);
     }
-    await this.run('settle', (c, t) => t(settleScript.run(c, keys, args)));
+    const reply = toNumbers(await this.run('settle', (c, t) => t(settleScript.run(c, keys, args))));
+    // The script read each distinct bucket once; answer in the caller's order (duplicates included).
+    const byKey = new Map(statesFrom(distinct, reply, 1).map((s) => [s.key, s]));
+    return buckets.map((b) => ({ ...(byKey.get(b.key) as BucketState), budgetId: b.budgetId, limitNanos: b.limitNanos }));
   }
 
   async release(id: string): Promise<void> {

@@ -218,7 +218,7 @@ export class SqliteLedger implements Ledger {
     setMeta: Statement<[string, number]>;
   };
   private readonly reserveTx: (req: ReserveRequest) => ReserveResult;
-  private readonly settleTx: (record: UsageRecord, buckets: readonly Bucket[]) => void;
+  private readonly settleTx: (record: UsageRecord, buckets: readonly Bucket[]) => BucketState[];
   private readonly pruneTx: (before: number) => number;
   private readonly releaseTx: (id: string) => void;
 
@@ -311,9 +311,9 @@ export class SqliteLedger implements Ledger {
     return this.reserveTx(req);
   }
 
-  settle(record: UsageRecord, buckets: readonly Bucket[]): void {
+  settle(record: UsageRecord, buckets: readonly Bucket[]): BucketState[] {
     this.assertOpen();
-    this.settleTx(record, buckets);
+    return this.settleTx(record, buckets);
   }
 
   release(id: string): void {
@@ -443,7 +443,12 @@ export class SqliteLedger implements Ledger {
     return { ok: true, states: states.map((s) => ({ ...s, reservedNanos: s.reservedNanos + req.amountNanos })) };
   }
 
-  private settleInTx(record: UsageRecord, buckets: readonly Bucket[]): void {
+  private settleInTx(record: UsageRecord, buckets: readonly Bucket[]): BucketState[] {
+    this.writeSettlement(record, buckets);
+    return buckets.map((b) => this.stateOf(b, record.time));
+  }
+
+  private writeSettlement(record: UsageRecord, buckets: readonly Bucket[]): void {
     const inserted = this.stmt.insertRecord.run(
       record.id,
       record.time,

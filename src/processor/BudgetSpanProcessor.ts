@@ -1,7 +1,6 @@
-import { diag, SpanStatusCode, type Context, type Span as ApiSpan } from '@opentelemetry/api';
-import { hrTimeToMilliseconds } from '@opentelemetry/core';
+import { diag, SpanStatusCode, type Context, type HrTime, type Span as ApiSpan } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { Admission, BudgetEngine } from '../budget/BudgetEngine.js';
+import type { Admission, AdmissionRequest, BudgetEngine } from '../budget/BudgetEngine.js';
 import { BudgetExceededError } from '../budget/BudgetExceededError.js';
 import { isPromise } from '../budget/maybePromise.js';
 import type { EventBus } from '../events/EventBus.js';
@@ -12,6 +11,8 @@ import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_CONVERSATION_ID,
   ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_RESPONSE_ID,
+  ATTR_GEN_AI_RESPONSE_MODEL,
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_GEN_AI_USAGE_COST,
   ATTR_GEN_AI_USAGE_COST_AMOUNT,
@@ -52,12 +53,21 @@ import {
 } from '../metrics/UsageKinds.js';
 import type { AdmissionInfo } from '../track/TollgateHandle.js';
 import { attributionOf, type Attribution } from '../track/attribution.js';
-import { isBillable, pricingProvider, readCallAttributes, type CallAttributes } from './readCallAttributes.js';
+import {
+  isBillable,
+  pricingProvider,
+  readProviderCostUsd,
+  readRequestAttributes,
+  readUsageAttributes,
+  type RequestAttributes,
+} from './readCallAttributes.js';
 
 /** The pricing the processor needs (PricingCatalog implements it). */
 export interface SpanPricer {
   /** Throws UnknownModelError under the 'deny' policy. */
   cost(usage: TokenUsage, model: string, provider?: string): CostBreakdown;
+  /** `cost({ input, output }, model, provider).totalNanos` (the worst-case estimate before a call). */
+  totalNanos(inputTokens: number, outputTokens: number, model: string, provider?: string): number;
 }
 
 /** The metric sinks the processor feeds (TollgateMetrics and GenAiMeters implement them). */
@@ -94,17 +104,43 @@ export interface BudgetSpanProcessorOptions {
   traceSink?: { add(span: ReadableSpan): void };
 }
 
-type AdmissionState =
-  | { phase: 'pending'; promise: Promise<Admission> }
-  | { phase: 'admitted'; admission: Admission }
-  | { phase: 'denied'; error: Error };
+/**
+ * What the processor knows of one open span it tracks. For a billable call it is also the
+ * admission request the budget engine decides (one object per call, no closures).
+ */
+class SpanState implements AdmissionRequest {
+  /** The call id: the span id (reservation id and usage record id). */
+  readonly id: string;
+  task: string | undefined;
+  session: string | undefined;
+  agent: string | undefined;
+  // Request side, read at start (billable spans only).
+  provider = '';
+  model = '';
+  operation: string | undefined;
+  inputTokens = 0;
+  outputTokens = 0;
+  phase: 'none' | 'pending' | 'admitted' | 'denied' = 'none';
+  admission: Admission | undefined;
+  error: Error | undefined;
+  promise: Promise<Admission> | undefined;
+  coveredBy: string | undefined;
 
-interface SpanState {
-  span: Span;
-  kind: 'billable' | 'covered' | 'activity';
-  attribution: Attribution;
-  admission?: AdmissionState;
-  coveredBy?: string;
+  constructor(
+    readonly span: Span,
+    readonly kind: 'billable' | 'covered' | 'activity',
+    attribution: Attribution,
+    private readonly pricer: SpanPricer | undefined,
+  ) {
+    this.id = span.spanContext().spanId;
+    this.task = attribution.task;
+    this.session = attribution.session;
+    this.agent = attribution.agent;
+  }
+
+  estimateNanos(model: string): Nanos {
+    return (this.pricer as SpanPricer).totalNanos(this.inputTokens, this.outputTokens, model, pricingProvider(this.provider));
+  }
 }
 
 /**
@@ -164,9 +200,10 @@ export class BudgetSpanProcessor implements SpanProcessor {
   }
 
   onEnding(span: Span): void {
-    const state = this.open.get(span.spanContext().spanId);
+    const id = span.spanContext().spanId;
+    const state = this.open.get(id);
     if (state === undefined) return;
-    this.open.delete(span.spanContext().spanId);
+    this.open.delete(id);
     try {
       this.finish(state);
     } catch (err: unknown) {
@@ -230,15 +267,16 @@ export class BudgetSpanProcessor implements SpanProcessor {
       }
       return undefined;
     }
-    const adm = state.admission;
-    if (adm === undefined) return undefined;
-    switch (adm.phase) {
+    switch (state.phase) {
+      case 'none':
+        return undefined;
       case 'admitted':
-        return toInfo(adm.admission);
+        // The admission itself is the info (AdmissionInfo is a view of it): nothing to build per call.
+        return state.admission;
       case 'denied':
-        throw adm.error;
+        throw state.error as Error;
       case 'pending':
-        return adm.promise.then(toInfo);
+        return (state.promise as Promise<Admission>).then(toInfo);
     }
   }
 
@@ -248,16 +286,17 @@ export class BudgetSpanProcessor implements SpanProcessor {
    */
   guardDecision(span: ApiSpan): MaybePromise<{ deny?: Error; model?: string; requestedModel?: string } | undefined> {
     const state = this.open.get(span.spanContext().spanId);
-    const adm = state?.admission;
-    if (adm === undefined) return undefined;
+    if (state === undefined) return undefined;
     const decide = (a: Admission) => (a.decision === 'fallback' ? { model: a.model, requestedModel: a.requestedModel } : {});
-    switch (adm.phase) {
+    switch (state.phase) {
+      case 'none':
+        return undefined;
       case 'admitted':
-        return decide(adm.admission);
+        return decide(state.admission as Admission);
       case 'denied':
-        return { deny: adm.error };
+        return { deny: state.error as Error };
       case 'pending':
-        return adm.promise.then(decide, (err: unknown) => ({ deny: err instanceof Error ? err : new Error(String(err)) }));
+        return (state.promise as Promise<Admission>).then(decide, (err: unknown) => ({ deny: err instanceof Error ? err : new Error(String(err)) }));
     }
   }
 
@@ -270,58 +309,57 @@ export class BudgetSpanProcessor implements SpanProcessor {
 
   private track(span: Span, parentContext: Context): SpanState | undefined {
     const attrs = span.attributes;
-    const attribution = attributionOf(parentContext);
-    if (attribution.task !== undefined) span.setAttribute(ATTR_TOLLGATE_TASK_ID, attribution.task);
-    if (attribution.session !== undefined) {
-      span.setAttribute(ATTR_TOLLGATE_SESSION_ID, attribution.session);
-      if (attrs[ATTR_GEN_AI_CONVERSATION_ID] === undefined) span.setAttribute(ATTR_GEN_AI_CONVERSATION_ID, attribution.session);
+    const billable = isBillable(attrs);
+    if (!billable && !isActivity(attrs)) {
+      this.tagAttribution(span, attributionOf(parentContext));
+      return undefined;
     }
-    if (attribution.agent !== undefined) span.setAttribute(ATTR_TOLLGATE_AGENT_ID, attribution.agent);
-
+    const attribution = attributionOf(parentContext);
+    this.tagAttribution(span, attribution);
     const spanId = span.spanContext().spanId;
-    if (isBillable(attrs)) {
+    if (billable) {
       const parentId = span.parentSpanContext?.spanId;
       const parent = parentId !== undefined ? this.open.get(parentId) : undefined;
       if (parent !== undefined && (parent.kind === 'billable' || parent.kind === 'covered')) {
         // Same call described twice (our wrapper around a client another instrumentation also patches).
-        const chargedBy = parent.kind === 'billable' ? parentId! : parent.coveredBy!;
+        const chargedBy = parent.kind === 'billable' ? parent.id : (parent.coveredBy as string);
         span.setAttribute(ATTR_TOLLGATE_CHARGED_BY, chargedBy);
-        const state: SpanState = { span, kind: 'covered', attribution, coveredBy: chargedBy };
+        const state = new SpanState(span, 'covered', attribution, undefined);
+        state.coveredBy = chargedBy;
         this.open.set(spanId, state);
         return state;
       }
-      const state: SpanState = { span, kind: 'billable', attribution };
+      const state = new SpanState(span, 'billable', attribution, this.pricing);
       this.open.set(spanId, state);
       return state;
     }
-    if (isActivity(attrs)) {
-      const state: SpanState = { span, kind: 'activity', attribution };
-      this.open.set(spanId, state);
-      return state;
+    const state = new SpanState(span, 'activity', attribution, undefined);
+    this.open.set(spanId, state);
+    return state;
+  }
+
+  /** Puts the task / session / agent ids on the span (every span, so traces can be filtered by them). */
+  private tagAttribution(span: Span, attribution: Attribution): void {
+    if (attribution.task !== undefined) span.setAttribute(ATTR_TOLLGATE_TASK_ID, attribution.task);
+    if (attribution.session !== undefined) {
+      span.setAttribute(ATTR_TOLLGATE_SESSION_ID, attribution.session);
+      if (span.attributes[ATTR_GEN_AI_CONVERSATION_ID] === undefined) span.setAttribute(ATTR_GEN_AI_CONVERSATION_ID, attribution.session);
     }
-    return undefined;
+    if (attribution.agent !== undefined) span.setAttribute(ATTR_TOLLGATE_AGENT_ID, attribution.agent);
   }
 
   private admit(state: SpanState): void {
     const span = state.span;
-    const call = readCallAttributes(span.attributes);
-    const requestedModel = call.requestModel ?? 'unknown';
-    const provider = call.provider;
-    const inputTokens = call.estimatedInputTokens ?? 0;
-    const outputTokens = call.operation === GEN_AI_OPERATION_EMBEDDINGS ? 0 : call.maxTokens ?? this.defaultMaxOutputTokens;
-    const estimate = (model: string): Nanos =>
-      this.pricing.cost({ input: inputTokens, output: outputTokens }, model, pricingProvider(provider)).totalNanos;
+    const call = readRequestAttributes(span.attributes);
+    state.provider = call.provider;
+    state.model = call.requestModel ?? 'unknown';
+    state.operation = call.operation;
+    state.inputTokens = call.estimatedInputTokens ?? 0;
+    state.outputTokens = call.operation === GEN_AI_OPERATION_EMBEDDINGS ? 0 : (call.maxTokens ?? this.defaultMaxOutputTokens);
 
     let result: MaybePromise<Admission>;
     try {
-      result = this.engine.admit({
-        id: span.spanContext().spanId,
-        provider,
-        model: requestedModel,
-        operation: call.operation,
-        ...state.attribution,
-        estimateNanos: estimate,
-      });
+      result = this.engine.admit(state);
     } catch (err: unknown) {
       this.deny(state, call, err);
       return;
@@ -329,7 +367,8 @@ export class BudgetSpanProcessor implements SpanProcessor {
     if (isPromise(result)) {
       const promise = result.then(
         (admission) => {
-          state.admission = { phase: 'admitted', admission };
+          state.phase = 'admitted';
+          state.admission = admission;
           this.markAdmitted(span, admission);
           return admission;
         },
@@ -340,10 +379,12 @@ export class BudgetSpanProcessor implements SpanProcessor {
       );
       // The rejection is observed by whoever awaits admission(); never leave it unhandled.
       promise.catch(() => undefined);
-      state.admission = { phase: 'pending', promise };
+      state.phase = 'pending';
+      state.promise = promise;
       return;
     }
-    state.admission = { phase: 'admitted', admission: result };
+    state.phase = 'admitted';
+    state.admission = result;
     this.markAdmitted(span, result);
   }
 
@@ -363,22 +404,18 @@ export class BudgetSpanProcessor implements SpanProcessor {
    * (throwing would make them send the request without a span) and the fetch guard refuses
    * the request. Errors that are not budget decisions fail open.
    */
-  private deny(state: SpanState, call: CallAttributes, err: unknown, async = false): void {
+  private deny(state: SpanState, call: RequestAttributes, err: unknown, async = false): void {
     const span = state.span;
     const isDecision = err instanceof BudgetExceededError || (err instanceof Error && err.name === 'UnknownModelError');
-    if (!isDecision) {
+    if (!isDecision && !(err instanceof Error && err.name === 'LedgerUnavailableError')) {
       // Store failures are the engine's business (failMode); anything else here is our bug: fail open.
-      if (err instanceof Error && err.name === 'LedgerUnavailableError') {
-        state.admission = { phase: 'denied', error: err };
-      } else {
-        this.fail('processor.admit', err);
-        return;
-      }
-    } else {
-      state.admission = { phase: 'denied', error: err as Error };
+      this.fail('processor.admit', err);
+      return;
     }
     const error = err as Error;
-    const record = this.record(state, call, undefined, 0, 'denied');
+    state.phase = 'denied';
+    state.error = error;
+    const record = this.record(state, call, undefined, undefined, undefined, 0, 'denied');
     this.settle(undefined, record, undefined);
     if (!span.ended) {
       span.setAttribute(ATTR_TOLLGATE_DECISION, 'deny');
@@ -388,7 +425,7 @@ export class BudgetSpanProcessor implements SpanProcessor {
     }
     const own = this.ownScopes.has(span.instrumentationScope.name);
     if (own && !async) {
-      this.open.delete(span.spanContext().spanId);
+      this.open.delete(state.id);
       span.end();
       throw error;
     }
@@ -396,29 +433,30 @@ export class BudgetSpanProcessor implements SpanProcessor {
 
   private finish(state: SpanState): void {
     const span = state.span;
-    const attrs = span.attributes;
-    const durationSeconds = hrTimeToMilliseconds(span.duration) / 1000;
     if (state.kind === 'covered') return;
+    const durationSeconds = hrTimeToSeconds(span.duration);
     if (state.kind === 'activity') {
-      const record = this.activityRecord(state);
-      this.settle(undefined, record, durationSeconds);
+      this.settle(undefined, this.activityRecord(state), durationSeconds);
       return;
     }
-    const adm = state.admission;
-    if (adm?.phase === 'denied') return; // recorded when it was denied
-    const call = readCallAttributes(attrs);
+    if (state.phase === 'denied') return; // recorded when it was denied
+    const attrs = span.attributes;
+    const call = readRequestAttributes(attrs);
+    const responseModel = str(attrs[ATTR_GEN_AI_RESPONSE_MODEL]);
     const errored = span.status.code === SpanStatusCode.ERROR;
     const statusAttr = attrs[ATTR_TOLLGATE_STATUS];
     const status: UsageStatus = statusAttr === 'cost_exceeded' ? 'cost_exceeded' : errored ? 'error' : 'ok';
-    const admission = adm?.phase === 'admitted' ? adm.admission : undefined;
-    const model = call.responseModel ?? admission?.model ?? call.requestModel ?? 'unknown';
+    const admission = state.phase === 'admitted' ? state.admission : undefined;
+    const model = responseModel ?? admission?.model ?? call.requestModel ?? 'unknown';
 
     let costNanos = 0;
-    if (call.providerCostUsd !== undefined) {
-      costNanos = usdToNanos(call.providerCostUsd);
+    const providerCostUsd = readProviderCostUsd(attrs);
+    const usage = readUsageAttributes(attrs);
+    if (providerCostUsd !== undefined) {
+      costNanos = usdToNanos(providerCostUsd);
       this.setCostAttributes(span, costNanos, 'provider', undefined);
-    } else if (call.usage !== undefined) {
-      const priced = this.price(call.usage, model, call.provider);
+    } else if (usage !== undefined) {
+      const priced = this.price(usage, model, call.provider);
       if (priced !== undefined) {
         costNanos = priced.totalNanos;
         this.setCostAttributes(span, costNanos, priced.model.source, priced);
@@ -427,10 +465,10 @@ export class BudgetSpanProcessor implements SpanProcessor {
       this.setCostAttributes(span, 0, 'none', undefined);
     }
     if (statusAttr === undefined) span.setAttribute(ATTR_TOLLGATE_STATUS, status);
-    const record = this.record(state, call, model, costNanos, status);
-    if (adm?.phase === 'pending') {
+    const record = this.record(state, call, usage, str(attrs[ATTR_GEN_AI_RESPONSE_ID]), model, costNanos, status);
+    if (state.phase === 'pending') {
       // Asynchronous store, span ended before its admission came back: settle after it.
-      const p = adm.promise.then(
+      const p = (state.promise as Promise<Admission>).then(
         (a) => this.settle(a, record, durationSeconds),
         () => undefined,
       );
@@ -468,9 +506,17 @@ export class BudgetSpanProcessor implements SpanProcessor {
     }
   }
 
-  private record(state: SpanState, call: CallAttributes, model: string | undefined, costNanos: Nanos, status: UsageStatus): UsageRecord {
+  private record(
+    state: SpanState,
+    call: RequestAttributes,
+    usage: TokenUsage | undefined,
+    responseId: string | undefined,
+    model: string | undefined,
+    costNanos: Nanos,
+    status: UsageStatus,
+  ): UsageRecord {
     const ctx = state.span.spanContext();
-    const usage = call.usage;
+    const counted = status === 'denied' ? undefined : usage;
     const record: UsageRecord = {
       id: ctx.spanId,
       time: this.clock(),
@@ -479,20 +525,20 @@ export class BudgetSpanProcessor implements SpanProcessor {
       provider: call.provider,
       model: model ?? call.requestModel ?? 'unknown',
       operation: call.operation,
-      inputTokens: status === 'denied' ? 0 : usage?.input ?? 0,
-      outputTokens: status === 'denied' ? 0 : usage?.output ?? 0,
-      cacheReadTokens: status === 'denied' ? 0 : usage?.cacheRead ?? 0,
-      cacheWriteTokens: status === 'denied' ? 0 : usage?.cacheWrite ?? 0,
-      reasoningTokens: status === 'denied' ? 0 : usage?.reasoning ?? 0,
+      inputTokens: counted?.input ?? 0,
+      outputTokens: counted?.output ?? 0,
+      cacheReadTokens: counted?.cacheRead ?? 0,
+      cacheWriteTokens: counted?.cacheWrite ?? 0,
+      reasoningTokens: counted?.reasoning ?? 0,
       costNanos,
       status,
     };
-    if (call.responseId !== undefined) record.requestId = call.responseId;
-    if (state.attribution.task !== undefined) record.task = state.attribution.task;
-    if (state.attribution.session !== undefined) record.session = state.attribution.session;
-    if (state.attribution.agent !== undefined) record.agent = state.attribution.agent;
+    if (responseId !== undefined) record.requestId = responseId;
+    if (state.task !== undefined) record.task = state.task;
+    if (state.session !== undefined) record.session = state.session;
+    if (state.agent !== undefined) record.agent = state.agent;
     const requested = state.span.attributes[ATTR_TOLLGATE_REQUESTED_MODEL];
-    const decision = state.admission?.phase === 'admitted' ? state.admission.admission.decision : undefined;
+    const decision = state.phase === 'admitted' ? state.admission?.decision : undefined;
     const errorType = state.span.attributes[ATTR_ERROR_TYPE];
     // Most calls carry no metadata: build the object only when there is some.
     if (typeof requested === 'string' || decision === 'warn' || decision === 'fallback' || typeof errorType === 'string') {
@@ -542,41 +588,46 @@ export class BudgetSpanProcessor implements SpanProcessor {
       status: errored ? 'error' : 'ok',
       metadata,
     };
-    if (state.attribution.task !== undefined) record.task = state.attribution.task;
-    if (state.attribution.session !== undefined) record.session = state.attribution.session;
-    if (state.attribution.agent !== undefined) record.agent = state.attribution.agent;
+    if (state.task !== undefined) record.task = state.task;
+    if (state.session !== undefined) record.session = state.session;
+    if (state.agent !== undefined) record.agent = state.agent;
     return record;
   }
 
   /** Settle in the ledger, then metrics and events. Never throws. */
   private settle(admission: Admission | undefined, record: UsageRecord, durationSeconds: number | undefined): void {
-    const after = (): void => {
-      try {
-        this.metrics?.recordUsage(record, durationSeconds);
-        this.meters?.record(record, durationSeconds);
-        if (this.events.listenerCount('usage') > 0) this.events.emit('usage', { record, costUsd: nanosToUsd(record.costNanos) });
-        this.onSettled?.(record);
-      } catch (err: unknown) {
-        this.fail('metrics', err);
-      }
-    };
     let result: MaybePromise<void>;
     try {
       result = this.engine.settle(admission, record);
     } catch (err: unknown) {
       this.fail('ledger', err);
-      after();
+      this.afterSettle(record, durationSeconds);
       return;
     }
     if (isPromise(result)) {
-      const p = result.then(after, (err: unknown) => {
-        this.fail('ledger', err);
-        after();
-      });
+      const p = result.then(
+        () => this.afterSettle(record, durationSeconds),
+        (err: unknown) => {
+          this.fail('ledger', err);
+          this.afterSettle(record, durationSeconds);
+        },
+      );
       this.trackPending(p);
       return;
     }
-    after();
+    this.afterSettle(record, durationSeconds);
+  }
+
+  /** Metrics, the usage event and onSettled for a settled (or failed-to-settle) record. Never throws. */
+  private afterSettle(record: UsageRecord, durationSeconds: number | undefined): void {
+    try {
+      this.metrics?.recordUsage(record, durationSeconds);
+      this.meters?.record(record, durationSeconds);
+      if (this.events.listenerCount('usage') > 0) this.events.emit('usage', { record, costUsd: nanosToUsd(record.costNanos) });
+      this.onSettled?.(record);
+    } catch (err: unknown) {
+      this.fail('metrics', err);
+    }
   }
 
   private trackPending(p: Promise<unknown>): void {
@@ -600,6 +651,15 @@ function isActivity(attrs: ReadableSpan['attributes']): boolean {
     attrs[ATTR_TOLLGATE_MEMORY_OPERATION] !== undefined ||
     attrs[ATTR_TOLLGATE_CONTRACT_NAME] !== undefined
   );
+}
+
+/** Seconds of an HrTime duration ([seconds, nanoseconds]). */
+function hrTimeToSeconds(t: HrTime): number {
+  return t[0] + t[1] / 1e9;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
 function toInfo(a: Admission): AdmissionInfo {

@@ -70,14 +70,6 @@ function num(v: AttributeValue | undefined): number | undefined {
   return undefined;
 }
 
-function first(attrs: Attributes, ...names: string[]): AttributeValue | undefined {
-  for (const name of names) {
-    const v = attrs[name];
-    if (v !== undefined && v !== null) return v;
-  }
-  return undefined;
-}
-
 /** Maps semantic-convention provider names to the ids the price data uses. */
 export function pricingProvider(provider: string): string {
   switch (provider) {
@@ -125,7 +117,65 @@ export function isBillable(attrs: Attributes): boolean {
     if (BILLABLE_OPERATIONS.has(op)) return true;
     if (NON_BILLABLE_OPERATIONS.has(op)) return false;
   }
-  return str(first(attrs, ATTR_GEN_AI_REQUEST_MODEL, ATTR_OPENINFERENCE_MODEL_NAME)) !== undefined;
+  return str(attrs[ATTR_GEN_AI_REQUEST_MODEL] ?? attrs[ATTR_OPENINFERENCE_MODEL_NAME]) !== undefined;
+}
+
+/** The request side of a call, as set when its span starts (what admission needs). */
+export interface RequestAttributes {
+  operation: string;
+  provider: string;
+  requestModel: string | undefined;
+  maxTokens: number | undefined;
+  estimatedInputTokens: number | undefined;
+}
+
+/**
+ * The request attributes of a span: current semantic conventions first, then the legacy
+ * names other instrumentations still emit (gen_ai.system, OpenInference llm.*). Pure; never throws.
+ */
+export function readRequestAttributes(attrs: Attributes): RequestAttributes {
+  const requestModel = str(attrs[ATTR_GEN_AI_REQUEST_MODEL] ?? attrs[ATTR_OPENINFERENCE_MODEL_NAME]);
+  const namedProvider = str(attrs[ATTR_GEN_AI_PROVIDER_NAME] ?? attrs[ATTR_LEGACY_GEN_AI_SYSTEM] ?? attrs[ATTR_OPENINFERENCE_PROVIDER]);
+  return {
+    operation: str(attrs[ATTR_GEN_AI_OPERATION_NAME]) ?? GEN_AI_OPERATION_CHAT,
+    provider: namedProvider ?? inferProvider(str(attrs[ATTR_GEN_AI_RESPONSE_MODEL]) ?? requestModel),
+    requestModel,
+    maxTokens: num(attrs[ATTR_GEN_AI_REQUEST_MAX_TOKENS]),
+    estimatedInputTokens: num(attrs[ATTR_TOLLGATE_ESTIMATE_INPUT_TOKENS]),
+  };
+}
+
+/**
+ * The token counts a span reports (semconv, then gen_ai.usage.prompt_tokens, llm.usage.*,
+ * llm.token_count.*), or undefined when it carries none. Parts never exceed their whole.
+ */
+export function readUsageAttributes(attrs: Attributes): TokenUsage | undefined {
+  const input = num(
+    attrs[ATTR_GEN_AI_USAGE_INPUT_TOKENS] ??
+      attrs[ATTR_LEGACY_GEN_AI_USAGE_PROMPT_TOKENS] ??
+      attrs[ATTR_LEGACY_LLM_USAGE_PROMPT_TOKENS] ??
+      attrs[ATTR_OPENINFERENCE_TOKEN_COUNT_PROMPT],
+  );
+  const output = num(
+    attrs[ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] ??
+      attrs[ATTR_LEGACY_GEN_AI_USAGE_COMPLETION_TOKENS] ??
+      attrs[ATTR_LEGACY_LLM_USAGE_COMPLETION_TOKENS] ??
+      attrs[ATTR_OPENINFERENCE_TOKEN_COUNT_COMPLETION],
+  );
+  if (input === undefined && output === undefined) return undefined;
+  const inputTokens = input ?? 0;
+  const outputTokens = output ?? 0;
+  // Parts can never exceed their whole: a malformed span must not produce a negative uncached count.
+  const cacheRead = Math.min(num(attrs[ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] ?? attrs[ATTR_LEGACY_LLM_USAGE_CACHE_READ_INPUT_TOKENS]) ?? 0, inputTokens);
+  const cacheWrite = Math.min(num(attrs[ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]) ?? 0, inputTokens - cacheRead);
+  const reasoning = Math.min(num(attrs[ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS]) ?? 0, outputTokens);
+  return { input: inputTokens, output: outputTokens, cacheRead, cacheWrite, reasoning };
+}
+
+/** A cost the provider reported itself (USD), when the span carries a valid one. */
+export function readProviderCostUsd(attrs: Attributes): number | undefined {
+  const cost = attrs[ATTR_TOLLGATE_PROVIDER_COST_USD];
+  return typeof cost === 'number' && Number.isFinite(cost) && cost >= 0 ? cost : undefined;
 }
 
 /**
@@ -134,43 +184,16 @@ export function isBillable(attrs: Attributes): boolean {
  * llm.usage.*, OpenInference llm.token_count.*). Pure; never throws.
  */
 export function readCallAttributes(attrs: Attributes): CallAttributes {
-  const requestModel = str(first(attrs, ATTR_GEN_AI_REQUEST_MODEL, ATTR_OPENINFERENCE_MODEL_NAME));
-  const responseModel = str(attrs[ATTR_GEN_AI_RESPONSE_MODEL]);
-  const namedProvider = str(first(attrs, ATTR_GEN_AI_PROVIDER_NAME, ATTR_LEGACY_GEN_AI_SYSTEM, ATTR_OPENINFERENCE_PROVIDER));
-  const provider = namedProvider ?? inferProvider(responseModel ?? requestModel);
-
-  const input = num(
-    first(attrs, ATTR_GEN_AI_USAGE_INPUT_TOKENS, ATTR_LEGACY_GEN_AI_USAGE_PROMPT_TOKENS, ATTR_LEGACY_LLM_USAGE_PROMPT_TOKENS, ATTR_OPENINFERENCE_TOKEN_COUNT_PROMPT),
-  );
-  const output = num(
-    first(
-      attrs,
-      ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
-      ATTR_LEGACY_GEN_AI_USAGE_COMPLETION_TOKENS,
-      ATTR_LEGACY_LLM_USAGE_COMPLETION_TOKENS,
-      ATTR_OPENINFERENCE_TOKEN_COUNT_COMPLETION,
-    ),
-  );
-  let usage: TokenUsage | undefined;
-  if (input !== undefined || output !== undefined) {
-    const inputTokens = input ?? 0;
-    const outputTokens = output ?? 0;
-    // Parts can never exceed their whole: a malformed span must not produce a negative uncached count.
-    const cacheRead = Math.min(num(first(attrs, ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, ATTR_LEGACY_LLM_USAGE_CACHE_READ_INPUT_TOKENS)) ?? 0, inputTokens);
-    const cacheWrite = Math.min(num(attrs[ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]) ?? 0, inputTokens - cacheRead);
-    const reasoning = Math.min(num(attrs[ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS]) ?? 0, outputTokens);
-    usage = { input: inputTokens, output: outputTokens, cacheRead, cacheWrite, reasoning };
-  }
-  const cost = attrs[ATTR_TOLLGATE_PROVIDER_COST_USD];
+  const request = readRequestAttributes(attrs);
   return {
-    operation: str(attrs[ATTR_GEN_AI_OPERATION_NAME]) ?? GEN_AI_OPERATION_CHAT,
-    provider,
-    requestModel,
-    responseModel,
+    operation: request.operation,
+    provider: request.provider,
+    requestModel: request.requestModel,
+    responseModel: str(attrs[ATTR_GEN_AI_RESPONSE_MODEL]),
     responseId: str(attrs[ATTR_GEN_AI_RESPONSE_ID]),
-    maxTokens: num(attrs[ATTR_GEN_AI_REQUEST_MAX_TOKENS]),
-    estimatedInputTokens: num(attrs[ATTR_TOLLGATE_ESTIMATE_INPUT_TOKENS]),
-    usage,
-    providerCostUsd: typeof cost === 'number' && Number.isFinite(cost) && cost >= 0 ? cost : undefined,
+    maxTokens: request.maxTokens,
+    estimatedInputTokens: request.estimatedInputTokens,
+    usage: readUsageAttributes(attrs),
+    providerCostUsd: readProviderCostUsd(attrs),
   };
 }

@@ -29,7 +29,7 @@ export class LazyLedger implements Ledger {
   async reserve(req: ReserveRequest): Promise<ReserveResult> {
     return (await this.get()).reserve(req);
   }
-  async settle(record: UsageRecord, buckets: readonly Bucket[]): Promise<void> {
+  async settle(record: UsageRecord, buckets: readonly Bucket[]): Promise<BucketState[]> {
     return (await this.get()).settle(record, buckets);
   }
   async release(id: string): Promise<void> {

@@ -14,6 +14,8 @@ export interface TraceRingOptions {
   maxTraces?: number;
   /** Spans kept per trace; later spans of a full trace are counted in `droppedSpans` but not kept. Default 500. */
   maxSpansPerTrace?: number;
+  /** Spans kept over all traces; past it the oldest traces are dropped, so memory stays bounded (about 2 KB a span). Default 5000. */
+  maxSpans?: number;
 }
 
 /** One span as plain JSON. Times are epoch milliseconds. */
@@ -77,13 +79,21 @@ const NANOS_PER_USD = 1_000_000_000;
 export class TraceRing implements SpanProcessor {
   private readonly maxTraces: number;
   private readonly maxSpansPerTrace: number;
+  private readonly maxSpans: number;
   /** Insertion order = order in which traces were first seen; the first is evicted first. */
   private readonly traces = new Map<string, StoredTrace>();
+  /** The trace of the previous span: spans of one trace mostly end one after another. */
+  private lastTrace: StoredTrace | undefined;
+  private spanCount = 0;
   private counter = 0;
 
   constructor(options: TraceRingOptions = {}) {
     const maxTraces = options.maxTraces ?? 200;
     const maxSpansPerTrace = options.maxSpansPerTrace ?? 500;
+    const maxSpans = options.maxSpans ?? 5_000;
+    if (!Number.isInteger(maxSpans) || maxSpans < 1) {
+      throw new Error(`tollgate: TraceRing option "maxSpans" is ${String(maxSpans)}; it must be a positive integer (default 5000)`);
+    }
     if (!Number.isInteger(maxTraces) || maxTraces < 1) {
       throw new Error(`tollgate: TraceRing option "maxTraces" is ${String(maxTraces)}; it must be a positive integer (default 200)`);
     }
@@ -94,6 +104,7 @@ export class TraceRing implements SpanProcessor {
     }
     this.maxTraces = maxTraces;
     this.maxSpansPerTrace = maxSpansPerTrace;
+    this.maxSpans = maxSpans;
   }
 
   /** Number of traces held. */
@@ -104,15 +115,15 @@ export class TraceRing implements SpanProcessor {
   /** Keep an ended span. */
   add(span: ReadableSpan): void {
     const traceId = span.spanContext().traceId;
-    let trace = this.traces.get(traceId);
-    if (trace === undefined) {
-      trace = { traceId, spans: [], droppedSpans: 0, seq: 0 };
-      this.traces.set(traceId, trace);
-      while (this.traces.size > this.maxTraces) {
-        const oldest = this.traces.keys().next();
-        if (oldest.done === true) break;
-        this.traces.delete(oldest.value);
+    let trace = this.lastTrace;
+    if (trace === undefined || trace.traceId !== traceId) {
+      trace = this.traces.get(traceId);
+      if (trace === undefined) {
+        trace = { traceId, spans: [], droppedSpans: 0, seq: 0 };
+        this.traces.set(traceId, trace);
+        if (this.traces.size > this.maxTraces) this.evictOldest();
       }
+      this.lastTrace = trace;
     }
     trace.seq = ++this.counter;
     if (trace.spans.length >= this.maxSpansPerTrace) {
@@ -120,6 +131,8 @@ export class TraceRing implements SpanProcessor {
       return;
     }
     trace.spans.push(span);
+    this.spanCount += 1;
+    while (this.spanCount > this.maxSpans && this.traces.size > 1) this.evictOldest();
   }
 
   /** Summaries, most recently updated first. `limit` defaults to every trace held. */
@@ -137,9 +150,19 @@ export class TraceRing implements SpanProcessor {
     return { ...summarize(trace.traceId, spans), droppedSpans: trace.droppedSpans, spans };
   }
 
+  private evictOldest(): void {
+    const oldest = this.traces.values().next();
+    if (oldest.done === true) return;
+    this.traces.delete(oldest.value.traceId);
+    this.spanCount -= oldest.value.spans.length;
+    if (this.lastTrace === oldest.value) this.lastTrace = undefined;
+  }
+
   /** Forget every trace. */
   clear(): void {
     this.traces.clear();
+    this.lastTrace = undefined;
+    this.spanCount = 0;
   }
 
   onStart(): void {}

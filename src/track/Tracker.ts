@@ -106,13 +106,13 @@ export class Tracker {
    * A model call. Starts `chat {model}` (CLIENT), which is admitted before `fn` runs: a deny
    * throws BudgetExceededError without calling `fn`; a fallback hands `fn` the fallback model.
    */
-  async llm<R>(options: LlmCallOptions<R>, fn: (call: LlmCall) => R | Promise<R>): Promise<R> {
+  llm<R>(options: LlmCallOptions<R>, fn: (call: LlmCall) => R | Promise<R>): Promise<R> {
     const operation = options.operation ?? GEN_AI_OPERATION_CHAT;
     return this.modelCall(operation, options, fn);
   }
 
   /** An embeddings call: `embeddings {model}` (CLIENT), admitted like llm(). */
-  async embedding<R>(options: EmbeddingCallOptions<R>, fn: (call: LlmCall) => R | Promise<R>): Promise<R> {
+  embedding<R>(options: EmbeddingCallOptions<R>, fn: (call: LlmCall) => R | Promise<R>): Promise<R> {
     return this.modelCall(GEN_AI_OPERATION_EMBEDDINGS, { ...options, maxTokens: 0 }, fn);
   }
 
@@ -196,45 +196,41 @@ export class Tracker {
     options: LlmCallOptions<R>,
     fn: (call: LlmCall) => R | Promise<R>,
   ): Promise<R> {
+    const handle = this.handle;
     const requestedModel = options.model;
     const provider = options.provider ?? inferProvider(requestedModel);
     const attributes: Attributes = {
-      ...options.attributes,
       [ATTR_GEN_AI_OPERATION_NAME]: operation,
       [ATTR_GEN_AI_PROVIDER_NAME]: provider,
       [ATTR_GEN_AI_REQUEST_MODEL]: requestedModel,
       [ATTR_TOLLGATE_WRAPPER]: operation,
     };
+    if (options.attributes !== undefined) {
+      // The wrapper's own attributes win over the caller's of the same name.
+      for (const key of Object.keys(options.attributes)) if (!(key in attributes)) attributes[key] = options.attributes[key];
+    }
     if (options.maxTokens !== undefined && operation !== GEN_AI_OPERATION_EMBEDDINGS) attributes[ATTR_GEN_AI_REQUEST_MAX_TOKENS] = options.maxTokens;
-    const estimate = options.inputTokens ?? (options.input !== undefined ? this.handle.estimateInputTokens(requestedModel, options.input) : undefined);
+    const estimate = options.inputTokens ?? (options.input !== undefined ? handle.estimateInputTokens(requestedModel, options.input) : undefined);
     if (estimate !== undefined) attributes[ATTR_TOLLGATE_ESTIMATE_INPUT_TOKENS] = estimate;
-    if (this.handle.captureContent && options.input !== undefined) attributes[ATTR_GEN_AI_INPUT_MESSAGES] = safeJson(options.input);
+    if (handle.captureContent && options.input !== undefined) attributes[ATTR_GEN_AI_INPUT_MESSAGES] = safeJson(options.input);
 
     const parent = context.active();
     // May throw BudgetExceededError: the processor refused the call before anything was sent.
-    const span = this.handle.tracer.startSpan(`${operation} ${requestedModel}`, { kind: SpanKind.CLIENT, attributes }, parent);
+    const span = handle.tracer.startSpan(`${operation} ${requestedModel}`, { kind: SpanKind.CLIENT, attributes }, parent);
     let model = requestedModel;
     try {
       // Synchronous stores decide at startSpan: no promise to wait for.
-      let info = this.handle.admissionNow !== undefined ? this.handle.admissionNow(span) : await this.handle.admission(span);
+      let info = handle.admissionNow !== undefined ? handle.admissionNow(span) : await handle.admission(span);
       if (isPromise(info)) info = await info;
       if (info !== undefined) model = info.model;
       // Requests/tokens-per-minute limits: wait (or refuse) before anything is sent.
-      if (this.handle.rateLimit !== undefined) await this.handle.rateLimit(provider, (estimate ?? 0) + (options.maxTokens ?? 0));
+      if (handle.rateLimit !== undefined) await handle.rateLimit(provider, (estimate ?? 0) + (options.maxTokens ?? 0));
     } catch (err: unknown) {
       recordFailure(span, err);
       span.end();
       throw err;
     }
-    const call: LlmCall = {
-      span,
-      model,
-      requestedModel,
-      setUsage: (usage) => setUsageAttributes(span, usage),
-      setOutput: (output) => {
-        if (this.handle.captureContent) span.setAttribute(ATTR_GEN_AI_OUTPUT_MESSAGES, safeJson(output));
-      },
-    };
+    const call = new ModelCall(span, model, requestedModel, handle.captureContent);
     try {
       const returned = context.with(trace.setSpan(parent, span), fn, undefined, call);
       const result = isPromise(returned) ? await returned : returned;
@@ -253,6 +249,24 @@ export class Tracker {
       span.end();
       throw err;
     }
+  }
+}
+
+/** The LlmCall a wrapped function gets (one object per call, methods on the prototype). */
+class ModelCall implements LlmCall {
+  constructor(
+    readonly span: Span,
+    readonly model: string,
+    readonly requestedModel: string,
+    private readonly captureContent: boolean,
+  ) {}
+
+  setUsage(usage: ReportedUsage): void {
+    setUsageAttributes(this.span, usage);
+  }
+
+  setOutput(output: unknown): void {
+    if (this.captureContent) this.span.setAttribute(ATTR_GEN_AI_OUTPUT_MESSAGES, safeJson(output));
   }
 }
 

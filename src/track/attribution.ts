@@ -24,20 +24,26 @@ export function withAttribution(ctx: Context, kind: keyof Attribution, id: strin
   return ctx.setValue(KEYS[kind], id);
 }
 
-function read(ctx: Context, kind: keyof Attribution): string | undefined {
-  const value = ctx.getValue(KEYS[kind]);
-  if (typeof value === 'string') return value;
+function fromBaggage(ctx: Context, kind: keyof Attribution): string | undefined {
   return propagation.getBaggage(ctx)?.getEntry(BAGGAGE[kind])?.value;
 }
 
-/** The task / session / agent ids in `ctx` (default: the active context). */
+/** The task / session / agent ids in `ctx` (default: the active context); baggage fills in ids set in another service. */
 export function attributionOf(ctx: Context = context.active()): Attribution {
   const out: Attribution = {};
-  const task = read(ctx, 'task');
-  const session = read(ctx, 'session');
-  const agent = read(ctx, 'agent');
-  if (task !== undefined) out.task = task;
-  if (session !== undefined) out.session = session;
-  if (agent !== undefined) out.agent = agent;
+  let task = ctx.getValue(TASK_KEY);
+  let session = ctx.getValue(SESSION_KEY);
+  let agent = ctx.getValue(AGENT_KEY);
+  if (typeof task !== 'string' || typeof session !== 'string' || typeof agent !== 'string') {
+    // Baggage is read only for what the context itself does not carry.
+    if (propagation.getBaggage(ctx) !== undefined) {
+      if (typeof task !== 'string') task = fromBaggage(ctx, 'task');
+      if (typeof session !== 'string') session = fromBaggage(ctx, 'session');
+      if (typeof agent !== 'string') agent = fromBaggage(ctx, 'agent');
+    }
+  }
+  if (typeof task === 'string') out.task = task;
+  if (typeof session === 'string') out.session = session;
+  if (typeof agent === 'string') out.agent = agent;
   return out;
 }

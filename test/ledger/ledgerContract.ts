@@ -236,6 +236,23 @@ export function runLedgerContract(name: string, make: LedgerFactory, opts: Ledge
         expect((await ledger.usage({ by: 'model' }))[0]?.calls).toBe(1);
       });
 
+      it('answers with every bucket state right after the settlement, in request order', async () => {
+        const a = bucket('daily|global|2026-03-10', 100);
+        const t = bucket('task|T-1|all', 50);
+        await ledger.reserve({ id: 'r1', amountNanos: 30, buckets: [a, t], now: T0, expiresAt: T0 + 60_000 });
+        await ledger.reserve({ id: 'other', amountNanos: 20, buckets: [a], now: T0, expiresAt: T0 + 60_000 });
+        const after = await ledger.settle(record({ id: 'r1', time: T0 + 10, costNanos: 25 }), [t, a, t]);
+        // Own reservation released, the other still held; a key listed twice is charged once.
+        expect(after).toEqual([
+          { key: t.key, budgetId: 'task', limitNanos: 50, spentNanos: 25, reservedNanos: 0 },
+          { key: a.key, budgetId: 'daily', limitNanos: 100, spentNanos: 25, reservedNanos: 20 },
+          { key: t.key, budgetId: 'task', limitNanos: 50, spentNanos: 25, reservedNanos: 0 },
+        ]);
+        // Settling the id again changes nothing and answers the same states.
+        expect(await ledger.settle(record({ id: 'r1', time: T0 + 10, costNanos: 99 }), [t, a, t])).toEqual(after);
+        expect(await ledger.settle(record({ id: 'no-buckets', costNanos: 5 }), [])).toEqual([]);
+      });
+
       it('settles without a reservation, into several buckets', async () => {
         const a = bucket('daily|global|2026-03-10', 100);
         const t = bucket('task|T-1|all', 100);
@@ -317,6 +334,25 @@ export function runLedgerContract(name: string, make: LedgerFactory, opts: Ledge
         if (!blocked.ok) expect(blocked.failed.spentNanos).toBe(5);
         const fits = await ledger.reserve({ id: 'r2', amountNanos: 12, buckets: [b], now: T0 + 6_500, expiresAt: T0 + 7_000 });
         expect(fits.ok).toBe(true);
+      });
+
+      it('keeps rolling sums exact for records settled out of time order, and across prune', async () => {
+        const b = bucket('rolling|global|rolling', 1_000, { rollingMs: 1_000 });
+        // Times 100, 900, 400, 650 (a clock that moved back), then 1_200.
+        for (const [id, time, cost] of [['a', 100, 1], ['b', 900, 10], ['c', 400, 100], ['d', 650, 1_000], ['e', 1_200, 7]] as const) {
+          await ledger.settle(record({ id, time: T0 + time, costNanos: cost }), [b]);
+        }
+        const spent = async (now: number) => (await ledger.bucketStates([b], T0 + now))[0]?.spentNanos;
+        expect(await spent(950)).toBe(1_111);
+        expect(await spent(1_100)).toBe(1_110);
+        expect(await spent(1_200)).toBe(1_117);
+        expect(await spent(1_400)).toBe(1_017);
+        expect(await spent(1_650)).toBe(17);
+        await ledger.prune(T0 + 1_500); // entries at 100 and 400 can no longer count in any window
+        expect(await spent(1_550)).toBe(1_017);
+        expect(await spent(1_650)).toBe(17);
+        await ledger.settle(record({ id: 'f', time: T0 + 1_700, costNanos: 3 }), [b]);
+        expect(await spent(1_700)).toBe(20);
       });
 
       it('reports an unknown bucket as empty, with the limit it was asked about', async () => {

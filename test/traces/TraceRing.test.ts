@@ -122,8 +122,27 @@ describe('TraceRing', () => {
     expect(detail?.rootName).toBe('child-0');
   });
 
+  it('bounds spans over all traces: past maxSpans the oldest traces go first', () => {
+    const ring = new TraceRing({ maxSpans: 5 });
+    const tracer = tracerFor(ring);
+    const traceIds: string[] = [];
+    for (let t = 0; t < 4; t += 1) {
+      const root = tracer.startSpan(`root-${t}`, { root: true, startTime: T0 });
+      const ctx = trace.setSpan(context.active(), root);
+      tracer.startSpan(`child-${t}`, { startTime: T0 + 1 }, ctx).end(T0 + 2);
+      root.end(T0 + 3);
+      traceIds.push(root.spanContext().traceId);
+    }
+    // 4 traces × 2 spans = 8 > 5: the two oldest traces were dropped whole.
+    expect(ring.size).toBe(2);
+    expect(ring.list().map((t) => t.rootName)).toEqual(['root-3', 'root-2']);
+    expect(ring.get(traceIds[0] ?? '')).toBeUndefined();
+    expect(ring.get(traceIds[3] ?? '')?.spans.map((s) => s.name)).toEqual(['root-3', 'child-3']);
+  });
+
   it('rejects bad options at construction, naming the field', () => {
     expect(() => new TraceRing({ maxTraces: 0 })).toThrow(/"maxTraces"/);
     expect(() => new TraceRing({ maxSpansPerTrace: 1.5 })).toThrow(/"maxSpansPerTrace"/);
+    expect(() => new TraceRing({ maxSpans: 0 })).toThrow(/"maxSpans"/);
   });
 });
