@@ -1,12 +1,14 @@
 // Benchmark 1a: one call wrapped by tollgate.llm (span + cost estimate + reservation +
 // price + settle + metrics + trace ring, memory store) vs one bare OTel span carrying the
 // same attributes (same BasicTracerProvider, no-op processor) vs a bare function call.
+// Each variant runs in a worker thread of its own (see lib/isolated.js).
 import { context, SpanKind, trace } from '@opentelemetry/api';
-import { compare } from './lib/measure.js';
+import { runIsolated } from './lib/isolated.js';
 import { makeBareProvider, makeTollgate } from './lib/setup.js';
 
 const OPTIONS = { model: 'gpt-4o-mini', provider: 'openai', maxTokens: 256, inputTokens: 12 };
 const USAGE = { input: 12, output: 40 };
+const NAMES = ['bare call', 'bare OTel span', 'tollgate.llm'];
 
 /** The attributes a tollgate.llm span ends with, split into those set at start and the rest. */
 async function tollgateSpanAttributes() {
@@ -23,39 +25,39 @@ async function tollgateSpanAttributes() {
   return { name: captured.name, start, end, count: Object.keys(all).length };
 }
 
-export async function runOverhead() {
-  const attrs = await tollgateSpanAttributes();
-  const t = makeTollgate();
-  const bareTracer = makeBareProvider().getTracer('bench');
+/** One variant, set up in the process that measures it. */
+export async function variant(name, { attrs }) {
   const trivial = () => 1;
+  if (name === 'bare call') return { fn: async () => trivial() };
+  if (name === 'bare OTel span') {
+    const tracer = makeBareProvider().getTracer('bench');
+    return {
+      fn: async () => {
+        const parent = context.active();
+        const span = tracer.startSpan(attrs.name, { kind: SpanKind.CLIENT, attributes: { ...attrs.start } }, parent);
+        const result = await context.with(trace.setSpan(parent, span), trivial);
+        span.setAttributes(attrs.end);
+        span.end();
+        return result;
+      },
+    };
+  }
+  const t = makeTollgate();
   const wrapped = (call) => {
     call.setUsage(USAGE);
     return trivial();
   };
-
-  const bareSpan = async () => {
-    const parent = context.active();
-    const span = bareTracer.startSpan(attrs.name, { kind: SpanKind.CLIENT, attributes: { ...attrs.start } }, parent);
-    const result = await context.with(trace.setSpan(parent, span), trivial);
-    span.setAttributes(attrs.end);
-    span.end();
-    return result;
+  return {
+    fn: () => t.tollgate.llm(OPTIONS, wrapped),
+    // The memory store keeps every record until pruned; keep it at steady state between batches.
+    between: () => void t.tollgate.ledger.prune(Date.now() + 1),
+    report: () => ({ openSpans: t.tollgate.spanProcessor.openSpanCount }),
+    close: () => t.shutdown(),
   };
+}
 
-  const results = await compare(
-    [
-      { name: 'bare call', fn: async () => trivial() },
-      { name: 'bare OTel span', fn: bareSpan },
-      {
-        name: 'tollgate.llm',
-        fn: () => t.tollgate.llm(OPTIONS, wrapped),
-        // The memory store keeps every record until pruned; keep it at steady state between batches.
-        between: () => void t.tollgate.ledger.prune(Date.now() + 1),
-      },
-    ],
-    { rounds: 21, batch: 4000, warmup: 2 },
-  );
-  const open = t.tollgate.spanProcessor.openSpanCount;
-  await t.shutdown();
-  return { results, spanAttributeCount: attrs.count, openSpansAfter: open };
+export async function runOverhead() {
+  const attrs = await tollgateSpanAttributes();
+  const results = await runIsolated('overhead.js', NAMES, { rounds: 41, warmup: 4, batch: 4000, args: { attrs }, baseline: 'bare OTel span' });
+  return { results, spanAttributeCount: attrs.count, openSpansAfter: results['tollgate.llm'].extra.openSpans };
 }

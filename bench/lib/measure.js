@@ -27,16 +27,18 @@ function timeBatchSync(fn, n) {
 /**
  * Runs every variant `rounds` times, one batch of `batch` operations each per round, in
  * rotating order. `variant.fn(i)` is awaited unless `sync` is set. `variant.between()` runs
- * (untimed) after each of its batches, e.g. to prune a store. Returns, per variant, the
- * median ns per operation and the per-round samples.
+ * (untimed) after each of its batches, e.g. to prune a store. `forceGc` runs a full garbage
+ * collection before each batch (when node runs with --expose-gc); isolated variants switch it
+ * off, because a forced full GC also discards optimised code whose objects it collected.
+ * Returns, per variant, the median ns per operation and the per-round samples.
  */
-export async function compare(variants, { rounds = 15, batch = 2000, warmup = 1, sync = false } = {}) {
+export async function compare(variants, { rounds = 15, batch = 2000, warmup = 1, sync = false, forceGc = true } = {}) {
   const samples = new Map(variants.map((v) => [v.name, []]));
   for (let r = -warmup; r < rounds; r++) {
     const offset = ((r % variants.length) + variants.length) % variants.length;
     for (let k = 0; k < variants.length; k++) {
       const v = variants[(k + offset) % variants.length];
-      collect();
+      if (forceGc) collect();
       const ns = sync ? timeBatchSync(v.fn, v.batch ?? batch) : await timeBatch(v.fn, v.batch ?? batch);
       if (v.between !== undefined) await v.between();
       if (r >= 0) samples.get(v.name).push(ns);

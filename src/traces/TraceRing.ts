@@ -10,11 +10,16 @@ import {
 } from '../semconv/attributes.js';
 
 export interface TraceRingOptions {
-  /** Traces kept; when a new trace would go over, the trace that started receiving spans first is dropped. Default 200. */
+  /** Traces whose summary is kept; when a new trace would go over, the trace seen first is dropped. Default 200. */
   maxTraces?: number;
+  /**
+   * The most recent traces that also keep their spans (the others keep their summary only).
+   * Holding ended spans is what costs the host's garbage collector, so only these do. Default 20.
+   */
+  detailTraces?: number;
   /** Spans kept per trace; later spans of a full trace are counted in `droppedSpans` but not kept. Default 500. */
   maxSpansPerTrace?: number;
-  /** Spans kept over all traces; past it the oldest traces are dropped, so memory stays bounded (about 2 KB a span). Default 5000. */
+  /** Spans kept over all traces (about 2 KB each); past it the oldest traces give up their spans first. Default 5000. */
   maxSpans?: number;
 }
 
@@ -33,7 +38,7 @@ export interface TraceSpanJson {
   events: { name: string; time: number; attributes: Record<string, AttributeValue> }[];
 }
 
-/** A trace in the list view. */
+/** A trace in the list view: every span of the trace seen here, whether its details are still held or not. */
 export interface TraceSummary {
   traceId: string;
   /** Name of the root span, or of the earliest span when the root was not seen (yet). */
@@ -42,6 +47,7 @@ export interface TraceSummary {
   start: number;
   /** From the earliest start to the latest end, ms. */
   durationMs: number;
+  /** Spans of the trace seen. */
   spanCount: number;
   /** Sum of the spans' cost (spans charged by another span are not counted twice). */
   costUsd: number;
@@ -51,21 +57,34 @@ export interface TraceSummary {
   status: 'OK' | 'ERROR';
 }
 
-/** A trace with its spans, oldest start first. */
+/** A trace with the spans still held, oldest start first. */
 export interface TraceDetail extends TraceSummary {
-  /** Spans that arrived after the trace was full. */
+  /** Spans seen but not held: past `maxSpansPerTrace`, or given up once the trace was no longer among the most recent. */
   droppedSpans: number;
   spans: TraceSpanJson[];
 }
 
+/** A trace's summary, kept up to date as its spans end (numbers and a name: cheap to hold). */
 interface StoredTrace {
   traceId: string;
   /**
-   * The ended spans themselves (read-only once ended): turned into JSON only when a trace is
-   * asked for, so the hot path pays one array push per span, not a copy of its attributes.
+   * The ended spans themselves (read-only once ended), while the trace is among the most
+   * recent: turned into JSON only when asked for, so adding a span copies nothing.
    */
   spans: ReadableSpan[];
+  /** Whether the trace is still among the most recent ones, which hold their spans. */
+  holdsSpans: boolean;
   droppedSpans: number;
+  spanCount: number;
+  rootName: string | undefined;
+  earliestName: string;
+  start: number;
+  end: number;
+  costNanos: number;
+  costUsdFallback: number;
+  inputTokens: number;
+  outputTokens: number;
+  error: boolean;
   /** Arrival number of the trace's latest span; orders the list newest first. */
   seq: number;
 }
@@ -78,33 +97,23 @@ const NANOS_PER_USD = 1_000_000_000;
  */
 export class TraceRing implements SpanProcessor {
   private readonly maxTraces: number;
+  private readonly detailTraces: number;
   private readonly maxSpansPerTrace: number;
   private readonly maxSpans: number;
   /** Insertion order = order in which traces were first seen; the first is evicted first. */
   private readonly traces = new Map<string, StoredTrace>();
+  /** The traces that still hold spans, oldest first (a subset of `traces`, same order). */
+  private readonly detailed = new Map<string, StoredTrace>();
   /** The trace of the previous span: spans of one trace mostly end one after another. */
   private lastTrace: StoredTrace | undefined;
-  private spanCount = 0;
+  private heldSpans = 0;
   private counter = 0;
 
   constructor(options: TraceRingOptions = {}) {
-    const maxTraces = options.maxTraces ?? 200;
-    const maxSpansPerTrace = options.maxSpansPerTrace ?? 500;
-    const maxSpans = options.maxSpans ?? 5_000;
-    if (!Number.isInteger(maxSpans) || maxSpans < 1) {
-      throw new Error(`tollgate: TraceRing option "maxSpans" is ${String(maxSpans)}; it must be a positive integer (default 5000)`);
-    }
-    if (!Number.isInteger(maxTraces) || maxTraces < 1) {
-      throw new Error(`tollgate: TraceRing option "maxTraces" is ${String(maxTraces)}; it must be a positive integer (default 200)`);
-    }
-    if (!Number.isInteger(maxSpansPerTrace) || maxSpansPerTrace < 1) {
-      throw new Error(
-        `tollgate: TraceRing option "maxSpansPerTrace" is ${String(maxSpansPerTrace)}; it must be a positive integer (default 500)`,
-      );
-    }
-    this.maxTraces = maxTraces;
-    this.maxSpansPerTrace = maxSpansPerTrace;
-    this.maxSpans = maxSpans;
+    this.maxTraces = positiveInt(options, 'maxTraces', 200);
+    this.detailTraces = positiveInt(options, 'detailTraces', 20);
+    this.maxSpansPerTrace = positiveInt(options, 'maxSpansPerTrace', 500);
+    this.maxSpans = positiveInt(options, 'maxSpans', 5_000);
   }
 
   /** Number of traces held. */
@@ -117,52 +126,41 @@ export class TraceRing implements SpanProcessor {
     const traceId = span.spanContext().traceId;
     let trace = this.lastTrace;
     if (trace === undefined || trace.traceId !== traceId) {
-      trace = this.traces.get(traceId);
-      if (trace === undefined) {
-        trace = { traceId, spans: [], droppedSpans: 0, seq: 0 };
-        this.traces.set(traceId, trace);
-        if (this.traces.size > this.maxTraces) this.evictOldest();
-      }
+      trace = this.traces.get(traceId) ?? this.newTrace(traceId);
       this.lastTrace = trace;
     }
     trace.seq = ++this.counter;
-    if (trace.spans.length >= this.maxSpansPerTrace) {
+    summarizeInto(trace, span);
+    if (!trace.holdsSpans || trace.spans.length >= this.maxSpansPerTrace) {
       trace.droppedSpans += 1;
       return;
     }
     trace.spans.push(span);
-    this.spanCount += 1;
-    while (this.spanCount > this.maxSpans && this.traces.size > 1) this.evictOldest();
+    this.heldSpans += 1;
+    while (this.heldSpans > this.maxSpans && this.detailed.size > 1) this.dropDetailOfOldest();
   }
 
   /** Summaries, most recently updated first. `limit` defaults to every trace held. */
   list(limit?: number): TraceSummary[] {
     const all = [...this.traces.values()].sort((a, b) => b.seq - a.seq);
     const n = limit === undefined ? all.length : Math.max(0, Math.floor(limit));
-    return all.slice(0, n).map((t) => summarize(t.traceId, t.spans.map(spanToJson)));
+    return all.slice(0, n).map(summaryOf);
   }
 
-  /** One trace with its spans; undefined when it is not (or no longer) held. */
+  /** One trace with the spans still held; undefined when it is not (or no longer) held. */
   get(traceId: string): TraceDetail | undefined {
     const trace = this.traces.get(traceId);
     if (trace === undefined) return undefined;
     const spans = trace.spans.map(spanToJson).sort((a, b) => a.start - b.start);
-    return { ...summarize(trace.traceId, spans), droppedSpans: trace.droppedSpans, spans };
-  }
-
-  private evictOldest(): void {
-    const oldest = this.traces.values().next();
-    if (oldest.done === true) return;
-    this.traces.delete(oldest.value.traceId);
-    this.spanCount -= oldest.value.spans.length;
-    if (this.lastTrace === oldest.value) this.lastTrace = undefined;
+    return { ...summaryOf(trace), droppedSpans: trace.droppedSpans, spans };
   }
 
   /** Forget every trace. */
   clear(): void {
     this.traces.clear();
+    this.detailed.clear();
     this.lastTrace = undefined;
-    this.spanCount = 0;
+    this.heldSpans = 0;
   }
 
   onStart(): void {}
@@ -178,10 +176,100 @@ export class TraceRing implements SpanProcessor {
   shutdown(): Promise<void> {
     return Promise.resolve();
   }
+
+  private newTrace(traceId: string): StoredTrace {
+    const trace: StoredTrace = {
+      traceId,
+      spans: [],
+      holdsSpans: true,
+      droppedSpans: 0,
+      spanCount: 0,
+      rootName: undefined,
+      earliestName: '',
+      start: Number.POSITIVE_INFINITY,
+      end: Number.NEGATIVE_INFINITY,
+      costNanos: 0,
+      costUsdFallback: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      error: false,
+      seq: 0,
+    };
+    this.traces.set(traceId, trace);
+    this.detailed.set(traceId, trace);
+    if (this.detailed.size > this.detailTraces) this.dropDetailOfOldest();
+    if (this.traces.size > this.maxTraces) {
+      const oldest = this.traces.values().next().value as StoredTrace;
+      this.traces.delete(oldest.traceId);
+      if (this.detailed.delete(oldest.traceId)) this.heldSpans -= oldest.spans.length;
+    }
+    return trace;
+  }
+
+  /** The oldest trace still holding spans keeps its summary and lets its spans go. */
+  private dropDetailOfOldest(): void {
+    const oldest = this.detailed.values().next().value as StoredTrace | undefined;
+    if (oldest === undefined) return;
+    this.detailed.delete(oldest.traceId);
+    this.heldSpans -= oldest.spans.length;
+    oldest.droppedSpans += oldest.spans.length;
+    oldest.spans = [];
+    oldest.holdsSpans = false;
+  }
+}
+
+function positiveInt(options: TraceRingOptions, name: keyof TraceRingOptions, fallback: number): number {
+  const value = options[name] ?? fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`tollgate: TraceRing option "${name}" is ${String(value)}; it must be a positive integer (default ${fallback})`);
+  }
+  return value;
 }
 
 function hrToMs(time: HrTime): number {
   return time[0] * 1000 + time[1] / 1e6;
+}
+
+function numberAttr(attributes: Attributes, key: string): number {
+  const value = attributes[key];
+  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+}
+
+/** Adds one ended span to its trace's summary. */
+function summarizeInto(trace: StoredTrace, span: ReadableSpan): void {
+  trace.spanCount += 1;
+  const start = hrToMs(span.startTime);
+  const end = hrToMs(span.endTime);
+  if (span.parentSpanContext === undefined && trace.rootName === undefined) trace.rootName = span.name;
+  if (start < trace.start) {
+    trace.start = start;
+    trace.earliestName = span.name;
+  }
+  if (end > trace.end) trace.end = end;
+  if (span.status.code === SpanStatusCode.ERROR) trace.error = true;
+  const attrs = span.attributes;
+  if (attrs[ATTR_TOLLGATE_CHARGED_BY] !== undefined) return;
+  const nanos = numberAttr(attrs, ATTR_TOLLGATE_COST_NANOS);
+  if (nanos > 0) trace.costNanos += nanos;
+  else trace.costUsdFallback += numberAttr(attrs, ATTR_GEN_AI_USAGE_COST);
+  trace.inputTokens += numberAttr(attrs, ATTR_GEN_AI_USAGE_INPUT_TOKENS);
+  trace.outputTokens += numberAttr(attrs, ATTR_GEN_AI_USAGE_OUTPUT_TOKENS);
+}
+
+function summaryOf(trace: StoredTrace): TraceSummary {
+  const seen = trace.spanCount > 0;
+  return {
+    traceId: trace.traceId,
+    // Without a parentless span (the root is in another process, or has not ended yet), the earliest span stands in.
+    rootName: trace.rootName ?? trace.earliestName,
+    start: seen ? trace.start : 0,
+    durationMs: seen ? trace.end - trace.start : 0,
+    spanCount: trace.spanCount,
+    costUsd: trace.costNanos / NANOS_PER_USD + trace.costUsdFallback,
+    inputTokens: trace.inputTokens,
+    outputTokens: trace.outputTokens,
+    status: trace.error ? 'ERROR' : 'OK',
+  };
 }
 
 function plainAttributes(attributes: Attributes): Record<string, AttributeValue> {
@@ -199,14 +287,12 @@ function statusCodeName(code: SpanStatusCode): 'UNSET' | 'OK' | 'ERROR' {
 }
 
 function spanToJson(span: ReadableSpan): TraceSpanJson {
-  const start = hrToMs(span.startTime);
-  const end = hrToMs(span.endTime);
   const json: TraceSpanJson = {
     spanId: span.spanContext().spanId,
     name: span.name,
     kind: SpanKind[span.kind] ?? String(span.kind),
-    start,
-    end,
+    start: hrToMs(span.startTime),
+    end: hrToMs(span.endTime),
     durationMs: hrToMs(span.duration),
     attributes: plainAttributes(span.attributes),
     status: { code: statusCodeName(span.status.code) },
@@ -216,47 +302,4 @@ function spanToJson(span: ReadableSpan): TraceSpanJson {
   if (parent !== undefined) json.parentSpanId = parent;
   if (span.status.message !== undefined && span.status.message !== '') json.status.message = span.status.message;
   return json;
-}
-
-function numberAttr(attributes: Record<string, AttributeValue>, key: string): number {
-  const value = attributes[key];
-  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
-}
-
-function summarize(traceId: string, spans: readonly TraceSpanJson[]): TraceSummary {
-  let root: TraceSpanJson | undefined;
-  let earliest: TraceSpanJson | undefined;
-  let start = Infinity;
-  let end = -Infinity;
-  let costNanos = 0;
-  let costUsdFallback = 0;
-  let inputTokens = 0;
-  let outputTokens = 0;
-  let error = false;
-  for (const span of spans) {
-    if (span.parentSpanId === undefined && root === undefined) root = span;
-    if (earliest === undefined || span.start < earliest.start) earliest = span;
-    start = Math.min(start, span.start);
-    end = Math.max(end, span.end);
-    if (span.status.code === 'ERROR') error = true;
-    if (span.attributes[ATTR_TOLLGATE_CHARGED_BY] !== undefined) continue;
-    const nanos = numberAttr(span.attributes, ATTR_TOLLGATE_COST_NANOS);
-    if (nanos > 0) costNanos += nanos;
-    else costUsdFallback += numberAttr(span.attributes, ATTR_GEN_AI_USAGE_COST);
-    inputTokens += numberAttr(span.attributes, ATTR_GEN_AI_USAGE_INPUT_TOKENS);
-    outputTokens += numberAttr(span.attributes, ATTR_GEN_AI_USAGE_OUTPUT_TOKENS);
-  }
-  // Without a parentless span (the root is in another process, or has not ended yet), the earliest span stands in.
-  root ??= earliest;
-  return {
-    traceId,
-    rootName: root?.name ?? '',
-    start: Number.isFinite(start) ? start : 0,
-    durationMs: Number.isFinite(start) && Number.isFinite(end) ? end - start : 0,
-    spanCount: spans.length,
-    costUsd: costNanos / NANOS_PER_USD + costUsdFallback,
-    inputTokens,
-    outputTokens,
-    status: error ? 'ERROR' : 'OK',
-  };
 }

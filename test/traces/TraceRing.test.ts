@@ -108,21 +108,40 @@ describe('TraceRing', () => {
     expect(ring.get(ids[1] ?? '')).toBeUndefined();
   });
 
-  it('bounds spans per trace and counts the ones it dropped', () => {
+  it('bounds spans per trace and counts the ones it dropped; the summary still covers every span', () => {
     const ring = new TraceRing({ maxSpansPerTrace: 2 });
     const tracer = tracerFor(ring);
     const root = tracer.startSpan('root', { startTime: T0 });
     const ctx = trace.setSpan(context.active(), root);
-    for (let i = 0; i < 4; i += 1) tracer.startSpan(`child-${i}`, { startTime: T0 + i }, ctx).end(T0 + 10);
+    for (let i = 0; i < 4; i += 1) {
+      tracer.startSpan(`child-${i}`, { startTime: T0 + i, attributes: { 'tollgate.cost.nanos': 1_000 } }, ctx).end(T0 + 10);
+    }
     root.end(T0 + 20);
     const detail = ring.get(root.spanContext().traceId);
-    expect(detail?.spanCount).toBe(2);
+    expect(detail?.spans.map((s) => s.name)).toEqual(['child-0', 'child-1']);
     expect(detail?.droppedSpans).toBe(3);
-    // The root had not ended when the trace filled up: the earliest kept span stands in for it.
-    expect(detail?.rootName).toBe('child-0');
+    expect(detail).toMatchObject({ spanCount: 5, rootName: 'root', durationMs: 20, costUsd: 0.000004 });
   });
 
-  it('bounds spans over all traces: past maxSpans the oldest traces go first', () => {
+  it('keeps spans for the most recent detailTraces traces, summaries for maxTraces', () => {
+    const ring = new TraceRing({ maxTraces: 4, detailTraces: 2 });
+    const tracer = tracerFor(ring);
+    const ids: string[] = [];
+    for (let t = 0; t < 5; t += 1) {
+      const root = tracer.startSpan(`root-${t}`, { root: true, startTime: T0 + t });
+      tracer.startSpan(`child-${t}`, { startTime: T0 + t + 1 }, trace.setSpan(context.active(), root)).end(T0 + t + 2);
+      root.end(T0 + t + 2);
+      ids.push(root.spanContext().traceId);
+    }
+    expect(ring.list().map((t) => [t.rootName, t.spanCount])).toEqual([['root-4', 2], ['root-3', 2], ['root-2', 2], ['root-1', 2]]);
+    expect(ring.get(ids[0] ?? '')).toBeUndefined();
+    expect(ring.get(ids[4] ?? '')?.spans.map((s) => s.name)).toEqual(['root-4', 'child-4']);
+    expect(ring.get(ids[3] ?? '')?.spans).toHaveLength(2);
+    // Older traces keep their summary; their spans were let go.
+    expect(ring.get(ids[2] ?? '')).toMatchObject({ rootName: 'root-2', spanCount: 2, droppedSpans: 2, spans: [] });
+  });
+
+  it('bounds spans over all traces: past maxSpans the oldest traces give up their spans first', () => {
     const ring = new TraceRing({ maxSpans: 5 });
     const tracer = tracerFor(ring);
     const traceIds: string[] = [];
@@ -133,16 +152,16 @@ describe('TraceRing', () => {
       root.end(T0 + 3);
       traceIds.push(root.spanContext().traceId);
     }
-    // 4 traces × 2 spans = 8 > 5: the two oldest traces were dropped whole.
-    expect(ring.size).toBe(2);
-    expect(ring.list().map((t) => t.rootName)).toEqual(['root-3', 'root-2']);
-    expect(ring.get(traceIds[0] ?? '')).toBeUndefined();
-    expect(ring.get(traceIds[3] ?? '')?.spans.map((s) => s.name)).toEqual(['root-3', 'child-3']);
+    // 4 traces × 2 spans = 8 > 5: the two oldest traces let their spans go.
+    expect(ring.size).toBe(4);
+    expect(traceIds.map((id) => ring.get(id)?.spans.length)).toEqual([0, 0, 2, 2]);
+    expect(ring.get(traceIds[0] ?? '')).toMatchObject({ spanCount: 2, droppedSpans: 2 });
   });
 
   it('rejects bad options at construction, naming the field', () => {
     expect(() => new TraceRing({ maxTraces: 0 })).toThrow(/"maxTraces"/);
     expect(() => new TraceRing({ maxSpansPerTrace: 1.5 })).toThrow(/"maxSpansPerTrace"/);
     expect(() => new TraceRing({ maxSpans: 0 })).toThrow(/"maxSpans"/);
+    expect(() => new TraceRing({ detailTraces: -1 })).toThrow(/"detailTraces"/);
   });
 });
