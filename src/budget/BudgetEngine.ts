@@ -80,6 +80,18 @@ export interface BudgetStatus {
   windowEnd?: number;
 }
 
+/** The thresholds already announced for one bucket (budget, key and window). */
+interface FiredThresholds {
+  expiresAt: number | undefined;
+  rolling: boolean;
+  thresholds: Set<number>;
+  /** Calendar and fixed windows: spend below this crosses no threshold not yet announced (checked without a loop). */
+  nextNanos: number;
+  /** The budget and limit `nextNanos` was worked out for (a budget replaced at run time invalidates it). */
+  budget: NormalizedBudget | undefined;
+  limitNanos: number;
+}
+
 const DEFAULT_RESERVATION_TTL_MS = 600_000;
 /** Per-id budgets (task/session/agent) report at most this many recently seen ids in status(). */
 const STATUS_KEYS_PER_BUDGET = 100;
@@ -156,7 +168,7 @@ export class BudgetEngine {
   private readonly removedConfig = new Set<string>();
   /** Counts add() / remove() calls, so that a refresh that raced one of them is not applied. */
   private mutations = 0;
-  private readonly fired = new Map<string, { expiresAt: number | undefined; rolling: boolean; thresholds: Set<number> }>();
+  private readonly fired = new Map<string, FiredThresholds>();
   private readonly seenKeys = new Map<string, Set<string>>();
   private errors = 0;
   /** Bumped whenever the set of budgets changes: cached selections of an older version are stale. */
@@ -599,7 +611,6 @@ export class BudgetEngine {
   private checkThresholds(buckets: readonly Bucket[], states: readonly BucketState[]): void {
     if (!this.anyThresholds || buckets.length === 0) return;
     try {
-      const now = this.clock();
       for (let i = 0; i < buckets.length; i++) {
         const bucket = buckets[i] as Bucket;
         const s = states[i];
@@ -607,9 +618,19 @@ export class BudgetEngine {
         if (budget === undefined || s === undefined || budget.thresholds.length === 0) continue;
         let entry = this.fired.get(bucket.key);
         if (entry === undefined) {
-          entry = { expiresAt: bucket.expiresAt, rolling: bucket.rollingMs !== undefined, thresholds: new Set() };
+          entry = {
+            expiresAt: bucket.expiresAt,
+            rolling: bucket.rollingMs !== undefined,
+            thresholds: new Set(),
+            nextNanos: 0,
+            budget: undefined,
+            limitNanos: 0,
+          };
           this.fired.set(bucket.key, entry);
         }
+        // The common case: spend still under the next threshold of a window that only grows.
+        if (!entry.rolling && entry.budget === budget && entry.limitNanos === bucket.limitNanos && s.spentNanos < entry.nextNanos) continue;
+        let next = Number.POSITIVE_INFINITY;
         for (const t of budget.thresholds) {
           const crossed = s.spentNanos >= t * bucket.limitNanos;
           if (crossed && !entry.thresholds.has(t)) {
@@ -621,14 +642,19 @@ export class BudgetEngine {
               threshold: t,
               spentUsd: nanosToUsd(s.spentNanos),
               limitUsd: nanosToUsd(bucket.limitNanos),
-              time: now,
+              time: this.clock(),
             });
           } else if (!crossed && entry.rolling) {
             entry.thresholds.delete(t);
           }
+          if (!entry.thresholds.has(t)) next = Math.min(next, t * bucket.limitNanos);
         }
+        entry.nextNanos = next;
+        entry.budget = budget;
+        entry.limitNanos = bucket.limitNanos;
       }
       if (this.fired.size > FIRED_SWEEP_SIZE) {
+        const now = this.clock();
         for (const [key, entry] of this.fired) {
           if (entry.expiresAt !== undefined && entry.expiresAt <= now) this.fired.delete(key);
         }

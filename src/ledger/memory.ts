@@ -25,12 +25,23 @@ import {
 } from './usageDimensions.js';
 import type { UsageDimensions } from './usageDimensions.js';
 
-interface Reservation {
+/**
+ * What the ledger knows of one call id: a live reservation, and/or that the id was settled.
+ * One map holds both, so that a call costs one entry, replaced in place when it settles
+ * (a map of live reservations alone would churn an entry in and out per call).
+ */
+interface CallEntry {
+  /** Whether `amountNanos` is still held in `counters`. */
+  live: boolean;
+  settled: boolean;
   amountNanos: Nanos;
   /** The counters it is held against (each once). */
   counters: BucketCounter[];
   expiresAt: number;
 }
+
+/** The entry of a settled id that holds nothing. */
+const SETTLED: CallEntry = Object.freeze({ live: false, settled: true, amountNanos: 0, counters: [], expiresAt: 0 });
 
 /** Settled amounts of a rolling-window bucket by record time, with prefix sums for O(log n) window sums. */
 interface RollingEntries {
@@ -65,13 +76,13 @@ interface Rollup {
  * earliest of them has passed; a rolling window's spend is a difference of prefix sums.
  */
 export class MemoryLedger implements Ledger {
-  private readonly reservations = new Map<string, Reservation>();
+  /** By call id: live reservations and settled ids (until prune forgets the ids of old records). */
+  private readonly calls = new Map<string, CallEntry>();
   private readonly counters = new Map<string, BucketCounter>();
   /** No live reservation expires before this (a lower bound: the sweep runs when now reaches it). */
   private nextExpiry = Number.POSITIVE_INFINITY;
   /** Sorted by time ascending; equal times in settle order. */
   private readonly stored: UsageRecord[] = [];
-  private readonly settled = new Set<string>();
   private readonly rollups = new Map<string, Rollup>();
   private readonly budgets = new Map<string, StoredBudget>();
   private watermark: number | undefined;
@@ -82,7 +93,8 @@ export class MemoryLedger implements Ledger {
   reserve(req: ReserveRequest): ReserveResult {
     this.assertOpen();
     this.sweepExpired(req.now);
-    this.dropReservation(req.id);
+    const previous = this.calls.get(req.id);
+    if (previous !== undefined) this.releaseEntry(previous);
     const buckets = req.buckets;
     const states: BucketState[] = new Array<BucketState>(buckets.length);
     let failed: BucketState | undefined;
@@ -103,18 +115,20 @@ export class MemoryLedger implements Ledger {
       counter.reservedNanos += req.amountNanos;
     }
     for (let i = 0; i < buckets.length; i++) (states[i] as BucketState).reservedNanos += req.amountNanos;
-    this.reservations.set(req.id, { amountNanos: req.amountNanos, counters, expiresAt: req.expiresAt });
+    // A reservation under an id that was already settled is held (until released or expired) but never charged.
+    this.calls.set(req.id, { live: true, settled: previous?.settled ?? false, amountNanos: req.amountNanos, counters, expiresAt: req.expiresAt });
     if (req.expiresAt < this.nextExpiry) this.nextExpiry = req.expiresAt;
     return { ok: true, states };
   }
 
   settle(record: UsageRecord, buckets: readonly Bucket[]): BucketState[] {
     this.assertOpen();
-    // One hash operation decides idempotency: the set grows only for an id it did not hold.
-    const settledBefore = this.settled.size;
-    this.settled.add(record.id);
-    if (this.settled.size === settledBefore) return this.bucketStates(buckets, record.time);
-    this.dropReservation(record.id);
+    const entry = this.calls.get(record.id);
+    if (entry !== undefined) {
+      if (entry.settled) return this.bucketStates(buckets, record.time);
+      this.releaseEntry(entry);
+    }
+    this.calls.set(record.id, SETTLED);
     this.insertRecord(cloneRecord(record));
     this.addToRollup(record);
     // A key listed twice is one counter, charged once (one bucket, the common case, needs no check).
@@ -140,7 +154,11 @@ export class MemoryLedger implements Ledger {
 
   release(id: string): void {
     this.assertOpen();
-    this.dropReservation(id);
+    const entry = this.calls.get(id);
+    if (entry === undefined || !entry.live) return;
+    this.releaseEntry(entry);
+    if (entry.settled) this.calls.set(id, SETTLED);
+    else this.calls.delete(id);
   }
 
   bucketStates(buckets: readonly Bucket[], now: number): BucketState[] {
@@ -195,7 +213,7 @@ export class MemoryLedger implements Ledger {
     let cut = 0;
     while (cut < this.stored.length && (this.stored[cut] as UsageRecord).time < before) cut++;
     const removed = this.stored.splice(0, cut);
-    for (const r of removed) this.settled.delete(r.id);
+    for (const r of removed) if (this.calls.get(r.id) === SETTLED) this.calls.delete(r.id);
     this.watermark = Math.max(this.watermark ?? before, before);
     for (const [key, counter] of this.counters) {
       const rolling = counter.rolling;
@@ -259,20 +277,29 @@ export class MemoryLedger implements Ledger {
     return { key: b.key, budgetId: b.budgetId, limitNanos: b.limitNanos, spentNanos, reservedNanos };
   }
 
-  private dropReservation(id: string): void {
-    const r = this.reservations.get(id);
-    if (r === undefined) return;
-    this.reservations.delete(id);
-    for (const counter of r.counters) counter.reservedNanos -= r.amountNanos;
+  /** Gives back what a live reservation holds (the entry itself is replaced or removed by the caller). */
+  private releaseEntry(entry: CallEntry): void {
+    if (!entry.live) return;
+    entry.live = false;
+    for (const counter of entry.counters) counter.reservedNanos -= entry.amountNanos;
   }
 
-  /** Drops reservations that expired by `now`; an expired reservation is gone for good, even if the clock later moves back. */
+  /**
+   * Drops reservations that expired by `now`; an expired reservation is gone for good, even if
+   * the clock later moves back. Runs only once the earliest live reservation has expired.
+   */
   private sweepExpired(now: number): void {
     if (now < this.nextExpiry) return;
     let next = Number.POSITIVE_INFINITY;
-    for (const [id, r] of this.reservations) {
-      if (r.expiresAt <= now) this.dropReservation(id);
-      else if (r.expiresAt < next) next = r.expiresAt;
+    for (const [id, entry] of this.calls) {
+      if (!entry.live) continue;
+      if (entry.expiresAt <= now) {
+        this.releaseEntry(entry);
+        if (entry.settled) this.calls.set(id, SETTLED);
+        else this.calls.delete(id);
+      } else if (entry.expiresAt < next) {
+        next = entry.expiresAt;
+      }
     }
     this.nextExpiry = next;
   }

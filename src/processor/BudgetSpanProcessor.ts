@@ -1,4 +1,4 @@
-import { diag, SpanStatusCode, type Context, type HrTime, type Span as ApiSpan } from '@opentelemetry/api';
+import { diag, SpanStatusCode, trace, type Context, type HrTime, type Span as ApiSpan } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Admission, AdmissionRequest, BudgetEngine } from '../budget/BudgetEngine.js';
 import { BudgetExceededError } from '../budget/BudgetExceededError.js';
@@ -166,8 +166,15 @@ export class BudgetSpanProcessor implements SpanProcessor {
   private readonly ownScopes: Set<string>;
   private readonly onSettled: ((record: UsageRecord) => void) | undefined;
   private readonly traceSink: { add(span: ReadableSpan): void } | undefined;
-  /** Open spans this processor tracks, by span id. Entries leave when the span ends. */
-  private readonly open = new Map<string, SpanState>();
+  /**
+   * Where this processor keeps its state on a span it tracks: a property keyed by a symbol of
+   * this instance, so that finding it is a property read, with no map of span ids to update
+   * (a map churning one entry in and out per call allocates and rehashes all the time). The
+   * property is cleared when the span ends.
+   */
+  private readonly stateKey = Symbol('tollgate.state');
+  /** How many spans hold a state of this processor (started, not yet ended). */
+  private openCount = 0;
   private readonly pending = new Set<Promise<unknown>>();
   private isShutdown = false;
   private warnedUnregistered = false;
@@ -200,10 +207,9 @@ export class BudgetSpanProcessor implements SpanProcessor {
   }
 
   onEnding(span: Span): void {
-    const id = span.spanContext().spanId;
-    const state = this.open.get(id);
+    const state = this.stateOf(span);
     if (state === undefined) return;
-    this.open.delete(id);
+    this.untrack(state);
     try {
       this.finish(state);
     } catch (err: unknown) {
@@ -253,7 +259,7 @@ export class BudgetSpanProcessor implements SpanProcessor {
    * a denied call, and returns a promise only while an asynchronous store is still deciding.
    */
   admissionNow(span: ApiSpan): AdmissionInfo | undefined | Promise<AdmissionInfo | undefined> {
-    const state = this.open.get(span.spanContext().spanId);
+    const state = this.stateOf(span);
     if (state === undefined) {
       if (!this.warnedUnregistered && !this.isShutdown) {
         this.warnedUnregistered = true;
@@ -285,7 +291,7 @@ export class BudgetSpanProcessor implements SpanProcessor {
    * `deny` holds the error when the span's call was refused; `model` the fallback model.
    */
   guardDecision(span: ApiSpan): MaybePromise<{ deny?: Error; model?: string; requestedModel?: string } | undefined> {
-    const state = this.open.get(span.spanContext().spanId);
+    const state = this.stateOf(span);
     if (state === undefined) return undefined;
     const decide = (a: Admission) => (a.decision === 'fallback' ? { model: a.model, requestedModel: a.requestedModel } : {});
     switch (state.phase) {
@@ -302,7 +308,7 @@ export class BudgetSpanProcessor implements SpanProcessor {
 
   /** How many spans are open and tracked (for tests and benchmarks: must return to 0). */
   get openSpanCount(): number {
-    return this.open.size;
+    return this.openCount;
   }
 
   // --- internals -------------------------------------------------------------------
@@ -316,26 +322,45 @@ export class BudgetSpanProcessor implements SpanProcessor {
     }
     const attribution = attributionOf(parentContext);
     this.tagAttribution(span, attribution);
-    const spanId = span.spanContext().spanId;
     if (billable) {
-      const parentId = span.parentSpanContext?.spanId;
-      const parent = parentId !== undefined ? this.open.get(parentId) : undefined;
+      const parent = this.parentState(span, parentContext);
       if (parent !== undefined && (parent.kind === 'billable' || parent.kind === 'covered')) {
         // Same call described twice (our wrapper around a client another instrumentation also patches).
         const chargedBy = parent.kind === 'billable' ? parent.id : (parent.coveredBy as string);
         span.setAttribute(ATTR_TOLLGATE_CHARGED_BY, chargedBy);
         const state = new SpanState(span, 'covered', attribution, undefined);
         state.coveredBy = chargedBy;
-        this.open.set(spanId, state);
-        return state;
+        return this.keep(state);
       }
-      const state = new SpanState(span, 'billable', attribution, this.pricing);
-      this.open.set(spanId, state);
-      return state;
+      return this.keep(new SpanState(span, 'billable', attribution, this.pricing));
     }
-    const state = new SpanState(span, 'activity', attribution, undefined);
-    this.open.set(spanId, state);
+    return this.keep(new SpanState(span, 'activity', attribution, undefined));
+  }
+
+  /** This processor's state on `span`, while it is open. */
+  private stateOf(span: ApiSpan): SpanState | undefined {
+    return (span as unknown as Record<symbol, SpanState | undefined>)[this.stateKey];
+  }
+
+  private keep(state: SpanState): SpanState {
+    (state.span as unknown as Record<symbol, SpanState | undefined>)[this.stateKey] = state;
+    this.openCount += 1;
     return state;
+  }
+
+  private untrack(state: SpanState): void {
+    (state.span as unknown as Record<symbol, SpanState | undefined>)[this.stateKey] = undefined;
+    this.openCount -= 1;
+  }
+
+  /** The state of the span's parent, when the parent is an open span of this process that this processor tracks. */
+  private parentState(span: Span, parentContext: Context): SpanState | undefined {
+    const parentId = span.parentSpanContext?.spanId;
+    if (parentId === undefined) return undefined;
+    const parent = trace.getSpan(parentContext);
+    // startSpan({ root: true }) ignores the context's span: only the span's own parent counts.
+    if (parent === undefined || parent.spanContext().spanId !== parentId) return undefined;
+    return this.stateOf(parent);
   }
 
   /** Puts the task / session / agent ids on the span (every span, so traces can be filtered by them). */
@@ -425,7 +450,7 @@ export class BudgetSpanProcessor implements SpanProcessor {
     }
     const own = this.ownScopes.has(span.instrumentationScope.name);
     if (own && !async) {
-      this.open.delete(state.id);
+      this.untrack(state);
       span.end();
       throw error;
     }

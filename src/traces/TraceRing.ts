@@ -66,6 +66,7 @@ export interface TraceDetail extends TraceSummary {
 
 /** A trace's summary, kept up to date as its spans end (numbers and a name: cheap to hold). */
 interface StoredTrace {
+  /** Reassigned when the object is reused for a new trace. */
   traceId: string;
   /**
    * The ended spans themselves (read-only once ended), while the trace is among the most
@@ -100,10 +101,11 @@ export class TraceRing implements SpanProcessor {
   private readonly detailTraces: number;
   private readonly maxSpansPerTrace: number;
   private readonly maxSpans: number;
-  /** Insertion order = order in which traces were first seen; the first is evicted first. */
   private readonly traces = new Map<string, StoredTrace>();
-  /** The traces that still hold spans, oldest first (a subset of `traces`, same order). */
-  private readonly detailed = new Map<string, StoredTrace>();
+  /** The traces in the order they were first seen, as a circular buffer: `count` from `first` on. */
+  private readonly order: (StoredTrace | undefined)[];
+  private first = 0;
+  private count = 0;
   /** The trace of the previous span: spans of one trace mostly end one after another. */
   private lastTrace: StoredTrace | undefined;
   private heldSpans = 0;
@@ -114,6 +116,7 @@ export class TraceRing implements SpanProcessor {
     this.detailTraces = positiveInt(options, 'detailTraces', 20);
     this.maxSpansPerTrace = positiveInt(options, 'maxSpansPerTrace', 500);
     this.maxSpans = positiveInt(options, 'maxSpans', 5_000);
+    this.order = new Array<StoredTrace | undefined>(this.maxTraces);
   }
 
   /** Number of traces held. */
@@ -137,7 +140,7 @@ export class TraceRing implements SpanProcessor {
     }
     trace.spans.push(span);
     this.heldSpans += 1;
-    while (this.heldSpans > this.maxSpans && this.detailed.size > 1) this.dropDetailOfOldest();
+    if (this.heldSpans > this.maxSpans) this.releaseOldestSpans(trace);
   }
 
   /** Summaries, most recently updated first. `limit` defaults to every trace held. */
@@ -158,7 +161,9 @@ export class TraceRing implements SpanProcessor {
   /** Forget every trace. */
   clear(): void {
     this.traces.clear();
-    this.detailed.clear();
+    this.order.fill(undefined);
+    this.first = 0;
+    this.count = 0;
     this.lastTrace = undefined;
     this.heldSpans = 0;
   }
@@ -178,43 +183,77 @@ export class TraceRing implements SpanProcessor {
   }
 
   private newTrace(traceId: string): StoredTrace {
-    const trace: StoredTrace = {
-      traceId,
-      spans: [],
-      holdsSpans: true,
-      droppedSpans: 0,
-      spanCount: 0,
-      rootName: undefined,
-      earliestName: '',
-      start: Number.POSITIVE_INFINITY,
-      end: Number.NEGATIVE_INFINITY,
-      costNanos: 0,
-      costUsdFallback: 0,
-      inputTokens: 0,
-      outputTokens: 0,
-      error: false,
-      seq: 0,
-    };
-    this.traces.set(traceId, trace);
-    this.detailed.set(traceId, trace);
-    if (this.detailed.size > this.detailTraces) this.dropDetailOfOldest();
-    if (this.traces.size > this.maxTraces) {
-      const oldest = this.traces.values().next().value as StoredTrace;
-      this.traces.delete(oldest.traceId);
-      if (this.detailed.delete(oldest.traceId)) this.heldSpans -= oldest.spans.length;
+    const capacity = this.order.length;
+    let trace: StoredTrace;
+    if (this.count === capacity) {
+      // Full: the trace seen first goes, and its object serves the new trace (one allocation less per trace).
+      trace = this.order[this.first] as StoredTrace;
+      this.traces.delete(trace.traceId);
+      this.releaseSpans(trace);
+      this.first = (this.first + 1) % capacity;
+      this.count -= 1;
+      trace.traceId = traceId;
+      trace.spans = [];
+      trace.holdsSpans = true;
+      trace.droppedSpans = 0;
+      trace.spanCount = 0;
+      trace.rootName = undefined;
+      trace.earliestName = '';
+      trace.start = Number.POSITIVE_INFINITY;
+      trace.end = Number.NEGATIVE_INFINITY;
+      trace.costNanos = 0;
+      trace.costUsdFallback = 0;
+      trace.inputTokens = 0;
+      trace.outputTokens = 0;
+      trace.error = false;
+      trace.seq = 0;
+    } else {
+      trace = {
+        traceId,
+        spans: [],
+        holdsSpans: true,
+        droppedSpans: 0,
+        spanCount: 0,
+        rootName: undefined,
+        earliestName: '',
+        start: Number.POSITIVE_INFINITY,
+        end: Number.NEGATIVE_INFINITY,
+        costNanos: 0,
+        costUsdFallback: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+        error: false,
+        seq: 0,
+      };
     }
+    this.order[(this.first + this.count) % capacity] = trace;
+    this.count += 1;
+    this.traces.set(traceId, trace);
+    // Only the most recent detailTraces traces hold spans: the one that just left that window lets its spans go.
+    if (this.count > this.detailTraces) this.releaseSpans(this.at(this.count - 1 - this.detailTraces));
     return trace;
   }
 
-  /** The oldest trace still holding spans keeps its summary and lets its spans go. */
-  private dropDetailOfOldest(): void {
-    const oldest = this.detailed.values().next().value as StoredTrace | undefined;
-    if (oldest === undefined) return;
-    this.detailed.delete(oldest.traceId);
-    this.heldSpans -= oldest.spans.length;
-    oldest.droppedSpans += oldest.spans.length;
-    oldest.spans = [];
-    oldest.holdsSpans = false;
+  /** The trace `i` places after the oldest one. */
+  private at(i: number): StoredTrace {
+    return this.order[(this.first + i) % this.order.length] as StoredTrace;
+  }
+
+  /** Over maxSpans: the oldest traces still holding spans let them go (never `keep`, the one just added to). */
+  private releaseOldestSpans(keep: StoredTrace): void {
+    for (let i = Math.max(0, this.count - this.detailTraces); i < this.count && this.heldSpans > this.maxSpans; i++) {
+      const t = this.at(i);
+      if (t !== keep) this.releaseSpans(t);
+    }
+  }
+
+  /** The trace keeps its summary and lets its spans go. */
+  private releaseSpans(trace: StoredTrace): void {
+    if (!trace.holdsSpans) return;
+    this.heldSpans -= trace.spans.length;
+    trace.droppedSpans += trace.spans.length;
+    trace.spans = [];
+    trace.holdsSpans = false;
   }
 }
 

@@ -308,6 +308,40 @@ describe('BudgetEngine', () => {
       ]);
     });
 
+    it('re-check a budget replaced at run time against its new limit and thresholds', () => {
+      const h = harness([{ id: 'daily', scope: 'daily', maxUsd: 1, thresholds: [0.8] }], NOON);
+      const spend = (nanos: number) => {
+        const a = admitSync(h, call(nanos));
+        h.engine.settle(a, usage(a.id, nanos, h.clock.now));
+      };
+      spend(0.5 * USD);
+      expect(h.thresholds).toEqual([]);
+      // Same id, same counter, a lower limit: the spend already past 80 % of it is announced at the next settle.
+      h.engine.add({ id: 'daily', scope: 'daily', maxUsd: 0.6, thresholds: [0.8, 0.9] });
+      spend(0.01 * USD);
+      expect(h.thresholds.map((t) => [t.threshold, t.spentUsd, t.limitUsd])).toEqual([
+        [0.8, 0.51, 0.6],
+      ]);
+      spend(0.03 * USD);
+      expect(h.thresholds.map((t) => t.threshold)).toEqual([0.8, 0.9]);
+    });
+
+    it('re-arm on a rolling window when spend falls back under a threshold', () => {
+      const h = harness([{ scope: 'daily', window: 'rolling', maxUsd: 1, thresholds: [0.5] }], NOON);
+      const spend = (nanos: number) => {
+        const a = admitSync(h, call(nanos));
+        h.engine.settle(a, usage(a.id, nanos, h.clock.now));
+      };
+      spend(0.6 * USD);
+      h.clock.advance(25 * HOUR); // the 0.6 left the window
+      spend(0.1 * USD);
+      spend(0.45 * USD);
+      expect(h.thresholds.map((t) => [t.threshold, t.spentUsd])).toEqual([
+        [0.5, 0.6],
+        [0.5, 0.55],
+      ]);
+    });
+
     it('fire separately per task, with custom thresholds', () => {
       const h = harness([{ scope: 'task', maxUsd: 1, thresholds: [0.9] }], NOON);
       for (const task of ['A', 'B', 'A']) {
