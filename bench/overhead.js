@@ -4,7 +4,7 @@
 // Each variant runs in a worker thread of its own (see lib/isolated.js).
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import { runIsolated } from './lib/isolated.js';
-import { makeBareProvider, makeTollgate } from './lib/setup.js';
+import { makeBareProvider, makeTollgate, steadyPrune } from './lib/setup.js';
 
 const OPTIONS = { model: 'gpt-4o-mini', provider: 'openai', maxTokens: 256, inputTokens: 12 };
 const USAGE = { input: 12, output: 40 };
@@ -49,8 +49,7 @@ export async function variant(name, { attrs }) {
   };
   return {
     fn: () => t.tollgate.llm(OPTIONS, wrapped),
-    // The memory store keeps every record until pruned; keep it at steady state between batches.
-    between: () => void t.tollgate.ledger.prune(Date.now() + 1),
+    between: steadyPrune(t.tollgate.ledger),
     report: () => ({ openSpans: t.tollgate.spanProcessor.openSpanCount }),
     close: () => t.shutdown(),
   };

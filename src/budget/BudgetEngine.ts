@@ -107,6 +107,8 @@ interface Plan {
   /** Whether any applied budget is a warn budget or a request budget (checks a plain allow can skip). */
   hasWarn: boolean;
   hasRequest: boolean;
+  /** Whether any applied budget is per id (task / session / agent), whose ids status() lists. */
+  hasPerId: boolean;
 }
 
 /**
@@ -411,7 +413,7 @@ export class BudgetEngine {
     const estimate = Math.ceil(rawEstimate);
     const sel = this.selection(ctx.provider, model, now);
     if (!sel.hasPerId) {
-      return { model, estimate, applied: sel.applied, bucketed: sel.bucketed, buckets: sel.buckets, hasWarn: sel.hasWarn, hasRequest: sel.hasRequest };
+      return { model, estimate, applied: sel.applied, bucketed: sel.bucketed, buckets: sel.buckets, hasWarn: sel.hasWarn, hasRequest: sel.hasRequest, hasPerId: false };
     }
     // Per-id budgets apply per call (their counter is the call's task / session / agent id).
     const bucketCtx: BucketContext = { id: ctx.id, provider: ctx.provider, model };
@@ -533,7 +535,7 @@ export class BudgetEngine {
         }
       }
     }
-    this.remember(plan.applied);
+    if (plan.hasPerId) this.remember(plan.applied);
     const admission: Admission = {
       id: req.id,
       decision: decision === 'fallback' ? 'fallback' : warned ? 'warn' : 'allow',
@@ -692,6 +694,7 @@ function planOf(model: string, estimate: Nanos, applied: readonly AppliedBudget[
     buckets: bucketed.map((a) => a.bucket as Bucket),
     hasWarn: applied.some((a) => a.budget.onExceed === 'warn'),
     hasRequest: applied.some((a) => a.bucket === undefined),
+    hasPerId: applied.some((a) => ID_SCOPES.has(a.budget.scope)),
   };
 }
 

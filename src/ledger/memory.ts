@@ -96,25 +96,28 @@ export class MemoryLedger implements Ledger {
     const previous = this.calls.get(req.id);
     if (previous !== undefined) this.releaseEntry(previous);
     const buckets = req.buckets;
-    const states: BucketState[] = new Array<BucketState>(buckets.length);
+    const n = buckets.length;
+    const states: BucketState[] = new Array<BucketState>(n);
+    const found: (BucketCounter | undefined)[] = new Array<BucketCounter | undefined>(n);
     let failed: BucketState | undefined;
-    for (let i = 0; i < buckets.length; i++) {
+    for (let i = 0; i < n; i++) {
       const b = buckets[i] as Bucket;
-      const s = this.stateOf(b, req.now);
+      const counter = this.counters.get(b.key);
+      found[i] = counter;
+      const s = stateFrom(counter, b, req.now);
       states[i] = s;
       if (failed === undefined && b.enforce && s.spentNanos + s.reservedNanos + req.amountNanos > b.limitNanos) failed = s;
     }
     if (failed !== undefined) return { ok: false, failed, states };
     const counters: BucketCounter[] = [];
-    for (let i = 0; i < buckets.length; i++) {
-      const b = buckets[i] as Bucket;
-      const counter = this.counterOf(b);
-      // A key listed twice is one counter: reserve in it once (its state is counted once too).
-      if (counters.includes(counter)) continue;
+    for (let i = 0; i < n; i++) {
+      const counter = found[i] ?? this.counterOf(buckets[i] as Bucket);
+      (states[i] as BucketState).reservedNanos += req.amountNanos;
+      // A key listed twice is one counter: reserve in it once.
+      if (n > 1 && counters.includes(counter)) continue;
       counters.push(counter);
       counter.reservedNanos += req.amountNanos;
     }
-    for (let i = 0; i < buckets.length; i++) (states[i] as BucketState).reservedNanos += req.amountNanos;
     // A reservation under an id that was already settled is held (until released or expired) but never charged.
     this.calls.set(req.id, { live: true, settled: previous?.settled ?? false, amountNanos: req.amountNanos, counters, expiresAt: req.expiresAt });
     if (req.expiresAt < this.nextExpiry) this.nextExpiry = req.expiresAt;
@@ -131,11 +134,14 @@ export class MemoryLedger implements Ledger {
     this.calls.set(record.id, SETTLED);
     this.insertRecord(cloneRecord(record));
     this.addToRollup(record);
+    const n = buckets.length;
     // A key listed twice is one counter, charged once (one bucket, the common case, needs no check).
-    const seen: BucketCounter[] | undefined = buckets.length > 1 ? [] : undefined;
-    for (let i = 0; i < buckets.length; i++) {
+    const seen: BucketCounter[] | undefined = n > 1 ? [] : undefined;
+    let only: BucketCounter | undefined;
+    for (let i = 0; i < n; i++) {
       const b = buckets[i] as Bucket;
       const counter = this.counterOf(b);
+      only = counter;
       if (seen !== undefined) {
         if (seen.includes(counter)) continue;
         seen.push(counter);
@@ -149,7 +155,9 @@ export class MemoryLedger implements Ledger {
         if (b.expiresAt !== undefined) counter.expiresAt = Math.max(counter.expiresAt ?? b.expiresAt, b.expiresAt);
       }
     }
-    return this.bucketStates(buckets, record.time);
+    if (n !== 1) return this.bucketStates(buckets, record.time);
+    this.sweepExpired(record.time);
+    return [stateFrom(only, buckets[0] as Bucket, record.time)];
   }
 
   release(id: string): void {
@@ -210,10 +218,16 @@ export class MemoryLedger implements Ledger {
 
   prune(before: number): number {
     this.assertOpen();
+    const stored = this.stored;
     let cut = 0;
-    while (cut < this.stored.length && (this.stored[cut] as UsageRecord).time < before) cut++;
-    const removed = this.stored.splice(0, cut);
-    for (const r of removed) if (this.calls.get(r.id) === SETTLED) this.calls.delete(r.id);
+    while (cut < stored.length && (stored[cut] as UsageRecord).time < before) {
+      const id = (stored[cut] as UsageRecord).id;
+      if (this.calls.get(id) === SETTLED) this.calls.delete(id);
+      cut++;
+    }
+    // Shift in place: no copy of the removed records, and the array keeps its backing store.
+    stored.copyWithin(0, cut);
+    stored.length -= cut;
     this.watermark = Math.max(this.watermark ?? before, before);
     for (const [key, counter] of this.counters) {
       const rolling = counter.rolling;
@@ -223,7 +237,7 @@ export class MemoryLedger implements Ledger {
       if (empty && counter.reservedNanos === 0) this.counters.delete(key);
     }
     this.sweepExpired(before);
-    return removed.length;
+    return cut;
   }
 
   listBudgets(): StoredBudget[] {
@@ -266,15 +280,7 @@ export class MemoryLedger implements Ledger {
 
   /** The bucket at `now` (expired reservations already swept at `now`). */
   private stateOf(b: Bucket, now: number): BucketState {
-    const counter = this.counters.get(b.key);
-    let spentNanos = 0;
-    let reservedNanos = 0;
-    if (counter !== undefined) {
-      reservedNanos = counter.reservedNanos;
-      if (b.rollingMs === undefined) spentNanos = counter.spentNanos;
-      else if (counter.rolling !== undefined) spentNanos = rollingSum(counter.rolling, now - b.rollingMs, now);
-    }
-    return { key: b.key, budgetId: b.budgetId, limitNanos: b.limitNanos, spentNanos, reservedNanos };
+    return stateFrom(this.counters.get(b.key), b, now);
   }
 
   /** Gives back what a live reservation holds (the entry itself is replaced or removed by the caller). */
@@ -356,6 +362,18 @@ export class MemoryLedger implements Ledger {
     this.lastDay = { start, key };
     return key;
   }
+}
+
+/** A bucket's state from its counter (none yet: empty) at `now`. */
+function stateFrom(counter: BucketCounter | undefined, b: Bucket, now: number): BucketState {
+  let spentNanos = 0;
+  let reservedNanos = 0;
+  if (counter !== undefined) {
+    reservedNanos = counter.reservedNanos;
+    if (b.rollingMs === undefined) spentNanos = counter.spentNanos;
+    else if (counter.rolling !== undefined) spentNanos = rollingSum(counter.rolling, now - b.rollingMs, now);
+  }
+  return { key: b.key, budgetId: b.budgetId, limitNanos: b.limitNanos, spentNanos, reservedNanos };
 }
 
 /** Index of the first entry with time > t (entries sorted by time). */

@@ -125,6 +125,8 @@ class SpanState implements AdmissionRequest {
   error: Error | undefined;
   promise: Promise<Admission> | undefined;
   coveredBy: string | undefined;
+  /** The request attributes read at start, read again (into the same object) when the span ends. */
+  request: RequestAttributes | undefined;
 
   constructor(
     readonly span: Span,
@@ -376,6 +378,7 @@ export class BudgetSpanProcessor implements SpanProcessor {
   private admit(state: SpanState): void {
     const span = state.span;
     const call = readRequestAttributes(span.attributes);
+    state.request = call;
     state.provider = call.provider;
     state.model = call.requestModel ?? 'unknown';
     state.operation = call.operation;
@@ -466,7 +469,7 @@ export class BudgetSpanProcessor implements SpanProcessor {
     }
     if (state.phase === 'denied') return; // recorded when it was denied
     const attrs = span.attributes;
-    const call = readRequestAttributes(attrs);
+    const call = readRequestAttributes(attrs, state.request);
     const responseModel = str(attrs[ATTR_GEN_AI_RESPONSE_MODEL]);
     const errored = span.status.code === SpanStatusCode.ERROR;
     const statusAttr = attrs[ATTR_TOLLGATE_STATUS];

@@ -131,18 +131,23 @@ export interface RequestAttributes {
 
 /**
  * The request attributes of a span: current semantic conventions first, then the legacy
- * names other instrumentations still emit (gen_ai.system, OpenInference llm.*). Pure; never throws.
+ * names other instrumentations still emit (gen_ai.system, OpenInference llm.*). Written into
+ * `into` when given (and returned), else into a new object. Never throws.
  */
-export function readRequestAttributes(attrs: Attributes): RequestAttributes {
+export function readRequestAttributes(attrs: Attributes, into?: RequestAttributes): RequestAttributes {
   const requestModel = str(attrs[ATTR_GEN_AI_REQUEST_MODEL] ?? attrs[ATTR_OPENINFERENCE_MODEL_NAME]);
   const namedProvider = str(attrs[ATTR_GEN_AI_PROVIDER_NAME] ?? attrs[ATTR_LEGACY_GEN_AI_SYSTEM] ?? attrs[ATTR_OPENINFERENCE_PROVIDER]);
-  return {
-    operation: str(attrs[ATTR_GEN_AI_OPERATION_NAME]) ?? GEN_AI_OPERATION_CHAT,
-    provider: namedProvider ?? inferProvider(str(attrs[ATTR_GEN_AI_RESPONSE_MODEL]) ?? requestModel),
-    requestModel,
-    maxTokens: num(attrs[ATTR_GEN_AI_REQUEST_MAX_TOKENS]),
-    estimatedInputTokens: num(attrs[ATTR_TOLLGATE_ESTIMATE_INPUT_TOKENS]),
-  };
+  const operation = str(attrs[ATTR_GEN_AI_OPERATION_NAME]) ?? GEN_AI_OPERATION_CHAT;
+  const provider = namedProvider ?? inferProvider(str(attrs[ATTR_GEN_AI_RESPONSE_MODEL]) ?? requestModel);
+  const maxTokens = num(attrs[ATTR_GEN_AI_REQUEST_MAX_TOKENS]);
+  const estimatedInputTokens = num(attrs[ATTR_TOLLGATE_ESTIMATE_INPUT_TOKENS]);
+  if (into === undefined) return { operation, provider, requestModel, maxTokens, estimatedInputTokens };
+  into.operation = operation;
+  into.provider = provider;
+  into.requestModel = requestModel;
+  into.maxTokens = maxTokens;
+  into.estimatedInputTokens = estimatedInputTokens;
+  return into;
 }
 
 /**

@@ -193,8 +193,7 @@ export class TraceRing implements SpanProcessor {
       this.first = (this.first + 1) % capacity;
       this.count -= 1;
       trace.traceId = traceId;
-      trace.spans = [];
-      trace.holdsSpans = true;
+      trace.holdsSpans = true; // its spans array was emptied when it let its spans go
       trace.droppedSpans = 0;
       trace.spanCount = 0;
       trace.rootName = undefined;
@@ -252,7 +251,7 @@ export class TraceRing implements SpanProcessor {
     if (!trace.holdsSpans) return;
     this.heldSpans -= trace.spans.length;
     trace.droppedSpans += trace.spans.length;
-    trace.spans = [];
+    trace.spans.length = 0; // emptied in place: the array serves the trace this object is reused for
     trace.holdsSpans = false;
   }
 }

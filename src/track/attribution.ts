@@ -7,43 +7,42 @@ export interface Attribution {
   agent?: string;
 }
 
-const TASK_KEY = createContextKey('tollgate.task.id');
-const SESSION_KEY = createContextKey('tollgate.session.id');
-const AGENT_KEY = createContextKey('tollgate.agent.id');
+/** One context entry holds all three ids (read with one lookup per span). */
+const ATTRIBUTION_KEY = createContextKey('tollgate.attribution');
+const NONE: Readonly<Attribution> = Object.freeze({});
 
 /** Baggage entry names, so ids set in one service reach the next one with the W3C baggage header. */
 export const BAGGAGE_TASK = 'tollgate.task.id';
 export const BAGGAGE_SESSION = 'tollgate.session.id';
 export const BAGGAGE_AGENT = 'tollgate.agent.id';
 
-const KEYS = { task: TASK_KEY, session: SESSION_KEY, agent: AGENT_KEY } as const;
 const BAGGAGE = { task: BAGGAGE_TASK, session: BAGGAGE_SESSION, agent: BAGGAGE_AGENT } as const;
 
-/** A context carrying `id` as the task / session / agent id. */
+function own(ctx: Context): Readonly<Attribution> {
+  return (ctx.getValue(ATTRIBUTION_KEY) as Readonly<Attribution> | undefined) ?? NONE;
+}
+
+/** A context carrying `id` as the task / session / agent id (the other two ids carry over). */
 export function withAttribution(ctx: Context, kind: keyof Attribution, id: string): Context {
-  return ctx.setValue(KEYS[kind], id);
+  return ctx.setValue(ATTRIBUTION_KEY, Object.freeze({ ...own(ctx), [kind]: id }));
 }
 
-function fromBaggage(ctx: Context, kind: keyof Attribution): string | undefined {
-  return propagation.getBaggage(ctx)?.getEntry(BAGGAGE[kind])?.value;
-}
-
-/** The task / session / agent ids in `ctx` (default: the active context); baggage fills in ids set in another service. */
-export function attributionOf(ctx: Context = context.active()): Attribution {
-  const out: Attribution = {};
-  let task = ctx.getValue(TASK_KEY);
-  let session = ctx.getValue(SESSION_KEY);
-  let agent = ctx.getValue(AGENT_KEY);
-  if (typeof task !== 'string' || typeof session !== 'string' || typeof agent !== 'string') {
-    // Baggage is read only for what the context itself does not carry.
-    if (propagation.getBaggage(ctx) !== undefined) {
-      if (typeof task !== 'string') task = fromBaggage(ctx, 'task');
-      if (typeof session !== 'string') session = fromBaggage(ctx, 'session');
-      if (typeof agent !== 'string') agent = fromBaggage(ctx, 'agent');
+/**
+ * The task / session / agent ids in `ctx` (default: the active context); baggage fills in ids
+ * set in another service. The result is read-only (often the very object the context holds).
+ */
+export function attributionOf(ctx: Context = context.active()): Readonly<Attribution> {
+  const ids = own(ctx);
+  if (ids.task !== undefined && ids.session !== undefined && ids.agent !== undefined) return ids;
+  const baggage = propagation.getBaggage(ctx);
+  if (baggage === undefined) return ids;
+  // Baggage is read only for what the context itself does not carry.
+  const out: Attribution = { ...ids };
+  for (const kind of ['task', 'session', 'agent'] as const) {
+    if (out[kind] === undefined) {
+      const value = baggage.getEntry(BAGGAGE[kind])?.value;
+      if (value !== undefined) out[kind] = value;
     }
   }
-  if (typeof task === 'string') out.task = task;
-  if (typeof session === 'string') out.session = session;
-  if (typeof agent === 'string') out.agent = agent;
   return out;
 }
