@@ -154,7 +154,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
   });
   const estimator = new DefaultTokenEstimator();
   const metrics = new TollgateMetrics({ prefix: config.metrics.prefix, taskSeriesCap: config.metrics.taskSeriesCap });
-  const ledger = withErrorCount(givenLedger ?? openStore(config.store), () => metrics.recordLedgerError());
+  const ledger = withErrorCount(givenLedger ?? openStore(config.store, config.sqlite), () => metrics.recordLedgerError());
   const events = new EventBus();
   const engine = new BudgetEngine({
     ledger,
@@ -332,6 +332,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     prune,
     forceFlush: async () => {
       await processor.forceFlush();
+      await ledger.flush?.();
       await dispatcher?.flush();
     },
     shutdown: () =>
@@ -364,10 +365,10 @@ function genAiMeters(provider: MeterProvider): GenAiMeters | undefined {
   return meter === createNoopMeter() ? undefined : new GenAiMeters(meter);
 }
 
-function openStore(url: string): Ledger {
+function openStore(url: string, sqlite: TollgateConfig['sqlite']): Ledger {
   if (url.startsWith('redis://') || url.startsWith('rediss://')) return new LazyLedger(url);
   try {
-    return openLedgerSync(url);
+    return openLedgerSync(url, { sqlite });
   } catch (err: unknown) {
     if (err instanceof ConfigError) throw err;
     // The file cannot be created or opened (a directory in the way, no permission, not a database).

@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config/ConfigError.js';
 import { createTollgate } from '../src/createTollgate.js';
+import { SqliteLedger } from '../src/ledger/sqlite.js';
 import { makeTestTollgate, type TestTollgate } from './helpers/otel.js';
 
 let t: TestTollgate | undefined;
@@ -101,6 +105,32 @@ describe('budgets shared through one store', () => {
 });
 
 describe('store errors at construction', () => {
+  it("sqlite.durability 'batched': calls settle at once here, reach the file on forceFlush and on shutdown", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-batched-'));
+    const path = join(dir, 'ledger.db');
+    try {
+      t = makeTestTollgate({ store: `sqlite:${path}`, sqlite: { durability: 'batched', flushIntervalMs: 60_000 }, budgets: [{ scope: 'daily', maxUsd: 10 }] });
+      const call = () => t!.tollgate.llm({ model: 'gpt-4o-mini', maxTokens: 10, inputTokens: 10 }, (c) => c.setUsage({ input: 1000, output: 500 }));
+      await call();
+      await call();
+      expect((await t.tollgate.usage({ by: 'model' }))[0]?.calls).toBe(2); // this process: exact at once
+      const other = new SqliteLedger({ path });
+      try {
+        await call();
+        await t.tollgate.forceFlush();
+        expect(other.usage({ by: 'model' })[0]).toMatchObject({ calls: 3, costNanos: 3 * 450_000 });
+        await call();
+        await t.shutdown();
+        t = undefined;
+        expect(other.usage({ by: 'model' })[0]?.calls).toBe(4);
+      } finally {
+        other.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('names the store and the fix when the SQLite file cannot be created', () => {
     // /etc/hosts is a file: a database cannot live "inside" it.
     expect(() => createTollgate({ configFile: false, env: {}, store: 'sqlite:/etc/hosts/ledger.db', guardFetch: false })).toThrow(ConfigError);

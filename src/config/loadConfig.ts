@@ -27,6 +27,7 @@ const OVERRIDES_SOURCE = 'createTollgate() options';
 /** Which env variable sets which field (for naming it in errors). */
 const ENV_FIELDS: readonly [string, string][] = [
   ['TOLLGATE_STORE', 'store'],
+  ['TOLLGATE_SQLITE_DURABILITY', 'sqlite.durability'],
   ['TOLLGATE_ADMIN_TOKEN', 'server.adminToken'],
   ['TOLLGATE_CAPTURE_CONTENT', 'captureContent'],
   ['TOLLGATE_UNKNOWN_MODEL', 'pricing.unknownModel'],

@@ -7,6 +7,17 @@ import type { UnknownModelPolicy } from '../pricing/types.js';
 export interface TollgateConfig {
   /** 'memory:' | 'sqlite:<path>' | 'redis://host:port/db'. Default 'sqlite:.tollgate/ledger.db'. */
   store: string;
+  /** SQLite stores only. */
+  sqlite: {
+    /**
+     * 'transaction': each settlement commits before the call returns. 'batched': settlements are
+     * written together every `flushIntervalMs` (a crash can lose that much; see README "Stores").
+     * Default 'transaction'.
+     */
+    durability: 'transaction' | 'batched';
+    /** 'batched': longest wait before a settlement is written, ms. Default 100. */
+    flushIntervalMs: number;
+  };
   /** Default []. */
   budgets: BudgetSpec[];
   pricing: {
@@ -89,6 +100,7 @@ export interface RateLimitConfig {
 /** What callers may pass (`createTollgate(options)`, a config file): everything optional. */
 export interface TollgateConfigInput {
   store?: string;
+  sqlite?: Partial<TollgateConfig['sqlite']>;
   /** Seed spellings are accepted too: max_usd, on_exceed, fallback_model, scope per_request / per_session. */
   budgets?: BudgetSpec[];
   pricing?: Partial<TollgateConfig['pricing']>;
@@ -195,6 +207,12 @@ export const TollgateConfigLayerSchema = z.strictObject({
     .string({ error: 'expected "memory:", "sqlite:<path>" or "redis://host:port/db"' })
     .regex(STORE_RE, { error: 'expected "memory:", "sqlite:<path>" or "redis://host:port/db"' })
     .optional(),
+  sqlite: z
+    .strictObject({
+      durability: z.enum(['transaction', 'batched'], { error: 'expected transaction or batched' }).optional(),
+      flushIntervalMs: positiveInt('a whole number of milliseconds > 0').optional(),
+    })
+    .optional(),
   budgets: z.array(BudgetSpecSchema, { error: 'expected a list of budgets' }).optional(),
   pricing: z
     .strictObject({
@@ -272,6 +290,7 @@ export function applyDefaults(c: TollgateConfigLayer): TollgateConfig {
   if (c.otel?.serviceName !== undefined) otel.serviceName = c.otel.serviceName;
   return {
     store: c.store ?? 'sqlite:.tollgate/ledger.db',
+    sqlite: { durability: c.sqlite?.durability ?? 'transaction', flushIntervalMs: c.sqlite?.flushIntervalMs ?? 100 },
     budgets: (c.budgets ?? []) as BudgetSpec[],
     pricing: {
       overrides: c.pricing?.overrides ?? {},

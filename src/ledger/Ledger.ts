@@ -187,6 +187,8 @@ export interface Ledger {
   deleteBudget(id: string): MaybePromise<boolean>;
   /** Throws when the store cannot be reached. */
   ping(): MaybePromise<void>;
+  /** Writes what the store has buffered (SQLite with durability 'batched'). Optional: stores that buffer nothing omit it. */
+  flush?(): MaybePromise<void>;
   /** Idempotent. */
   close(): MaybePromise<void>;
 }

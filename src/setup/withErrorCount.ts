@@ -63,6 +63,7 @@ export function withErrorCount(ledger: Ledger, onError: (operation: string) => v
     putBudget: wrap('putBudget', ledger.putBudget.bind(ledger)),
     deleteBudget: wrap('deleteBudget', ledger.deleteBudget.bind(ledger)),
     ping: wrap('ping', ledger.ping.bind(ledger)),
+    ...(ledger.flush !== undefined ? { flush: wrap('flush', ledger.flush.bind(ledger)) } : {}),
     close: ledger.close.bind(ledger),
   };
 }

@@ -10,6 +10,7 @@ import type { TollgateConfig } from '../../src/config/schema.js';
 
 const DEFAULTS: TollgateConfig = {
   store: 'sqlite:.tollgate/ledger.db',
+  sqlite: { durability: 'transaction', flushIntervalMs: 100 },
   budgets: [],
   pricing: { overrides: {}, files: [], unknownModel: 'warn', localModels: ['ollama/*', 'lmstudio/*', 'local/*'] },
   estimation: { defaultMaxOutputTokens: 4096 },
@@ -192,9 +193,11 @@ max_usd = 1
       TOLLGATE_PRICING_FILE: 'env-prices.json',
       TOLLGATE_FAIL_MODE: 'open',
       TOLLGATE_DAILY_BUDGET_USD: '25',
+      TOLLGATE_SQLITE_DURABILITY: 'batched',
     };
     const fromEnv = loadConfig({ cwd: dir, env });
     expect(fromEnv.store).toBe('redis://127.0.0.1:6379/3');
+    expect(fromEnv.sqlite).toEqual({ durability: 'batched', flushIntervalMs: 100 });
     expect(fromEnv.server).toEqual({ host: '0.0.0.0', port: 2000, adminToken: 'secret', maxBodyBytes: 65536 });
     expect(fromEnv.captureContent).toBe(true);
     expect(fromEnv.failMode).toBe('open');
@@ -309,6 +312,7 @@ describe('errors name the source, the field, what was expected and the fix', () 
     ['TOLLGATE_DAILY_BUDGET_USD', '-5', 'expected a number > 0'],
     ['TOLLGATE_UNKNOWN_MODEL', 'ignore', 'expected zero, warn or deny'],
     ['TOLLGATE_FAIL_MODE', 'sideways', 'expected open or closed'],
+    ['TOLLGATE_SQLITE_DURABILITY', 'eventually', 'expected transaction or batched'],
     ['TOLLGATE_STORE', 'mysql://x', 'expected "memory:", "sqlite:<path>" or "redis://host:port/db"'],
   ])('names the env variable %s', (name, value, expected) => {
     expect(errorOf(() => loadConfig({ noFile: true, env: { [name]: value } })).message).toBe(

@@ -28,7 +28,7 @@ describe('SqliteLedger specifics', () => {
     const raw = new Database(path, { readonly: true });
     try {
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(raw.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: SQLITE_SCHEMA_VERSION }]);
+      expect(raw.prepare('SELECT MAX(version) AS version FROM schema_version').all()).toEqual([{ version: SQLITE_SCHEMA_VERSION }]);
     } finally {
       raw.close();
     }
@@ -40,7 +40,37 @@ describe('SqliteLedger specifics', () => {
     const raw = new Database(path);
     raw.prepare('INSERT INTO schema_version (version) VALUES (99)').run();
     raw.close();
-    expect(() => new SqliteLedger({ path })).toThrow(/schema version 99, newer than this tollgate understands \(1\); upgrade tollgate/);
+    expect(() => new SqliteLedger({ path })).toThrow(
+      new RegExp(`schema version 99, newer than this tollgate understands \\(${SQLITE_SCHEMA_VERSION}\\); upgrade tollgate`),
+    );
+  });
+
+  it('migrates a v1 file: reservations it holds keep counting, and release as before', () => {
+    const path = join(tempDir(), 'v1.db');
+    const bucket = { key: 'daily|global|2026-03-10', budgetId: 'daily', limitNanos: 100, enforce: true };
+    const fresh = new SqliteLedger({ path });
+    fresh.settle({ id: 'old', time: 0, provider: 'openai', model: 'm', operation: 'chat', inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNanos: 10, status: 'ok' }, [bucket]);
+    fresh.close();
+    // Back to the v1 layout: no reserved sums; two live reservations written the v1 way.
+    const raw = new Database(path);
+    raw.exec(`
+      ALTER TABLE bucket_counters DROP COLUMN reserved_nanos;
+      DELETE FROM schema_version WHERE version > 1;
+      INSERT INTO reservations (id, amount_nanos, expires_at) VALUES ('r1', 30, 5000), ('r2', 20, 5000);
+      INSERT INTO reservation_buckets (bucket_key, reservation_id) VALUES ('daily|global|2026-03-10', 'r1'), ('daily|global|2026-03-10', 'r2'), ('task|T|all', 'r2');
+    `);
+    raw.close();
+    const ledger = new SqliteLedger({ path });
+    try {
+      const task = { key: 'task|T|all', budgetId: 'task', limitNanos: 100, enforce: true };
+      expect(ledger.bucketStates([bucket, task], 1000).map((s) => [s.spentNanos, s.reservedNanos])).toEqual([[10, 50], [0, 20]]);
+      expect(ledger.reserve({ id: 'r3', amountNanos: 41, buckets: [bucket], now: 1000, expiresAt: 5000 }).ok).toBe(false);
+      ledger.release('r2');
+      expect(ledger.bucketStates([bucket, task], 1000).map((s) => s.reservedNanos)).toEqual([30, 0]);
+      expect(ledger.bucketStates([bucket], 5000)[0]?.reservedNanos).toBe(0); // r1 expired
+    } finally {
+      ledger.close();
+    }
   });
 
   it('rejects an invalid synchronous option, naming it', () => {
@@ -66,5 +96,66 @@ describe('SqliteLedger specifics', () => {
       a.close();
       b.close();
     }
+  });
+
+  describe("durability 'batched'", () => {
+    const T0 = Date.UTC(2026, 2, 10);
+    const bucket = { key: 'daily|global|2026-03-10', budgetId: 'daily', limitNanos: 1_000_000, enforce: true, expiresAt: T0 + 86_400_000 };
+    const record = (i: number) => ({
+      id: `b-${i}`, time: T0 + i, provider: 'openai', model: 'gpt-4o', operation: 'chat',
+      inputTokens: 10, outputTokens: 5, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNanos: 100, status: 'ok' as const,
+    });
+
+    it('queues settlements: this process sees them at once, other processes all together once written', () => {
+      const path = join(tempDir(), 'batched.db');
+      const batched = new SqliteLedger({ path, durability: 'batched', flushIntervalMs: 60_000 });
+      const other = new SqliteLedger({ path });
+      try {
+        for (let i = 0; i < 50; i++) {
+          expect(batched.reserve({ id: `b-${i}`, amountNanos: 1_000, buckets: [bucket], now: T0 + i, expiresAt: T0 + 600_000 }).ok).toBe(true);
+          const [state] = batched.settle(record(i), [bucket]);
+          // Exact for this process at once: own spend counted, own reservation released.
+          expect(state).toMatchObject({ spentNanos: 100 * (i + 1), reservedNanos: 0 });
+        }
+        // Reservations are written at once (atomic across processes); the settlements are still queued.
+        expect(other.bucketStates([bucket], T0 + 50)[0]).toMatchObject({ spentNanos: 0, reservedNanos: 50_000 });
+        expect(other.records({ limit: 100 })).toHaveLength(0);
+        batched.flush();
+        expect(other.bucketStates([bucket], T0 + 50)[0]).toMatchObject({ spentNanos: 5_000, reservedNanos: 0 });
+        expect(other.records({ limit: 100 })).toHaveLength(50);
+      } finally {
+        other.close();
+        batched.close();
+      }
+    });
+
+    it('flushes on its interval, at maxBatch, and on close', async () => {
+      const path = join(tempDir(), 'interval.db');
+      const other = new SqliteLedger({ path });
+      const byInterval = new SqliteLedger({ path, durability: 'batched', flushIntervalMs: 20 });
+      byInterval.settle(record(1), [bucket]);
+      const deadline = Date.now() + 5_000;
+      while (other.records({}).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(other.records({}).map((r) => r.id)).toEqual(['b-1']);
+      byInterval.close();
+
+      const bySize = new SqliteLedger({ path, durability: 'batched', flushIntervalMs: 60_000, maxBatch: 3 });
+      bySize.settle(record(2), [bucket]);
+      bySize.settle(record(3), [bucket]);
+      expect(other.records({})).toHaveLength(1);
+      bySize.settle(record(4), [bucket]);
+      expect(other.records({})).toHaveLength(4);
+      bySize.settle(record(5), [bucket]);
+      bySize.close();
+      expect(other.records({})).toHaveLength(5);
+      other.close();
+    });
+
+    it('rejects invalid durability options, naming them', () => {
+      const path = join(tempDir(), 'x.db');
+      expect(() => new SqliteLedger({ path, durability: 'lazy' as never })).toThrow(/durability must be 'transaction' or 'batched'/);
+      expect(() => new SqliteLedger({ path, durability: 'batched', flushIntervalMs: 0 })).toThrow(/flushIntervalMs/);
+      expect(() => new SqliteLedger({ path, durability: 'batched', maxBatch: 1.5 })).toThrow(/maxBatch/);
+    });
   });
 });

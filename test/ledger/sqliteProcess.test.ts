@@ -53,6 +53,34 @@ async function summary(dbPath: string, mode: 'write' | 'read'): Promise<unknown>
   return JSON.parse(stdout) as unknown;
 }
 
+/** Runs crashSettler.mjs until it has printed `lines` lines, SIGKILLs it, and returns what it printed. */
+async function killMidLoop(dbPath: string, lines: number, mode?: 'batched'): Promise<string[]> {
+  const child = spawn(process.execPath, [join(FIXTURES, 'crashSettler.mjs'), sqliteModule, dbPath, ...(mode ? [mode] : [])], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const printed: string[] = [];
+  let partial = '';
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      const got = (partial + chunk).split('\n');
+      partial = got.pop() ?? '';
+      printed.push(...got);
+      if (printed.length >= lines && child.exitCode === null && !child.killed) {
+        child.kill('SIGKILL');
+        resolve();
+      }
+    });
+    child.on('exit', () => reject(new Error(`child exited before it was killed: ${stderr}`)));
+  }).catch((err: unknown) => {
+    if (!child.killed) throw err;
+  });
+  expect(await exited).toBe('SIGKILL');
+  return printed;
+}
+
 describe('SqliteLedger across processes', () => {
   it('restart: totals written by one process are identical in the next', async () => {
     const dbPath = join(workDir, 'restart', 'nested', 'ledger.db');
@@ -92,29 +120,7 @@ describe('SqliteLedger across processes', () => {
 
   it('crash: after SIGKILL mid-loop the ledger opens consistent and holds every id whose settle returned', async () => {
     const dbPath = join(workDir, 'crash', 'ledger.db');
-    const child = spawn(process.execPath, [join(FIXTURES, 'crashSettler.mjs'), sqliteModule, dbPath], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const printed: string[] = [];
-    let partial = '';
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-        const lines = (partial + chunk).split('\n');
-        partial = lines.pop() ?? '';
-        printed.push(...lines);
-        if (printed.length >= 400 && child.exitCode === null && !child.killed) {
-          child.kill('SIGKILL');
-          resolve();
-        }
-      });
-      child.on('exit', () => reject(new Error(`child exited before it was killed: ${stderr}`)));
-    }).catch((err: unknown) => {
-      if (!child.killed) throw err;
-    });
-    expect(await exited).toBe('SIGKILL');
+    const printed = await killMidLoop(dbPath, 400);
     expect(printed.length).toBeGreaterThanOrEqual(400);
 
     const raw = new Database(dbPath, { readonly: true });
@@ -154,6 +160,48 @@ describe('SqliteLedger across processes', () => {
       expect([day?.calls, day?.costNanos]).toEqual([records.length, sum]);
       // At most the reservation of the settle that was cut off is still live; it expires on its own.
       expect(states[0]?.reservedNanos === 0 || states[0]?.reservedNanos === 10_000).toBe(true);
+    } finally {
+      ledger.close();
+    }
+  });
+
+  it("crash, durability 'batched': everything flushed survives; at most the queued settlements are lost, their reservations held until they expire", async () => {
+    const dbPath = join(workDir, 'crash-batched', 'ledger.db');
+    const printed = await killMidLoop(dbPath, 400, 'batched');
+    const flushed = printed.filter((l) => l.startsWith('flushed ')).map((l) => Number(l.slice('flushed crash-'.length)));
+    expect(flushed.length).toBeGreaterThanOrEqual(10);
+    const lastFlushed = Math.max(...flushed);
+
+    const raw = new Database(dbPath, { readonly: true });
+    try {
+      expect(raw.pragma('integrity_check', { simple: true })).toBe('ok');
+    } finally {
+      raw.close();
+    }
+    const ledger = new SqliteLedger({ path: dbPath });
+    try {
+      const records = ledger.records({ limit: 10_000_000 });
+      const indexes = records.map((r) => Number(r.id.slice('crash-'.length))).sort((a, b) => a - b);
+      // A whole prefix 0..n-1 (batches are written whole), reaching at least the last flush.
+      expect(indexes).toEqual(indexes.map((_, i) => i));
+      expect(indexes.length).toBeGreaterThanOrEqual(lastFlushed + 1);
+      // Lost: settled after the last write (queued when killed). Fewer than one batch interval of calls.
+      const settledIds = printed.filter((l) => l.startsWith('crash-'));
+      const lost = settledIds.length - records.length;
+      expect(lost).toBeGreaterThanOrEqual(0);
+      let sum = 0;
+      for (const r of records) sum += r.costNanos;
+      const states = ledger.bucketStates(
+        [{ key: 'total|global|all', budgetId: 'total', limitNanos: 1e15, enforce: true }],
+        Date.UTC(2026, 2, 10) + settledIds.length,
+      );
+      expect(states[0]?.spentNanos).toBe(sum);
+      // The lost settlements' reservations (and the call cut off, if any) still hold budget: never an overspend.
+      const held = (states[0]?.reservedNanos ?? 0) / 10_000;
+      expect(held === lost || held === lost + 1).toBe(true);
+      // They stop counting when they expire (reservationTtlMs: 600,000 ms after the call).
+      const later = ledger.bucketStates([{ key: 'total|global|all', budgetId: 'total', limitNanos: 1e15, enforce: true }], Date.UTC(2026, 2, 10) + 10_000_000);
+      expect(later[0]?.reservedNanos).toBe(0);
     } finally {
       ledger.close();
     }
