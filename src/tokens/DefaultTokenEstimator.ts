@@ -23,13 +23,32 @@ const CL100K = /^(?:gpt-4|gpt-3\.5|gpt-35|text-embedding-|davinci-002|babbage-00
 const require = createRequire(import.meta.url);
 const encoders = new Map<EncodingName, CountText>();
 
+/**
+ * Texts whose counts are remembered per encoding. An agent sends its system prompt and the
+ * conversation so far with every call, so most texts were counted before; looking a text up
+ * costs a hash of it, counting it costs a byte-pair encoding (tens of times more). When full,
+ * the memo starts over (no per-hit bookkeeping); texts longer than MEMO_MAX_TEXT are not kept.
+ */
+const MEMO_ENTRIES = 4096;
+const MEMO_MAX_TEXT = 64 * 1024;
+
 /** Loads an encoding on first use (o200k takes ~0.3 s), synchronously through the CJS build. */
 function encoder(name: EncodingName): CountText {
   let count = encoders.get(name);
   if (count === undefined) {
     const mod = require(`gpt-tokenizer/cjs/encoding/${name}`) as GptEncodingModule;
     const noSpecial = { disallowedSpecial: new Set<string>() };
-    count = (text: string): number => mod.encode(text, noSpecial).length;
+    const memo = new Map<string, number>();
+    count = (text: string): number => {
+      const known = memo.get(text);
+      if (known !== undefined) return known;
+      const n = mod.encode(text, noSpecial).length;
+      if (text.length <= MEMO_MAX_TEXT) {
+        if (memo.size >= MEMO_ENTRIES) memo.clear();
+        memo.set(text, n);
+      }
+      return n;
+    };
     encoders.set(name, count);
   }
   return count;

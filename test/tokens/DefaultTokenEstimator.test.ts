@@ -58,6 +58,14 @@ describe('DefaultTokenEstimator', () => {
     expect(estimator.estimateInput('text-embedding-3-small', [[1, 2, 3], [4, 5]])).toBe(5);
   });
 
+  it('gives the tokenizer count for texts seen before, also past the memo size', async () => {
+    const { encode } = await import('gpt-tokenizer/encoding/o200k_base');
+    const texts = Array.from({ length: 5000 }, (_, i) => `message ${i}: ${'lorem ipsum '.repeat(i % 7)}`);
+    for (let round = 0; round < 2; round++) {
+      for (const text of texts) expect(estimator.estimateInput('gpt-4o', text)).toBe(encode(text).length);
+    }
+  });
+
   it('falls back to chars / 4 plus per-message overhead for other models', () => {
     expect(estimator.estimateInput('llama-3.1-8b', 'x'.repeat(10))).toBe(3);
     const anthropic = {
