@@ -12,6 +12,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { MemoryLedger } from '../dist/src/ledger/memory.js';
 import { SqliteLedger } from '../dist/src/ledger/sqlite.js';
 import { runIsolated } from './lib/isolated.js';
+import { median } from './lib/measure.js';
 import { makeBareProvider, makeTollgate, steadyPrune } from './lib/setup.js';
 
 const ATTRIBUTES = {
@@ -142,13 +143,17 @@ export async function runThroughput() {
   const batches = { [NAMES.sqlite]: 1, [NAMES.sqliteBatched]: 1, [NAMES.redis]: 1 };
   try {
     const results = await runIsolated('throughput.js', names, { rounds: 15, warmup: 2, batch: 1, batches, args: { added, redisPrefix } });
-    const perSpan = (name) => {
-      const n = name === NAMES.sqlite || name === NAMES.sqliteBatched ? BATCH.sqlite : name === NAMES.redis ? BATCH.redis : BATCH.memory;
-      return results[name].medianNs / n;
-    };
+    const spansOf = (name) => (name === NAMES.sqlite || name === NAMES.sqliteBatched ? BATCH.sqlite : name === NAMES.redis ? BATCH.redis : BATCH.memory);
     const out = {};
-    for (const name of names) out[name] = { nsPerSpan: perSpan(name), extra: results[name].extra };
-    return { results: out, addedAttributes: Object.keys(added).length, redisUnavailable: unavailable };
+    const ownNs = {};
+    const base = results[NAMES.noopAttrs].samples.map((ns) => ns / BATCH.memory);
+    for (const name of names) {
+      const perSpan = results[name].samples.map((ns) => ns / spansOf(name));
+      out[name] = { nsPerSpan: median(perSpan), extra: results[name].extra };
+      // The processor's own cost per settlement: minus the attribute-matched baseline of the same round.
+      ownNs[name] = median(perSpan.map((ns, i) => ns - (base[i] ?? 0)));
+    }
+    return { results: out, samples: { ownNs }, addedAttributes: Object.keys(added).length, redisUnavailable: unavailable };
   } finally {
     if (unavailable === undefined) await redisKeysRemoved(redisPrefix).catch(() => 0);
   }
