@@ -98,10 +98,23 @@ export function gatedCall<Chunk>(spec: GatedCallSpec<Chunk>): ApiPromiseLike<unk
   const recorder = new CallRecorder(span);
   if (tollgate.captureContent) recorder.setOne(ATTR_GEN_AI_INPUT_MESSAGES, safeJson(request.input));
   const call: CallState = { recorder, startedAt, model: request.model, admission: undefined, estimatedInput };
-  const gate = admit(tollgate, request, call);
-  gate.catch(() => undefined);
+  // Decided at once (synchronous stores, no rate limit): send with the options as they are, or
+  // with the fallback model; otherwise the request waits at the SDK's prepareOptions hook.
+  let options: object | undefined;
+  const decided = admitNow(tollgate, request, call);
+  if (decided === PENDING) {
+    const gate = admit(tollgate, request, call);
+    gate.catch(() => undefined);
+    options = withGate(spec.options, gate);
+  } else if (decided instanceof Error) {
+    const denied: RequestGate = Promise.reject(decided);
+    denied.catch(() => undefined);
+    options = withGate(spec.options, denied);
+  } else {
+    options = decided === undefined ? spec.options : withGate(spec.options, decided);
+  }
 
-  const inner = context.with(trace.setSpan(context.active(), span), () => spec.send(withGate(spec.options, gate)));
+  const inner = context.with(trace.setSpan(context.active(), span), () => spec.send(options));
   inner.asResponse().then(undefined, (err: unknown) => {
     recorder.fail(err);
     recorder.end();
@@ -124,9 +137,47 @@ export function gatedCall<Chunk>(spec: GatedCallSpec<Chunk>): ApiPromiseLike<unk
   return inner;
 }
 
+/** admitNow's answer when admission is still being decided (an asynchronous store, or a rate limit to wait for). */
+const PENDING = Symbol('pending');
+
+/**
+ * The admission when it is already decided: the body patch (fallback model) or undefined to send
+ * as is, the refusal (span ended), or PENDING when `admit()` must wait for it.
+ */
+function admitNow(tollgate: TollgateHandle, request: RequestDescription, call: CallState): BodyPatch | undefined | Error | typeof PENDING {
+  if (tollgate.admissionNow === undefined || tollgate.rateLimit !== undefined) return PENDING;
+  const { recorder } = call;
+  let info: AdmissionInfo | undefined;
+  try {
+    const now = tollgate.admissionNow(recorder.span);
+    if (now !== undefined && typeof (now as { then?: unknown }).then === 'function') return PENDING;
+    info = now as AdmissionInfo | undefined;
+  } catch (err: unknown) {
+    if (isRefusal(err)) {
+      recorder.fail(err);
+      recorder.setOne(ATTR_TOLLGATE_STATUS, 'denied');
+      recorder.end();
+      return err;
+    }
+    diag.error('tollgate: admission failed; the call goes on', err);
+    return undefined;
+  }
+  return applyAdmission(request, call, info);
+}
+
+/** Records an admission on the call; a fallback gives the body patch that swaps the model. */
+function applyAdmission(request: RequestDescription, call: CallState, info: AdmissionInfo | undefined): BodyPatch | undefined {
+  call.admission = info;
+  if (info !== undefined && info.model !== request.model) {
+    call.model = info.model;
+    call.recorder.set({ [ATTR_TOLLGATE_REQUESTED_MODEL]: request.model, [ATTR_TOLLGATE_FALLBACK_MODEL]: info.model });
+    return { model: info.model };
+  }
+  return undefined;
+}
+
 async function admit(tollgate: TollgateHandle, request: RequestDescription, call: CallState): Promise<BodyPatch | undefined> {
   const { recorder } = call;
-  const requestedModel = request.model;
   let info: AdmissionInfo | undefined;
   try {
     info = await tollgate.admission(recorder.span);
@@ -150,13 +201,7 @@ async function admit(tollgate: TollgateHandle, request: RequestDescription, call
       throw err;
     }
   }
-  call.admission = info;
-  if (info !== undefined && info.model !== requestedModel) {
-    call.model = info.model;
-    recorder.set({ [ATTR_TOLLGATE_REQUESTED_MODEL]: requestedModel, [ATTR_TOLLGATE_FALLBACK_MODEL]: info.model });
-    return { model: info.model };
-  }
-  return undefined;
+  return applyAdmission(request, call, info);
 }
 
 function recordResult<Chunk>(spec: GatedCallSpec<Chunk>, call: CallState, data: unknown): void {

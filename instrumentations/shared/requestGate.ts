@@ -3,8 +3,8 @@ import { diag } from '@opentelemetry/api';
 /** Fields merged into the request body once the call is admitted (e.g. a fallback `model`). */
 export type BodyPatch = Record<string, unknown>;
 
-/** A promise the SDK waits for before it serialises and sends one request. */
-export type RequestGate = Promise<BodyPatch | undefined>;
+/** What the SDK waits for before it serialises and sends one request: an admission to come, or one already decided. */
+export type RequestGate = Promise<BodyPatch | undefined> | BodyPatch;
 
 const GATE = Symbol('tollgate.requestGate');
 const INSTALLED = Symbol('tollgate.requestGateInstalled');
@@ -29,14 +29,22 @@ export function installRequestGate(client: object): boolean {
     return false;
   }
   const prepare = original as PrepareOptions;
-  const gated = async function (this: unknown, options: Record<PropertyKey, unknown>): Promise<void> {
+  const apply = (options: Record<PropertyKey, unknown>, patch: BodyPatch | undefined): void => {
+    const body = options['body'];
+    if (patch !== undefined && body !== null && typeof body === 'object') options['body'] = { ...body, ...patch };
+  };
+  const gated = function (this: unknown, options: Record<PropertyKey, unknown>): Promise<void> {
     const gate = options[GATE] as RequestGate | undefined;
-    if (gate !== undefined) {
-      const patch = await gate;
-      const body = options['body'];
-      if (patch !== undefined && body !== null && typeof body === 'object') options['body'] = { ...body, ...patch };
+    if (gate === undefined) return prepare.call(this, options);
+    if (!(gate instanceof Promise)) {
+      // Decided before the call was sent: no promise to wait for.
+      apply(options, gate);
+      return prepare.call(this, options);
     }
-    return prepare.call(this, options);
+    return gate.then((patch) => {
+      apply(options, patch);
+      return prepare.call(this, options);
+    });
   };
   Object.defineProperty(target, 'prepareOptions', { value: gated, writable: true, configurable: true });
   Object.defineProperty(target, INSTALLED, { value: true });

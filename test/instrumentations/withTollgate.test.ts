@@ -15,6 +15,8 @@ import type { FakeAnthropic } from '../fakes/startFakeAnthropic.js';
 import { startFakeOpenAI } from '../fakes/startFakeOpenAI.js';
 import type { FakeOpenAI } from '../fakes/startFakeOpenAI.js';
 import type { BudgetSpec } from '../../src/budget/Budget.js';
+import { MemoryLedger } from '../../src/ledger/memory.js';
+import { asyncLedger } from '../budget/engineHarness.js';
 
 const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'name three colours' }];
 
@@ -44,11 +46,13 @@ describe('instrumentations with createTollgate (memory store)', () => {
     await Promise.all(open.splice(0).map((t) => t.shutdown()));
   });
 
-  function setup(budgets: BudgetSpec[] = [], defaultMaxOutputTokens?: number): Setup {
+  function setup(budgets: BudgetSpec[] = [], defaultMaxOutputTokens?: number, asyncStore = false): Setup {
     let provider: BasicTracerProvider | undefined;
     const lazy: TracerProvider = { getTracer: (name: string, version?: string): Tracer => provider!.getTracer(name, version) };
     const tollgate = createTollgate({ store: 'memory:', budgets, configFile: false, env: {}, guardFetch: false, tracerProvider: lazy,
       ...(defaultMaxOutputTokens !== undefined ? { estimation: { defaultMaxOutputTokens } } : {}),
+      // A store that answers with promises, as Redis does: admission is decided after create() returned.
+      ...(asyncStore ? { ledger: asyncLedger(new MemoryLedger()) } : {}),
     });
     open.push(tollgate);
     const exporter = new InMemorySpanExporter();
@@ -95,6 +99,20 @@ describe('instrumentations with createTollgate (memory store)', () => {
     expect(completion.model).toBe('gpt-4o-mini');
     const [span] = exporter.getFinishedSpans();
     expect(span!.attributes).toMatchObject({ 'tollgate.decision': 'fallback', 'tollgate.fallback_model': 'gpt-4o-mini' });
+  });
+
+  it('an asynchronous store (like Redis): the request waits for admission; a deny sends nothing, a fallback swaps the model', async () => {
+    const denied = setup([{ scope: 'daily', maxUsd: 0.000001, onExceed: 'deny' }], undefined, true);
+    const before = fakeOpenAI.requests.length;
+    await expect(denied.openai.chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 1000 })).rejects.toBeInstanceOf(BudgetExceededError);
+    expect(fakeOpenAI.requests.length).toBe(before);
+
+    const { tollgate, openai } = setup([{ scope: 'task', maxUsd: 0.005, onExceed: 'fallback', fallbackModel: 'gpt-4o-mini' }], undefined, true);
+    const completion = await tollgate.task('T-1', () => openai.chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 1000 }));
+    expect(fakeOpenAI.requests.at(-1)?.body).toMatchObject({ model: 'gpt-4o-mini' });
+    expect(completion.model).toBe('gpt-4o-mini');
+    await tollgate.forceFlush();
+    expect((await tollgate.usage({ by: 'model' }))[0]).toMatchObject({ key: 'gpt-4o-mini', calls: 1 });
   });
 
   it('stream cut-off: a long stream stops at the request budget; settled cost within one chunk of the cap', async () => {
