@@ -152,7 +152,7 @@ await step('4 memory', async () => {
   }
   row('4 memory, ledger pruned every 10k calls', 'RSS growth 100k → 1M calls', `${(growth / MB).toFixed(1)} MB (heap ${((p1m.heapUsedBytes - p100k.heapUsedBytes) / MB).toFixed(1)} MB)`, '', '', '< 10 MB', verdict(growth < 10 * MB));
   notes.push(
-    `4 (bounded): ${bounded.seconds.toFixed(0)} s for 1M calls under 5,000 rotating task ids; trace ring held ${p1m.traces} traces (cap 200), ` +
+    `4 (bounded): ${bounded.seconds.toFixed(0)} s for 1M calls under 5,000 rotating task ids; trace ring held ${p1m.traces} trace summaries (cap 200; spans of the 20 most recent), ` +
       `task_cost_total_usd had ${bounded.taskSeries} series (cap 1,000), open spans ${p1m.openSpans}, records left in the ledger ${bounded.storedRecords}. Heap at 0 calls: ${(p0.heapUsedBytes / MB).toFixed(1)} MB.`,
   );
   const UNBOUNDED = 300_000;
@@ -163,7 +163,7 @@ await step('4 memory', async () => {
   }
   const perRecord = (uEnd.heapUsedBytes - u100k.heapUsedBytes) / (UNBOUNDED - 100_000);
   notes.push(
-    `4 (unbounded): MemoryLedger keeps every record, its id in the settled set and the per-day rollups until prune() (retention) runs, by design: ` +
+    `4 (unbounded): MemoryLedger keeps every record, its id (to settle each id once) and the per-day rollups until prune() (retention) runs, by design: ` +
       `${perRecord.toFixed(0)} bytes of heap per call between 100k and ${UNBOUNDED.toLocaleString('en-US')} calls (${unbounded.storedRecords.toLocaleString('en-US')} records held), ` +
       `i.e. about ${((perRecord * 900_000) / MB).toFixed(0)} MB from 100k to 1M calls. Heap at 0 calls: ${(u0.heapUsedBytes / MB).toFixed(1)} MB. Run to ${UNBOUNDED.toLocaleString('en-US')} calls only, to keep the whole run short.`,
   );
