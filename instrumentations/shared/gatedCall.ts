@@ -153,16 +153,19 @@ function admitNow(tollgate: TollgateHandle, request: RequestDescription, call: C
     if (now !== undefined && typeof (now as { then?: unknown }).then === 'function') return PENDING;
     info = now as AdmissionInfo | undefined;
   } catch (err: unknown) {
-    if (isRefusal(err)) {
-      recorder.fail(err);
-      recorder.setOne(ATTR_TOLLGATE_STATUS, 'denied');
-      recorder.end();
-      return err;
-    }
+    if (isRefusal(err)) return refused(call, err);
     diag.error('tollgate: admission failed; the call goes on', err);
     return undefined;
   }
   return applyAdmission(request, call, info);
+}
+
+/** A refused call: its span records the refusal and ends (settled as denied); the error is what the caller gets. */
+function refused(call: CallState, err: Error): Error {
+  call.recorder.fail(err);
+  call.recorder.setOne(ATTR_TOLLGATE_STATUS, 'denied');
+  call.recorder.end();
+  return err;
 }
 
 /** Records an admission on the call; a fallback gives the body patch that swaps the model. */
@@ -182,12 +185,7 @@ async function admit(tollgate: TollgateHandle, request: RequestDescription, call
   try {
     info = await tollgate.admission(recorder.span);
   } catch (err: unknown) {
-    if (isRefusal(err)) {
-      recorder.fail(err);
-      recorder.setOne(ATTR_TOLLGATE_STATUS, 'denied');
-      recorder.end();
-      throw err;
-    }
+    if (isRefusal(err)) throw refused(call, err);
     diag.error('tollgate: admission failed; the call goes on', err);
     return undefined;
   }

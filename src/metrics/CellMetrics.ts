@@ -46,13 +46,7 @@ export class CellCounter<T extends string = string> extends Counter<T> {
 
   /** The series with this key (any string unique per label set), created at 0 with `labels` the first time. */
   cell(key: string, labels: LabelValues<T>): ValueCell<T> {
-    const cells = this.cells as Map<string, ValueCell<T>>;
-    let cell = cells.get(key);
-    if (cell === undefined) {
-      cell = { labels: Object.freeze({ ...labels }), value: 0 };
-      cells.set(key, cell);
-    }
-    return cell;
+    return valueCell(this.cells as Map<string, ValueCell<T>>, key, labels);
   }
 
   override async get(): Promise<MetricObjectWithValues<MetricValue<T>>> {
@@ -60,8 +54,7 @@ export class CellCounter<T extends string = string> extends Counter<T> {
   }
 
   override reset(): void {
-    // Called by the base constructor too, before `cells` exists.
-    if (this.cells !== undefined) for (const cell of this.cells.values()) cell.value = 0;
+    zero(this.cells);
   }
 }
 
@@ -81,13 +74,7 @@ export class CellGauge<T extends string = string> extends Gauge<T> {
 
   /** The series with this key, created at 0 with `labels` the first time. */
   cell(key: string, labels: LabelValues<T>): ValueCell<T> {
-    const cells = this.cells as Map<string, ValueCell<T>>;
-    let cell = cells.get(key);
-    if (cell === undefined) {
-      cell = { labels: Object.freeze({ ...labels }), value: 0 };
-      cells.set(key, cell);
-    }
-    return cell;
+    return valueCell(this.cells as Map<string, ValueCell<T>>, key, labels);
   }
 
   /** Removes the series with this key (it is absent from the next scrape). */
@@ -106,7 +93,7 @@ export class CellGauge<T extends string = string> extends Gauge<T> {
   }
 
   override reset(): void {
-    if (this.cells !== undefined) for (const cell of this.cells.values()) cell.value = 0;
+    zero(this.cells);
   }
 }
 
@@ -186,6 +173,20 @@ type Header = Omit<MetricObjectWithValues<MetricValue<string>>, 'values'>;
 function headerOf(config: { name: string; help: string }, type: 'counter' | 'gauge' | 'histogram'): Header {
   // prom-client's typings declare `type` as an enum, but the registry prints the string it holds at run time.
   return { name: config.name, help: config.help, type: type as unknown as MetricType, aggregator: 'sum' } as Header;
+}
+
+function valueCell<T extends string>(cells: Map<string, ValueCell<T>>, key: string, labels: LabelValues<T>): ValueCell<T> {
+  let cell = cells.get(key);
+  if (cell === undefined) {
+    cell = { labels: Object.freeze({ ...labels }), value: 0 };
+    cells.set(key, cell);
+  }
+  return cell;
+}
+
+/** Zeroes every cell; the base constructor calls reset() too, before `cells` exists. */
+function zero(cells: Map<string, ValueCell<string>> | undefined): void {
+  if (cells !== undefined) for (const cell of cells.values()) cell.value = 0;
 }
 
 function valuesOf<T extends string>(cells: Map<string, ValueCell<T>> | undefined): MetricValue<T>[] {

@@ -81,6 +81,16 @@ async function killMidLoop(dbPath: string, lines: number, mode?: 'batched'): Pro
   return printed;
 }
 
+/** The file passes SQLite's own integrity check. */
+function expectIntact(dbPath: string): void {
+  const raw = new Database(dbPath, { readonly: true });
+  try {
+    expect(raw.pragma('integrity_check', { simple: true })).toBe('ok');
+  } finally {
+    raw.close();
+  }
+}
+
 describe('SqliteLedger across processes', () => {
   it('restart: totals written by one process are identical in the next', async () => {
     const dbPath = join(workDir, 'restart', 'nested', 'ledger.db');
@@ -123,12 +133,7 @@ describe('SqliteLedger across processes', () => {
     const printed = await killMidLoop(dbPath, 400);
     expect(printed.length).toBeGreaterThanOrEqual(400);
 
-    const raw = new Database(dbPath, { readonly: true });
-    try {
-      expect(raw.pragma('integrity_check', { simple: true })).toBe('ok');
-    } finally {
-      raw.close();
-    }
+    expectIntact(dbPath);
 
     const ledger = new SqliteLedger({ path: dbPath });
     try {
@@ -172,12 +177,7 @@ describe('SqliteLedger across processes', () => {
     expect(flushed.length).toBeGreaterThanOrEqual(10);
     const lastFlushed = Math.max(...flushed);
 
-    const raw = new Database(dbPath, { readonly: true });
-    try {
-      expect(raw.pragma('integrity_check', { simple: true })).toBe('ok');
-    } finally {
-      raw.close();
-    }
+    expectIntact(dbPath);
     const ledger = new SqliteLedger({ path: dbPath });
     try {
       const records = ledger.records({ limit: 10_000_000 });
