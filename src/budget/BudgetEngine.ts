@@ -97,9 +97,8 @@ const DEFAULT_RESERVATION_TTL_MS = 600_000;
 const STATUS_KEYS_PER_BUDGET = 100;
 const FIRED_SWEEP_SIZE = 10_000;
 
-interface Plan {
-  model: string;
-  estimate: Nanos;
+/** Which budgets apply to a call, as the lists admission walks. */
+interface PlanLists {
   applied: readonly AppliedBudget[];
   /** The applied budgets that have a ledger bucket, in `buckets` order. */
   bucketed: readonly AppliedBudget[];
@@ -111,11 +110,16 @@ interface Plan {
   hasPerId: boolean;
 }
 
+interface Plan extends PlanLists {
+  model: string;
+  estimate: Nanos;
+}
+
 /**
  * The budgets that apply to calls of one provider/model pair, worked out once and reused
  * while the budgets and the calendar windows stay the same. Per-id budgets (task, session,
- * agent) are listed in `perId` and applied per call; without them the arrays of `plan`
- * serve every call as they are.
+ * agent) are applied per call (`fixed` holds undefined for them); without any, `lists` serve
+ * every call as they are.
  */
 interface Selection {
   version: number;
@@ -126,13 +130,8 @@ interface Selection {
   budgets: readonly NormalizedBudget[];
   /** The applied form of each of `budgets` that is not per id (undefined for per-id ones). */
   fixed: readonly (AppliedBudget | undefined)[];
-  hasPerId: boolean;
-  /** For selections without per-id budgets: the plan's lists. */
-  applied: readonly AppliedBudget[];
-  bucketed: readonly AppliedBudget[];
-  buckets: Bucket[];
-  hasWarn: boolean;
-  hasRequest: boolean;
+  /** For selections without per-id budgets (hasPerId false): the plan's lists. */
+  lists: PlanLists;
 }
 
 /** Selections kept per engine before the cache is cleared (provider/model pairs are few). */
@@ -412,9 +411,7 @@ export class BudgetEngine {
     // Money in the ledger is integer nanos; a fractional estimate is rounded up (worst case).
     const estimate = Math.ceil(rawEstimate);
     const sel = this.selection(ctx.provider, model, now);
-    if (!sel.hasPerId) {
-      return { model, estimate, applied: sel.applied, bucketed: sel.bucketed, buckets: sel.buckets, hasWarn: sel.hasWarn, hasRequest: sel.hasRequest, hasPerId: false };
-    }
+    if (!sel.lists.hasPerId) return { model, estimate, ...sel.lists };
     // Per-id budgets apply per call (their counter is the call's task / session / agent id).
     const bucketCtx: BucketContext = { id: ctx.id, provider: ctx.provider, model };
     if (ctx.task !== undefined) bucketCtx.task = ctx.task;
@@ -425,7 +422,7 @@ export class BudgetEngine {
       const a = sel.fixed[i] ?? applyBudget(budget, bucketCtx, now);
       if (a !== undefined) applied.push(a);
     });
-    return planOf(model, estimate, applied);
+    return { model, estimate, ...listsOf(applied) };
   }
 
   /** The budgets that apply to calls of this provider and model now (cached; see Selection). */
@@ -460,21 +457,8 @@ export class BudgetEngine {
         validUntil = Math.min(validUntil, a.windowEnd);
       }
     }
-    const hasPerId = fixed.includes(undefined);
-    const plan = planOf(model, 0, hasPerId ? [] : (fixed as AppliedBudget[]));
-    const sel: Selection = {
-      version: this.version,
-      validFrom,
-      validUntil,
-      budgets,
-      fixed,
-      hasPerId,
-      applied: plan.applied,
-      bucketed: plan.bucketed,
-      buckets: plan.buckets,
-      hasWarn: plan.hasWarn,
-      hasRequest: plan.hasRequest,
-    };
+    const lists = fixed.includes(undefined) ? { ...listsOf([]), hasPerId: true } : listsOf(fixed as AppliedBudget[]);
+    const sel: Selection = { version: this.version, validFrom, validUntil, budgets, fixed, lists };
     if (byModel === undefined) {
       byModel = new Map();
       this.selections.set(provider, byModel);
@@ -684,11 +668,9 @@ export class BudgetEngine {
 }
 
 /** A plan's lists for the applied budgets (in budget order). */
-function planOf(model: string, estimate: Nanos, applied: readonly AppliedBudget[]): Plan {
+function listsOf(applied: readonly AppliedBudget[]): PlanLists {
   const bucketed = applied.filter((a) => a.bucket !== undefined);
   return {
-    model,
-    estimate,
     applied,
     bucketed,
     buckets: bucketed.map((a) => a.bucket as Bucket),

@@ -13,6 +13,7 @@ import type {
   UsageRecord,
 } from './Ledger.js';
 import { MS_PER_DAY, utcDayKeyStart, utcDayStart } from '../time/utcWindows.js';
+import { distinctBuckets } from './distinctBuckets.js';
 import { LedgerClosedError } from './LedgerClosedError.js';
 import { UsageAccumulator } from './UsageAccumulator.js';
 import { dimensionsOf, groupKeyOf, matchesWhere, rollupBoundary, totalsOf } from './usageDimensions.js';
@@ -179,7 +180,7 @@ export class RedisLedger implements Ledger {
 
   async settle(record: UsageRecord, buckets: readonly Bucket[]): Promise<BucketState[]> {
     checkNanos('settle', 'costNanos', record.costNanos);
-    const distinct = [...new Map(buckets.map((b) => [b.key, b])).values()];
+    const distinct = distinctBuckets(buckets);
     const dims = dimensionsOf(record);
     const keys: string[] = [];
     for (const b of distinct) keys.push(this.keys.bucket(b.key), this.keys.reservations(b.key), this.keys.reservedTotal(b.key));

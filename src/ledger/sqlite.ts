@@ -18,6 +18,7 @@ import type {
   UsageRecord,
   UsageStatus,
 } from './Ledger.js';
+import { distinctBuckets } from './distinctBuckets.js';
 import { LedgerClosedError } from './LedgerClosedError.js';
 import { UsageAccumulator } from './UsageAccumulator.js';
 import type { UsageTotals } from './UsageAccumulator.js';
@@ -386,10 +387,7 @@ export class SqliteLedger implements Ledger {
     });
     this.flushTx = (batch) => flush.immediate(batch);
     // A read, unless a reservation expired since the last write (then it is purged first).
-    this.statesTx = db.transaction((buckets: readonly Bucket[], now: number) => {
-      this.purgeExpired(now);
-      return buckets.map((b) => this.stateOf(b, now));
-    });
+    this.statesTx = db.transaction((buckets: readonly Bucket[], now: number) => this.statesAt(buckets, now));
 
     this.batched = durability === 'batched';
     this.maxBatch = maxBatch;
@@ -426,7 +424,7 @@ export class SqliteLedger implements Ledger {
     if (this.batched) {
       this.own.delete(req.id);
       if (result.ok && req.buckets.length > 0) {
-        this.own.set(req.id, { amountNanos: req.amountNanos, keys: distinctKeys(req.buckets), expiresAt: req.expiresAt });
+        this.own.set(req.id, { amountNanos: req.amountNanos, keys: distinctBuckets(req.buckets).map((b) => b.key), expiresAt: req.expiresAt });
         // Reservations never settled nor released (a call that died) are forgotten once expired.
         if (this.own.size > OWN_SWEEP_SIZE) for (const [id, r] of this.own) if (r.expiresAt <= req.now) this.own.delete(id);
       }
@@ -637,8 +635,13 @@ export class SqliteLedger implements Ledger {
 
   private settleInTx(record: UsageRecord, buckets: readonly Bucket[]): BucketState[] {
     this.writeSettlement(record, buckets);
-    this.purgeExpired(record.time);
-    return buckets.map((b) => this.stateOf(b, record.time));
+    return this.statesAt(buckets, record.time);
+  }
+
+  /** Every bucket's state at `now`, expired reservations purged first (in the caller's transaction). */
+  private statesAt(buckets: readonly Bucket[], now: number): BucketState[] {
+    this.purgeExpired(now);
+    return buckets.map((b) => this.stateOf(b, now));
   }
 
   private writeSettlement(record: UsageRecord, buckets: readonly Bucket[]): void {
@@ -762,15 +765,6 @@ export class SqliteLedger implements Ledger {
     for (const { k, ...totals } of rows) acc.add(k, totals);
     return acc.result(query.by);
   }
-}
-
-/** Each bucket key once (the first bucket of a key wins). */
-function distinctBuckets(buckets: readonly Bucket[]): Iterable<Bucket> {
-  return buckets.length <= 1 ? buckets : new Map(buckets.map((b) => [b.key, b])).values();
-}
-
-function distinctKeys(buckets: readonly Bucket[]): string[] {
-  return [...new Set(buckets.map((b) => b.key))];
 }
 
 function rowToRecord(row: RecordRow): UsageRecord {

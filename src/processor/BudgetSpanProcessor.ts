@@ -317,13 +317,10 @@ export class BudgetSpanProcessor implements SpanProcessor {
 
   private track(span: Span, parentContext: Context): SpanState | undefined {
     const attrs = span.attributes;
-    const billable = isBillable(attrs);
-    if (!billable && !isActivity(attrs)) {
-      this.tagAttribution(span, attributionOf(parentContext));
-      return undefined;
-    }
     const attribution = attributionOf(parentContext);
     this.tagAttribution(span, attribution);
+    const billable = isBillable(attrs);
+    if (!billable && !isActivity(attrs)) return undefined;
     if (billable) {
       const parent = this.parentState(span, parentContext);
       if (parent !== undefined && (parent.kind === 'billable' || parent.kind === 'covered')) {
