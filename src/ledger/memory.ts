@@ -24,24 +24,26 @@ import {
   totalsOf,
 } from './usageDimensions.js';
 import type { UsageDimensions } from './usageDimensions.js';
+import { CallIdTable } from './memory/CallIdTable.js';
+import { RecordColumns } from './memory/RecordColumns.js';
 
 /**
- * What the ledger knows of one call id: a live reservation, and/or that the id was settled.
- * One map holds both, so that a call costs one entry, replaced in place when it settles
- * (a map of live reservations alone would churn an entry in and out per call).
+ * A live reservation. The objects are reused: the slot a settlement frees serves the next
+ * reservation, so holding one allocates nothing.
  */
-interface CallEntry {
-  /** Whether `amountNanos` is still held in `counters`. */
-  live: boolean;
-  settled: boolean;
+interface Reservation {
+  /** The call id; '' while the slot is free. */
+  id: string;
   amountNanos: Nanos;
-  /** The counters it is held against (each once). */
-  counters: BucketCounter[];
+  /** The counter it is held against, when there is one (the common case). */
+  counter: BucketCounter | undefined;
+  /** The counters it is held against (each once), when there are several. */
+  counters: BucketCounter[] | undefined;
   expiresAt: number;
 }
 
-/** The entry of a settled id that holds nothing. */
-const SETTLED: CallEntry = Object.freeze({ live: false, settled: true, amountNanos: 0, counters: [], expiresAt: 0 });
+/** What `live.get` answers for an id without a live reservation. */
+const NONE = -1;
 
 /** Settled amounts of a rolling-window bucket by record time, with prefix sums for O(log n) window sums. */
 interface RollingEntries {
@@ -74,15 +76,22 @@ interface Rollup {
  * Costs per call: a reservation and a settlement are O(buckets): each bucket keeps its
  * spend and the sum of its live reservations; expired reservations are swept only when the
  * earliest of them has passed; a rolling window's spend is a difference of prefix sums.
+ * Records are kept in columns and call ids as words (see RecordColumns, CallIdTable): hours of
+ * records add no object per call for the garbage collector to trace and move.
  */
 export class MemoryLedger implements Ledger {
-  /** By call id: live reservations and settled ids (until prune forgets the ids of old records). */
-  private readonly calls = new Map<string, CallEntry>();
+  /** Call id → slot of its live reservation (few: the calls in flight). */
+  private readonly live = new CallIdTable();
+  /** The ids settled, until prune forgets those of the records it deletes (many; apart, so that `live` stays small). */
+  private readonly settledIds = new CallIdTable();
+  /** Live reservations by slot; free slots have id ''. */
+  private readonly slots: Reservation[] = [];
+  private readonly freeSlots: number[] = [];
   private readonly counters = new Map<string, BucketCounter>();
   /** No live reservation expires before this (a lower bound: the sweep runs when now reaches it). */
   private nextExpiry = Number.POSITIVE_INFINITY;
   /** Sorted by time ascending; equal times in settle order. */
-  private readonly stored: UsageRecord[] = [];
+  private readonly stored = new RecordColumns();
   private readonly rollups = new Map<string, Rollup>();
   private readonly budgets = new Map<string, StoredBudget>();
   private watermark: number | undefined;
@@ -93,8 +102,10 @@ export class MemoryLedger implements Ledger {
   reserve(req: ReserveRequest): ReserveResult {
     this.assertOpen();
     this.sweepExpired(req.now);
-    const previous = this.calls.get(req.id);
-    if (previous !== undefined) this.releaseEntry(previous);
+    // Reserving an id again replaces its reservation. (One under an id already settled is held
+    // until released or expired, and never charged: settling the id again changes nothing.)
+    const previous = this.live.take(req.id);
+    if (previous !== NONE) this.freeSlot(previous);
     const buckets = req.buckets;
     const n = buckets.length;
     const states: BucketState[] = new Array<BucketState>(n);
@@ -109,30 +120,35 @@ export class MemoryLedger implements Ledger {
       if (failed === undefined && b.enforce && s.spentNanos + s.reservedNanos + req.amountNanos > b.limitNanos) failed = s;
     }
     if (failed !== undefined) return { ok: false, failed, states };
-    const counters: BucketCounter[] = [];
+    const slot = this.takeSlot();
+    const held = this.slots[slot] as Reservation;
+    held.id = req.id;
+    held.amountNanos = req.amountNanos;
+    held.expiresAt = req.expiresAt;
     for (let i = 0; i < n; i++) {
       const counter = found[i] ?? this.counterOf(buckets[i] as Bucket);
       (states[i] as BucketState).reservedNanos += req.amountNanos;
-      // A key listed twice is one counter: reserve in it once.
-      if (n > 1 && counters.includes(counter)) continue;
-      counters.push(counter);
+      if (i === 0) {
+        held.counter = counter;
+      } else {
+        // A key listed twice is one counter: reserve in it once.
+        const list = (held.counters ??= [held.counter as BucketCounter]);
+        if (list.includes(counter)) continue;
+        list.push(counter);
+      }
       counter.reservedNanos += req.amountNanos;
     }
-    // A reservation under an id that was already settled is held (until released or expired) but never charged.
-    this.calls.set(req.id, { live: true, settled: previous?.settled ?? false, amountNanos: req.amountNanos, counters, expiresAt: req.expiresAt });
+    this.live.set(req.id, slot);
     if (req.expiresAt < this.nextExpiry) this.nextExpiry = req.expiresAt;
     return { ok: true, states };
   }
 
   settle(record: UsageRecord, buckets: readonly Bucket[]): BucketState[] {
     this.assertOpen();
-    const entry = this.calls.get(record.id);
-    if (entry !== undefined) {
-      if (entry.settled) return this.bucketStates(buckets, record.time);
-      this.releaseEntry(entry);
-    }
-    this.calls.set(record.id, SETTLED);
-    this.insertRecord(cloneRecord(record));
+    if (!this.settledIds.add(record.id, 1)) return this.bucketStates(buckets, record.time);
+    const slot = this.live.take(record.id);
+    if (slot !== NONE) this.freeSlot(slot);
+    this.stored.insert(record);
     this.addToRollup(record);
     const n = buckets.length;
     // A key listed twice is one counter, charged once (one bucket, the common case, needs no check).
@@ -162,11 +178,8 @@ export class MemoryLedger implements Ledger {
 
   release(id: string): void {
     this.assertOpen();
-    const entry = this.calls.get(id);
-    if (entry === undefined || !entry.live) return;
-    this.releaseEntry(entry);
-    if (entry.settled) this.calls.set(id, SETTLED);
-    else this.calls.delete(id);
+    const slot = this.live.take(id);
+    if (slot !== NONE) this.freeSlot(slot);
   }
 
   bucketStates(buckets: readonly Bucket[], now: number): BucketState[] {
@@ -189,13 +202,13 @@ export class MemoryLedger implements Ledger {
         acc.add(groupKeyOf(dims, query.by), totals);
       }
     }
+    const stored = this.stored;
     const since = Math.max(query.since ?? Number.NEGATIVE_INFINITY, boundary);
-    for (const r of this.stored) {
-      if (r.time < since) continue;
-      if (query.until !== undefined && r.time >= query.until) break;
-      const dims = dimensionsOf(r);
+    for (let i = stored.lowerBound(since); i < stored.length; i++) {
+      if (query.until !== undefined && stored.timeAt(i) >= query.until) break;
+      const dims = stored.dimensionsAt(i);
       if (!matchesWhere(dims, query.where)) continue;
-      acc.add(groupKeyOf(dims, query.by), totalsOf(r));
+      acc.add(groupKeyOf(dims, query.by), stored.totalsAt(i));
     }
     return acc.result(query.by);
   }
@@ -204,14 +217,14 @@ export class MemoryLedger implements Ledger {
     this.assertOpen();
     const limit = query.limit ?? 100;
     const out: UsageRecord[] = [];
-    for (let i = this.stored.length - 1; i >= 0 && out.length < limit; i--) {
-      const r = this.stored[i] as UsageRecord;
-      if (query.until !== undefined && r.time >= query.until) continue;
-      if (query.since !== undefined && r.time < query.since) break;
-      if (query.traceId !== undefined && r.traceId !== query.traceId) continue;
-      if (query.task !== undefined && r.task !== query.task) continue;
-      if (query.session !== undefined && r.session !== query.session) continue;
-      out.push(cloneRecord(r));
+    const stored = this.stored;
+    const end = query.until === undefined ? stored.length : stored.lowerBound(query.until);
+    for (let i = end - 1; i >= 0 && out.length < limit; i--) {
+      if (query.since !== undefined && stored.timeAt(i) < query.since) break;
+      if (query.task !== undefined && stored.taskAt(i) !== query.task) continue;
+      if (query.session !== undefined && stored.sessionAt(i) !== query.session) continue;
+      if (query.traceId !== undefined && stored.traceIdAt(i) !== query.traceId) continue;
+      out.push(stored.recordAt(i));
     }
     return out;
   }
@@ -219,15 +232,16 @@ export class MemoryLedger implements Ledger {
   prune(before: number): number {
     this.assertOpen();
     const stored = this.stored;
-    let cut = 0;
-    while (cut < stored.length && (stored[cut] as UsageRecord).time < before) {
-      const id = (stored[cut] as UsageRecord).id;
-      if (this.calls.get(id) === SETTLED) this.calls.delete(id);
-      cut++;
-    }
-    // Shift in place: no copy of the removed records, and the array keeps its backing store.
-    stored.copyWithin(0, cut);
-    stored.length -= cut;
+    const cut = stored.lowerBound(before);
+    // The ids of pruned records are forgotten: settling one again would charge it again.
+    const ids = this.settledIds;
+    stored.forEachId(
+      cut,
+      (hi, lo) => ids.deleteWords(hi, lo),
+      (id) => ids.delete(id),
+    );
+    ids.compact();
+    stored.dropFirst(cut);
     this.watermark = Math.max(this.watermark ?? before, before);
     for (const [key, counter] of this.counters) {
       const rolling = counter.rolling;
@@ -283,11 +297,23 @@ export class MemoryLedger implements Ledger {
     return stateFrom(this.counters.get(b.key), b, now);
   }
 
-  /** Gives back what a live reservation holds (the entry itself is replaced or removed by the caller). */
-  private releaseEntry(entry: CallEntry): void {
-    if (!entry.live) return;
-    entry.live = false;
-    for (const counter of entry.counters) counter.reservedNanos -= entry.amountNanos;
+  /** A free reservation slot (a new one when none is free). */
+  private takeSlot(): number {
+    const free = this.freeSlots.pop();
+    if (free !== undefined) return free;
+    this.slots.push({ id: '', amountNanos: 0, counter: undefined, counters: undefined, expiresAt: 0 });
+    return this.slots.length - 1;
+  }
+
+  /** Gives back what the reservation in `slot` holds and frees the slot (its entry in `live` is the caller's). */
+  private freeSlot(slot: number): void {
+    const held = this.slots[slot] as Reservation;
+    if (held.counters !== undefined) for (const counter of held.counters) counter.reservedNanos -= held.amountNanos;
+    else if (held.counter !== undefined) held.counter.reservedNanos -= held.amountNanos;
+    held.id = '';
+    held.counter = undefined;
+    held.counters = undefined;
+    this.freeSlots.push(slot);
   }
 
   /**
@@ -297,34 +323,17 @@ export class MemoryLedger implements Ledger {
   private sweepExpired(now: number): void {
     if (now < this.nextExpiry) return;
     let next = Number.POSITIVE_INFINITY;
-    for (const [id, entry] of this.calls) {
-      if (!entry.live) continue;
-      if (entry.expiresAt <= now) {
-        this.releaseEntry(entry);
-        if (entry.settled) this.calls.set(id, SETTLED);
-        else this.calls.delete(id);
-      } else if (entry.expiresAt < next) {
-        next = entry.expiresAt;
+    for (let slot = 0; slot < this.slots.length; slot++) {
+      const held = this.slots[slot] as Reservation;
+      if (held.id === '') continue;
+      if (held.expiresAt <= now) {
+        this.live.delete(held.id);
+        this.freeSlot(slot);
+      } else if (held.expiresAt < next) {
+        next = held.expiresAt;
       }
     }
     this.nextExpiry = next;
-  }
-
-  private insertRecord(record: UsageRecord): void {
-    const n = this.stored.length;
-    // Records mostly arrive in time order: append without searching.
-    if (n === 0 || (this.stored[n - 1] as UsageRecord).time <= record.time) {
-      this.stored.push(record);
-      return;
-    }
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.stored[mid] as UsageRecord).time <= record.time) lo = mid + 1;
-      else hi = mid;
-    }
-    this.stored.splice(lo, 0, record);
   }
 
   private addToRollup(record: UsageRecord): void {
@@ -429,8 +438,4 @@ function sameDimensions(dims: UsageDimensions, day: string, r: UsageRecord): boo
     dims.session === (r.session ?? '') &&
     dims.agent === (r.agent ?? '')
   );
-}
-
-function cloneRecord(record: UsageRecord): UsageRecord {
-  return record.metadata === undefined ? { ...record } : { ...record, metadata: { ...record.metadata } };
 }

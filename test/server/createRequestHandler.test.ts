@@ -13,6 +13,7 @@ import type { BudgetAdmin, HealthReport, ServerDeps } from '../../src/server/Ser
 import { startServer } from '../../src/server/startServer.js';
 import type { RunningServer } from '../../src/server/startServer.js';
 import { TraceRing } from '../../src/traces/TraceRing.js';
+import { missingToolReason } from '../deploy/promtool.js';
 import { sampleValue } from '../metrics/promText.js';
 
 /** 2026-11-23T12:00:00Z */
@@ -149,7 +150,9 @@ describe('GET /metrics', () => {
     expect(sampleValue(res.text, 'daily_cost_remaining_usd')).toBe(19);
   });
 
-  it('passes `promtool check metrics` with nothing to report', async () => {
+  it('passes `promtool check metrics` with nothing to report', async (ctx) => {
+    const skip = missingToolReason('promtool');
+    if (skip !== undefined) return ctx.skip(skip);
     fx?.budgets.add({ scope: 'daily', maxUsd: 20 });
     fx?.budgets.add({ id: 'per-task', scope: 'task', maxUsd: 0.5 });
     const m = fx?.deps.metrics;
