@@ -25,6 +25,8 @@ export class CallIdTable {
   private slots = emptySlots(MIN_CAPACITY);
   private mask = MIN_CAPACITY - 1;
   private held = 0;
+  /** The most ids held since the last compact: the working set a shrink must leave room for. */
+  private peak = 0;
   private readonly other = new Map<string, number>();
   /** Where ids are parsed (no allocation per lookup). */
   private readonly words = new Uint32Array(2);
@@ -32,6 +34,11 @@ export class CallIdTable {
   /** How many ids are held. */
   get size(): number {
     return this.held + this.other.size;
+  }
+
+  /** Slots in the table (it grows at half full). */
+  get capacity(): number {
+    return this.mask + 1;
   }
 
   /** The value of `id`, or -1 when it is not held. */
@@ -95,6 +102,7 @@ export class CallIdTable {
       this.slots[at + HI] = hi;
       this.slots[at + LO] = lo;
       this.held += 1;
+      if (this.held > this.peak) this.peak = this.held;
     }
     this.slots[at + VALUE] = value;
   }
@@ -133,11 +141,15 @@ export class CallIdTable {
     }
   }
 
-  /** Gives memory back when far fewer ids are held than there is room for (call after deleting many). */
+  /**
+   * Gives memory back when the ids held since the last compact needed far less room than there
+   * is (call after deleting many; a table that fills up again between calls keeps its size).
+   */
   compact(): void {
     let capacity = MIN_CAPACITY;
-    while (capacity < (this.held + 1) * 4) capacity *= 2;
+    while (capacity < (this.peak + 1) * 2) capacity *= 2;
     if (capacity * 2 <= this.mask + 1) this.resize(capacity);
+    this.peak = this.held;
   }
 
   /** Offset of the slot holding (hi, lo), or of the empty slot where it would go. */

@@ -55,15 +55,22 @@ type Ref = string | Record<string, string | number | boolean> | undefined;
  * records really carry (request ids, metadata, ids that are not OTel ids).
  */
 export class RecordColumns {
-  private capacity = MIN_CAPACITY;
+  private room = MIN_CAPACITY;
   private nums = new Float64Array(MIN_CAPACITY * NUMS);
   private words = new Uint32Array(MIN_CAPACITY * WORDS);
   private flags = new Uint8Array(MIN_CAPACITY);
   private refs: Ref[] = new Array<Ref>(MIN_CAPACITY * REFS).fill(undefined);
   private count = 0;
+  /** The most records held since the last drop: the working set a shrink must leave room for. */
+  private peak = 0;
 
   get length(): number {
     return this.count;
+  }
+
+  /** How many records there is room for before the columns grow. */
+  get capacity(): number {
+    return this.room;
   }
 
   timeAt(i: number): number {
@@ -75,7 +82,7 @@ export class RecordColumns {
    * time stay in the order they were added). Returns its index.
    */
   insert(record: UsageRecord): number {
-    if (this.count === this.capacity) this.grow();
+    if (this.count === this.room) this.grow();
     const n = this.count;
     let at = n;
     // Records mostly arrive in time order: append without searching.
@@ -85,6 +92,7 @@ export class RecordColumns {
     }
     this.write(at, record);
     this.count = n + 1;
+    if (this.count > this.peak) this.peak = this.count;
     return at;
   }
 
@@ -197,7 +205,7 @@ export class RecordColumns {
     return this.refs[i * REFS + SESSION] as string | undefined;
   }
 
-  /** Calls `fn` with the two words of each of the first `n` records' ids that are span ids, and the text of the others. */
+  /** Calls `words` with the two words of each of the first `n` records' ids that are span ids, and `text` with the others. */
   forEachId(n: number, words: (hi: number, lo: number) => void, text: (id: string) => void): void {
     for (let i = 0; i < n; i++) {
       if ((this.flags[i] as number) & ID_IN_WORDS) words(this.words[i * WORDS + ID_WORDS] as number, this.words[i * WORDS + ID_WORDS + 1] as number);
@@ -214,8 +222,12 @@ export class RecordColumns {
     // Lets go of what the dropped tail still pointed at. The arrays keep their size: memory that
     // stays in use costs nothing to write again, while memory given back and taken again does.
     this.refs.fill(undefined, this.count * REFS, count * REFS);
-    // Gives memory back, a step per prune, once far more is allocated than held.
-    if (this.capacity > MIN_CAPACITY && this.count * 8 < this.capacity) this.resize(this.capacity / 2);
+    // Gives memory back once the records held since the last drop needed far less room than
+    // there is (a store that fills up again between drops keeps its arrays).
+    let capacity = MIN_CAPACITY;
+    while (capacity < this.peak * 2) capacity *= 2;
+    if (capacity * 2 <= this.room) this.resize(capacity);
+    this.peak = this.count;
   }
 
   /** Moves records [from, to) to start at `dest`. */
@@ -262,7 +274,7 @@ export class RecordColumns {
   }
 
   private grow(): void {
-    this.resize(this.capacity * 2);
+    this.resize(this.room * 2);
   }
 
   /** Moves the columns to arrays of `capacity` records (at least the records held). */
@@ -280,6 +292,6 @@ export class RecordColumns {
     this.nums = nums;
     this.words = words;
     this.flags = flags;
-    this.capacity = capacity;
+    this.room = capacity;
   }
 }
