@@ -70,6 +70,13 @@ export interface SpanPricer {
   totalNanos(inputTokens: number, outputTokens: number, model: string, provider?: string): number;
 }
 
+/** Where ended spans go (TraceRing implements it). */
+export interface TraceSink {
+  /** Called as a span starts (TraceRing links it to its trace). */
+  start?(span: Span, parentContext: Context): void;
+  add(span: ReadableSpan): void;
+}
+
 /** The metric sinks the processor feeds (TollgateMetrics and GenAiMeters implement them). */
 export interface UsageMetricsSink {
   recordUsage(record: UsageRecord, durationSeconds?: number): void;
@@ -100,8 +107,8 @@ export interface BudgetSpanProcessorOptions {
   ownScopes?: string[];
   /** Called for every usage record after it was settled (or failed to settle). */
   onSettled?: (record: UsageRecord) => void;
-  /** Receives every ended span (the recent-traces ring behind /v1/traces). */
-  traceSink?: { add(span: ReadableSpan): void };
+  /** Receives every ended span (the recent-traces ring behind /v1/traces), and every starting one when it has `start`. */
+  traceSink?: TraceSink;
 }
 
 /**
@@ -167,7 +174,7 @@ export class BudgetSpanProcessor implements SpanProcessor {
   private readonly clock: () => number;
   private readonly ownScopes: Set<string>;
   private readonly onSettled: ((record: UsageRecord) => void) | undefined;
-  private readonly traceSink: { add(span: ReadableSpan): void } | undefined;
+  private readonly traceSink: TraceSink | undefined;
   /**
    * Where this processor keeps its state on a span it tracks: a property keyed by a symbol of
    * this instance, so that finding it is a property read, with no map of span ids to update
@@ -198,6 +205,7 @@ export class BudgetSpanProcessor implements SpanProcessor {
     if (this.isShutdown) return;
     let state: SpanState | undefined;
     try {
+      this.traceSink?.start?.(span, parentContext);
       state = this.track(span, parentContext);
     } catch (err: unknown) {
       this.fail('processor.onStart', err);

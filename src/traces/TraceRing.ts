@@ -1,6 +1,6 @@
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import type { Attributes, AttributeValue, HrTime } from '@opentelemetry/api';
-import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { SpanKind, SpanStatusCode, trace as traceApi } from '@opentelemetry/api';
+import type { Attributes, AttributeValue, Context, HrTime } from '@opentelemetry/api';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import {
   ATTR_GEN_AI_USAGE_COST,
   ATTR_GEN_AI_USAGE_INPUT_TOKENS,
@@ -93,6 +93,20 @@ interface StoredTrace {
 const NANOS_PER_USD = 1_000_000_000;
 
 /**
+ * What the spans of one trace started in this process share, from the span that began it
+ * here: the trace's summary, once one of them ended. Finding a span's trace is then a
+ * property read, with no map of trace ids to look up, fill and empty as traces come and go.
+ */
+interface TraceLink {
+  trace: StoredTrace | undefined;
+  /**
+   * Whether it began with a span that has no parent at all (a trace id made just now), so that
+   * no span of the trace can have ended here before it: its summary is new, not looked for.
+   */
+  fresh: boolean;
+}
+
+/**
  * The recent traces, bounded in memory: what `GET /v1/traces` serves. Add it to a
  * TracerProvider as a SpanProcessor, or feed it ended spans with `add`.
  */
@@ -101,7 +115,6 @@ export class TraceRing implements SpanProcessor {
   private readonly detailTraces: number;
   private readonly maxSpansPerTrace: number;
   private readonly maxSpans: number;
-  private readonly traces = new Map<string, StoredTrace>();
   /** The traces in the order they were first seen, as a circular buffer: `count` from `first` on. */
   private readonly order: (StoredTrace | undefined)[];
   private first = 0;
@@ -110,6 +123,8 @@ export class TraceRing implements SpanProcessor {
   private lastTrace: StoredTrace | undefined;
   private heldSpans = 0;
   private counter = 0;
+  /** Where a span started through `start` keeps its TraceLink (a property of this ring's own). */
+  private readonly linkKey = Symbol('tollgate.traceLink');
 
   constructor(options: TraceRingOptions = {}) {
     this.maxTraces = positiveInt(options, 'maxTraces', 200);
@@ -121,17 +136,36 @@ export class TraceRing implements SpanProcessor {
 
   /** Number of traces held. */
   get size(): number {
-    return this.traces.size;
+    return this.count;
+  }
+
+  /**
+   * Links a starting span to its trace (the trace of its parent in this process, or a new one),
+   * so that `add` finds the trace without searching. Optional: `add` finds spans it was not
+   * told of by their trace id.
+   */
+  start(span: Span, parentContext: Context): void {
+    const key = this.linkKey;
+    const parent = traceApi.getSpan(parentContext) as unknown as Record<symbol, TraceLink | undefined> | undefined;
+    let link = span.parentSpanContext === undefined ? undefined : parent?.[key];
+    if (link !== undefined && (parent as unknown as Span).spanContext().traceId !== span.spanContext().traceId) link = undefined;
+    (span as unknown as Record<symbol, TraceLink>)[key] = link ?? { trace: undefined, fresh: span.parentSpanContext === undefined };
   }
 
   /** Keep an ended span. */
   add(span: ReadableSpan): void {
     const traceId = span.spanContext().traceId;
-    let trace = this.lastTrace;
+    const link = (span as unknown as Record<symbol, TraceLink | undefined>)[this.linkKey];
+    let trace = link?.trace;
     if (trace === undefined || trace.traceId !== traceId) {
-      trace = this.traces.get(traceId) ?? this.newTrace(traceId);
-      this.lastTrace = trace;
+      // The summary an evicted trace left behind serves another trace by now: look again.
+      trace = this.lastTrace;
+      if (trace === undefined || trace.traceId !== traceId) {
+        trace = link?.fresh === true && link.trace === undefined ? this.newTrace(traceId) : (this.find(traceId) ?? this.newTrace(traceId));
+      }
+      if (link !== undefined) link.trace = trace;
     }
+    this.lastTrace = trace;
     trace.seq = ++this.counter;
     summarizeInto(trace, span);
     if (!trace.holdsSpans || trace.spans.length >= this.maxSpansPerTrace) {
@@ -145,14 +179,16 @@ export class TraceRing implements SpanProcessor {
 
   /** Summaries, most recently updated first. `limit` defaults to every trace held. */
   list(limit?: number): TraceSummary[] {
-    const all = [...this.traces.values()].sort((a, b) => b.seq - a.seq);
+    const all: StoredTrace[] = [];
+    for (let i = 0; i < this.count; i++) all.push(this.at(i));
+    all.sort((a, b) => b.seq - a.seq);
     const n = limit === undefined ? all.length : Math.max(0, Math.floor(limit));
     return all.slice(0, n).map(summaryOf);
   }
 
   /** One trace with the spans still held; undefined when it is not (or no longer) held. */
   get(traceId: string): TraceDetail | undefined {
-    const trace = this.traces.get(traceId);
+    const trace = this.find(traceId);
     if (trace === undefined) return undefined;
     const spans = trace.spans.map(spanToJson).sort((a, b) => a.start - b.start);
     return { ...summaryOf(trace), droppedSpans: trace.droppedSpans, spans };
@@ -160,7 +196,6 @@ export class TraceRing implements SpanProcessor {
 
   /** Forget every trace. */
   clear(): void {
-    this.traces.clear();
     this.order.fill(undefined);
     this.first = 0;
     this.count = 0;
@@ -168,7 +203,9 @@ export class TraceRing implements SpanProcessor {
     this.heldSpans = 0;
   }
 
-  onStart(): void {}
+  onStart(span: Span, parentContext: Context): void {
+    this.start(span, parentContext);
+  }
 
   onEnd(span: ReadableSpan): void {
     this.add(span);
@@ -188,7 +225,6 @@ export class TraceRing implements SpanProcessor {
     if (this.count === capacity) {
       // Full: the trace seen first goes, and its object serves the new trace (one allocation less per trace).
       trace = this.order[this.first] as StoredTrace;
-      this.traces.delete(trace.traceId);
       this.releaseSpans(trace);
       this.first = (this.first + 1) % capacity;
       this.count -= 1;
@@ -227,10 +263,18 @@ export class TraceRing implements SpanProcessor {
     }
     this.order[(this.first + this.count) % capacity] = trace;
     this.count += 1;
-    this.traces.set(traceId, trace);
     // Only the most recent detailTraces traces hold spans: the one that just left that window lets its spans go.
     if (this.count > this.detailTraces) this.releaseSpans(this.at(this.count - 1 - this.detailTraces));
     return trace;
+  }
+
+  /** The trace held under `traceId` (a scan of at most maxTraces summaries: for queries and spans not linked at start). */
+  private find(traceId: string): StoredTrace | undefined {
+    for (let i = this.count - 1; i >= 0; i--) {
+      const t = this.at(i);
+      if (t.traceId === traceId) return t;
+    }
+    return undefined;
   }
 
   /** The trace `i` places after the oldest one. */

@@ -49,6 +49,27 @@ describe('sampling never switches budgets off', () => {
   });
 });
 
+describe('the recent-traces ring', () => {
+  it('links every span the processor starts to its trace: a task and its calls are one trace, apart from a concurrent one', async () => {
+    t = makeTestTollgate();
+    const tg = t.tollgate;
+    const run = (id: string) =>
+      tg.task(id, async () => {
+        await tg.llm({ model: 'gpt-4o-mini' }, (c) => c.setUsage({ input: 10, output: 5 }));
+        tg.tool('search', () => 1);
+        await tg.llm({ model: 'gpt-4o-mini' }, (c) => c.setUsage({ input: 10, output: 5 }));
+      });
+    await Promise.all([run('T-1'), run('T-2')]);
+    const listed = tg.traces.list();
+    expect(listed.map((x) => [x.rootName, x.spanCount]).sort()).toEqual([
+      ['task T-1', 4],
+      ['task T-2', 4],
+    ]);
+    const one = tg.traces.get(listed[0]?.traceId as string);
+    expect(one?.spans.map((x) => x.name).sort()).toEqual(['chat gpt-4o-mini', 'chat gpt-4o-mini', 'execute_tool search', one?.rootName].sort());
+  });
+});
+
 describe('telemetry failures never reach the host', () => {
   it('an exporter that throws on every export does not fail calls', async () => {
     const throwing: SpanExporter = {

@@ -158,6 +158,71 @@ describe('TraceRing', () => {
     expect(ring.get(traceIds[0] ?? '')).toMatchObject({ spanCount: 2, droppedSpans: 2 });
   });
 
+  it('finds the trace of interleaved spans of concurrent traces, children ending before their roots', () => {
+    const ring = new TraceRing();
+    const tracer = tracerFor(ring);
+    const a = tracer.startSpan('task a', { root: true, startTime: T0 });
+    const b = tracer.startSpan('task b', { root: true, startTime: T0 });
+    const inA = trace.setSpan(context.active(), a);
+    const inB = trace.setSpan(context.active(), b);
+    const a1 = tracer.startSpan('a1', { startTime: T0 + 1 }, inA);
+    const b1 = tracer.startSpan('b1', { startTime: T0 + 1 }, inB);
+    const a2 = tracer.startSpan('a2', { startTime: T0 + 2 }, trace.setSpan(inA, a1));
+    a2.end(T0 + 3);
+    b1.end(T0 + 4);
+    a1.end(T0 + 5);
+    b.end(T0 + 6);
+    a.end(T0 + 7);
+    expect(ring.size).toBe(2);
+    expect(ring.get(a.spanContext().traceId)).toMatchObject({ rootName: 'task a', spanCount: 3 });
+    expect(ring.get(b.spanContext().traceId)).toMatchObject({ rootName: 'task b', spanCount: 2 });
+    expect(ring.get(a.spanContext().traceId)?.spans.map((s) => s.name)).toEqual(['task a', 'a1', 'a2']);
+  });
+
+  it('gives a span that ends after its trace was evicted a new summary, without touching the trace that took its place', () => {
+    const ring = new TraceRing({ maxTraces: 2 });
+    const tracer = tracerFor(ring);
+    const root = tracer.startSpan('long task', { root: true, startTime: T0 });
+    tracer.startSpan('early child', { startTime: T0 + 1 }, trace.setSpan(context.active(), root)).end(T0 + 2);
+    const others = [1, 2].map((i) => {
+      const s = tracer.startSpan(`other-${i}`, { root: true, startTime: T0 + 10 + i });
+      s.end(T0 + 20 + i);
+      return s.spanContext().traceId;
+    });
+    // The long task's summary was evicted; its object now serves another trace.
+    expect(ring.get(root.spanContext().traceId)).toBeUndefined();
+    root.end(T0 + 100);
+    expect(ring.get(root.spanContext().traceId)).toMatchObject({ rootName: 'long task', spanCount: 1 });
+    expect(ring.size).toBe(2);
+    expect(ring.get(others[1] as string)).toMatchObject({ rootName: 'other-2', spanCount: 1 });
+    expect(ring.get(others[0] as string)).toBeUndefined();
+  });
+
+  it('joins spans whose parent is in another process to the trace already held, and spans fed without start too', () => {
+    const ring = new TraceRing();
+    const tracer = tracerFor(ring);
+    const remote = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1, isRemote: true };
+    const incoming = trace.setSpanContext(context.active(), remote);
+    tracer.startSpan('server request 1', { startTime: T0 }, incoming).end(T0 + 1);
+    tracer.startSpan('unrelated', { root: true, startTime: T0 }).end(T0 + 1);
+    tracer.startSpan('server request 2', { startTime: T0 + 2 }, incoming).end(T0 + 3);
+    expect(ring.size).toBe(2);
+    expect(ring.get(remote.traceId)).toMatchObject({ spanCount: 2, rootName: 'server request 1' });
+    // A ring fed ended spans only (no start) finds their trace by id.
+    const fed = new TraceRing();
+    const provider2 = new BasicTracerProvider();
+    const t2 = provider2.getTracer('fed');
+    const r = t2.startSpan('root', { root: true, startTime: T0 });
+    const c = t2.startSpan('child', { startTime: T0 + 1 }, trace.setSpan(context.active(), r));
+    const other = t2.startSpan('other', { root: true, startTime: T0 });
+    c.end(T0 + 2);
+    other.end(T0 + 2);
+    r.end(T0 + 3);
+    for (const s of [c, other, r]) fed.add(s as unknown as Parameters<TraceRing['add']>[0]);
+    expect(fed.size).toBe(2);
+    expect(fed.get(r.spanContext().traceId)).toMatchObject({ spanCount: 2, rootName: 'root' });
+  });
+
   it('rejects bad options at construction, naming the field', () => {
     expect(() => new TraceRing({ maxTraces: 0 })).toThrow(/"maxTraces"/);
     expect(() => new TraceRing({ maxSpansPerTrace: 1.5 })).toThrow(/"maxSpansPerTrace"/);
