@@ -5,12 +5,31 @@
 // host) is about the same for the batches compared in one round. (Worker threads would isolate
 // heaps too, but run this code about 2x slower than a main thread, so they are not what a
 // service runs.)
-import { fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
+import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median } from './measure.js';
 
 const processFile = join(dirname(fileURLToPath(import.meta.url)), 'variantProcess.js');
+
+/**
+ * The CPU cores rounds are pinned to, or [] when pinning is not possible here (no taskset, one
+ * core). On this kind of shared VM the cores run the same code at speeds up to 1.7x apart, and
+ * a process tends to stay on the core it started on: unpinned, whichever variant lands on the
+ * slower core looks slower for the whole run (two runs of the same build gave 1.22x and 1.99x).
+ */
+export function pinCores() {
+  if (process.env.TOLLGATE_BENCH_PIN === '0') return [];
+  const n = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  if (n < 2 || spawnSync('taskset', ['-p', String(process.pid)], { encoding: 'utf8' }).status !== 0) return [];
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+/** Moves every thread of process `pid` (its collector's helpers too) to `core`. */
+function pin(pid, core) {
+  spawnSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
+}
 
 function startProcess(modulePath, name, args) {
   const child = fork(processFile, [modulePath, name, JSON.stringify(args)], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -32,6 +51,7 @@ function startProcess(modulePath, name, args) {
   const ready = next();
   return {
     ready,
+    pid: child.pid,
     ask(msg) {
       const reply = next();
       child.send(msg);
@@ -46,17 +66,20 @@ function startProcess(modulePath, name, args) {
 /**
  * Runs the variants of `modulePath` (its `variant(name, args)` export) in one process each:
  * `warmup` + `rounds` rounds of one batch of `batch` operations per variant, in rotating
- * order. Returns, per variant, the median ns per operation, the samples, and what its
- * `report()` returned; with `baseline`, also `ratio`: the median over rounds of the
+ * order. Every process of a round runs on the same CPU core, the core changing from round to
+ * round (see pinCores). Returns, per variant, the median ns per operation, the samples, and
+ * what its `report()` returned; with `baseline`, also `ratio`: the median over rounds of the
  * variant's batch time over the baseline's batch time in the same round.
  */
 export async function runIsolated(modulePath, names, { rounds = 15, warmup = 2, batch = 2000, batches = {}, args = {}, baseline } = {}) {
   const workers = new Map();
+  const cores = pinCores();
   try {
     for (const name of names) workers.set(name, startProcess(modulePath, name, args));
     for (const w of workers.values()) await w.ready;
     const samples = new Map(names.map((n) => [n, []]));
     for (let r = -warmup; r < rounds; r++) {
+      if (cores.length > 0) for (const w of workers.values()) pin(w.pid, cores[((r % cores.length) + cores.length) % cores.length]);
       const offset = ((r % names.length) + names.length) % names.length;
       for (let k = 0; k < names.length; k++) {
         const name = names[(k + offset) % names.length];
