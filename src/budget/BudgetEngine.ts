@@ -110,9 +110,11 @@ interface PlanLists {
   hasPerId: boolean;
 }
 
-interface Plan extends PlanLists {
+/** One admission attempt: the model, its worst-case estimate, and the budgets that apply (shared with the cached selection). */
+interface Plan {
   model: string;
   estimate: Nanos;
+  lists: PlanLists;
 }
 
 /**
@@ -143,10 +145,13 @@ interface Failure {
   usedNanos: Nanos;
 }
 
+/** A reservation that went through is the ledger's own answer (no wrapper to allocate per call). */
 type Outcome =
-  | { kind: 'ok'; states: BucketState[] }
+  | { kind?: undefined; ok: true; states: BucketState[] }
   | { kind: 'fail'; failures: Failure[] }
   | { kind: 'down'; error: unknown };
+
+const NO_BUCKETS: Outcome = { ok: true, states: [] };
 
 /**
  * Decides, for every call, which budgets apply, reserves its worst-case cost in all of
@@ -261,7 +266,7 @@ export class BudgetEngine {
 
   /** After the first reservation attempt: admit, deny, or try the fallback model. */
   private decide(req: AdmissionRequest, first: Plan, o1: Outcome, now: number): MaybePromise<Admission> {
-    if (o1.kind === 'ok') return this.admitted(req, first, o1.states, 'allow', now);
+    if (o1.kind === undefined) return this.admitted(req, first, o1.states, 'allow', now);
     if (o1.kind === 'down') return this.ledgerDown(req, first, o1.error);
     const blocking = o1.failures.find((f) => f.applied.budget.onExceed !== 'fallback');
     const fallbackFailure = o1.failures[0] as Failure;
@@ -411,7 +416,7 @@ export class BudgetEngine {
     // Money in the ledger is integer nanos; a fractional estimate is rounded up (worst case).
     const estimate = Math.ceil(rawEstimate);
     const sel = this.selection(ctx.provider, model, now);
-    if (!sel.lists.hasPerId) return { model, estimate, ...sel.lists };
+    if (!sel.lists.hasPerId) return { model, estimate, lists: sel.lists };
     // Per-id budgets apply per call (their counter is the call's task / session / agent id).
     const bucketCtx: BucketContext = { id: ctx.id, provider: ctx.provider, model };
     if (ctx.task !== undefined) bucketCtx.task = ctx.task;
@@ -422,7 +427,7 @@ export class BudgetEngine {
       const a = sel.fixed[i] ?? applyBudget(budget, bucketCtx, now);
       if (a !== undefined) applied.push(a);
     });
-    return { model, estimate, ...listsOf(applied) };
+    return { model, estimate, lists: listsOf(applied) };
   }
 
   /** The budgets that apply to calls of this provider and model now (cached; see Selection). */
@@ -478,16 +483,16 @@ export class BudgetEngine {
 
   /** Request budgets first (no ledger needed), then one atomic reservation in every bucket. */
   private tryPlan(plan: Plan, id: string, now: number): MaybePromise<Outcome> {
-    if (plan.hasRequest) {
-      const requestFailures = plan.applied
+    if (plan.lists.hasRequest) {
+      const requestFailures = plan.lists.applied
         .filter((a) => a.bucket === undefined && a.budget.onExceed !== 'warn' && plan.estimate > a.limitNanos)
         .map((applied) => ({ applied, usedNanos: 0 }));
       if (requestFailures.length > 0) return { kind: 'fail', failures: requestFailures };
     }
-    if (plan.buckets.length === 0) return { kind: 'ok', states: [] };
+    if (plan.lists.buckets.length === 0) return NO_BUCKETS;
     let reserved: MaybePromise<ReserveResult>;
     try {
-      reserved = this.ledger.reserve({ id, amountNanos: plan.estimate, buckets: plan.buckets, now, expiresAt: now + this.reservationTtlMs });
+      reserved = this.ledger.reserve({ id, amountNanos: plan.estimate, buckets: plan.lists.buckets, now, expiresAt: now + this.reservationTtlMs });
     } catch (error: unknown) {
       return { kind: 'down', error };
     }
@@ -502,8 +507,8 @@ export class BudgetEngine {
 
   private admitted(req: AdmissionRequest, plan: Plan, states: BucketState[], decision: 'allow' | 'fallback', now: number): Admission {
     let warned = false;
-    if (plan.hasWarn) {
-      for (const applied of plan.applied) {
+    if (plan.lists.hasWarn) {
+      for (const applied of plan.lists.applied) {
         if (applied.budget.onExceed !== 'warn') continue;
         if (applied.bucket === undefined) {
           if (plan.estimate > applied.limitNanos) {
@@ -512,23 +517,23 @@ export class BudgetEngine {
           }
           continue;
         }
-        const s = states[plan.bucketed.indexOf(applied)];
+        const s = states[plan.lists.bucketed.indexOf(applied)];
         if (s !== undefined && s.spentNanos + s.reservedNanos > s.limitNanos) {
           this.emitExceeded({ applied, usedNanos: s.spentNanos + s.reservedNanos - plan.estimate }, plan, req.id, 'warn', now);
           warned = true;
         }
       }
     }
-    if (plan.hasPerId) this.remember(plan.applied);
+    if (plan.lists.hasPerId) this.remember(plan.lists.applied);
     const admission: Admission = {
       id: req.id,
       decision: decision === 'fallback' ? 'fallback' : warned ? 'warn' : 'allow',
       model: plan.model,
       requestedModel: req.model,
-      reservedNanos: plan.buckets.length > 0 ? plan.estimate : 0,
-      buckets: plan.buckets,
+      reservedNanos: plan.lists.buckets.length > 0 ? plan.estimate : 0,
+      buckets: plan.lists.buckets,
     };
-    if (plan.hasRequest) {
+    if (plan.lists.hasRequest) {
       const requestLimit = requestLimitOf(plan);
       if (requestLimit !== undefined) admission.requestLimitNanos = requestLimit;
     }
@@ -545,7 +550,7 @@ export class BudgetEngine {
       model: plan.model,
       requestedModel: req.model,
       reservedNanos: 0,
-      buckets: plan.buckets,
+      buckets: plan.lists.buckets,
     };
     const requestLimit = requestLimitOf(plan);
     if (requestLimit !== undefined) admission.requestLimitNanos = requestLimit;
@@ -682,9 +687,9 @@ function listsOf(applied: readonly AppliedBudget[]): PlanLists {
 
 /** The reservation's answer as an outcome: which enforced buckets the estimate did not fit. */
 function outcomeOf(plan: Plan, result: ReserveResult): Outcome {
-  if (result.ok) return { kind: 'ok', states: result.states };
+  if (result.ok) return result;
   const failures: Failure[] = [];
-  plan.bucketed.forEach((applied, i) => {
+  plan.lists.bucketed.forEach((applied, i) => {
     const s = result.states[i];
     if (s === undefined || !(applied.bucket as Bucket).enforce) return;
     if (s.spentNanos + s.reservedNanos + plan.estimate > s.limitNanos) {
@@ -692,7 +697,7 @@ function outcomeOf(plan: Plan, result: ReserveResult): Outcome {
     }
   });
   if (failures.length === 0) {
-    const applied = plan.bucketed.find((a) => a.bucket?.key === result.failed.key) ?? (plan.bucketed[0] as AppliedBudget);
+    const applied = plan.lists.bucketed.find((a) => a.bucket?.key === result.failed.key) ?? (plan.lists.bucketed[0] as AppliedBudget);
     failures.push({ applied, usedNanos: result.failed.spentNanos + result.failed.reservedNanos });
   }
   return { kind: 'fail', failures };
@@ -705,7 +710,7 @@ function keyOf(applied: AppliedBudget, callId: string): string {
 
 function requestLimitOf(plan: Plan): Nanos | undefined {
   let limit: Nanos | undefined;
-  for (const a of plan.applied) {
+  for (const a of plan.lists.applied) {
     if (a.bucket === undefined && a.budget.onExceed !== 'warn') limit = Math.min(limit ?? a.limitNanos, a.limitNanos);
   }
   return limit;

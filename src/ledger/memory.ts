@@ -109,12 +109,15 @@ export class MemoryLedger implements Ledger {
     const buckets = req.buckets;
     const n = buckets.length;
     const states: BucketState[] = new Array<BucketState>(n);
-    const found: (BucketCounter | undefined)[] = new Array<BucketCounter | undefined>(n);
+    // The counters found (one bucket, the common case, needs no array).
+    let first: BucketCounter | undefined;
+    const found = n > 1 ? new Array<BucketCounter | undefined>(n) : undefined;
     let failed: BucketState | undefined;
     for (let i = 0; i < n; i++) {
       const b = buckets[i] as Bucket;
       const counter = this.counters.get(b.key);
-      found[i] = counter;
+      if (i === 0) first = counter;
+      if (found !== undefined) found[i] = counter;
       const s = stateFrom(counter, b, req.now);
       states[i] = s;
       if (failed === undefined && b.enforce && s.spentNanos + s.reservedNanos + req.amountNanos > b.limitNanos) failed = s;
@@ -126,7 +129,7 @@ export class MemoryLedger implements Ledger {
     held.amountNanos = req.amountNanos;
     held.expiresAt = req.expiresAt;
     for (let i = 0; i < n; i++) {
-      const counter = found[i] ?? this.counterOf(buckets[i] as Bucket);
+      const counter = (i === 0 ? first : found?.[i]) ?? this.counterOf(buckets[i] as Bucket);
       (states[i] as BucketState).reservedNanos += req.amountNanos;
       if (i === 0) {
         held.counter = counter;

@@ -100,6 +100,11 @@ export type ContractVerdict = boolean | { pass: boolean; reason?: string };
  * turn parents so that a task's trace holds every call under it.
  */
 export class Tracker {
+  /** The span name of the previous model call, and what it was made of (calls mostly repeat one model). */
+  private lastName = '';
+  private lastOperation = '';
+  private lastModel = '';
+
   constructor(private readonly handle: TollgateHandle) {}
 
   /**
@@ -216,7 +221,7 @@ export class Tracker {
 
     const parent = context.active();
     // May throw BudgetExceededError: the processor refused the call before anything was sent.
-    const span = handle.tracer.startSpan(`${operation} ${requestedModel}`, { kind: SpanKind.CLIENT, attributes }, parent);
+    const span = handle.tracer.startSpan(this.spanName(operation, requestedModel), { kind: SpanKind.CLIENT, attributes }, parent);
     let model = requestedModel;
     try {
       // Synchronous stores decide at startSpan: no promise to wait for.
@@ -249,6 +254,16 @@ export class Tracker {
       span.end();
       throw err;
     }
+  }
+
+  /** `{operation} {model}`, the GenAI span name. */
+  private spanName(operation: string, model: string): string {
+    if (operation !== this.lastOperation || model !== this.lastModel) {
+      this.lastOperation = operation;
+      this.lastModel = model;
+      this.lastName = `${operation} ${model}`;
+    }
+    return this.lastName;
   }
 }
 

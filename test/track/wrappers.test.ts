@@ -13,6 +13,13 @@ afterEach(async () => {
 });
 
 describe('tollgate.llm', () => {
+  it('names each span after its own operation and model, as calls switch between them', async () => {
+    t = makeTestTollgate();
+    const calls: [string, 'chat' | 'text_completion'][] = [['gpt-4o-mini', 'chat'], ['gpt-4o', 'chat'], ['gpt-4o', 'text_completion'], ['gpt-4o-mini', 'chat']];
+    for (const [model, operation] of calls) await t.tollgate.llm({ model, operation }, (c) => c.setUsage({ input: 1, output: 1 }));
+    expect(t.spans().map((s) => s.name)).toEqual(['chat gpt-4o-mini', 'chat gpt-4o', 'text_completion gpt-4o', 'chat gpt-4o-mini']);
+  });
+
   it('makes a CLIENT `chat {model}` span with tokens, exact cost and attribution', async () => {
     t = makeTestTollgate({ budgets: [{ scope: 'daily', maxUsd: 100 }] });
     const result = await t.tollgate.session('S-1', () =>

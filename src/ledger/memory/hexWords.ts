@@ -12,11 +12,34 @@ function hexDigit(c: number): number {
   return -1;
 }
 
+/** The last span id parsed (a call's id is parsed by the reservation, the settlement and the store in turn). */
+let lastText: string | undefined;
+let lastOk = false;
+let lastHi = 0;
+let lastLo = 0;
+
 /**
  * Writes the words of `text` (exactly `words` × 8 lowercase hex digits) to `out` from `at` on.
  * Returns false, and leaves what it wrote partly written, when `text` is not such an id.
  */
 export function parseHexWords(text: string, words: number, out: Uint32Array, at: number): boolean {
+  if (words === 2 && text === lastText) {
+    if (!lastOk) return false;
+    out[at] = lastHi;
+    out[at + 1] = lastLo;
+    return true;
+  }
+  const ok = parse(text, words, out, at);
+  if (words === 2) {
+    lastText = text;
+    lastOk = ok;
+    lastHi = out[at] as number;
+    lastLo = out[at + 1] as number;
+  }
+  return ok;
+}
+
+function parse(text: string, words: number, out: Uint32Array, at: number): boolean {
   if (text.length !== words * 8) return false;
   for (let w = 0; w < words; w++) {
     let v = 0;
