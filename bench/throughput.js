@@ -186,9 +186,11 @@ async function storeVariant(name) {
     inputTokens: 12, outputTokens: 40, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNanos: 25_800, status: 'ok',
   });
   let seq = 0;
+  // Call ids as the processor passes them: span ids, 16 lowercase hex digits.
+  const spanId = () => (seq++).toString(16).padStart(16, '0');
   if (name === STORE_NAMES.baseline) {
     const sink = [];
-    return { sync: true, fn: () => { const time = Date.now(); for (let i = 0; i < STORE_BATCH; i++) sink[i & 1] = record(`b${seq++}`, time); } };
+    return { sync: true, fn: () => { const time = Date.now(); for (let i = 0; i < STORE_BATCH; i++) sink[i & 1] = record(spanId(), time); } };
   }
   const ledger = new MemoryLedger();
   if (name === STORE_NAMES.ledger) {
@@ -197,7 +199,7 @@ async function storeVariant(name) {
       fn: () => {
         const time = Date.now();
         for (let i = 0; i < STORE_BATCH; i++) {
-          const id = `l${seq++}`;
+          const id = spanId();
           ledger.reserve({ id, amountNanos: 200_000, buckets: bucket, now: time, expiresAt: time + 600_000 });
           ledger.settle(record(id, time), bucket);
         }
@@ -213,7 +215,7 @@ async function storeVariant(name) {
     fn: () => {
       const time = Date.now();
       for (let i = 0; i < STORE_BATCH; i++) {
-        const id = `e${seq++}`;
+        const id = spanId();
         const admission = engine.admit({ id, provider: 'openai', model: 'gpt-4o-mini', estimateNanos });
         engine.settle(admission, record(id, time));
       }

@@ -91,6 +91,66 @@ describe('RecordColumns', () => {
     );
   });
 
+  it('answers like a sorted array under any mix of inserts (in and out of time order) and drops of the oldest', () => {
+    const step = fc.oneof(
+      fc.record({ op: fc.constant('insert' as const), records: fc.array(arbRecord, { maxLength: 300 }), base: fc.nat(1_000) }),
+      fc.record({ op: fc.constant('drop' as const), n: fc.nat(400) }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 12 }), (steps) => {
+        const cols = new RecordColumns();
+        let model: UsageRecord[] = [];
+        let clock = 0;
+        for (const s of steps) {
+          if (s.op === 'drop') {
+            const n = Math.min(s.n, model.length);
+            cols.dropFirst(n);
+            model = model.slice(n);
+          } else {
+            for (const r0 of s.records) {
+              // Time mostly moves on; now and then a record is older than the newest.
+              const r = { ...r0, time: r0.time % 7 === 0 ? clock - r0.time : (clock += r0.time % 5) };
+              cols.insert(r);
+              let at = model.length;
+              while (at > 0 && (model[at - 1] as UsageRecord).time > r.time) at--;
+              model.splice(at, 0, structuredClone(r));
+            }
+          }
+          expect(cols.length).toBe(model.length);
+          model.forEach((r, i) => {
+            expect(cols.timeAt(i)).toBe(r.time);
+            expect(cols.traceIdAt(i)).toBe(r.traceId);
+            expect(cols.taskAt(i)).toBe(r.task);
+          });
+          if (model.length > 0) {
+            expect(cols.recordAt(0)).toEqual(model[0]);
+            expect(cols.recordAt(model.length - 1)).toEqual(model[model.length - 1]);
+            expect(cols.totalsAt(model.length >> 1)).toEqual(totalsOf(model[model.length >> 1] as UsageRecord));
+          }
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('moves the records to the front when the newest reach the end of the arrays and most of the room is free', () => {
+    const cols = new RecordColumns();
+    const id = (i: number) => i.toString(16).padStart(16, '0');
+    for (let i = 0; i < 256; i++) cols.insert(record({ id: id(i), time: i }));
+    const room = cols.capacity;
+    cols.dropFirst(200);
+    for (let i = 256; i < 256 + 150; i++) cols.insert(record({ id: id(i), time: i }));
+    // One older than the newest lands in time order.
+    cols.insert(record({ id: 'late', time: 300 }));
+    expect(cols.capacity).toBe(room);
+    expect(cols.length).toBe(207);
+    const times = Array.from({ length: cols.length }, (_, i) => cols.timeAt(i));
+    expect(times).toEqual([...Array.from({ length: 56 }, (_, i) => 200 + i), ...Array.from({ length: 45 }, (_, i) => 256 + i), 300, ...Array.from({ length: 105 }, (_, i) => 301 + i)]);
+    expect(cols.recordAt(0).id).toBe(id(200));
+    expect(cols.recordAt(101).id).toBe('late');
+    expect(cols.recordAt(206).id).toBe(id(405));
+  });
+
   it('stores copies: changing a record or its metadata afterwards, or what recordAt returned, changes nothing stored', () => {
     const cols = new RecordColumns();
     const r = record({ metadata: { retries: 1 } });

@@ -60,6 +60,8 @@ export class RecordColumns {
   private words = new Uint32Array(MIN_CAPACITY * WORDS);
   private flags = new Uint8Array(MIN_CAPACITY);
   private refs: Ref[] = new Array<Ref>(MIN_CAPACITY * REFS).fill(undefined);
+  /** Where the oldest record is: dropping the oldest records moves it on instead of moving the rest. */
+  private head = 0;
   private count = 0;
   /** The most records held since the last drop: the working set a shrink must leave room for. */
   private peak = 0;
@@ -74,7 +76,7 @@ export class RecordColumns {
   }
 
   timeAt(i: number): number {
-    return this.nums[i * NUMS + TIME] as number;
+    return this.nums[(this.head + i) * NUMS + TIME] as number;
   }
 
   /**
@@ -82,15 +84,20 @@ export class RecordColumns {
    * time stay in the order they were added). Returns its index.
    */
   insert(record: UsageRecord): number {
-    if (this.count === this.room) this.grow();
+    if (this.head + this.count === this.room) {
+      // No room after the newest: grow when more than half full, else move the records to the front.
+      if (this.count * 2 >= this.room) this.resize(this.room * 2);
+      else this.moveToFront();
+    }
     const n = this.count;
+    const head = this.head;
     let at = n;
     // Records mostly arrive in time order: append without searching.
     if (n > 0 && this.timeAt(n - 1) > record.time) {
       at = this.upperBound(record.time);
-      this.shift(at, n, at + 1);
+      this.shift(head + at, head + n, head + at + 1);
     }
-    this.write(at, record);
+    this.write(head + at, record);
     this.count = n + 1;
     if (this.count > this.peak) this.peak = this.count;
     return at;
@@ -122,12 +129,13 @@ export class RecordColumns {
 
   /** Record `i` as a new object (metadata copied). */
   recordAt(i: number): UsageRecord {
-    const x = i * NUMS;
-    const r = i * REFS;
-    const f = this.flags[i] as number;
+    const p = this.head + i;
+    const x = p * NUMS;
+    const r = p * REFS;
+    const f = this.flags[p] as number;
     const nums = this.nums;
     const refs = this.refs;
-    const id = f & ID_IN_WORDS ? formatHexWords(this.words, i * WORDS + ID_WORDS, 2) : (refs[r + ID_TEXT] as string);
+    const id = f & ID_IN_WORDS ? formatHexWords(this.words, p * WORDS + ID_WORDS, 2) : (refs[r + ID_TEXT] as string);
     const record: UsageRecord = {
       id,
       time: nums[x + TIME] as number,
@@ -142,7 +150,7 @@ export class RecordColumns {
       costNanos: nums[x + COST] as number,
       status: refs[r + STATUS] as UsageStatus,
     };
-    const traceId = this.traceIdAt(i);
+    const traceId = this.traceIdOf(p);
     if (traceId !== undefined) record.traceId = traceId;
     const spanId = f & SPAN_IS_ID ? id : (refs[r + SPAN_TEXT] as string | undefined);
     if (spanId !== undefined) record.spanId = spanId;
@@ -163,7 +171,7 @@ export class RecordColumns {
 
   /** What record `i` is grouped and filtered by (as `dimensionsOf` gives it). */
   dimensionsAt(i: number): UsageDimensions {
-    const r = i * REFS;
+    const r = (this.head + i) * REFS;
     const refs = this.refs;
     return {
       day: utcDayKey(this.timeAt(i)),
@@ -179,11 +187,11 @@ export class RecordColumns {
 
   /** Record `i` as totals of one call (as `totalsOf` gives it). */
   totalsAt(i: number): UsageTotals {
-    const x = i * NUMS;
+    const x = (this.head + i) * NUMS;
     const nums = this.nums;
     return {
       calls: 1,
-      errors: this.refs[i * REFS + STATUS] === 'error' ? 1 : 0,
+      errors: this.refs[(this.head + i) * REFS + STATUS] === 'error' ? 1 : 0,
       inputTokens: nums[x + INPUT] as number,
       outputTokens: nums[x + OUTPUT] as number,
       cacheReadTokens: nums[x + CACHE_READ] as number,
@@ -194,20 +202,20 @@ export class RecordColumns {
   }
 
   traceIdAt(i: number): string | undefined {
-    return (this.flags[i] as number) & TRACE_IN_WORDS ? formatHexWords(this.words, i * WORDS + TRACE_WORDS, 4) : (this.refs[i * REFS + TRACE_TEXT] as string | undefined);
+    return this.traceIdOf(this.head + i);
   }
 
   taskAt(i: number): string | undefined {
-    return this.refs[i * REFS + TASK] as string | undefined;
+    return this.refs[(this.head + i) * REFS + TASK] as string | undefined;
   }
 
   sessionAt(i: number): string | undefined {
-    return this.refs[i * REFS + SESSION] as string | undefined;
+    return this.refs[(this.head + i) * REFS + SESSION] as string | undefined;
   }
 
   /** Calls `words` with the two words of each of the first `n` records' ids that are span ids, and `text` with the others. */
   forEachId(n: number, words: (hi: number, lo: number) => void, text: (id: string) => void): void {
-    for (let i = 0; i < n; i++) {
+    for (let i = this.head; i < this.head + n; i++) {
       if ((this.flags[i] as number) & ID_IN_WORDS) words(this.words[i * WORDS + ID_WORDS] as number, this.words[i * WORDS + ID_WORDS + 1] as number);
       else text(this.refs[i * REFS + ID_TEXT] as string);
     }
@@ -216,12 +224,12 @@ export class RecordColumns {
   /** Drops the first `n` records (the oldest), in place. */
   dropFirst(n: number): void {
     if (n <= 0) return;
-    const count = this.count;
-    this.shift(n, count, 0);
-    this.count = count - n;
-    // Lets go of what the dropped tail still pointed at. The arrays keep their size: memory that
-    // stays in use costs nothing to write again, while memory given back and taken again does.
-    this.refs.fill(undefined, this.count * REFS, count * REFS);
+    // Lets go of what the dropped records pointed at; the others stay where they are. The arrays
+    // keep their size: memory that stays in use costs nothing to write again, while memory given
+    // back and taken again does.
+    this.refs.fill(undefined, this.head * REFS, (this.head + n) * REFS);
+    this.count -= n;
+    this.head = this.count === 0 ? 0 : this.head + n;
     // Gives memory back once the records held since the last drop needed far less room than
     // there is (a store that fills up again between drops keeps its arrays).
     let capacity = MIN_CAPACITY;
@@ -230,7 +238,20 @@ export class RecordColumns {
     this.peak = this.count;
   }
 
-  /** Moves records [from, to) to start at `dest`. */
+  /** Moves the records to the start of the arrays. */
+  private moveToFront(): void {
+    const head = this.head;
+    this.shift(head, head + this.count, 0);
+    this.refs.fill(undefined, this.count * REFS, (head + this.count) * REFS);
+    this.head = 0;
+  }
+
+  /** The trace id of the record in slot `p`. */
+  private traceIdOf(p: number): string | undefined {
+    return (this.flags[p] as number) & TRACE_IN_WORDS ? formatHexWords(this.words, p * WORDS + TRACE_WORDS, 4) : (this.refs[p * REFS + TRACE_TEXT] as string | undefined);
+  }
+
+  /** Moves the records in slots [from, to) to start at slot `dest`. */
   private shift(from: number, to: number, dest: number): void {
     this.nums.copyWithin(dest * NUMS, from * NUMS, to * NUMS);
     this.words.copyWithin(dest * WORDS, from * WORDS, to * WORDS);
@@ -238,6 +259,7 @@ export class RecordColumns {
     this.refs.copyWithin(dest * REFS, from * REFS, to * REFS);
   }
 
+  /** Writes `record` to slot `i`. */
   private write(i: number, record: UsageRecord): void {
     const x = i * NUMS;
     const nums = this.nums;
@@ -273,21 +295,19 @@ export class RecordColumns {
     refs[r + SPAN_TEXT] = f & SPAN_IS_ID ? undefined : spanId;
   }
 
-  private grow(): void {
-    this.resize(this.room * 2);
-  }
-
-  /** Moves the columns to arrays of `capacity` records (at least the records held). */
+  /** Moves the columns to arrays of `capacity` records (at least the records held), the oldest first. */
   private resize(capacity: number): void {
     const n = this.count;
+    const h = this.head;
     const nums = new Float64Array(capacity * NUMS);
-    nums.set(this.nums.subarray(0, n * NUMS));
+    nums.set(this.nums.subarray(h * NUMS, (h + n) * NUMS));
     const words = new Uint32Array(capacity * WORDS);
-    words.set(this.words.subarray(0, n * WORDS));
+    words.set(this.words.subarray(h * WORDS, (h + n) * WORDS));
     const flags = new Uint8Array(capacity);
-    flags.set(this.flags.subarray(0, n));
+    flags.set(this.flags.subarray(h, h + n));
     const refs = new Array<Ref>(capacity * REFS).fill(undefined);
-    for (let i = 0; i < n * REFS; i++) refs[i] = this.refs[i];
+    for (let i = 0; i < n * REFS; i++) refs[i] = this.refs[h * REFS + i];
+    this.head = 0;
     this.refs = refs;
     this.nums = nums;
     this.words = words;
