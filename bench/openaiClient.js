@@ -34,7 +34,8 @@ export async function variant(name) {
     const { OpenAI } = require('openai');
     client = new OpenAI(options);
   } else {
-    const { OpenAI } = await import('openai');
+    // The same CommonJS build as the contrib variant, so that only the instrumentation differs.
+    const { OpenAI } = require('openai');
     client = new OpenAI(options);
     if (name === NAMES.tollgate) {
       const { instrumentOpenAI } = await import('../dist/instrumentations/openai/index.js');
@@ -61,6 +62,6 @@ export async function variant(name) {
 
 export async function runOpenAIClient() {
   const names = [NAMES.none, NAMES.contrib, NAMES.tollgate];
-  const results = await runIsolated('openaiClient.js', names, { rounds: 21, warmup: 3, batch: 100, baseline: NAMES.contrib });
+  const results = await runIsolated('openaiClient.js', names, { rounds: 41, warmup: 3, batch: 100, baseline: NAMES.contrib });
   return { results };
 }
