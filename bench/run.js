@@ -5,6 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pinCores } from './lib/isolated.js';
 import { fmtNs, fmtRatio } from './lib/measure.js';
 import { NAMES as CLIENT, runOpenAIClient } from './openaiClient.js';
 import { runOverhead } from './overhead.js';
@@ -189,6 +190,7 @@ const lines = [
   '',
   'Benchmarks 1a, 1b, 2 and 2b run each variant in a process of its own; the processes take turns, one timed batch each per round',
   '(the order rotates each round), with no forced garbage collection, so every variant pays for its own garbage as a service would.',
+  `Every process of a round runs on the same CPU core, the core alternating between rounds (${pinCores().length > 0 ? `taskset, cores ${pinCores().join(', ')}` : 'not pinned here: no taskset or one core'}).`,
   'Ratios marked "per round" are the median over rounds of one batch time over the baseline batch time of the same round.',
   'Benchmarks 3 and 5 interleave their variants in one process (`global.gc()` before each batch); 4 runs in child processes.',
   '',

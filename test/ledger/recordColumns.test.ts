@@ -4,24 +4,18 @@ import { formatHexWords } from '../../src/ledger/memory/hexWords.js';
 import type { UsageRecord } from '../../src/ledger/Ledger.js';
 import { RecordColumns } from '../../src/ledger/memory/RecordColumns.js';
 import { dimensionsOf, totalsOf } from '../../src/ledger/usageDimensions.js';
+import { usageRecord } from '../helpers/usageRecord.js';
 
 const hex = (n: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: n, maxLength: n });
 
-const record = (over: Partial<UsageRecord>): UsageRecord => ({
-  id: '0000000000000001',
-  time: 0,
-  provider: 'openai',
-  model: 'gpt-4o-mini',
-  operation: 'chat',
-  inputTokens: 0,
-  outputTokens: 0,
-  cacheReadTokens: 0,
-  cacheWriteTokens: 0,
-  reasoningTokens: 0,
-  costNanos: 0,
-  status: 'ok',
-  ...over,
-});
+const record = (over: Partial<UsageRecord>): UsageRecord => usageRecord({ id: '0000000000000001', time: 0, model: 'gpt-4o-mini', ...over });
+
+/** Inserts a copy of `r` into `model` as the columns must: after every record of time <= r.time. */
+function insertSorted(model: UsageRecord[], r: UsageRecord): void {
+  let at = model.length;
+  while (at > 0 && (model[at - 1] as UsageRecord).time > r.time) at--;
+  model.splice(at, 0, structuredClone(r));
+}
 
 const arbRecord = fc
   .record({
@@ -57,10 +51,7 @@ describe('RecordColumns', () => {
         const model: UsageRecord[] = [];
         for (const r of records) {
           cols.insert(r);
-          // Stable: after every record of time <= r.time.
-          let at = model.length;
-          while (at > 0 && (model[at - 1] as UsageRecord).time > r.time) at--;
-          model.splice(at, 0, structuredClone(r));
+          insertSorted(model, r);
         }
         expect(cols.length).toBe(model.length);
         model.forEach((r, i) => {
@@ -111,9 +102,7 @@ describe('RecordColumns', () => {
               // Time mostly moves on; now and then a record is older than the newest.
               const r = { ...r0, time: r0.time % 7 === 0 ? clock - r0.time : (clock += r0.time % 5) };
               cols.insert(r);
-              let at = model.length;
-              while (at > 0 && (model[at - 1] as UsageRecord).time > r.time) at--;
-              model.splice(at, 0, structuredClone(r));
+              insertSorted(model, r);
             }
           }
           expect(cols.length).toBe(model.length);

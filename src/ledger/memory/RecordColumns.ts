@@ -105,23 +105,22 @@ export class RecordColumns {
 
   /** Index of the first record with time >= t. */
   lowerBound(t: number): number {
-    let lo = 0;
-    let hi = this.count;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.timeAt(mid) < t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return this.firstAfter(t, false);
   }
 
   /** Index of the first record with time > t. */
   upperBound(t: number): number {
+    return this.firstAfter(t, true);
+  }
+
+  /** Index of the first record with time > t (`orEqual` false: >= t). */
+  private firstAfter(t: number, orEqual: boolean): number {
     let lo = 0;
     let hi = this.count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.timeAt(mid) <= t) lo = mid + 1;
+      const time = this.timeAt(mid);
+      if (time < t || (orEqual && time === t)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
