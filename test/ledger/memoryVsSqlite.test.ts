@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Bucket, Ledger, UsageRecord } from '../../src/ledger/Ledger.js';
 import { MemoryLedger } from '../../src/ledger/memory.js';
 import { SqliteLedger } from '../../src/ledger/sqlite.js';
+import { usageRecord } from '../helpers/usageRecord.js';
 
 // Two independent implementations of the Ledger contract, driven through the same random
 // sequences: every answer of the in-memory ledger must equal the SQLite ledger's.
@@ -34,23 +35,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 );
 
 function recordOf(id: string, time: number, costNanos: number): UsageRecord {
-  return {
-    id,
-    time,
-    traceId: '0af7651916cd43dd8448eb211c80319c',
-    spanId: id,
-    task: 'T-1',
-    provider: 'openai',
-    model: 'gpt-4o-mini',
-    operation: 'chat',
-    inputTokens: costNanos,
-    outputTokens: 1,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
-    costNanos,
-    status: 'ok',
-  };
+  return usageRecord({ id, time, traceId: '0af7651916cd43dd8448eb211c80319c', spanId: id, task: 'T-1', model: 'gpt-4o-mini', inputTokens: costNanos, outputTokens: 1, costNanos });
 }
 
 /** Applies one step to a ledger and returns everything it answered. */
