@@ -88,9 +88,7 @@ export function gatedCall<Chunk>(spec: GatedCallSpec<Chunk>): ApiPromiseLike<unk
     );
   } catch (err: unknown) {
     if (isRefusal(err)) {
-      const denied: RequestGate = Promise.reject(err);
-      denied.catch(() => undefined);
-      return spec.send(withGate(spec.options, denied));
+      return spec.send(withGate(spec.options, refusedGate(err)));
     }
     diag.error('tollgate: could not start a span; the call goes on untracked', err);
     return spec.send(spec.options);
@@ -107,9 +105,7 @@ export function gatedCall<Chunk>(spec: GatedCallSpec<Chunk>): ApiPromiseLike<unk
     gate.catch(() => undefined);
     options = withGate(spec.options, gate);
   } else if (decided instanceof Error) {
-    const denied: RequestGate = Promise.reject(decided);
-    denied.catch(() => undefined);
-    options = withGate(spec.options, denied);
+    options = withGate(spec.options, refusedGate(decided));
   } else {
     options = decided === undefined ? spec.options : withGate(spec.options, decided);
   }
@@ -158,6 +154,13 @@ function admitNow(tollgate: TollgateHandle, request: RequestDescription, call: C
     return undefined;
   }
   return applyAdmission(request, call, info);
+}
+
+/** A gate that refuses the request with `err` (its rejection is the SDK's to report, never unhandled). */
+function refusedGate(err: Error): RequestGate {
+  const gate: RequestGate = Promise.reject(err);
+  gate.catch(() => undefined);
+  return gate;
 }
 
 /** A refused call: its span records the refusal and ends (settled as denied); the error is what the caller gets. */

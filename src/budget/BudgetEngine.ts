@@ -103,7 +103,7 @@ interface PlanLists {
   /** The applied budgets that have a ledger bucket, in `buckets` order. */
   bucketed: readonly AppliedBudget[];
   buckets: Bucket[];
-  /** Whether any applied budget is a warn budget or a request budget (checks a plain allow can skip). */
+  /** Whether any applied budget is a warn budget, and whether any is a request budget (checks a plain allow can skip). */
   hasWarn: boolean;
   hasRequest: boolean;
   /** Whether any applied budget is per id (task / session / agent), whose ids status() lists. */

@@ -1,4 +1,5 @@
-import { diag, SpanStatusCode, trace, type Context, type HrTime, type Span as ApiSpan } from '@opentelemetry/api';
+import { diag, SpanStatusCode, trace, type Context, type Span as ApiSpan } from '@opentelemetry/api';
+import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Admission, AdmissionRequest, BudgetEngine } from '../budget/BudgetEngine.js';
 import { BudgetExceededError } from '../budget/BudgetExceededError.js';
@@ -59,6 +60,7 @@ import {
   readProviderCostUsd,
   readRequestAttributes,
   readUsageAttributes,
+  stringAttr,
   type RequestAttributes,
 } from './readCallAttributes.js';
 
@@ -467,7 +469,7 @@ export class BudgetSpanProcessor implements SpanProcessor {
   private finish(state: SpanState): void {
     const span = state.span;
     if (state.kind === 'covered') return;
-    const durationSeconds = hrTimeToSeconds(span.duration);
+    const durationSeconds = hrTimeToMilliseconds(span.duration) / 1000;
     if (state.kind === 'activity') {
       this.settle(undefined, this.activityRecord(state), durationSeconds);
       return;
@@ -475,7 +477,7 @@ export class BudgetSpanProcessor implements SpanProcessor {
     if (state.phase === 'denied') return; // recorded when it was denied
     const attrs = span.attributes;
     const call = readRequestAttributes(attrs, state.request);
-    const responseModel = str(attrs[ATTR_GEN_AI_RESPONSE_MODEL]);
+    const responseModel = stringAttr(attrs[ATTR_GEN_AI_RESPONSE_MODEL]);
     const errored = span.status.code === SpanStatusCode.ERROR;
     const statusAttr = attrs[ATTR_TOLLGATE_STATUS];
     const status: UsageStatus = statusAttr === 'cost_exceeded' ? 'cost_exceeded' : errored ? 'error' : 'ok';
@@ -498,7 +500,7 @@ export class BudgetSpanProcessor implements SpanProcessor {
       this.setCostAttributes(span, 0, 'none', undefined);
     }
     if (statusAttr === undefined) span.setAttribute(ATTR_TOLLGATE_STATUS, status);
-    const record = this.record(state, call, usage, str(attrs[ATTR_GEN_AI_RESPONSE_ID]), model, costNanos, status);
+    const record = this.record(state, call, usage, stringAttr(attrs[ATTR_GEN_AI_RESPONSE_ID]), model, costNanos, status);
     if (state.phase === 'pending') {
       // Asynchronous store, span ended before its admission came back: settle after it.
       const p = (state.promise as Promise<Admission>).then(
@@ -684,15 +686,6 @@ function isActivity(attrs: ReadableSpan['attributes']): boolean {
     attrs[ATTR_TOLLGATE_MEMORY_OPERATION] !== undefined ||
     attrs[ATTR_TOLLGATE_CONTRACT_NAME] !== undefined
   );
-}
-
-/** Seconds of an HrTime duration ([seconds, nanoseconds]). */
-function hrTimeToSeconds(t: HrTime): number {
-  return t[0] + t[1] / 1e9;
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
 function toInfo(a: Admission): AdmissionInfo {

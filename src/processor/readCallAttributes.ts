@@ -60,7 +60,8 @@ export interface CallAttributes {
   providerCostUsd: number | undefined;
 }
 
-function str(v: AttributeValue | undefined): string | undefined {
+/** A non-empty string attribute, or undefined. */
+export function stringAttr(v: AttributeValue | undefined): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
@@ -112,12 +113,12 @@ export function inferProvider(model: string | undefined): string {
  * request model with no (or an unknown) operation.
  */
 export function isBillable(attrs: Attributes): boolean {
-  const op = str(attrs[ATTR_GEN_AI_OPERATION_NAME]);
+  const op = stringAttr(attrs[ATTR_GEN_AI_OPERATION_NAME]);
   if (op !== undefined) {
     if (BILLABLE_OPERATIONS.has(op)) return true;
     if (NON_BILLABLE_OPERATIONS.has(op)) return false;
   }
-  return str(attrs[ATTR_GEN_AI_REQUEST_MODEL] ?? attrs[ATTR_OPENINFERENCE_MODEL_NAME]) !== undefined;
+  return stringAttr(attrs[ATTR_GEN_AI_REQUEST_MODEL] ?? attrs[ATTR_OPENINFERENCE_MODEL_NAME]) !== undefined;
 }
 
 /** The request side of a call, as set when its span starts (what admission needs). */
@@ -135,10 +136,10 @@ export interface RequestAttributes {
  * `into` when given (and returned), else into a new object. Never throws.
  */
 export function readRequestAttributes(attrs: Attributes, into?: RequestAttributes): RequestAttributes {
-  const requestModel = str(attrs[ATTR_GEN_AI_REQUEST_MODEL] ?? attrs[ATTR_OPENINFERENCE_MODEL_NAME]);
-  const namedProvider = str(attrs[ATTR_GEN_AI_PROVIDER_NAME] ?? attrs[ATTR_LEGACY_GEN_AI_SYSTEM] ?? attrs[ATTR_OPENINFERENCE_PROVIDER]);
-  const operation = str(attrs[ATTR_GEN_AI_OPERATION_NAME]) ?? GEN_AI_OPERATION_CHAT;
-  const provider = namedProvider ?? inferProvider(str(attrs[ATTR_GEN_AI_RESPONSE_MODEL]) ?? requestModel);
+  const requestModel = stringAttr(attrs[ATTR_GEN_AI_REQUEST_MODEL] ?? attrs[ATTR_OPENINFERENCE_MODEL_NAME]);
+  const namedProvider = stringAttr(attrs[ATTR_GEN_AI_PROVIDER_NAME] ?? attrs[ATTR_LEGACY_GEN_AI_SYSTEM] ?? attrs[ATTR_OPENINFERENCE_PROVIDER]);
+  const operation = stringAttr(attrs[ATTR_GEN_AI_OPERATION_NAME]) ?? GEN_AI_OPERATION_CHAT;
+  const provider = namedProvider ?? inferProvider(stringAttr(attrs[ATTR_GEN_AI_RESPONSE_MODEL]) ?? requestModel);
   const maxTokens = num(attrs[ATTR_GEN_AI_REQUEST_MAX_TOKENS]);
   const estimatedInputTokens = num(attrs[ATTR_TOLLGATE_ESTIMATE_INPUT_TOKENS]);
   if (into === undefined) return { operation, provider, requestModel, maxTokens, estimatedInputTokens };
@@ -194,8 +195,8 @@ export function readCallAttributes(attrs: Attributes): CallAttributes {
     operation: request.operation,
     provider: request.provider,
     requestModel: request.requestModel,
-    responseModel: str(attrs[ATTR_GEN_AI_RESPONSE_MODEL]),
-    responseId: str(attrs[ATTR_GEN_AI_RESPONSE_ID]),
+    responseModel: stringAttr(attrs[ATTR_GEN_AI_RESPONSE_MODEL]),
+    responseId: stringAttr(attrs[ATTR_GEN_AI_RESPONSE_ID]),
     maxTokens: request.maxTokens,
     estimatedInputTokens: request.estimatedInputTokens,
     usage: readUsageAttributes(attrs),

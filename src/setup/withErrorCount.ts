@@ -22,40 +22,24 @@ export function withErrorCount(ledger: Ledger, onError: (operation: string) => v
         () => fn(...args),
         () => onError(operation),
       );
-  // The per-call operations are spelled out: no closures or argument arrays on the hot path.
+  /** Runs a per-call operation (a method bound once) on up to two arguments: no closure or argument array per call. */
+  const guarded = <A, B, R>(operation: string, fn: (a: A, b: B) => MaybePromise<R>, a: A, b: B): MaybePromise<R> => {
+    try {
+      return observe(operation, fn(a, b));
+    } catch (err: unknown) {
+      onError(operation);
+      throw err;
+    }
+  };
+  const reserve = ledger.reserve.bind(ledger);
+  const settle = ledger.settle.bind(ledger);
+  const release = ledger.release.bind(ledger);
+  const bucketStates = ledger.bucketStates.bind(ledger);
   return {
-    reserve: (req) => {
-      try {
-        return observe('reserve', ledger.reserve(req));
-      } catch (err: unknown) {
-        onError('reserve');
-        throw err;
-      }
-    },
-    settle: (record, buckets) => {
-      try {
-        return observe('settle', ledger.settle(record, buckets));
-      } catch (err: unknown) {
-        onError('settle');
-        throw err;
-      }
-    },
-    release: (id) => {
-      try {
-        return observe('release', ledger.release(id));
-      } catch (err: unknown) {
-        onError('release');
-        throw err;
-      }
-    },
-    bucketStates: (buckets, now) => {
-      try {
-        return observe('bucketStates', ledger.bucketStates(buckets, now));
-      } catch (err: unknown) {
-        onError('bucketStates');
-        throw err;
-      }
-    },
+    reserve: (req) => guarded('reserve', reserve, req, undefined),
+    settle: (record, buckets) => guarded('settle', settle, record, buckets),
+    release: (id) => guarded('release', release, id, undefined),
+    bucketStates: (buckets, now) => guarded('bucketStates', bucketStates, buckets, now),
     usage: wrap('usage', ledger.usage.bind(ledger)),
     records: wrap('records', ledger.records.bind(ledger)),
     prune: wrap('prune', ledger.prune.bind(ledger)),

@@ -1,5 +1,6 @@
 import { SpanKind, SpanStatusCode, trace as traceApi } from '@opentelemetry/api';
-import type { Attributes, AttributeValue, Context, HrTime } from '@opentelemetry/api';
+import type { Attributes, AttributeValue, Context } from '@opentelemetry/api';
+import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import {
   ATTR_GEN_AI_USAGE_COST,
@@ -223,44 +224,16 @@ export class TraceRing implements SpanProcessor {
     const capacity = this.order.length;
     let trace: StoredTrace;
     if (this.count === capacity) {
-      // Full: the trace seen first goes, and its object serves the new trace (one allocation less per trace).
+      // Full: the trace seen first goes, and its object (its spans array emptied as it lets its
+      // spans go) serves the new trace: one allocation less per trace.
       trace = this.order[this.first] as StoredTrace;
       this.releaseSpans(trace);
       this.first = (this.first + 1) % capacity;
       this.count -= 1;
-      trace.traceId = traceId;
-      trace.holdsSpans = true; // its spans array was emptied when it let its spans go
-      trace.droppedSpans = 0;
-      trace.spanCount = 0;
-      trace.rootName = undefined;
-      trace.earliestName = '';
-      trace.start = Number.POSITIVE_INFINITY;
-      trace.end = Number.NEGATIVE_INFINITY;
-      trace.costNanos = 0;
-      trace.costUsdFallback = 0;
-      trace.inputTokens = 0;
-      trace.outputTokens = 0;
-      trace.error = false;
-      trace.seq = 0;
     } else {
-      trace = {
-        traceId,
-        spans: [],
-        holdsSpans: true,
-        droppedSpans: 0,
-        spanCount: 0,
-        rootName: undefined,
-        earliestName: '',
-        start: Number.POSITIVE_INFINITY,
-        end: Number.NEGATIVE_INFINITY,
-        costNanos: 0,
-        costUsdFallback: 0,
-        inputTokens: 0,
-        outputTokens: 0,
-        error: false,
-        seq: 0,
-      };
+      trace = { spans: [] } as unknown as StoredTrace;
     }
+    resetTrace(trace, traceId);
     this.order[(this.first + this.count) % capacity] = trace;
     this.count += 1;
     // Only the most recent detailTraces traces hold spans: the one that just left that window lets its spans go.
@@ -300,16 +273,30 @@ export class TraceRing implements SpanProcessor {
   }
 }
 
+/** Makes `trace` the empty summary of `traceId` (its spans array, already empty, is kept). */
+function resetTrace(trace: StoredTrace, traceId: string): void {
+  trace.traceId = traceId;
+  trace.holdsSpans = true;
+  trace.droppedSpans = 0;
+  trace.spanCount = 0;
+  trace.rootName = undefined;
+  trace.earliestName = '';
+  trace.start = Number.POSITIVE_INFINITY;
+  trace.end = Number.NEGATIVE_INFINITY;
+  trace.costNanos = 0;
+  trace.costUsdFallback = 0;
+  trace.inputTokens = 0;
+  trace.outputTokens = 0;
+  trace.error = false;
+  trace.seq = 0;
+}
+
 function positiveInt(options: TraceRingOptions, name: keyof TraceRingOptions, fallback: number): number {
   const value = options[name] ?? fallback;
   if (!Number.isInteger(value) || value < 1) {
     throw new Error(`tollgate: TraceRing option "${name}" is ${String(value)}; it must be a positive integer (default ${fallback})`);
   }
   return value;
-}
-
-function hrToMs(time: HrTime): number {
-  return time[0] * 1000 + time[1] / 1e6;
 }
 
 function numberAttr(attributes: Attributes, key: string): number {
@@ -320,8 +307,8 @@ function numberAttr(attributes: Attributes, key: string): number {
 /** Adds one ended span to its trace's summary. */
 function summarizeInto(trace: StoredTrace, span: ReadableSpan): void {
   trace.spanCount += 1;
-  const start = hrToMs(span.startTime);
-  const end = hrToMs(span.endTime);
+  const start = hrTimeToMilliseconds(span.startTime);
+  const end = hrTimeToMilliseconds(span.endTime);
   if (span.parentSpanContext === undefined && trace.rootName === undefined) trace.rootName = span.name;
   if (start < trace.start) {
     trace.start = start;
@@ -373,12 +360,12 @@ function spanToJson(span: ReadableSpan): TraceSpanJson {
     spanId: span.spanContext().spanId,
     name: span.name,
     kind: SpanKind[span.kind] ?? String(span.kind),
-    start: hrToMs(span.startTime),
-    end: hrToMs(span.endTime),
-    durationMs: hrToMs(span.duration),
+    start: hrTimeToMilliseconds(span.startTime),
+    end: hrTimeToMilliseconds(span.endTime),
+    durationMs: hrTimeToMilliseconds(span.duration),
     attributes: plainAttributes(span.attributes),
     status: { code: statusCodeName(span.status.code) },
-    events: span.events.map((e) => ({ name: e.name, time: hrToMs(e.time), attributes: plainAttributes(e.attributes ?? {}) })),
+    events: span.events.map((e) => ({ name: e.name, time: hrTimeToMilliseconds(e.time), attributes: plainAttributes(e.attributes ?? {}) })),
   };
   const parent = span.parentSpanContext?.spanId;
   if (parent !== undefined) json.parentSpanId = parent;

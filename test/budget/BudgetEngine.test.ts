@@ -30,6 +30,14 @@ function admitSync(h: ReturnType<typeof harness>, req: ReturnType<typeof call>):
   return result as Admission;
 }
 
+/** Admits and settles a call of `nanos` at the harness clock's time. */
+function spender(h: ReturnType<typeof harness>): (nanos: number) => void {
+  return (nanos) => {
+    const a = admitSync(h, call(nanos));
+    h.engine.settle(a, usage(a.id, nanos, h.clock.now));
+  };
+}
+
 describe('BudgetEngine', () => {
   describe('synchronous and asynchronous ledgers', () => {
     it('answers synchronously on a synchronous ledger: admit returns the admission, a deny throws', () => {
@@ -281,10 +289,7 @@ describe('BudgetEngine', () => {
   describe('thresholds', () => {
     it('fire once per budget, key and window, crossed by settled spend', () => {
       const h = harness([{ scope: 'daily', maxUsd: 1 }], NOON);
-      const spend = (nanos: number) => {
-        const a = admitSync(h, call(nanos));
-        h.engine.settle(a, usage(a.id, nanos, h.clock.now));
-      };
+      const spend = spender(h);
       spend(0.4 * USD);
       expect(h.thresholds).toEqual([]);
       spend(0.1 * USD);
@@ -310,10 +315,7 @@ describe('BudgetEngine', () => {
 
     it('re-check a budget replaced at run time against its new limit and thresholds', () => {
       const h = harness([{ id: 'daily', scope: 'daily', maxUsd: 1, thresholds: [0.8] }], NOON);
-      const spend = (nanos: number) => {
-        const a = admitSync(h, call(nanos));
-        h.engine.settle(a, usage(a.id, nanos, h.clock.now));
-      };
+      const spend = spender(h);
       spend(0.5 * USD);
       expect(h.thresholds).toEqual([]);
       // Same id, same counter, a lower limit: the spend already past 80 % of it is announced at the next settle.
@@ -328,10 +330,7 @@ describe('BudgetEngine', () => {
 
     it('re-arm on a rolling window when spend falls back under a threshold', () => {
       const h = harness([{ scope: 'daily', window: 'rolling', maxUsd: 1, thresholds: [0.5] }], NOON);
-      const spend = (nanos: number) => {
-        const a = admitSync(h, call(nanos));
-        h.engine.settle(a, usage(a.id, nanos, h.clock.now));
-      };
+      const spend = spender(h);
       spend(0.6 * USD);
       h.clock.advance(25 * HOUR); // the 0.6 left the window
       spend(0.1 * USD);
