@@ -30,16 +30,16 @@ export { attributionOf, BAGGAGE_AGENT, BAGGAGE_SESSION, BAGGAGE_TASK } from './t
 // Budgets
 export { BudgetEngine } from './budget/BudgetEngine.js';
 export type { Admission, BudgetStatus } from './budget/BudgetEngine.js';
-export type { BudgetAction, BudgetScope, BudgetSpec, BudgetWindow } from './budget/Budget.js';
+export type { BudgetAction, BudgetScope, BudgetSpec, BudgetWindow } from './core/Budget.js';
 export type { NormalizedBudget } from './budget/normalizeBudget.js';
 
 // Errors a caller may see or catch
-export { BudgetExceededError } from './budget/BudgetExceededError.js';
-export type { BudgetExceededDetails } from './budget/BudgetExceededError.js';
-export { BudgetConfigError } from './budget/BudgetConfigError.js';
-export { LedgerUnavailableError } from './budget/LedgerUnavailableError.js';
-export { ConfigError } from './config/ConfigError.js';
-export { UnknownModelError } from './pricing/UnknownModelError.js';
+export { BudgetExceededError } from './core/BudgetExceededError.js';
+export type { BudgetExceededDetails } from './core/BudgetExceededError.js';
+export { BudgetConfigError } from './core/BudgetConfigError.js';
+export { LedgerUnavailableError } from './core/LedgerUnavailableError.js';
+export { ConfigError } from './core/ConfigError.js';
+export { UnknownModelError } from './core/UnknownModelError.js';
 export { RateLimitError } from './ratelimit/RateLimitError.js';
 
 // Ledgers (Redis: import { RedisLedger } from 'tollgate/redis')
@@ -69,7 +69,7 @@ export { PricingCatalog } from './pricing/PricingCatalog.js';
 export type { PriceRow, PricingOptions } from './pricing/PricingCatalog.js';
 export type { PriceOverride } from './pricing/PriceOverride.js';
 export type { CostBreakdown, ResolvedModel, TokenUsage, UnknownModelPolicy } from './pricing/types.js';
-export { formatUsd, nanosToUsd, NANOS_PER_USD, usdToNanos } from './pricing/money.js';
+export { formatUsd, nanosToUsd, NANOS_PER_USD, usdToNanos } from './core/money.js';
 export { DefaultTokenEstimator } from './tokens/DefaultTokenEstimator.js';
 export type { TokenEstimator } from './tokens/TokenEstimator.js';
 

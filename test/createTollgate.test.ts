@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../src/config/ConfigError.js';
+import { ConfigError } from '../src/core/ConfigError.js';
 import { createTollgate } from '../src/createTollgate.js';
 import { SqliteLedger } from '../src/ledger/sqlite.js';
 import { makeTestTollgate, type TestTollgate } from './helpers/otel.js';
@@ -71,7 +71,7 @@ describe('budgets shared through one store', () => {
     const { mkdtempSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
-    const { BudgetExceededError } = await import('../src/budget/BudgetExceededError.js');
+    const { BudgetExceededError } = await import('../src/core/BudgetExceededError.js');
     const store = `sqlite:${join(mkdtempSync(join(tmpdir(), 'tollgate-replicas-')), 'ledger.db')}`;
     const a = makeTestTollgate({ store, budgetRefreshMs: 0 });
     const b = makeTestTollgate({ store, budgetRefreshMs: 20 });

@@ -1,4 +1,4 @@
-import type { TokenUsage } from '../../src/pricing/types.js';
+import type { TokenUsage } from '../../src/core/TokenUsage.js';
 import { numberField } from '../shared/requestAttributes.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
-import type { TokenUsage } from '../../src/pricing/types.js';
+import type { TokenUsage } from '../../src/core/TokenUsage.js';
 import {
   ATTR_GEN_AI_RESPONSE_FINISH_REASONS,
   ATTR_GEN_AI_RESPONSE_ID,

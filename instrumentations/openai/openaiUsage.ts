@@ -1,4 +1,4 @@
-import type { TokenUsage } from '../../src/pricing/types.js';
+import type { TokenUsage } from '../../src/core/TokenUsage.js';
 import { field, numberField } from '../shared/requestAttributes.js';
 
 /**

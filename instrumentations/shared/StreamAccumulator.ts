@@ -1,5 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
-import type { TokenUsage } from '../../src/pricing/types.js';
+import type { TokenUsage } from '../../src/core/TokenUsage.js';
 
 /**
  * Collects what a provider's stream says about a call, chunk by chunk. Pure: no span,

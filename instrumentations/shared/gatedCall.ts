@@ -1,8 +1,8 @@
 import { SpanKind, context, diag, trace } from '@opentelemetry/api';
 import type { Attributes, Span } from '@opentelemetry/api';
-import { BudgetExceededError } from '../../src/budget/BudgetExceededError.js';
+import { BudgetExceededError } from '../../src/core/BudgetExceededError.js';
 import type { AdmissionInfo, TollgateHandle } from '../../src/track/TollgateHandle.js';
-import type { TokenUsage } from '../../src/pricing/types.js';
+import type { TokenUsage } from '../../src/core/TokenUsage.js';
 import {
   ATTR_GEN_AI_INPUT_MESSAGES,
   ATTR_GEN_AI_OUTPUT_MESSAGES,

@@ -1,14 +1,17 @@
 import { diag } from '@opentelemetry/api';
 import { EventBus } from '../events/EventBus.js';
-import type { Bucket, BucketState, Ledger, MaybePromise, Nanos, ReserveResult, UsageRecord } from '../ledger/Ledger.js';
-import { nanosToUsd } from '../pricing/money.js';
-import type { BudgetSpec } from './Budget.js';
-import { BudgetConfigError } from './BudgetConfigError.js';
-import { BudgetExceededError } from './BudgetExceededError.js';
+import type { Bucket, BucketState, Ledger, ReserveResult } from '../ledger/Ledger.js';
+import type { MaybePromise } from '../core/maybePromise.js';
+import type { Nanos } from '../core/money.js';
+import type { UsageRecord } from '../core/UsageRecord.js';
+import { nanosToUsd } from '../core/money.js';
+import type { BudgetSpec } from '../core/Budget.js';
+import { BudgetConfigError } from '../core/BudgetConfigError.js';
+import { BudgetExceededError } from '../core/BudgetExceededError.js';
 import { applyBudget, counterKeyOf } from './budgetBucket.js';
 import type { AppliedBudget, BucketContext } from './budgetBucket.js';
-import { LedgerUnavailableError } from './LedgerUnavailableError.js';
-import { chain, isPromise } from './maybePromise.js';
+import { LedgerUnavailableError } from '../core/LedgerUnavailableError.js';
+import { chain, isPromise } from '../core/maybePromise.js';
 import { ID_SCOPES, normalizeBudget } from './normalizeBudget.js';
 import type { NormalizedBudget } from './normalizeBudget.js';
 

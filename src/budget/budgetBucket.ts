@@ -1,5 +1,5 @@
 import type { Bucket } from '../ledger/Ledger.js';
-import { usdToNanos } from '../pricing/money.js';
+import { usdToNanos } from '../core/money.js';
 import { MS_PER_DAY, utcDayKey, utcDayStart, utcMonthKey, utcMonthStart, utcNextDayStart, utcNextMonthStart } from '../time/utcWindows.js';
 import type { NormalizedBudget } from './normalizeBudget.js';
 

@@ -1,6 +1,6 @@
 import { diag } from '@opentelemetry/api';
-import type { BudgetAction, BudgetScope, BudgetSpec, BudgetWindow } from './Budget.js';
-import { BudgetConfigError } from './BudgetConfigError.js';
+import type { BudgetAction, BudgetScope, BudgetSpec, BudgetWindow } from '../core/Budget.js';
+import { BudgetConfigError } from '../core/BudgetConfigError.js';
 
 /** A validated budget with every default applied. */
 export interface NormalizedBudget extends BudgetSpec {

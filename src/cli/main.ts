@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config/ConfigError.js';
-import { UnknownModelError } from '../pricing/UnknownModelError.js';
+import { ConfigError } from '../core/ConfigError.js';
+import { UnknownModelError } from '../core/UnknownModelError.js';
 import { registerDemoCommand, UsageError } from './commands/demo.js';
 import { registerEstimateCommand } from './commands/estimate.js';
 import { registerPricingCommand } from './commands/pricing.js';

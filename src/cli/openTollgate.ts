@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { BudgetConfigError } from '../budget/BudgetConfigError.js';
+import { BudgetConfigError } from '../core/BudgetConfigError.js';
 import { BudgetEngine } from '../budget/BudgetEngine.js';
 import { loadConfig } from '../config/loadConfig.js';
 import type { TollgateConfig } from '../config/schema.js';

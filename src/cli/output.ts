@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import { formatUsd, usdToNanos } from '../pricing/money.js';
+import { formatUsd, usdToNanos } from '../core/money.js';
 
 /** Writes a value as pretty JSON (one document) to stdout. */
 export function printJson(value: unknown): void {

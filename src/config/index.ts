@@ -1,5 +1,5 @@
-export { ConfigError, describeValue } from './ConfigError.js';
-export type { ConfigErrorDetails } from './ConfigError.js';
+export { ConfigError, describeValue } from '../core/ConfigError.js';
+export type { ConfigErrorDetails } from '../core/ConfigError.js';
 export { loadConfig } from './loadConfig.js';
 export type { LoadConfigOptions } from './loadConfig.js';
 export { parseConfig } from './parseConfig.js';

@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
-import type { BudgetSpec } from '../budget/Budget.js';
-import { ConfigError } from './ConfigError.js';
+import type { BudgetSpec } from '../core/Budget.js';
+import { ConfigError } from '../core/ConfigError.js';
 import { parseLayer } from './parseConfig.js';
 import { applyDefaults } from './schema.js';
 import type { TollgateConfig, TollgateConfigInput, TollgateConfigLayer } from './schema.js';
-import { readTextFile } from './readTextFile.js';
+import { readTextFile } from '../core/readTextFile.js';
 
 /** Options of `loadConfig`. */
 export interface LoadConfigOptions {

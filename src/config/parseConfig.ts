@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ConfigError } from './ConfigError.js';
+import { ConfigError } from '../core/ConfigError.js';
 import { applyDefaults, TollgateConfigLayerSchema } from './schema.js';
 import type { TollgateConfig, TollgateConfigLayer } from './schema.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { BudgetSpec } from '../budget/Budget.js';
+import type { BudgetSpec } from '../core/Budget.js';
 import type { PriceOverride } from '../pricing/PriceOverride.js';
 import type { UnknownModelPolicy } from '../pricing/types.js';
 

@@ -1,5 +1,5 @@
-import type { BudgetAction, BudgetScope } from '../budget/Budget.js';
-import type { UsageRecord } from '../ledger/Ledger.js';
+import type { BudgetAction, BudgetScope } from '../core/Budget.js';
+import type { UsageRecord } from '../core/UsageRecord.js';
 
 /** Emitted after every settled call. */
 export interface UsageEvent {

@@ -1,17 +1,7 @@
 import { MS_PER_DAY, utcDayKey, utcDayKeyStart, utcDayStart } from '../time/utcWindows.js';
-import type {
-  Bucket,
-  BucketState,
-  Ledger,
-  Nanos,
-  RecordQuery,
-  ReserveRequest,
-  ReserveResult,
-  StoredBudget,
-  UsageGroup,
-  UsageQuery,
-  UsageRecord,
-} from './Ledger.js';
+import type { Bucket, BucketState, Ledger, RecordQuery, ReserveRequest, ReserveResult, StoredBudget, UsageGroup, UsageQuery } from './Ledger.js';
+import type { Nanos } from '../core/money.js';
+import type { UsageRecord } from '../core/UsageRecord.js';
 import { LedgerClosedError } from './LedgerClosedError.js';
 import { UsageAccumulator } from './UsageAccumulator.js';
 import type { UsageTotals } from './UsageAccumulator.js';

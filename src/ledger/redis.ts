@@ -1,17 +1,7 @@
 import { diag } from '@opentelemetry/api';
 import type { Redis, RedisOptions } from 'ioredis';
-import type {
-  Bucket,
-  BucketState,
-  Ledger,
-  RecordQuery,
-  ReserveRequest,
-  ReserveResult,
-  StoredBudget,
-  UsageGroup,
-  UsageQuery,
-  UsageRecord,
-} from './Ledger.js';
+import type { Bucket, BucketState, Ledger, RecordQuery, ReserveRequest, ReserveResult, StoredBudget, UsageGroup, UsageQuery } from './Ledger.js';
+import type { UsageRecord } from '../core/UsageRecord.js';
 import { MS_PER_DAY, utcDayKeyStart, utcDayStart } from '../time/utcWindows.js';
 import { distinctBuckets } from './distinctBuckets.js';
 import { LedgerClosedError } from './LedgerClosedError.js';

@@ -4,20 +4,8 @@ import { diag } from '@opentelemetry/api';
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import { MS_PER_DAY } from '../time/utcWindows.js';
-import type {
-  Bucket,
-  BucketState,
-  Ledger,
-  RecordQuery,
-  ReserveRequest,
-  ReserveResult,
-  StoredBudget,
-  UsageGroup,
-  UsageGroupBy,
-  UsageQuery,
-  UsageRecord,
-  UsageStatus,
-} from './Ledger.js';
+import type { Bucket, BucketState, Ledger, RecordQuery, ReserveRequest, ReserveResult, StoredBudget, UsageGroup, UsageGroupBy, UsageQuery } from './Ledger.js';
+import type { UsageRecord, UsageStatus } from '../core/UsageRecord.js';
 import { distinctBuckets } from './distinctBuckets.js';
 import { LedgerClosedError } from './LedgerClosedError.js';
 import { UsageAccumulator } from './UsageAccumulator.js';

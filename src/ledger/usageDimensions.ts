@@ -1,5 +1,6 @@
 import { utcDayKey, utcDayStart, utcNextDayStart } from '../time/utcWindows.js';
-import type { UsageGroupBy, UsageQuery, UsageRecord } from './Ledger.js';
+import type { UsageGroupBy, UsageQuery } from './Ledger.js';
+import type { UsageRecord } from '../core/UsageRecord.js';
 import type { UsageTotals } from './UsageAccumulator.js';
 
 /**

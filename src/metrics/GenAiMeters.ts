@@ -1,6 +1,6 @@
 import { diag } from '@opentelemetry/api';
 import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
-import type { UsageRecord } from '../ledger/Ledger.js';
+import type { UsageRecord } from '../core/UsageRecord.js';
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_OPERATION_NAME,

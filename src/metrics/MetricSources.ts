@@ -1,4 +1,4 @@
-import type { MaybePromise } from '../ledger/Ledger.js';
+import type { MaybePromise } from '../core/maybePromise.js';
 
 /**
  * One budget's state at a moment, as the budget engine reports it (structural:

@@ -2,7 +2,8 @@ import { diag } from '@opentelemetry/api';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { CellCounter, CellGauge, CellHistogram } from './CellMetrics.js';
 import type { HistogramCell, ValueCell } from './CellMetrics.js';
-import type { Nanos, UsageRecord } from '../ledger/Ledger.js';
+import type { Nanos } from '../core/money.js';
+import type { UsageRecord } from '../core/UsageRecord.js';
 import type { BudgetStatusSource, BudgetStatusView, DailySpendSource } from './MetricSources.js';
 import {
   METRIC_BUDGET_EXCEEDED_TOTAL,

@@ -1,4 +1,4 @@
-import { ConfigError } from '../config/ConfigError.js';
+import { ConfigError } from '../core/ConfigError.js';
 import { flatPrice, toScaledInteger } from './ModelPrices.js';
 import type { ModelPrices } from './ModelPrices.js';
 

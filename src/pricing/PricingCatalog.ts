@@ -1,5 +1,5 @@
 import { diag } from '@opentelemetry/api';
-import { ConfigError } from '../config/ConfigError.js';
+import { ConfigError } from '../core/ConfigError.js';
 import { calcPrice, findProvider } from '@pydantic/genai-prices';
 import type { ModelInfo } from '@pydantic/genai-prices';
 import { loadBundledPrices } from './bundledPrices.js';
@@ -14,8 +14,9 @@ import type { PriceOverride } from './PriceOverride.js';
 import { pricesAt, scheduleFromGenai, staticSchedule } from './PriceSchedule.js';
 import type { PriceSchedule } from './PriceSchedule.js';
 import { GENAI_PROVIDER_IDS, normalizeProviderId } from './providerIds.js';
-import type { CostBreakdown, ResolvedModel, TokenUsage, UnknownModelPolicy } from './types.js';
-import { UnknownModelError } from './UnknownModelError.js';
+import type { CostBreakdown, ResolvedModel, UnknownModelPolicy } from './types.js';
+import type { TokenUsage } from '../core/TokenUsage.js';
+import { UnknownModelError } from '../core/UnknownModelError.js';
 
 /** Options of a PricingCatalog. */
 export interface PricingOptions {

@@ -1,7 +1,7 @@
-import type { Nanos } from '../ledger/Ledger.js';
+import type { Nanos } from '../core/money.js';
 import { priceAt } from './ModelPrices.js';
 import type { ModelPrices } from './ModelPrices.js';
-import type { TokenUsage } from './types.js';
+import type { TokenUsage } from '../core/TokenUsage.js';
 
 /** The amounts of one priced usage vector, integer nano-USD; the parts sum to `totalNanos`. */
 export interface CostParts {

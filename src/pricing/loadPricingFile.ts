@@ -1,7 +1,7 @@
-import { ConfigError } from '../config/ConfigError.js';
+import { ConfigError } from '../core/ConfigError.js';
 import { parsePriceEntry } from './PriceOverride.js';
 import type { ModelPrices } from './ModelPrices.js';
-import { readTextFile } from '../config/readTextFile.js';
+import { readTextFile } from '../core/readTextFile.js';
 
 /** One model's prices from a pricing file or an override. */
 export interface PriceEntry {

@@ -1,17 +1,6 @@
-import type { Nanos } from '../ledger/Ledger.js';
+import type { Nanos } from '../core/money.js';
 
-/**
- * Token counts of one call, following the GenAI semantic conventions:
- * `input` includes cached tokens (cacheRead and cacheWrite are parts of it);
- * `reasoning` is part of `output`.
- */
-export interface TokenUsage {
-  input: number;
-  output: number;
-  cacheRead?: number;
-  cacheWrite?: number;
-  reasoning?: number;
-}
+export type { TokenUsage } from '../core/TokenUsage.js';
 
 /** A model after resolution (provider + id matched once, then cached). */
 export interface ResolvedModel {

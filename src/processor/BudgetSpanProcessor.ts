@@ -2,12 +2,15 @@ import { diag, SpanStatusCode, trace, type Context, type Span as ApiSpan } from 
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Admission, AdmissionRequest, BudgetEngine } from '../budget/BudgetEngine.js';
-import { BudgetExceededError } from '../budget/BudgetExceededError.js';
-import { isPromise } from '../budget/maybePromise.js';
+import { BudgetExceededError } from '../core/BudgetExceededError.js';
+import { isPromise } from '../core/maybePromise.js';
 import type { EventBus } from '../events/EventBus.js';
-import type { MaybePromise, Nanos, UsageRecord, UsageStatus } from '../ledger/Ledger.js';
-import { nanosToUsd, usdToNanos } from '../pricing/money.js';
-import type { CostBreakdown, TokenUsage } from '../pricing/types.js';
+import type { MaybePromise } from '../core/maybePromise.js';
+import type { Nanos } from '../core/money.js';
+import type { UsageRecord, UsageStatus } from '../core/UsageRecord.js';
+import { nanosToUsd, usdToNanos } from '../core/money.js';
+import type { CostBreakdown } from '../pricing/types.js';
+import type { TokenUsage } from '../core/TokenUsage.js';
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_CONVERSATION_ID,
@@ -53,16 +56,16 @@ import {
   METADATA_TOOL,
 } from '../metrics/UsageKinds.js';
 import type { AdmissionInfo } from '../track/TollgateHandle.js';
-import { attributionOf, type Attribution } from '../track/attribution.js';
+import { attributionOf, type Attribution } from '../core/attribution.js';
 import {
   isBillable,
-  pricingProvider,
   readProviderCostUsd,
   readRequestAttributes,
   readUsageAttributes,
   stringAttr,
   type RequestAttributes,
 } from './readCallAttributes.js';
+import { pricingProvider } from '../pricing/providerNames.js';
 
 /** The pricing the processor needs (PricingCatalog implements it). */
 export interface SpanPricer {

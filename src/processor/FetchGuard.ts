@@ -1,5 +1,5 @@
 import { diag, trace } from '@opentelemetry/api';
-import type { MaybePromise } from '../ledger/Ledger.js';
+import type { MaybePromise } from '../core/maybePromise.js';
 
 /** What the guard asks about the span active when a request is sent. */
 export interface GuardSource {

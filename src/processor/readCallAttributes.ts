@@ -1,5 +1,5 @@
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
-import type { TokenUsage } from '../pricing/types.js';
+import type { TokenUsage } from '../core/TokenUsage.js';
 import {
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_PROVIDER_NAME,
@@ -32,6 +32,7 @@ import {
   GEN_AI_OPERATION_CREATE_AGENT,
   GEN_AI_OPERATION_TEXT_COMPLETION,
 } from '../semconv/attributes.js';
+import { inferProvider } from '../pricing/providerNames.js';
 
 /** Operations whose spans are model calls that cost money and are admitted. */
 const BILLABLE_OPERATIONS = new Set([
@@ -69,42 +70,6 @@ function num(v: AttributeValue | undefined): number | undefined {
   if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return Math.round(v);
   if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) && Number(v) >= 0) return Math.round(Number(v));
   return undefined;
-}
-
-/** Maps semantic-convention provider names to the ids the price data uses. */
-export function pricingProvider(provider: string): string {
-  switch (provider) {
-    case 'azure.ai.openai':
-      return 'openai';
-    case 'gcp.gemini':
-    case 'gcp.vertex_ai':
-    case 'gcp.gen_ai':
-      return 'google';
-    case 'aws.bedrock':
-      return 'aws';
-    case 'mistral_ai':
-      return 'mistral';
-    case 'x_ai':
-      return 'x-ai';
-    default:
-      return provider;
-  }
-}
-
-/** Guess a provider from a model id when no attribute names it. */
-export function inferProvider(model: string | undefined): string {
-  if (model === undefined) return 'unknown';
-  const slash = model.indexOf('/');
-  if (slash > 0) return model.slice(0, slash);
-  const m = model.toLowerCase();
-  if (/^(gpt-|o\d|text-embedding|chatgpt|davinci|babbage|omni-)/.test(m)) return 'openai';
-  if (m.startsWith('claude')) return 'anthropic';
-  if (m.startsWith('gemini') || m.startsWith('gemma')) return 'google';
-  if (/^(mistral|codestral|ministral|pixtral|magistral|devstral)/.test(m)) return 'mistral';
-  if (m.startsWith('deepseek')) return 'deepseek';
-  if (m.startsWith('llama') || m.startsWith('meta-llama')) return 'meta';
-  if (m.startsWith('grok')) return 'x-ai';
-  return 'unknown';
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { BudgetAction, BudgetScope } from '../budget/Budget.js';
+import type { BudgetAction, BudgetScope } from '../core/Budget.js';
 import type { UsageGroup } from '../ledger/Ledger.js';
 import type { RateLimitStatus } from '../ratelimit/RateLimitStatus.js';
 

@@ -1,5 +1,6 @@
 import type { BudgetStatus } from '../budget/BudgetEngine.js';
-import type { Ledger, MaybePromise, UsageGroup } from '../ledger/Ledger.js';
+import type { Ledger, UsageGroup } from '../ledger/Ledger.js';
+import type { MaybePromise } from '../core/maybePromise.js';
 import { sumUsage } from '../ledger/UsageAccumulator.js';
 import { METADATA_DECISION } from '../metrics/UsageKinds.js';
 import type { RateLimitStatus } from '../ratelimit/RateLimitStatus.js';

@@ -1,4 +1,4 @@
-import type { Nanos } from '../ledger/Ledger.js';
+import type { Nanos } from '../core/money.js';
 import { formatNanosUsd } from './formatNanosUsd.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { UsageGroup } from '../ledger/Ledger.js';
-import { usdToNanos } from '../pricing/money.js';
+import { usdToNanos } from '../core/money.js';
 import type { RateLimitUse } from '../ratelimit/RateLimitStatus.js';
 import { formatCount } from './formatCount.js';
 import { displayUsd } from './displayUsd.js';

@@ -1,6 +1,7 @@
-import type { BudgetSpec } from '../budget/Budget.js';
+import type { BudgetSpec } from '../core/Budget.js';
 import type { EventBus } from '../events/EventBus.js';
-import type { MaybePromise, UsageGroup, UsageQuery } from '../ledger/Ledger.js';
+import type { UsageGroup, UsageQuery } from '../ledger/Ledger.js';
+import type { MaybePromise } from '../core/maybePromise.js';
 import type { TollgateMetrics } from '../metrics/TollgateMetrics.js';
 import type { TraceRing } from '../traces/TraceRing.js';
 

@@ -1,9 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { diag } from '@opentelemetry/api';
-import type { BudgetSpec } from '../budget/Budget.js';
+import type { BudgetSpec } from '../core/Budget.js';
 import type { TollgateEventName } from '../events/TollgateEvents.js';
-import type { UsageGroup, UsageGroupBy, UsageQuery, UsageStatus } from '../ledger/Ledger.js';
+import type { UsageGroup, UsageGroupBy, UsageQuery } from '../ledger/Ledger.js';
+import type { UsageStatus } from '../core/UsageRecord.js';
 import type { ServerDeps } from './ServerDeps.js';
 import { parseTimeParam } from './parseTimeParam.js';
 import { sumUsage } from '../ledger/UsageAccumulator.js';

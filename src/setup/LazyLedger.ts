@@ -1,15 +1,5 @@
-import type {
-  Bucket,
-  BucketState,
-  Ledger,
-  RecordQuery,
-  ReserveRequest,
-  ReserveResult,
-  StoredBudget,
-  UsageGroup,
-  UsageQuery,
-  UsageRecord,
-} from '../ledger/Ledger.js';
+import type { Bucket, BucketState, Ledger, RecordQuery, ReserveRequest, ReserveResult, StoredBudget, UsageGroup, UsageQuery } from '../ledger/Ledger.js';
+import type { UsageRecord } from '../core/UsageRecord.js';
 
 /**
  * A Redis ledger opened on first use. The Redis adapter (and ioredis) is loaded with a

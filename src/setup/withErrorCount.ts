@@ -1,5 +1,6 @@
-import { isPromise, tapFailure } from '../budget/maybePromise.js';
-import type { Ledger, MaybePromise } from '../ledger/Ledger.js';
+import { isPromise, tapFailure } from '../core/maybePromise.js';
+import type { Ledger } from '../ledger/Ledger.js';
+import type { MaybePromise } from '../core/maybePromise.js';
 
 /**
  * The same ledger, calling `onError` whenever one of its operations throws or rejects

@@ -1,6 +1,6 @@
 import type { Span, Tracer } from '@opentelemetry/api';
-import type { Nanos } from '../ledger/Ledger.js';
-import type { TokenUsage } from '../pricing/types.js';
+import type { Nanos } from '../core/money.js';
+import type { TokenUsage } from '../core/TokenUsage.js';
 
 /** The admission decided for one span by the BudgetSpanProcessor. */
 export interface AdmissionInfo {

@@ -1,7 +1,7 @@
 import { context, SpanKind, trace, type Attributes, type Span } from '@opentelemetry/api';
-import { isPromise, tapFailure } from '../budget/maybePromise.js';
-import type { TokenUsage } from '../pricing/types.js';
-import { inferProvider } from '../processor/readCallAttributes.js';
+import { isPromise, tapFailure } from '../core/maybePromise.js';
+import type { TokenUsage } from '../core/TokenUsage.js';
+import { inferProvider } from '../pricing/providerNames.js';
 import {
   ATTR_GEN_AI_AGENT_ID,
   ATTR_GEN_AI_AGENT_NAME,
@@ -34,7 +34,7 @@ import {
   GEN_AI_OPERATION_EXECUTE_TOOL,
   GEN_AI_OPERATION_INVOKE_AGENT,
 } from '../semconv/attributes.js';
-import { withAttribution } from './attribution.js';
+import { withAttribution } from '../core/attribution.js';
 import type { TollgateHandle } from './TollgateHandle.js';
 import { recordFailure, withSpan } from './withSpan.js';
 

@@ -1,5 +1,5 @@
 import { context, SpanStatusCode, trace, type Context, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
-import { isPromise } from '../budget/maybePromise.js';
+import { isPromise } from '../core/maybePromise.js';
 import { ATTR_ERROR_TYPE } from '../semconv/attributes.js';
 
 /** The error's class name, for `error.type` (low cardinality, as the conventions ask). */

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { BudgetScope } from '../../src/budget/Budget.js';
-import { BudgetConfigError } from '../../src/budget/BudgetConfigError.js';
+import type { BudgetScope } from '../../src/core/Budget.js';
+import { BudgetConfigError } from '../../src/core/BudgetConfigError.js';
 import { BudgetEngine } from '../../src/budget/BudgetEngine.js';
 import type { Admission } from '../../src/budget/BudgetEngine.js';
-import { BudgetExceededError } from '../../src/budget/BudgetExceededError.js';
-import { LedgerUnavailableError } from '../../src/budget/LedgerUnavailableError.js';
+import { BudgetExceededError } from '../../src/core/BudgetExceededError.js';
+import { LedgerUnavailableError } from '../../src/core/LedgerUnavailableError.js';
 import type { Ledger } from '../../src/ledger/Ledger.js';
 import { MemoryLedger } from '../../src/ledger/memory.js';
 import { USD, asyncLedger, call, harness, usage } from './engineHarness.js';

@@ -1,9 +1,10 @@
-import type { BudgetSpec } from '../../src/budget/Budget.js';
+import type { BudgetSpec } from '../../src/core/Budget.js';
 import { BudgetEngine } from '../../src/budget/BudgetEngine.js';
 import type { AdmissionRequest, BudgetEngineOptions } from '../../src/budget/BudgetEngine.js';
 import { EventBus } from '../../src/events/EventBus.js';
 import type { BudgetExceededEvent, ThresholdEvent } from '../../src/events/TollgateEvents.js';
-import type { Ledger, UsageRecord } from '../../src/ledger/Ledger.js';
+import type { Ledger } from '../../src/ledger/Ledger.js';
+import type { UsageRecord } from '../../src/core/UsageRecord.js';
 import { MemoryLedger } from '../../src/ledger/memory.js';
 
 export const USD = 1_000_000_000;

@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BudgetEngine } from '../../src/budget/BudgetEngine.js';
-import type { BudgetSpec } from '../../src/budget/Budget.js';
-import type { UsageRecord } from '../../src/ledger/Ledger.js';
+import type { BudgetSpec } from '../../src/core/Budget.js';
+import type { UsageRecord } from '../../src/core/UsageRecord.js';
 import { SqliteLedger } from '../../src/ledger/sqlite.js';
 import { usageRecord } from '../helpers/usageRecord.js';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/ConfigError.js';
+import { ConfigError } from '../../src/core/ConfigError.js';
 import { loadConfig } from '../../src/config/loadConfig.js';
 import { parseConfig } from '../../src/config/parseConfig.js';
 import { TollgateConfigSchema } from '../../src/config/schema.js';

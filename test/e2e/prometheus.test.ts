@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBus } from '../../src/events/EventBus.js';
-import type { Nanos, UsageRecord } from '../../src/ledger/Ledger.js';
+import type { Nanos } from '../../src/core/money.js';
+import type { UsageRecord } from '../../src/core/UsageRecord.js';
 import { MemoryLedger } from '../../src/ledger/memory.js';
 import type { BudgetStatusView } from '../../src/metrics/MetricSources.js';
 import { TollgateMetrics } from '../../src/metrics/TollgateMetrics.js';

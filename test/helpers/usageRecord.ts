@@ -1,4 +1,4 @@
-import type { UsageRecord } from '../../src/ledger/Ledger.js';
+import type { UsageRecord } from '../../src/core/UsageRecord.js';
 
 /** A usage record for tests: an ok gpt-4o chat call with every count zero unless given. */
 export function usageRecord(fields: Partial<UsageRecord> & Pick<UsageRecord, 'id' | 'time'>): UsageRecord {

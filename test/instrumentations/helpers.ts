@@ -2,7 +2,7 @@ import type { Span, Tracer } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { AdmissionInfo, TollgateHandle } from '../../src/track/TollgateHandle.js';
-import type { TokenUsage } from '../../src/pricing/types.js';
+import type { TokenUsage } from '../../src/core/TokenUsage.js';
 
 /** Test prices: 1_000 nano-USD per input token, 2_000 per output token. */
 export const INPUT_NANOS = 1_000;

@@ -7,14 +7,14 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { instrumentAnthropic } from '../../instrumentations/anthropic/index.js';
 import { instrumentOpenAI } from '../../instrumentations/openai/index.js';
-import { BudgetExceededError } from '../../src/budget/BudgetExceededError.js';
+import { BudgetExceededError } from '../../src/core/BudgetExceededError.js';
 import { createTollgate } from '../../src/createTollgate.js';
 import type { Tollgate } from '../../src/createTollgate.js';
 import { startFakeAnthropic } from '../fakes/startFakeAnthropic.js';
 import type { FakeAnthropic } from '../fakes/startFakeAnthropic.js';
 import { startFakeOpenAI } from '../fakes/startFakeOpenAI.js';
 import type { FakeOpenAI } from '../fakes/startFakeOpenAI.js';
-import type { BudgetSpec } from '../../src/budget/Budget.js';
+import type { BudgetSpec } from '../../src/core/Budget.js';
 import { MemoryLedger } from '../../src/ledger/memory.js';
 import { asyncLedger } from '../budget/engineHarness.js';
 

@@ -23,7 +23,8 @@
  * - listBudgets(): sorted by id; putBudget() replaces a budget with the same id.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Bucket, Ledger, UsageGroup, UsageGroupBy, UsageRecord } from '../../src/ledger/Ledger.js';
+import type { Bucket, Ledger, UsageGroup, UsageGroupBy } from '../../src/ledger/Ledger.js';
+import type { UsageRecord } from '../../src/core/UsageRecord.js';
 import { usageRecord } from '../helpers/usageRecord.js';
 
 export interface LedgerContractOptions {

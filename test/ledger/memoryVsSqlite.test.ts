@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Bucket, Ledger, UsageRecord } from '../../src/ledger/Ledger.js';
+import type { Bucket, Ledger } from '../../src/ledger/Ledger.js';
+import type { UsageRecord } from '../../src/core/UsageRecord.js';
 import { MemoryLedger } from '../../src/ledger/memory.js';
 import { SqliteLedger } from '../../src/ledger/sqlite.js';
 import { usageRecord } from '../helpers/usageRecord.js';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatHexWords } from '../../src/ledger/memory/hexWords.js';
-import type { UsageRecord } from '../../src/ledger/Ledger.js';
+import type { UsageRecord } from '../../src/core/UsageRecord.js';
 import { RecordColumns } from '../../src/ledger/memory/RecordColumns.js';
 import { dimensionsOf, totalsOf } from '../../src/ledger/usageDimensions.js';
 import { usageRecord } from '../helpers/usageRecord.js';

@@ -4,7 +4,7 @@
  * refused before anything runs; once Redis is back the same tollgate works again.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { LedgerUnavailableError } from '../../src/budget/LedgerUnavailableError.js';
+import { LedgerUnavailableError } from '../../src/core/LedgerUnavailableError.js';
 import { RedisLedger } from '../../src/ledger/redis.js';
 import { makeTestTollgate, type TestTollgate } from '../helpers/otel.js';
 import { redisServerStatus, startRedisServer, uniqueKeyPrefix, type RedisServerProcess } from '../helpers/redisServer.js';

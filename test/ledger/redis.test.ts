@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Bucket, UsageRecord } from '../../src/ledger/Ledger.js';
+import type { Bucket } from '../../src/ledger/Ledger.js';
+import type { UsageRecord } from '../../src/core/UsageRecord.js';
 import { RedisLedger, RedisUnavailableError } from '../../src/ledger/redis.js';
 import { deleteKeysWithPrefix, MAIN_REDIS_URL, mainRedisStatus, uniqueKeyPrefix } from '../helpers/redisServer.js';
 import { runLedgerContract } from './ledgerContract.js';

@@ -7,7 +7,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import type { HistogramMetricData, MetricData, SumMetricData } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { UsageRecord } from '../../src/ledger/Ledger.js';
+import type { UsageRecord } from '../../src/core/UsageRecord.js';
 import { GenAiMeters } from '../../src/metrics/GenAiMeters.js';
 
 function usage(overrides: Partial<UsageRecord> = {}): UsageRecord {

@@ -1,6 +1,6 @@
 import { register as globalRegistry, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import type { UsageRecord } from '../../src/ledger/Ledger.js';
+import type { UsageRecord } from '../../src/core/UsageRecord.js';
 import type { BudgetStatusView } from '../../src/metrics/MetricSources.js';
 import { TollgateMetrics } from '../../src/metrics/TollgateMetrics.js';
 import { usageRecord } from '../helpers/usageRecord.js';

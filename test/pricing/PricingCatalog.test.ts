@@ -5,11 +5,11 @@ import { diag, DiagLogLevel } from '@opentelemetry/api';
 import type { DiagLogger } from '@opentelemetry/api';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/ConfigError.js';
+import { ConfigError } from '../../src/core/ConfigError.js';
 import { computeCost } from '../../src/pricing/computeCost.js';
 import { parsePriceEntry } from '../../src/pricing/PriceOverride.js';
 import { PricingCatalog } from '../../src/pricing/PricingCatalog.js';
-import { UnknownModelError } from '../../src/pricing/UnknownModelError.js';
+import { UnknownModelError } from '../../src/core/UnknownModelError.js';
 
 /** 12:00 UTC: DeepSeek's standard (non-discount) hours. */
 const NOON = new Date('2025-06-01T12:00:00Z');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatUsd, nanosToUsd, usdToNanos } from '../../src/pricing/money.js';
+import { formatUsd, nanosToUsd, usdToNanos } from '../../src/core/money.js';
 import { toScaledInteger } from '../../src/pricing/ModelPrices.js';
 
 describe('money', () => {

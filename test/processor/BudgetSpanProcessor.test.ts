@@ -12,7 +12,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { instrumentOpenAI } from '../../instrumentations/openai/index.js';
-import { BudgetExceededError } from '../../src/budget/BudgetExceededError.js';
+import { BudgetExceededError } from '../../src/core/BudgetExceededError.js';
 import { createTollgate } from '../../src/createTollgate.js';
 import { TollgateSampler } from '../../src/otel/TollgateSampler.js';
 import { startFakeOpenAI } from '../fakes/index.js';
@@ -127,7 +127,7 @@ describe('spans of other instrumentations (@opentelemetry/instrumentation-openai
     await fake.close();
   });
 
-  function setup(budgetUsd?: number, budgets: import('../../src/budget/Budget.js').BudgetSpec[] = []) {
+  function setup(budgetUsd?: number, budgets: import('../../src/core/Budget.js').BudgetSpec[] = []) {
     ensureContextManager();
     let provider: BasicTracerProvider | undefined;
     const tollgate = createTollgate({

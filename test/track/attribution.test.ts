@@ -1,7 +1,7 @@
 import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import { W3CBaggagePropagator } from '@opentelemetry/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { attributionOf, BAGGAGE_AGENT, BAGGAGE_SESSION, BAGGAGE_TASK, withAttribution } from '../../src/track/attribution.js';
+import { attributionOf, BAGGAGE_AGENT, BAGGAGE_SESSION, BAGGAGE_TASK, withAttribution } from '../../src/core/attribution.js';
 import { makeTestTollgate, type TestTollgate } from '../helpers/otel.js';
 
 let t: TestTollgate | undefined;

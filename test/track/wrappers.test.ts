@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BudgetExceededError } from '../../src/budget/BudgetExceededError.js';
+import { BudgetExceededError } from '../../src/core/BudgetExceededError.js';
 import { makeTestTollgate, type TestTollgate } from '../helpers/otel.js';
 
 // gpt-4o-mini: $0.15 / 1M input, $0.60 / 1M output.

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { BudgetConfigError } from '../../budget/BudgetConfigError.js';
-import type { BudgetSpec } from '../../budget/Budget.js';
+import { BudgetConfigError } from '../../core/BudgetConfigError.js';
+import type { BudgetSpec } from '../../core/Budget.js';
 import { normalizeBudget } from '../../budget/normalizeBudget.js';
 import type { NormalizedBudget } from '../../budget/normalizeBudget.js';
 import { displayUsd } from '../../report/displayUsd.js';
-import { usdToNanos } from '../../pricing/money.js';
+import { usdToNanos } from '../../core/money.js';
 import { describeStore, openTollgate } from '../openTollgate.js';
 import { printJson, printLine, printTable } from '../output.js';
 

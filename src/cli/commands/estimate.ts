@@ -1,9 +1,10 @@
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/loadConfig.js';
-import { formatUsd, nanosToUsd } from '../../pricing/money.js';
+import { formatUsd, nanosToUsd } from '../../core/money.js';
 import { PricingCatalog } from '../../pricing/PricingCatalog.js';
-import type { CostBreakdown, TokenUsage } from '../../pricing/types.js';
+import type { CostBreakdown } from '../../pricing/types.js';
+import type { TokenUsage } from '../../core/TokenUsage.js';
 import { count, printJson, printLine, printTable, printWarning } from '../output.js';
 
 interface EstimateCommandOptions {

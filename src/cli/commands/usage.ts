@@ -8,7 +8,7 @@ import { formatNanosUsd } from '../../report/formatNanosUsd.js';
 import { groupTitle } from '../../report/groupColumns.js';
 import { renderTable as renderUsageTable } from '../../report/renderTable.js';
 import type { UsageGroupJson } from '../../report/renderJson.js';
-import { usdToNanos } from '../../pricing/money.js';
+import { usdToNanos } from '../../core/money.js';
 import { parseTimeParam } from '../../server/parseTimeParam.js';
 import { openTollgate } from '../openTollgate.js';
 import type { CliTollgate } from '../openTollgate.js';

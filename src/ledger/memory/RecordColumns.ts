@@ -1,5 +1,5 @@
 import { utcDayKey } from '../../time/utcWindows.js';
-import type { UsageRecord, UsageStatus } from '../Ledger.js';
+import type { UsageRecord, UsageStatus } from '../../core/UsageRecord.js';
 import type { UsageTotals } from '../UsageAccumulator.js';
 import type { UsageDimensions } from '../usageDimensions.js';
 import { formatHexWords, parseHexWords } from './hexWords.js';

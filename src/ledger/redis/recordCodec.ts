@@ -1,4 +1,4 @@
-import type { UsageRecord } from '../Ledger.js';
+import type { UsageRecord } from '../../core/UsageRecord.js';
 
 /** Stream field that holds a record's JSON. */
 export const RECORD_FIELD = 'r';

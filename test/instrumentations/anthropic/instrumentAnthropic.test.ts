@@ -2,7 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { instrumentAnthropic } from '../../../instrumentations/anthropic/index.js';
-import { BudgetExceededError } from '../../../src/budget/BudgetExceededError.js';
+import { BudgetExceededError } from '../../../src/core/BudgetExceededError.js';
 import { startFakeAnthropic } from '../../fakes/startFakeAnthropic.js';
 import type { FakeAnthropic } from '../../fakes/startFakeAnthropic.js';
 import { createTestTollgate } from '../helpers.js';

@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { instrumentOpenAI } from '../../../instrumentations/openai/index.js';
-import { BudgetExceededError } from '../../../src/budget/BudgetExceededError.js';
+import { BudgetExceededError } from '../../../src/core/BudgetExceededError.js';
 import { startFakeOpenAI } from '../../fakes/startFakeOpenAI.js';
 import type { FakeOpenAI } from '../../fakes/startFakeOpenAI.js';
 import { createTestTollgate } from '../helpers.js';

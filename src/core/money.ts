@@ -1,4 +1,5 @@
-import type { Nanos } from '../ledger/Ledger.js';
+/** Integer nano-USD: money is always an integer number of nano-dollars inside tollgate. */
+export type Nanos = number;
 
 /** Nano-USD in one USD. */
 export const NANOS_PER_USD = 1_000_000_000;

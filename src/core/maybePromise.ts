@@ -1,4 +1,5 @@
-import type { MaybePromise } from '../ledger/Ledger.js';
+/** A value now, or later. */
+export type MaybePromise<T> = T | Promise<T>;
 
 /** true for promises and other thenables. */
 export function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {

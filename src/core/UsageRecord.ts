@@ -1,0 +1,37 @@
+import type { Nanos } from './money.js';
+
+/** Status of a settled call. */
+export type UsageStatus = 'ok' | 'error' | 'denied' | 'cost_exceeded';
+
+/** One settled call (an LLM call, an embedding, a tool call...). */
+export interface UsageRecord {
+  /** Unique id; the reservation id when the call was admitted (settle is idempotent on it). */
+  id: string;
+  /** Epoch milliseconds when the call ended (or was denied). */
+  time: number;
+  traceId?: string;
+  spanId?: string;
+  /** Provider's response id, when known. */
+  requestId?: string;
+  task?: string;
+  session?: string;
+  agent?: string;
+  /** e.g. 'openai', 'anthropic' (GenAI semconv `gen_ai.provider.name` values). */
+  provider: string;
+  /** The model that was actually used (response model when known). */
+  model: string;
+  /** GenAI semconv operation: chat, text_completion, embeddings, execute_tool, ... */
+  operation: string;
+  /** Includes cached tokens (semconv: gen_ai.usage.input_tokens). */
+  inputTokens: number;
+  outputTokens: number;
+  /** Part of inputTokens. */
+  cacheReadTokens: number;
+  /** Part of inputTokens. */
+  cacheWriteTokens: number;
+  /** Part of outputTokens. */
+  reasoningTokens: number;
+  costNanos: Nanos;
+  status: UsageStatus;
+  metadata?: Record<string, string | number | boolean>;
+}
