@@ -40,7 +40,8 @@ export function sumUsage(groups: readonly UsageTotals[]): UsageTotals {
   return total;
 }
 
-function addTotals(target: UsageTotals, t: UsageTotals): void {
+/** Adds `t` into `target`, field by field. */
+export function addTotals(target: UsageTotals, t: UsageTotals): void {
   target.calls += t.calls;
   target.errors += t.errors;
   target.inputTokens += t.inputTokens;

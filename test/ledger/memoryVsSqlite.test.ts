@@ -39,8 +39,8 @@ function recordOf(id: string, time: number, costNanos: number): UsageRecord {
   return usageRecord({ id, time, traceId: '0af7651916cd43dd8448eb211c80319c', spanId: id, task: 'T-1', model: 'gpt-4o-mini', inputTokens: costNanos, outputTokens: 1, costNanos });
 }
 
-/** Applies one step to a ledger and returns everything it answered. */
-function apply(ledger: Ledger, s: Step, now: number): unknown {
+/** Applies one step to a ledger and resolves to everything it answered. */
+async function apply(ledger: Ledger, s: Step, now: number): Promise<unknown> {
   const buckets = 'buckets' in s ? s.buckets.map((i) => BUCKETS[i] as Bucket) : [];
   switch (s.op) {
     case 'reserve':
@@ -54,28 +54,33 @@ function apply(ledger: Ledger, s: Step, now: number): unknown {
   }
 }
 
-/** What a ledger holds at `now`. Records are compared as a set (order among equal times is the store's). */
-function observe(ledger: Ledger, now: number): unknown {
-  const records = (ledger.records({ limit: 10_000 }) as UsageRecord[]).map((r) => JSON.stringify(r)).sort();
-  return { states: ledger.bucketStates(BUCKETS, now), records, usage: ledger.usage({ by: 'task' }), byDay: ledger.usage({ by: 'day' }) };
+/** What a ledger holds at `now`. Records are compared by id (order among equal times is the store's; an id is stored once). */
+async function observe(ledger: Ledger, now: number): Promise<unknown> {
+  const records = (await ledger.records({ limit: 10_000 })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return {
+    states: await ledger.bucketStates(BUCKETS, now),
+    records,
+    usage: await ledger.usage({ by: 'task' }),
+    byDay: await ledger.usage({ by: 'day' }),
+  };
 }
 
 describe('MemoryLedger against SqliteLedger', () => {
-  it('answers every reserve, settle, release and prune as the SQLite ledger does, and holds the same state after each', () => {
-    fc.assert(
-      fc.property(fc.array(step, { minLength: 1, maxLength: 80 }), (steps) => {
+  it('answers every reserve, settle, release and prune as the SQLite ledger does, and holds the same state after each', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 80 }), async (steps) => {
         const memory = new MemoryLedger();
         const sqlite = new SqliteLedger({ path: ':memory:' });
         try {
           let now = T0;
           for (const s of steps) {
             now += s.dt;
-            expect(apply(memory, s, now)).toEqual(apply(sqlite, s, now));
-            expect(observe(memory, now)).toEqual(observe(sqlite, now));
+            expect(await apply(memory, s, now)).toEqual(await apply(sqlite, s, now));
+            expect(await observe(memory, now)).toEqual(await observe(sqlite, now));
           }
         } finally {
-          memory.close();
-          sqlite.close();
+          await memory.close();
+          await sqlite.close();
         }
       }),
       { numRuns: 1_000 },
