@@ -4,13 +4,14 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { instrumentAnthropic } from '../../instrumentations/anthropic/index.js';
 import { instrumentOpenAI } from '../../instrumentations/openai/index.js';
-import { startFakeAnthropic, startFakeOpenAI } from '../../test/fakes/index.js';
 import type { BudgetSpec } from '../core/Budget.js';
 import { BudgetExceededError } from '../core/BudgetExceededError.js';
 import { createTollgate, type Tollgate } from '../createTollgate.js';
 import { buildReportData } from '../report/buildReportData.js';
 import type { ReportData } from '../report/ReportData.js';
 import { renderMarkdown } from '../report/renderMarkdown.js';
+import { startFakeAnthropic } from './fakes/startFakeAnthropic.js';
+import { startFakeOpenAI } from './fakes/startFakeOpenAI.js';
 
 export interface DemoOptions {
   /** Fewer tasks and no simulated latency (tests, CI). Default false. */

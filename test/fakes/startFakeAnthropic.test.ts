@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeAnthropic } from './startFakeAnthropic.js';
-import type { FakeAnthropic } from './startFakeAnthropic.js';
+import { startFakeAnthropic } from '../../src/demo/fakes/startFakeAnthropic.js';
+import type { FakeAnthropic } from '../../src/demo/fakes/startFakeAnthropic.js';
 
 describe('startFakeAnthropic with the real @anthropic-ai/sdk client', () => {
   let fake: FakeAnthropic;

@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOpenAI } from './startFakeOpenAI.js';
-import type { FakeOpenAI } from './startFakeOpenAI.js';
+import { startFakeOpenAI } from '../../src/demo/fakes/startFakeOpenAI.js';
+import type { FakeOpenAI } from '../../src/demo/fakes/startFakeOpenAI.js';
 
 describe('startFakeOpenAI with the real openai client', () => {
   let fake: FakeOpenAI;

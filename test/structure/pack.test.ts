@@ -1,0 +1,71 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+interface PackedFile {
+  path: string;
+}
+
+/** Paths in the package exports and bin, with their leading './'. */
+function declaredEntryPoints(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    bin?: Record<string, string>;
+    exports?: Record<string, string | Record<string, string>>;
+  };
+  const paths = Object.values(pkg.bin ?? {});
+  for (const target of Object.values(pkg.exports ?? {})) {
+    if (typeof target === 'string') paths.push(target);
+    else paths.push(...Object.values(target));
+  }
+  return paths.filter((p) => p.startsWith('./dist/')).map((p) => p.slice(2));
+}
+
+let files: string[] = [];
+
+beforeAll(() => {
+  // `npm test` builds first; run alone, the test builds when dist is missing (type errors
+  // elsewhere in the tree do not stop tsc from emitting, so the exit code is not checked).
+  if (!existsSync(join(ROOT, 'dist/src/index.js'))) spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+  // --ignore-scripts: the prepack build already ran (or dist was there); only the file list is wanted.
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const [pack] = JSON.parse(out) as { files: PackedFile[] }[];
+  files = (pack?.files ?? []).map((f) => f.path);
+}, 180_000);
+
+describe('npm pack --dry-run', () => {
+  it('lists the built entry point', () => {
+    expect(files).toContain('dist/src/index.js');
+    expect(files).toContain('dist/src/index.d.ts');
+  });
+
+  it('lists every file named by package.json exports and bin', () => {
+    const entryPoints = declaredEntryPoints();
+    expect(entryPoints).toContain('dist/src/cli/main.js');
+    expect(entryPoints.filter((p) => !files.includes(p))).toEqual([]);
+  });
+
+  it('ships the demo with its simulated providers', () => {
+    expect(files).toContain('dist/src/demo/runDemo.js');
+    expect(files).toContain('dist/src/demo/fakes/startFakeOpenAI.js');
+    expect(files).toContain('dist/src/demo/fakes/startFakeAnthropic.js');
+  });
+
+  it('lists no test code', () => {
+    const testCode = files.filter((p) => p.startsWith('dist/test/') || p.startsWith('test/') || /\.(?:test|spec)\./.test(p));
+    expect(testCode, 'run `npm run build` (it clears dist/) and keep src/ free of test imports').toEqual([]);
+  });
+
+  it('holds under dist/ only the build of src/ and instrumentations/', () => {
+    const stray = files.filter((p) => p.startsWith('dist/') && !p.startsWith('dist/src/') && !p.startsWith('dist/instrumentations/'));
+    expect(stray).toEqual([]);
+  });
+});
