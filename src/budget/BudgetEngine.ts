@@ -1,720 +1,375 @@
-import { diag } from '@opentelemetry/api';
-import { EventBus } from '../events/EventBus.js';
-import type { Bucket, BucketState, Ledger, ReserveResult } from '../ledger/Ledger.js';
-import type { MaybePromise } from '../core/maybePromise.js';
-import type { Nanos } from '../core/money.js';
-import type { UsageRecord } from '../core/UsageRecord.js';
-import { nanosToUsd } from '../core/money.js';
 import type { BudgetSpec } from '../core/Budget.js';
 import { BudgetConfigError } from '../core/BudgetConfigError.js';
-import { BudgetExceededError } from '../core/BudgetExceededError.js';
-import { applyBudget, counterKeyOf } from './budgetBucket.js';
-import type { AppliedBudget, BucketContext } from './budgetBucket.js';
+import type { BudgetExceededError } from '../core/BudgetExceededError.js';
 import { LedgerUnavailableError } from '../core/LedgerUnavailableError.js';
 import { chain, isPromise } from '../core/maybePromise.js';
-import { ID_SCOPES, normalizeBudget } from './normalizeBudget.js';
+import type { MaybePromise } from '../core/maybePromise.js';
+import type { Nanos } from '../core/money.js';
+import { nanosToUsd } from '../core/money.js';
+import { Problems } from '../core/Problems.js';
+import type { TokenUsage } from '../core/TokenUsage.js';
+import { EventBus } from '../events/EventBus.js';
+import type { Ledger, ReserveResult } from '../ledger/Ledger.js';
+import type { UnknownModelPolicy } from '../pricing/types.js';
+import { accountCall } from './accountCall.js';
+import { BudgetSet, requestLimitOf } from './BudgetSet.js';
+import { budgetStatus } from './budgetStatus.js';
+import type { BudgetStatus } from './budgetStatus.js';
+import { CallPricing } from './CallPricing.js';
+import type { UnpricedUnderCap } from './CallPricing.js';
+import type { Admission, CallRequest, FinishedCall, PriceBasis, SettledCall, SettledCallSink } from './CallTypes.js';
+import { Decisions } from './Decisions.js';
+import type { Failure, Outcome, Plan } from './Decisions.js';
+import { InputCorrection } from './InputCorrection.js';
 import type { NormalizedBudget } from './normalizeBudget.js';
-
-/** Who a call is for. */
-export interface CallContext {
-  /** Unique per call (the span id); the reservation and the usage record use it. */
-  id: string;
-  provider: string;
-  /** The model the caller asked for. */
-  model: string;
-  operation?: string;
-  task?: string;
-  session?: string;
-  agent?: string;
-}
-
-export interface AdmissionRequest extends CallContext {
-  /** Worst-case cost of this call if sent with `model` (the engine calls it for the fallback model too). */
-  estimateNanos(model: string): Nanos;
-}
-
-/** A call the engine let through. */
-export interface Admission {
-  /** The call id (= reservation id = usage record id). */
-  id: string;
-  /** allow: fits; warn: over a warn budget, allowed; fallback: send with `model` instead of `requestedModel`. */
-  decision: 'allow' | 'warn' | 'fallback';
-  /** The model to send the call with. */
-  model: string;
-  requestedModel: string;
-  /** Reserved in the ledger (the worst-case estimate for `model`); 0 when no ledger budget applies. */
-  reservedNanos: Nanos;
-  /** The ledger counters the call is charged to on settle. */
-  buckets: Bucket[];
-  /** The tightest deny/fallback request-scope limit that applies, if any. */
-  requestLimitNanos?: Nanos;
-}
+import type { Pricer } from './Pricer.js';
+import { Thresholds } from './Thresholds.js';
 
 export interface BudgetEngineOptions {
   ledger: Ledger;
+  pricer: Pricer;
   /** Budgets from configuration (not stored in the ledger). Default none. */
   budgets?: BudgetSpec[];
   /** Epoch ms now. Default `Date.now`. */
   clock?: () => number;
-  /** Where `budget_exceeded` and `threshold` events go. Default a private EventBus (see `events`). */
+  /** Where `budget_exceeded`, `threshold` and `reservation_shortfall` events go. Default a private EventBus. */
   events?: EventBus;
+  /** Where run-time problems are reported. Default a Problems writing to stderr. */
+  problems?: Problems;
   /** How long an unsettled reservation holds budget, ms. Default 600000 (10 min). */
   reservationTtlMs?: number;
-  /**
-   * When the ledger fails during admission: 'open' lets the call through unbudgeted
-   * (diag.warn, counted in `errorCount`); 'closed' refuses it with LedgerUnavailableError.
-   * Default 'open'.
-   */
+  /** Store failure during admission: 'open' lets the call through unbudgeted (loudly); 'closed' refuses it. Default 'open'. */
   failMode?: 'open' | 'closed';
-}
-
-/** One budget's counter at a moment. */
-export interface BudgetStatus {
-  budget: NormalizedBudget;
-  /** 'global', or a task / session / agent id. */
-  key: string;
-  spentUsd: number;
-  reservedUsd: number;
-  limitUsd: number;
-  /** max(0, limit - spent - reserved). */
-  remainingUsd: number;
-  /** Calendar windows: [windowStart, windowEnd). Rolling: (now - length, now]. Absent for task/session/agent/total. */
-  windowStart?: number;
-  windowEnd?: number;
-}
-
-/** The thresholds already announced for one bucket (budget, key and window). */
-interface FiredThresholds {
-  expiresAt: number | undefined;
-  rolling: boolean;
-  thresholds: Set<number>;
-  /** Calendar and fixed windows: spend below this crosses no threshold not yet announced (checked without a loop). */
-  nextNanos: number;
-  /** The budget and limit `nextNanos` was worked out for (a budget replaced at run time invalidates it). */
-  budget: NormalizedBudget | undefined;
-  limitNanos: number;
-}
-
-const DEFAULT_RESERVATION_TTL_MS = 600_000;
-/** Per-id budgets (task/session/agent) report at most this many recently seen ids in status(). */
-const STATUS_KEYS_PER_BUDGET = 100;
-const FIRED_SWEEP_SIZE = 10_000;
-
-/** Which budgets apply to a call, as the lists admission walks. */
-interface PlanLists {
-  applied: readonly AppliedBudget[];
-  /** The applied budgets that have a ledger bucket, in `buckets` order. */
-  bucketed: readonly AppliedBudget[];
-  buckets: Bucket[];
-  /** Whether any applied budget is a warn budget, and whether any is a request budget (checks a plain allow can skip). */
-  hasWarn: boolean;
-  hasRequest: boolean;
-  /** Whether any applied budget is per id (task / session / agent), whose ids status() lists. */
-  hasPerId: boolean;
-}
-
-/** One admission attempt: the model, its worst-case estimate, and the budgets that apply (shared with the cached selection). */
-interface Plan {
-  model: string;
-  estimate: Nanos;
-  lists: PlanLists;
+  /** Output tokens reserved for a call whose caller set no limit. Default 4096. */
+  defaultMaxOutputTokens?: number;
+  /** When less output than this fits under a cap, the call is refused rather than shrunk. Default 16. */
+  minOutputTokens?: number;
+  /** Extra share added to every input estimate (0.2 = +20 %). Default 0. */
+  inputMargin?: number;
+  /** The pricing config's unknown-model policy. Default 'warn'. */
+  unknownModel?: UnknownModelPolicy;
+  /** An unpriced model under a deny/fallback budget: 'ceiling' (default) reserves and charges the dearest prices; 'deny' refuses. */
+  unpricedUnderCap?: UnpricedUnderCap;
 }
 
 /**
- * The budgets that apply to calls of one provider/model pair, worked out once and reused
- * while the budgets and the calendar windows stay the same. Per-id budgets (task, session,
- * agent) are applied per call (`fixed` holds undefined for them); without any, `lists` serve
- * every call as they are.
- */
-interface Selection {
-  version: number;
-  /** The cached applied counters hold for `now` in [validFrom, validUntil). */
-  validFrom: number;
-  validUntil: number;
-  /** Every budget matching the provider/model filters, in budget order. */
-  budgets: readonly NormalizedBudget[];
-  /** The applied form of each of `budgets` that is not per id (undefined for per-id ones). */
-  fixed: readonly (AppliedBudget | undefined)[];
-  /** For selections without per-id budgets (hasPerId false): the plan's lists. */
-  lists: PlanLists;
-}
-
-/** Selections kept per engine before the cache is cleared (provider/model pairs are few). */
-const SELECTION_CACHE_LIMIT = 1_000;
-
-interface Failure {
-  applied: AppliedBudget;
-  /** Settled + reserved before this call. */
-  usedNanos: Nanos;
-}
-
-/** A reservation that went through is the ledger's own answer (no wrapper to allocate per call). */
-type Outcome =
-  | { kind?: undefined; ok: true; states: BucketState[] }
-  | { kind: 'fail'; failures: Failure[] }
-  | { kind: 'down'; error: unknown };
-
-const NO_BUCKETS: Outcome = { ok: true, states: [] };
-
-/**
- * Decides, for every call, which budgets apply, reserves its worst-case cost in all of
- * them at once (one `ledger.reserve`), and charges the real cost when it ends.
+ * The one owner of every budget decision. Given the pricer and the ledger, it decides for a call
+ * described by plain data which budgets apply, what its worst case costs (with the learned input
+ * correction, an output limit it can set for the caller, a ceiling price for unpriced models),
+ * reserves that in every counter at once, and refuses, re-routes or admits it. While a stream
+ * runs it judges the running cost against the reservation; when the call ends it prices the real
+ * usage, settles it, learns from any shortfall and hands the settled call to the sinks.
  *
- * With a synchronous ledger (memory, SQLite) every method answers synchronously, so a
- * deny can be thrown out of `SpanProcessor.onStart`; with Redis they return promises.
+ * Only `admit` may answer synchronously (with a synchronous store), so a deny can be thrown
+ * before a request is built; everything after admission returns promises.
  */
 export class BudgetEngine {
-  /** Where `budget_exceeded` and `threshold` events are emitted. */
   readonly events: EventBus;
+  readonly problems: Problems;
   readonly failMode: 'open' | 'closed';
   private readonly ledger: Ledger;
   private readonly clock: () => number;
   private readonly reservationTtlMs: number;
-  private readonly budgets = new Map<string, NormalizedBudget>();
-  /** The budgets from config; stored budgets with the same id replace them. */
-  private readonly configBudgets = new Map<string, NormalizedBudget>();
-  /** Config budgets removed at run time (for this process). */
-  private readonly removedConfig = new Set<string>();
-  /** Counts add() / remove() calls, so that a refresh that raced one of them is not applied. */
-  private mutations = 0;
-  private readonly fired = new Map<string, FiredThresholds>();
-  private readonly seenKeys = new Map<string, Set<string>>();
+  private readonly defaultMaxOutputTokens: number;
+  private readonly minOutputTokens: number;
+  private readonly inputMargin: number;
+  private readonly budgets: BudgetSet;
+  private readonly thresholds: Thresholds;
+  private readonly pricing: CallPricing;
+  private readonly correction = new InputCorrection();
+  private readonly decisions: Decisions;
+  private readonly sinks = new Set<SettledCallSink>();
+  private readonly pending = new Set<Promise<void>>();
   private errors = 0;
-  /** Bumped whenever the set of budgets changes: cached selections of an older version are stale. */
-  private version = 0;
-  /** provider → model → the budgets that apply to such calls. */
-  private readonly selections = new Map<string, Map<string, Selection>>();
-  private selectionCount = 0;
-  /** Whether any budget has thresholds (settle skips the checks when none has). */
-  private anyThresholds = false;
 
   constructor(options: BudgetEngineOptions) {
-    if (options.ledger === undefined || options.ledger === null) {
-      throw new BudgetConfigError('ledger', 'is required (e.g. openLedgerSync("memory:"))');
-    }
+    if (options.ledger === undefined || options.ledger === null) throw new BudgetConfigError('ledger', 'is required (e.g. new MemoryLedger())');
+    if (options.pricer === undefined || options.pricer === null) throw new BudgetConfigError('pricer', 'is required (e.g. new PricingCatalog())');
     this.ledger = options.ledger;
     this.clock = options.clock ?? Date.now;
     this.events = options.events ?? new EventBus();
-    this.reservationTtlMs = options.reservationTtlMs ?? DEFAULT_RESERVATION_TTL_MS;
-    if (!Number.isFinite(this.reservationTtlMs) || this.reservationTtlMs <= 0) {
-      throw new BudgetConfigError('reservationTtlMs', `must be a positive number of ms; got ${String(options.reservationTtlMs)}`);
+    this.problems = options.problems ?? new Problems();
+    this.reservationTtlMs = positive(options.reservationTtlMs ?? 600_000, 'reservationTtlMs', 'ms');
+    this.defaultMaxOutputTokens = positive(options.defaultMaxOutputTokens ?? 4096, 'defaultMaxOutputTokens', 'tokens');
+    this.minOutputTokens = Math.min(positive(options.minOutputTokens ?? 16, 'minOutputTokens', 'tokens'), this.defaultMaxOutputTokens);
+    this.inputMargin = options.inputMargin ?? 0;
+    if (!Number.isFinite(this.inputMargin) || this.inputMargin < 0) {
+      throw new BudgetConfigError('inputMargin', `must be a number >= 0 (0.2 adds 20 % to input estimates); got ${String(options.inputMargin)}`);
     }
     this.failMode = options.failMode ?? 'open';
     if (this.failMode !== 'open' && this.failMode !== 'closed') {
       throw new BudgetConfigError('failMode', `must be 'open' or 'closed'; got ${JSON.stringify(options.failMode)}`);
     }
-    const seen = new Map<string, number>();
-    (options.budgets ?? []).forEach((spec, i) => {
-      const budget = normalizeBudget(spec, `budgets[${i}]`);
-      const previous = seen.get(budget.id);
-      if (previous !== undefined) {
-        throw new BudgetConfigError(
-          `budgets[${i}].id`,
-          `"${budget.id}" is also the id of budgets[${previous}]; give one of them an explicit, different id`,
-        );
-      }
-      seen.set(budget.id, i);
-      this.budgets.set(budget.id, budget);
-      this.configBudgets.set(budget.id, budget);
+    this.budgets = new BudgetSet(this.ledger, options.budgets ?? [], (id, err) =>
+      this.problems.report('store', `ignoring the invalid budget "${id}" stored in the ledger; fix or remove it with \`tollgate budgets\``, err),
+    );
+    this.thresholds = new Thresholds(this.budgets, this.events, this.clock);
+    this.pricing = new CallPricing({
+      pricer: options.pricer,
+      problems: this.problems,
+      ...(options.unknownModel !== undefined ? { unknownModel: options.unknownModel } : {}),
+      ...(options.unpricedUnderCap !== undefined ? { unpricedUnderCap: options.unpricedUnderCap } : {}),
     });
-    this.budgetsChanged();
+    this.decisions = new Decisions(this.events, this.clock);
   }
 
-  /** Ledger calls that failed (admissions let through under failMode 'open', failed settles). */
+  /** Store calls that failed (admissions let through under failMode 'open', failed settlements). */
   get errorCount(): number {
     return this.errors;
   }
 
-  /**
-   * Loads the budgets stored in the ledger (runtime-added ones, from any process sharing the
-   * store); they replace config budgets with the same id. Called again, it refreshes: budgets
-   * added or removed elsewhere appear or go. A refresh that raced an add() or remove() of this
-   * process is dropped (the next one applies).
-   */
-  load(): MaybePromise<void> {
-    const mutations = this.mutations;
-    return chain(this.ledger.listBudgets(), (stored) => {
-      if (mutations !== this.mutations) return;
-      const next = new Map<string, NormalizedBudget>();
-      for (const [id, budget] of this.configBudgets) if (!this.removedConfig.has(id)) next.set(id, budget);
-      for (const { id, spec } of stored) {
-        try {
-          const budget = normalizeBudget({ ...spec, id }, `stored budget "${id}"`);
-          const current = this.budgets.get(budget.id);
-          // Keep the same object when nothing changed: per-window work cached on it stays valid.
-          next.set(budget.id, current !== undefined && JSON.stringify(current) === JSON.stringify(budget) ? current : budget);
-        } catch (err: unknown) {
-          diag.warn(`tollgate: ignoring an invalid budget stored in the ledger`, err);
-        }
-      }
-      const same = next.size === this.budgets.size && [...next].every(([id, b]) => this.budgets.get(id) === b);
-      if (same) return;
-      this.budgets.clear();
-      for (const [id, budget] of next) this.budgets.set(id, budget);
-      this.budgetsChanged();
-    });
+  /** Adds a consumer of settled calls; returns the function that removes it. */
+  addSink(sink: SettledCallSink): () => void {
+    this.sinks.add(sink);
+    return () => this.sinks.delete(sink);
   }
 
   /**
-   * Decides a call and reserves its worst case. Throws (synchronous ledger) or rejects
-   * (asynchronous ledger) with BudgetExceededError on deny, and with LedgerUnavailableError
-   * when the ledger fails under failMode 'closed'.
+   * Decides a call and reserves its worst case. Throws (synchronous store) or rejects with
+   * BudgetExceededError on deny, UnknownModelError for a refused unpriced model, and
+   * LedgerUnavailableError when the store fails under failMode 'closed'. A refusal is recorded
+   * (status 'denied') before it is thrown.
    */
-  admit(req: AdmissionRequest): MaybePromise<Admission> {
+  admit(req: CallRequest): MaybePromise<Admission> {
     const now = this.clock();
-    const first = this.plan(req, req.model, req.estimateNanos(req.model), now);
-    const outcome = this.tryPlan(first, req.id, now);
-    return isPromise(outcome) ? outcome.then((o) => this.decide(req, first, o, now)) : this.decide(req, first, outcome, now);
-  }
-
-  /** After the first reservation attempt: admit, deny, or try the fallback model. */
-  private decide(req: AdmissionRequest, first: Plan, o1: Outcome, now: number): MaybePromise<Admission> {
-    if (o1.kind === undefined) return this.admitted(req, first, o1.states, 'allow', now);
-    if (o1.kind === 'down') return this.ledgerDown(req, first, o1.error);
-    const blocking = o1.failures.find((f) => f.applied.budget.onExceed !== 'fallback');
-    const fallbackFailure = o1.failures[0] as Failure;
-    const fallbackModel = fallbackFailure.applied.budget.fallbackModel;
-    if (blocking !== undefined || fallbackModel === undefined || fallbackModel === req.model) {
-      throw this.deny(blocking ?? fallbackFailure, first, req.id, now);
+    try {
+      const first = this.plan(req, req.model, now);
+      const result = chain(this.attempt(req, first, now), (o1) => this.decide(req, first, o1, now));
+      if (isPromise(result)) return result.catch((err: unknown) => this.refused(req, err));
+      return result;
+    } catch (err: unknown) {
+      return this.refused(req, err);
     }
-    const second = this.plan(req, fallbackModel, req.estimateNanos(fallbackModel), now);
-    return chain(this.tryPlan(second, req.id, now), (o2): MaybePromise<Admission> => {
-      if (o2.kind === 'fail') throw this.deny(o2.failures[0] as Failure, second, req.id, now);
-      if (o2.kind === 'down') return this.ledgerDown(req, second, o2.error);
-      this.emitExceeded(fallbackFailure, first, req.id, 'fallback', now, fallbackModel);
-      return this.admitted(req, second, o2.states, 'fallback', now);
-    });
   }
 
   /**
-   * Charges a settled record against the admission's buckets (or, without an admission,
-   * the buckets its context maps to at `record.time`), releases the rest of the
-   * reservation, and emits threshold events. Rejects/throws when the ledger fails.
+   * Judges a running call: `usage` so far (output tokens counted from the stream). Returns the
+   * error to cut the call with when its cost has passed what the reservation covers and a
+   * deny/fallback budget applies, naming the tightest budget; undefined otherwise.
    */
-  settle(admission: Admission | undefined, record: UsageRecord): MaybePromise<void> {
-    let buckets: Bucket[];
-    if (admission !== undefined) {
-      buckets = admission.buckets;
-    } else if (record.costNanos === 0) {
-      buckets = [];
-    } else {
-      const ctx: BucketContext = { id: record.id, provider: record.provider, model: record.model };
-      if (record.task !== undefined) ctx.task = record.task;
-      if (record.session !== undefined) ctx.session = record.session;
-      if (record.agent !== undefined) ctx.agent = record.agent;
-      const applied = this.applicable(ctx, record.time);
-      this.remember(applied);
-      buckets = applied.flatMap((a) => (a.bucket === undefined ? [] : [a.bucket]));
+  overrun(admission: Admission, usage: TokenUsage): BudgetExceededError | undefined {
+    if (!admission.enforced) return undefined;
+    const running: TokenUsage = { input: admission.inputTokens, output: usage.output };
+    const cost = this.pricing.nanos(admission.price, running, admission.model, admission.provider);
+    if (cost <= admission.estimateNanos) return undefined;
+    return this.decisions.cut(admission, cost);
+  }
+
+  /**
+   * Prices a finished call and builds its usage record (synchronous: the caller puts the cost on
+   * its span before ending it). A call without usage that went through is charged from estimates,
+   * never $0. Settle the result with `settle`, or use `finish` for both.
+   */
+  account(admission: Admission | undefined, call: FinishedCall): SettledCall {
+    const settled = accountCall(admission, call, this.clock(), this.pricing, (ctx) => this.budgets.applicable(ctx, ctx.time).some((a) => a.budget.onExceed !== 'warn'));
+    if (settled.costSource === 'estimated' && call.usageSource !== 'estimated') {
+      this.problems.report('usage_estimated', `a ${call.provider} call reported no usage; it was charged from tollgate's estimate (marked gen_ai.usage.cost.source "estimated")`);
     }
-    let settled: MaybePromise<BucketState[]>;
+    return settled;
+  }
+
+  /**
+   * Charges a settled call to its admission's counters (or, without one, the counters its
+   * context maps to), releases the rest of the reservation, emits threshold and shortfall
+   * events, learns the input correction and feeds the sinks. Never rejects: a store failure is
+   * counted and reported.
+   */
+  async settle(settled: SettledCall, admission?: Admission): Promise<void> {
+    const { record } = settled;
+    const buckets =
+      admission !== undefined
+        ? admission.buckets
+        : record.costNanos === 0
+          ? []
+          : this.budgets.applicable(record, record.time).flatMap((a) => (a.bucket === undefined ? [] : [a.bucket]));
     try {
-      settled = this.ledger.settle(record, buckets);
+      const states = await this.ledger.settle(record, buckets);
+      this.thresholds.check(buckets, states);
     } catch (err: unknown) {
       this.errors++;
-      throw err;
+      this.problems.report('store', `settling a call in the store failed; its spend is not counted against the caps`, err);
     }
-    if (isPromise(settled)) {
-      return settled.then(
-        (states) => this.checkThresholds(buckets, states),
-        (err: unknown) => {
-          this.errors++;
-          throw err;
-        },
-      );
+    if (admission !== undefined) this.learn(admission, settled);
+    for (const sink of this.sinks) {
+      try {
+        sink.settled(settled);
+      } catch (err: unknown) {
+        this.problems.report('telemetry', 'a settled-call sink (metrics, events, logs) failed', err);
+      }
     }
-    this.checkThresholds(buckets, settled);
+  }
+
+  /** `account` then `settle`, the settlement tracked for `forceFlush`. Returns the priced call at once. */
+  finish(admission: Admission | undefined, call: FinishedCall): SettledCall {
+    const settled = this.account(admission, call);
+    this.track(this.settle(settled, admission));
+    return settled;
   }
 
   /** Drops the admission's reservation without charging anything. */
-  release(admission: Admission): MaybePromise<void> {
+  release(admission: Admission): Promise<void> {
     return this.ledger.release(admission.id);
   }
 
-  /**
-   * Adds (or replaces, same id) a budget at run time and stores it in the ledger, so it
-   * survives restarts. Throws BudgetConfigError naming the invalid field.
-   */
-  add(spec: BudgetSpec): MaybePromise<NormalizedBudget> {
-    const budget = normalizeBudget(spec, 'budget');
-    this.mutations += 1;
-    this.removedConfig.delete(budget.id);
-    const stored: Record<string, unknown> = { ...budget };
-    return chain(this.ledger.putBudget({ id: budget.id, spec: stored }), () => {
-      this.budgets.set(budget.id, budget);
-      this.budgetsChanged();
-      return { ...budget, thresholds: [...budget.thresholds] };
-    });
+  /** Waits for every settlement started so far. */
+  async forceFlush(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  /** Loads (or refreshes) the budgets stored in the ledger; they replace config budgets with the same id. */
+  load(): Promise<void> {
+    return this.budgets.load();
+  }
+
+  /** Adds (or replaces, same id) a budget at run time and stores it. Throws BudgetConfigError naming the invalid field. */
+  add(spec: BudgetSpec): Promise<NormalizedBudget> {
+    return this.budgets.add(spec);
   }
 
   /** Removes a budget (config or runtime). False when no such budget existed. */
-  remove(id: string): MaybePromise<boolean> {
-    this.mutations += 1;
-    if (this.configBudgets.has(id)) this.removedConfig.add(id);
-    const existed = this.budgets.delete(id);
-    if (existed) this.budgetsChanged();
-    this.seenKeys.delete(id);
-    return chain(this.ledger.deleteBudget(id), (deleted) => deleted || existed);
+  remove(id: string): Promise<boolean> {
+    return this.budgets.remove(id);
   }
 
-  /** Every budget, normalised (ids and defaults filled in). */
+  /** Every budget, normalised. */
   list(): NormalizedBudget[] {
-    return [...this.budgets.values()].map((b) => ({ ...b, thresholds: [...b.thresholds] }));
+    return this.budgets.list();
   }
 
-  /**
-   * Spend, reservations, limit and remaining of every budget at `now`. Request budgets
-   * have no counter and are left out. Per-id budgets (task/session/agent) report the id
-   * given in `filter`, their `key`, or the ids this process saw most recently (up to 100).
-   */
-  status(filter: { task?: string; session?: string; agent?: string } = {}): MaybePromise<BudgetStatus[]> {
-    const now = this.clock();
-    const applied: AppliedBudget[] = [];
-    for (const budget of this.budgets.values()) {
-      if (budget.scope === 'request') continue;
-      let keys: Iterable<string> = ['global'];
-      if (ID_SCOPES.has(budget.scope)) {
-        const scope = budget.scope as 'task' | 'session' | 'agent';
-        const wanted = filter[scope];
-        keys = wanted !== undefined ? [wanted] : budget.key !== undefined ? [budget.key] : (this.seenKeys.get(budget.id) ?? []);
+  /** Spend, reservations, limit and remaining of every budget now (see budgetStatus). */
+  status(filter: { task?: string; session?: string; agent?: string } = {}): Promise<BudgetStatus[]> {
+    return budgetStatus(this.budgets, this.ledger, this.clock(), filter);
+  }
+
+  // --- admission ---------------------------------------------------------------------
+
+  private plan(req: CallRequest, model: string, now: number): Plan {
+    const ctx = { ...req, model };
+    const lists = this.budgets.plan(ctx, now);
+    const basis = this.pricing.basis(req.provider, model, lists.enforced);
+    const embeddings = req.operation === 'embeddings';
+    const chosen = req.maxOutputTokens === undefined && !embeddings;
+    const factor = this.correction.factor(req.provider, model);
+    const inputTokens = Math.ceil(Math.max(0, req.inputTokens) * factor * (1 + this.inputMargin));
+    let outputTokens = embeddings ? 0 : (req.maxOutputTokens ?? this.defaultMaxOutputTokens);
+    let estimate = this.price(basis, inputTokens, outputTokens, model, req.provider);
+    if (chosen && lists.hasRequest) {
+      const limit = requestLimitOf(lists);
+      if (limit !== undefined && estimate > limit) {
+        const fit = this.pricing.fitOutput(basis, model, req.provider, inputTokens, outputTokens, limit);
+        if (fit >= this.minOutputTokens) {
+          outputTokens = fit;
+          estimate = this.price(basis, inputTokens, outputTokens, model, req.provider);
+        }
       }
-      for (const key of keys) {
-        const ctx: BucketContext = { id: 'status', provider: budget.provider ?? '', model: budget.model ?? '' };
-        if (ID_SCOPES.has(budget.scope)) ctx[budget.scope as 'task' | 'session' | 'agent'] = key;
-        const a = applyBudget(budget, ctx, now);
-        if (a?.bucket !== undefined) applied.push(a);
-      }
     }
-    if (applied.length === 0) return [];
-    return chain(this.ledger.bucketStates(applied.map((a) => a.bucket as Bucket), now), (states) =>
-      states.map((s, i) => {
-        const a = applied[i] as AppliedBudget;
-        const status: BudgetStatus = {
-          budget: { ...a.budget, thresholds: [...a.budget.thresholds] },
-          key: a.key,
-          spentUsd: nanosToUsd(s.spentNanos),
-          reservedUsd: nanosToUsd(s.reservedNanos),
-          limitUsd: nanosToUsd(a.limitNanos),
-          remainingUsd: nanosToUsd(Math.max(0, a.limitNanos - s.spentNanos - s.reservedNanos)),
-        };
-        if (a.windowStart !== undefined) status.windowStart = a.windowStart;
-        if (a.windowEnd !== undefined) status.windowEnd = a.windowEnd;
-        return status;
-      }),
-    );
+    return { model, basis, lists, inputTokens, outputTokens, chosen, estimate };
   }
 
-  private applicable(ctx: BucketContext, now: number): AppliedBudget[] {
-    const out: AppliedBudget[] = [];
-    for (const budget of this.budgets.values()) {
-      const a = applyBudget(budget, ctx, now);
-      if (a !== undefined) out.push(a);
-    }
-    return out;
+  private price(basis: PriceBasis, input: number, output: number, model: string, provider: string): Nanos {
+    return Math.ceil(this.pricing.nanos(basis, { input, output }, model, provider));
   }
 
-  private plan(ctx: CallContext, model: string, rawEstimate: Nanos, now: number): Plan {
-    if (!Number.isFinite(rawEstimate) || rawEstimate < 0) {
-      throw new RangeError(`tollgate: estimateNanos(${JSON.stringify(model)}) must return a non-negative number of nanos; got ${String(rawEstimate)}`);
-    }
-    // Money in the ledger is integer nanos; a fractional estimate is rounded up (worst case).
-    const estimate = Math.ceil(rawEstimate);
-    const sel = this.selection(ctx.provider, model, now);
-    if (!sel.lists.hasPerId) return { model, estimate, lists: sel.lists };
-    // Per-id budgets apply per call (their counter is the call's task / session / agent id).
-    const bucketCtx: BucketContext = { id: ctx.id, provider: ctx.provider, model };
-    if (ctx.task !== undefined) bucketCtx.task = ctx.task;
-    if (ctx.session !== undefined) bucketCtx.session = ctx.session;
-    if (ctx.agent !== undefined) bucketCtx.agent = ctx.agent;
-    const applied: AppliedBudget[] = [];
-    sel.budgets.forEach((budget, i) => {
-      const a = sel.fixed[i] ?? applyBudget(budget, bucketCtx, now);
-      if (a !== undefined) applied.push(a);
+  /** Request budgets first (no store needed), then one atomic reservation in every counter; a chosen output limit shrinks to fit once. */
+  private attempt(req: CallRequest, plan: Plan, now: number): MaybePromise<Outcome> {
+    const requestFailures = plan.lists.applied
+      .filter((a) => a.bucket === undefined && a.budget.onExceed !== 'warn' && plan.estimate > a.limitNanos)
+      .map((applied) => ({ applied, usedNanos: 0 }));
+    if (requestFailures.length > 0) return { kind: 'fail', failures: requestFailures };
+    if (plan.lists.buckets.length === 0) return { kind: 'ok', states: [] };
+    return chain(this.reserve(req.id, plan, now), (outcome) => {
+      if (outcome.kind !== 'fail' || !plan.chosen || outcome.failures.some((f) => f.applied.bucket === undefined)) return outcome;
+      const room = Math.min(...outcome.failures.map((f) => f.applied.limitNanos - f.usedNanos), requestLimitOf(plan.lists) ?? Infinity);
+      const fit = this.pricing.fitOutput(plan.basis, plan.model, req.provider, plan.inputTokens, plan.outputTokens, room);
+      if (fit < this.minOutputTokens) return outcome;
+      plan.outputTokens = fit;
+      plan.estimate = this.price(plan.basis, plan.inputTokens, fit, plan.model, req.provider);
+      return this.reserve(req.id, plan, now);
     });
-    return { model, estimate, lists: listsOf(applied) };
   }
 
-  /** The budgets that apply to calls of this provider and model now (cached; see Selection). */
-  private selection(provider: string, model: string, now: number): Selection {
-    let byModel = this.selections.get(provider);
-    const cached = byModel?.get(model);
-    if (cached !== undefined && cached.version === this.version && now >= cached.validFrom && now < cached.validUntil) return cached;
-    if (this.selectionCount >= SELECTION_CACHE_LIMIT) {
-      this.selections.clear();
-      this.selectionCount = 0;
-      byModel = undefined;
-    }
-    const budgets: NormalizedBudget[] = [];
-    const fixed: (AppliedBudget | undefined)[] = [];
-    let validFrom = Number.NEGATIVE_INFINITY;
-    let validUntil = Number.POSITIVE_INFINITY;
-    // Provider and model filters only: the id fields matter to per-id budgets alone.
-    const probe: BucketContext = { id: '', provider, model };
-    for (const budget of this.budgets.values()) {
-      if (budget.provider !== undefined && budget.provider !== provider) continue;
-      if (budget.model !== undefined && budget.model !== model) continue;
-      budgets.push(budget);
-      if (ID_SCOPES.has(budget.scope)) {
-        fixed.push(undefined);
-        continue;
-      }
-      const a = applyBudget(budget, probe, now) as AppliedBudget;
-      fixed.push(a);
-      // Calendar windows hold until their end; rolling, total and request budgets do not change with time.
-      if (budget.window !== 'rolling' && a.windowStart !== undefined && a.windowEnd !== undefined) {
-        validFrom = Math.max(validFrom, a.windowStart);
-        validUntil = Math.min(validUntil, a.windowEnd);
-      }
-    }
-    const lists = fixed.includes(undefined) ? { ...listsOf([]), hasPerId: true } : listsOf(fixed as AppliedBudget[]);
-    const sel: Selection = { version: this.version, validFrom, validUntil, budgets, fixed, lists };
-    if (byModel === undefined) {
-      byModel = new Map();
-      this.selections.set(provider, byModel);
-    }
-    if (!byModel.has(model)) this.selectionCount++;
-    byModel.set(model, sel);
-    return sel;
-  }
-
-  /** The set of budgets changed: cached selections are stale, and which budgets have thresholds may differ. */
-  private budgetsChanged(): void {
-    this.version++;
-    this.selections.clear();
-    this.selectionCount = 0;
-    this.anyThresholds = [...this.budgets.values()].some((b) => b.thresholds.length > 0);
-  }
-
-  /** Request budgets first (no ledger needed), then one atomic reservation in every bucket. */
-  private tryPlan(plan: Plan, id: string, now: number): MaybePromise<Outcome> {
-    if (plan.lists.hasRequest) {
-      const requestFailures = plan.lists.applied
-        .filter((a) => a.bucket === undefined && a.budget.onExceed !== 'warn' && plan.estimate > a.limitNanos)
-        .map((applied) => ({ applied, usedNanos: 0 }));
-      if (requestFailures.length > 0) return { kind: 'fail', failures: requestFailures };
-    }
-    if (plan.lists.buckets.length === 0) return NO_BUCKETS;
+  private reserve(id: string, plan: Plan, now: number): MaybePromise<Outcome> {
     let reserved: MaybePromise<ReserveResult>;
     try {
       reserved = this.ledger.reserve({ id, amountNanos: plan.estimate, buckets: plan.lists.buckets, now, expiresAt: now + this.reservationTtlMs });
     } catch (error: unknown) {
       return { kind: 'down', error };
     }
-    if (isPromise(reserved)) {
-      return reserved.then(
-        (result) => outcomeOf(plan, result),
-        (error: unknown): Outcome => ({ kind: 'down', error }),
-      );
-    }
-    return outcomeOf(plan, reserved);
+    if (isPromise(reserved)) return reserved.then((r) => this.decisions.outcomeOf(plan, r), (error: unknown): Outcome => ({ kind: 'down', error }));
+    return this.decisions.outcomeOf(plan, reserved);
   }
 
-  private admitted(req: AdmissionRequest, plan: Plan, states: BucketState[], decision: 'allow' | 'fallback', now: number): Admission {
-    let warned = false;
-    if (plan.lists.hasWarn) {
-      for (const applied of plan.lists.applied) {
-        if (applied.budget.onExceed !== 'warn') continue;
-        if (applied.bucket === undefined) {
-          if (plan.estimate > applied.limitNanos) {
-            this.emitExceeded({ applied, usedNanos: 0 }, plan, req.id, 'warn', now);
-            warned = true;
-          }
-          continue;
-        }
-        const s = states[plan.lists.bucketed.indexOf(applied)];
-        if (s !== undefined && s.spentNanos + s.reservedNanos > s.limitNanos) {
-          this.emitExceeded({ applied, usedNanos: s.spentNanos + s.reservedNanos - plan.estimate }, plan, req.id, 'warn', now);
-          warned = true;
-        }
-      }
+  /** After the first attempt: admit, refuse, or try the fallback model. */
+  private decide(req: CallRequest, first: Plan, o1: Outcome, now: number): MaybePromise<Admission> {
+    if (o1.kind === 'ok') return this.decisions.admitted(req, first, o1.states, 'allow');
+    if (o1.kind === 'down') return this.storeDown(req, first, o1.error);
+    const blocking = o1.failures.find((f) => f.applied.budget.onExceed !== 'fallback');
+    const fallbackFailure = o1.failures[0] as Failure;
+    const fallbackModel = fallbackFailure.applied.budget.fallbackModel;
+    if (blocking !== undefined || fallbackModel === undefined || fallbackModel === req.model) {
+      throw this.decisions.deny(blocking ?? fallbackFailure, first, req.id);
     }
-    if (plan.lists.hasPerId) this.remember(plan.lists.applied);
-    const admission: Admission = {
-      id: req.id,
-      decision: decision === 'fallback' ? 'fallback' : warned ? 'warn' : 'allow',
-      model: plan.model,
-      requestedModel: req.model,
-      reservedNanos: plan.lists.buckets.length > 0 ? plan.estimate : 0,
-      buckets: plan.lists.buckets,
-    };
-    if (plan.lists.hasRequest) {
-      const requestLimit = requestLimitOf(plan);
-      if (requestLimit !== undefined) admission.requestLimitNanos = requestLimit;
-    }
-    return admission;
+    const second = this.plan(req, fallbackModel, now);
+    return chain(this.attempt(req, second, now), (o2): Admission => {
+      if (o2.kind === 'fail') throw this.decisions.deny(o2.failures[0] as Failure, second, req.id);
+      if (o2.kind === 'down') return this.storeDown(req, second, o2.error);
+      this.decisions.exceeded(fallbackFailure, first, req.id, 'fallback', fallbackModel);
+      return this.decisions.admitted(req, second, o2.states, 'fallback');
+    });
   }
 
-  private ledgerDown(req: AdmissionRequest, plan: Plan, error: unknown): Admission {
+  private storeDown(req: CallRequest, plan: Plan, error: unknown): Admission {
     this.errors++;
     if (this.failMode === 'closed') throw new LedgerUnavailableError(error);
-    diag.warn(`tollgate: the budget ledger is unavailable; call ${req.id} goes through unbudgeted (failMode 'open')`, error);
-    const admission: Admission = {
-      id: req.id,
-      decision: plan.model === req.model ? 'allow' : 'fallback',
-      model: plan.model,
-      requestedModel: req.model,
-      reservedNanos: 0,
-      buckets: plan.lists.buckets,
-    };
-    const requestLimit = requestLimitOf(plan);
-    if (requestLimit !== undefined) admission.requestLimitNanos = requestLimit;
+    this.problems.report('store', `the store failed during admission; calls go through with no budget while it is down (failMode 'open'; use failMode 'closed' to refuse them)`, error);
+    const admission = this.decisions.admitted(req, plan, [], plan.model === req.model ? 'allow' : 'fallback');
+    admission.reservedNanos = 0;
+    admission.enforced = false;
     return admission;
   }
 
-  private deny(failure: Failure, plan: Plan, callId: string, now: number): BudgetExceededError {
-    const { budget, limitNanos } = failure.applied;
-    this.emitExceeded(failure, plan, callId, 'deny', now);
-    return new BudgetExceededError({
-      budgetId: budget.id,
-      scope: budget.scope,
-      key: keyOf(failure.applied, callId),
-      spentUsd: nanosToUsd(failure.usedNanos),
-      limitUsd: nanosToUsd(limitNanos),
-      attemptedUsd: nanosToUsd(plan.estimate),
-      action: budget.onExceed,
-      model: plan.model,
-    });
+  /** Records a refused call (status denied) and rethrows the refusal; anything else is our bug and is rethrown as is. */
+  private refused(req: CallRequest, err: unknown): never {
+    if (err instanceof Error && (err.name === 'BudgetExceededError' || err.name === 'UnknownModelError' || err.name === 'LedgerUnavailableError')) {
+      const call: FinishedCall = { ...req, usageSource: 'none', status: 'denied', errorType: err.name };
+      this.finish(undefined, call);
+    }
+    throw err;
   }
 
-  private emitExceeded(
-    failure: Failure,
-    plan: Plan,
-    callId: string,
-    action: 'deny' | 'warn' | 'fallback',
-    now: number,
-    fallbackModel?: string,
-  ): void {
-    const { budget, limitNanos } = failure.applied;
-    this.events.emit('budget_exceeded', {
-      budgetId: budget.id,
-      scope: budget.scope,
-      key: keyOf(failure.applied, callId),
-      action,
-      spentUsd: nanosToUsd(failure.usedNanos),
-      limitUsd: nanosToUsd(limitNanos),
-      attemptedUsd: nanosToUsd(plan.estimate),
-      model: plan.model,
-      ...(fallbackModel !== undefined ? { fallbackModel } : {}),
-      time: now,
-    });
-  }
-
-  /**
-   * Emits each threshold once per budget, key and window (rolling windows re-arm when spend
-   * falls back under it), from the bucket states the settlement returned.
-   */
-  private checkThresholds(buckets: readonly Bucket[], states: readonly BucketState[]): void {
-    if (!this.anyThresholds || buckets.length === 0) return;
-    try {
-      for (let i = 0; i < buckets.length; i++) {
-        const bucket = buckets[i] as Bucket;
-        const s = states[i];
-        const budget = this.budgets.get(bucket.budgetId);
-        if (budget === undefined || s === undefined || budget.thresholds.length === 0) continue;
-        let entry = this.fired.get(bucket.key);
-        if (entry === undefined) {
-          entry = {
-            expiresAt: bucket.expiresAt,
-            rolling: bucket.rollingMs !== undefined,
-            thresholds: new Set(),
-            nextNanos: 0,
-            budget: undefined,
-            limitNanos: 0,
-          };
-          this.fired.set(bucket.key, entry);
-        }
-        // The common case: spend still under the next threshold of a window that only grows.
-        if (!entry.rolling && entry.budget === budget && entry.limitNanos === bucket.limitNanos && s.spentNanos < entry.nextNanos) continue;
-        let next = Number.POSITIVE_INFINITY;
-        for (const t of budget.thresholds) {
-          const crossed = s.spentNanos >= t * bucket.limitNanos;
-          if (crossed && !entry.thresholds.has(t)) {
-            entry.thresholds.add(t);
-            this.events.emit('threshold', {
-              budgetId: budget.id,
-              scope: budget.scope,
-              key: counterKeyOf(bucket.key),
-              threshold: t,
-              spentUsd: nanosToUsd(s.spentNanos),
-              limitUsd: nanosToUsd(bucket.limitNanos),
-              time: this.clock(),
-            });
-          } else if (!crossed && entry.rolling) {
-            entry.thresholds.delete(t);
-          }
-          if (!entry.thresholds.has(t)) next = Math.min(next, t * bucket.limitNanos);
-        }
-        entry.nextNanos = next;
-        entry.budget = budget;
-        entry.limitNanos = bucket.limitNanos;
-      }
-      if (this.fired.size > FIRED_SWEEP_SIZE) {
-        const now = this.clock();
-        for (const [key, entry] of this.fired) {
-          if (entry.expiresAt !== undefined && entry.expiresAt <= now) this.fired.delete(key);
-        }
-      }
-    } catch (err: unknown) {
-      // A failing event listener must not fail the settlement that was already stored.
-      diag.warn('tollgate: checking budget thresholds failed', err);
+  private learn(admission: Admission, settled: SettledCall): void {
+    const { record } = settled;
+    if (record.status === 'denied' || settled.costSource === 'estimated') return;
+    if (record.inputTokens > 0) this.correction.observe(admission.provider, admission.model, admission.estimatedInputTokens, record.inputTokens);
+    if (settled.shortfallNanos > 0) {
+      this.events.emit('reservation_shortfall', {
+        callId: record.id,
+        provider: record.provider,
+        model: record.model,
+        estimatedInputTokens: admission.estimatedInputTokens,
+        reservedInputTokens: admission.inputTokens,
+        actualInputTokens: record.inputTokens,
+        reservedUsd: nanosToUsd(settled.reservedNanos),
+        actualUsd: nanosToUsd(record.costNanos),
+        shortfallUsd: nanosToUsd(settled.shortfallNanos),
+        time: record.time,
+      });
+      this.problems.report(
+        'reservation_shortfall',
+        `calls of "${admission.model}" (${admission.provider}) cost more than their reservation (input under-estimated: images, files or tool schemas?); ` +
+          `later reservations of this model use a learned input correction; set estimation.inputMargin to reserve more from the start`,
+      );
     }
   }
 
-  /** Keeps the most recent ids of per-id budgets, for status(). */
-  private remember(applied: readonly AppliedBudget[]): void {
-    for (const a of applied) {
-      if (!ID_SCOPES.has(a.budget.scope)) continue;
-      let keys = this.seenKeys.get(a.budget.id);
-      if (keys === undefined) {
-        keys = new Set();
-        this.seenKeys.set(a.budget.id, keys);
-      }
-      keys.delete(a.key);
-      keys.add(a.key);
-      if (keys.size > STATUS_KEYS_PER_BUDGET) keys.delete(keys.values().next().value as string);
-    }
+  private track(p: Promise<void>): void {
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
   }
 }
 
-/** A plan's lists for the applied budgets (in budget order). */
-function listsOf(applied: readonly AppliedBudget[]): PlanLists {
-  const bucketed = applied.filter((a) => a.bucket !== undefined);
-  return {
-    applied,
-    bucketed,
-    buckets: bucketed.map((a) => a.bucket as Bucket),
-    hasWarn: applied.some((a) => a.budget.onExceed === 'warn'),
-    hasRequest: applied.some((a) => a.bucket === undefined),
-    hasPerId: applied.some((a) => ID_SCOPES.has(a.budget.scope)),
-  };
+function positive(value: number, field: string, unit: string): number {
+  if (!Number.isFinite(value) || value <= 0) throw new BudgetConfigError(field, `must be a positive number of ${unit}; got ${String(value)}`);
+  return value;
 }
 
-/** The reservation's answer as an outcome: which enforced buckets the estimate did not fit. */
-function outcomeOf(plan: Plan, result: ReserveResult): Outcome {
-  if (result.ok) return result;
-  const failures: Failure[] = [];
-  plan.lists.bucketed.forEach((applied, i) => {
-    const s = result.states[i];
-    if (s === undefined || !(applied.bucket as Bucket).enforce) return;
-    if (s.spentNanos + s.reservedNanos + plan.estimate > s.limitNanos) {
-      failures.push({ applied, usedNanos: s.spentNanos + s.reservedNanos });
-    }
-  });
-  if (failures.length === 0) {
-    const applied = plan.lists.bucketed.find((a) => a.bucket?.key === result.failed.key) ?? (plan.lists.bucketed[0] as AppliedBudget);
-    failures.push({ applied, usedNanos: result.failed.spentNanos + result.failed.reservedNanos });
-  }
-  return { kind: 'fail', failures };
-}
-
-/** The counter key a budget decision names: a request budget's counter is the call itself. */
-function keyOf(applied: AppliedBudget, callId: string): string {
-  return applied.budget.scope === 'request' ? callId : applied.key;
-}
-
-function requestLimitOf(plan: Plan): Nanos | undefined {
-  let limit: Nanos | undefined;
-  for (const a of plan.lists.applied) {
-    if (a.bucket === undefined && a.budget.onExceed !== 'warn') limit = Math.min(limit ?? a.limitNanos, a.limitNanos);
-  }
-  return limit;
-}

@@ -35,10 +35,34 @@ export interface BudgetExceededEvent {
   time: number;
 }
 
+/**
+ * Emitted when a call cost more than its reservation: the input was under-estimated (images,
+ * files, tool schemas) or usage was larger than the worst case. Later reservations of the model
+ * use a learned input correction.
+ */
+export interface ReservationShortfallEvent {
+  callId: string;
+  provider: string;
+  model: string;
+  /** Input tokens the estimator counted. */
+  estimatedInputTokens: number;
+  /** Input tokens the reservation assumed (after the learned correction and margin). */
+  reservedInputTokens: number;
+  /** Input tokens the provider reported. */
+  actualInputTokens: number;
+  reservedUsd: number;
+  actualUsd: number;
+  /** actualUsd - reservedUsd. */
+  shortfallUsd: number;
+  /** Epoch ms. */
+  time: number;
+}
+
 export interface TollgateEventMap {
   usage: UsageEvent;
   threshold: ThresholdEvent;
   budget_exceeded: BudgetExceededEvent;
+  reservation_shortfall: ReservationShortfallEvent;
 }
 
 export type TollgateEventName = keyof TollgateEventMap;

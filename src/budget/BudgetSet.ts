@@ -1,0 +1,240 @@
+import type { BudgetSpec } from '../core/Budget.js';
+import type { Nanos } from '../core/money.js';
+import { BudgetConfigError } from '../core/BudgetConfigError.js';
+import type { Bucket, Ledger } from '../ledger/Ledger.js';
+import { applyBudget } from './budgetBucket.js';
+import type { AppliedBudget, BucketContext } from './budgetBucket.js';
+import { ID_SCOPES, normalizeBudget } from './normalizeBudget.js';
+import type { NormalizedBudget } from './normalizeBudget.js';
+
+/** Which budgets apply to a call, as the lists admission walks. */
+export interface PlanLists {
+  applied: readonly AppliedBudget[];
+  /** The applied budgets that have a ledger bucket, in `buckets` order. */
+  bucketed: readonly AppliedBudget[];
+  buckets: Bucket[];
+  hasWarn: boolean;
+  /** Whether any applied budget is a request budget (checked without the ledger). */
+  hasRequest: boolean;
+  /** Whether any applied budget is per id (task / session / agent). */
+  hasPerId: boolean;
+  /** Whether any deny/fallback budget applies (bucketed or request). */
+  enforced: boolean;
+}
+
+/** The budgets matching one provider/model pair, cached while the budgets and calendar windows stay the same. */
+interface Selection {
+  version: number;
+  validFrom: number;
+  validUntil: number;
+  budgets: readonly NormalizedBudget[];
+  /** The applied form of each budget that is not per id (undefined for per-id ones). */
+  fixed: readonly (AppliedBudget | undefined)[];
+  /** For selections without per-id budgets: the lists for every call. */
+  lists: PlanLists;
+}
+
+/** Per-id budgets (task/session/agent) report at most this many recently seen ids. */
+const KEYS_PER_BUDGET = 100;
+
+/**
+ * The budgets in force: those from config, replaced or joined by those stored in the ledger
+ * (added at run time by any process sharing the store). Works out which apply to a call.
+ */
+export class BudgetSet {
+  private readonly budgets = new Map<string, NormalizedBudget>();
+  private readonly configBudgets = new Map<string, NormalizedBudget>();
+  private readonly removedConfig = new Set<string>();
+  /** Counts add() / remove() calls, so that a load that raced one of them is not applied. */
+  private mutations = 0;
+  private version = 0;
+  private readonly selections = new Map<string, Selection>();
+  private readonly seenKeys = new Map<string, Set<string>>();
+
+  constructor(
+    private readonly ledger: Ledger,
+    specs: readonly BudgetSpec[],
+    private readonly onInvalidStored: (id: string, err: unknown) => void,
+  ) {
+    const seen = new Map<string, number>();
+    specs.forEach((spec, i) => {
+      const budget = normalizeBudget(spec, `budgets[${i}]`);
+      const previous = seen.get(budget.id);
+      if (previous !== undefined) {
+        throw new BudgetConfigError(`budgets[${i}].id`, `"${budget.id}" is also the id of budgets[${previous}]; give one of them an explicit, different id`);
+      }
+      seen.set(budget.id, i);
+      this.budgets.set(budget.id, budget);
+      this.configBudgets.set(budget.id, budget);
+    });
+  }
+
+  get(id: string): NormalizedBudget | undefined {
+    return this.budgets.get(id);
+  }
+
+  values(): IterableIterator<NormalizedBudget> {
+    return this.budgets.values();
+  }
+
+  /** Whether any budget has thresholds. */
+  anyThresholds(): boolean {
+    for (const b of this.budgets.values()) if (b.thresholds.length > 0) return true;
+    return false;
+  }
+
+  /** Re-reads the stored budgets; they replace config budgets with the same id. */
+  async load(): Promise<void> {
+    const mutations = this.mutations;
+    const stored = await this.ledger.listBudgets();
+    if (mutations !== this.mutations) return;
+    const next = new Map<string, NormalizedBudget>();
+    for (const [id, budget] of this.configBudgets) if (!this.removedConfig.has(id)) next.set(id, budget);
+    for (const { id, spec } of stored) {
+      try {
+        const budget = normalizeBudget({ ...spec, id }, `stored budget "${id}"`);
+        const current = this.budgets.get(budget.id);
+        // Keep the same object when nothing changed: per-window work cached on it stays valid.
+        next.set(budget.id, current !== undefined && JSON.stringify(current) === JSON.stringify(budget) ? current : budget);
+      } catch (err: unknown) {
+        this.onInvalidStored(id, err);
+      }
+    }
+    const same = next.size === this.budgets.size && [...next].every(([id, b]) => this.budgets.get(id) === b);
+    if (same) return;
+    this.budgets.clear();
+    for (const [id, budget] of next) this.budgets.set(id, budget);
+    this.changed();
+  }
+
+  /** Adds or replaces a budget and stores it in the ledger. */
+  async add(spec: BudgetSpec): Promise<NormalizedBudget> {
+    const budget = normalizeBudget(spec, 'budget');
+    this.mutations += 1;
+    this.removedConfig.delete(budget.id);
+    await this.ledger.putBudget({ id: budget.id, spec: { ...budget } });
+    this.budgets.set(budget.id, budget);
+    this.changed();
+    return { ...budget, thresholds: [...budget.thresholds] };
+  }
+
+  /** Removes a budget (stored or from config, for this process). Returns false when there was none. */
+  async remove(id: string): Promise<boolean> {
+    this.mutations += 1;
+    if (this.configBudgets.has(id)) this.removedConfig.add(id);
+    const existed = this.budgets.delete(id);
+    if (existed) this.changed();
+    this.seenKeys.delete(id);
+    const deleted = await this.ledger.deleteBudget(id);
+    return deleted || existed;
+  }
+
+  /** Every budget, normalised (ids and defaults filled in). */
+  list(): NormalizedBudget[] {
+    return [...this.budgets.values()].map((b) => ({ ...b, thresholds: [...b.thresholds] }));
+  }
+
+  /** The budgets that apply to a call of `ctx.model` now, as plan lists. */
+  plan(ctx: BucketContext, now: number): PlanLists {
+    const sel = this.selection(ctx.provider, ctx.model, now);
+    if (!sel.lists.hasPerId) return sel.lists;
+    const applied: AppliedBudget[] = [];
+    sel.budgets.forEach((budget, i) => {
+      const a = sel.fixed[i] ?? applyBudget(budget, ctx, now);
+      if (a !== undefined) applied.push(a);
+    });
+    const lists = listsOf(applied);
+    this.remember(applied);
+    return lists;
+  }
+
+  /** Every budget that applies to a record's context at its time (settling without an admission). */
+  applicable(ctx: BucketContext, now: number): AppliedBudget[] {
+    const out: AppliedBudget[] = [];
+    for (const budget of this.budgets.values()) {
+      const a = applyBudget(budget, ctx, now);
+      if (a !== undefined) out.push(a);
+    }
+    this.remember(out);
+    return out;
+  }
+
+  /** Recently seen ids of a per-id budget (for status). */
+  seen(budgetId: string): Iterable<string> {
+    return this.seenKeys.get(budgetId) ?? [];
+  }
+
+  private selection(provider: string, model: string, now: number): Selection {
+    const key = `${provider}\u0000${model}`;
+    const cached = this.selections.get(key);
+    if (cached !== undefined && cached.version === this.version && now >= cached.validFrom && now < cached.validUntil) return cached;
+    if (this.selections.size >= 1_000) this.selections.clear();
+    const budgets: NormalizedBudget[] = [];
+    const fixed: (AppliedBudget | undefined)[] = [];
+    let validFrom = Number.NEGATIVE_INFINITY;
+    let validUntil = Number.POSITIVE_INFINITY;
+    const probe: BucketContext = { id: '', provider, model };
+    for (const budget of this.budgets.values()) {
+      if (budget.provider !== undefined && budget.provider !== provider) continue;
+      if (budget.model !== undefined && budget.model !== model) continue;
+      budgets.push(budget);
+      if (ID_SCOPES.has(budget.scope)) {
+        fixed.push(undefined);
+        continue;
+      }
+      const a = applyBudget(budget, probe, now) as AppliedBudget;
+      fixed.push(a);
+      // Calendar windows hold until their end; rolling, total and request budgets do not change with time.
+      if (budget.window !== 'rolling' && a.windowStart !== undefined && a.windowEnd !== undefined) {
+        validFrom = Math.max(validFrom, a.windowStart);
+        validUntil = Math.min(validUntil, a.windowEnd);
+      }
+    }
+    const lists = fixed.includes(undefined) ? { ...listsOf([]), hasPerId: true } : listsOf(fixed as AppliedBudget[]);
+    const sel: Selection = { version: this.version, validFrom, validUntil, budgets, fixed, lists };
+    this.selections.set(key, sel);
+    return sel;
+  }
+
+  private changed(): void {
+    this.version++;
+    this.selections.clear();
+  }
+
+  private remember(applied: readonly AppliedBudget[]): void {
+    for (const a of applied) {
+      if (!ID_SCOPES.has(a.budget.scope)) continue;
+      let keys = this.seenKeys.get(a.budget.id);
+      if (keys === undefined) {
+        keys = new Set();
+        this.seenKeys.set(a.budget.id, keys);
+      }
+      keys.delete(a.key);
+      keys.add(a.key);
+      if (keys.size > KEYS_PER_BUDGET) keys.delete(keys.values().next().value as string);
+    }
+  }
+}
+
+/** A plan's lists for the applied budgets (in budget order). */
+export function listsOf(applied: readonly AppliedBudget[]): PlanLists {
+  const bucketed = applied.filter((a) => a.bucket !== undefined);
+  return {
+    applied,
+    bucketed,
+    buckets: bucketed.map((a) => a.bucket as Bucket),
+    hasWarn: applied.some((a) => a.budget.onExceed === 'warn'),
+    hasRequest: applied.some((a) => a.bucket === undefined),
+    hasPerId: applied.some((a) => ID_SCOPES.has(a.budget.scope)),
+    enforced: applied.some((a) => a.budget.onExceed !== 'warn'),
+  };
+}
+
+/** The tightest enforced request-scope limit among the applied budgets. */
+export function requestLimitOf(lists: PlanLists): Nanos | undefined {
+  let limit: Nanos | undefined;
+  for (const a of lists.applied) {
+    if (a.bucket === undefined && a.budget.onExceed !== 'warn') limit = Math.min(limit ?? a.limitNanos, a.limitNanos);
+  }
+  return limit;
+}

@@ -1,0 +1,53 @@
+/** Options of InputCorrection. */
+export interface InputCorrectionOptions {
+  /** Recent calls per model the correction is learned from. Default 64. */
+  window?: number;
+  /** The quantile of actual/estimated input used as the factor. Default 0.9. */
+  quantile?: number;
+  /** The largest factor applied (a guard against one absurd report). Default 1000. */
+  maxFactor?: number;
+}
+
+/**
+ * Learns, per model, how far the token estimator under-counts a call's input (images, files,
+ * tool schemas and provider-side prompt wrapping are invisible to it). After each settled call
+ * that reported its input, the ratio actual / estimated is kept (the last `window` per model);
+ * the factor later reservations multiply their input estimate by is the `quantile` of those
+ * ratios, never below 1 (an over-estimate is left alone: it only reserves more).
+ */
+export class InputCorrection {
+  private readonly window: number;
+  private readonly quantile: number;
+  private readonly maxFactor: number;
+  private readonly ratios = new Map<string, number[]>();
+  private readonly factors = new Map<string, number>();
+
+  constructor(options: InputCorrectionOptions = {}) {
+    this.window = options.window ?? 64;
+    this.quantile = options.quantile ?? 0.9;
+    this.maxFactor = options.maxFactor ?? 1000;
+  }
+
+  /** The factor for calls of `provider`/`model` (1 until a call of it under-estimated). */
+  factor(provider: string, model: string): number {
+    return this.factors.get(`${provider}/${model}`) ?? 1;
+  }
+
+  /** Learns from one call: `estimated` input tokens counted before it, `actual` reported after it. */
+  observe(provider: string, model: string, estimated: number, actual: number): void {
+    if (!(estimated > 0) || !(actual >= 0) || !Number.isFinite(actual)) return;
+    const key = `${provider}/${model}`;
+    let list = this.ratios.get(key);
+    if (list === undefined) {
+      list = [];
+      this.ratios.set(key, list);
+    }
+    list.push(actual / estimated);
+    if (list.length > this.window) list.shift();
+    const sorted = [...list].sort((a, b) => a - b);
+    const q = sorted[Math.min(sorted.length - 1, Math.ceil(this.quantile * sorted.length) - 1)] as number;
+    const factor = Math.min(this.maxFactor, Math.max(1, q));
+    if (factor === 1) this.factors.delete(key);
+    else this.factors.set(key, factor);
+  }
+}
