@@ -4,9 +4,12 @@
  * Money is always an integer number of nano-USD (1 USD = 1_000_000_000 nanos);
  * floats appear only at the edges (span attributes, metrics, reports).
  *
- * Every method may answer synchronously (memory, SQLite) or with a promise (Redis).
- * The BudgetSpanProcessor uses a synchronous answer directly inside `onStart`, which
- * is how a deny is thrown out of `tracer.startSpan` before a request leaves the process.
+ * Only `reserve` may answer synchronously: the memory and SQLite stores do, so a budget
+ * can be decided inside a span processor's `onStart` and a deny thrown out of
+ * `tracer.startSpan` before a request leaves the process; Redis answers with a promise.
+ * Every other method returns a promise. The stores that work synchronously (memory,
+ * SQLite) still do that work at call time and return a settled promise, so a settlement
+ * is visible to the very next read without waiting for the promise.
  */
 
 export type { Nanos } from '../core/money.js';
@@ -120,7 +123,9 @@ export interface Ledger {
   /**
    * Atomically reserve `amountNanos` in every bucket of the request, or in none.
    * Fails when an enforced bucket's spent + reserved + amount would exceed its limit.
-   * Non-enforced buckets are always charged.
+   * Non-enforced buckets are always charged. Reserving an id again replaces its reservation.
+   *
+   * The one method that may answer synchronously (memory, SQLite); Redis answers with a promise.
    */
   reserve(req: ReserveRequest): MaybePromise<ReserveResult>;
   /**
@@ -128,32 +133,36 @@ export interface Ledger {
    * windows). Releases the reservation with the same id if one is live. Idempotent:
    * settling the same id twice has no further effect.
    *
-   * Returns the state of each bucket (same order) right after the settlement, at
+   * Resolves to the state of each bucket (same order) right after the settlement, at
    * `record.time`: what threshold alerts are checked against, without a second read.
    */
-  settle(record: UsageRecord, buckets: readonly Bucket[]): MaybePromise<BucketState[]>;
+  settle(record: UsageRecord, buckets: readonly Bucket[]): Promise<BucketState[]>;
   /** Drop a live reservation without charging anything. Unknown ids are ignored. */
-  release(id: string): MaybePromise<void>;
-  /** Current state of each bucket at `now`. */
-  bucketStates(buckets: readonly Bucket[], now: number): MaybePromise<BucketState[]>;
+  release(id: string): Promise<void>;
+  /** Current state of each bucket at `now`, in request order. */
+  bucketStates(buckets: readonly Bucket[], now: number): Promise<BucketState[]>;
   /** Aggregated usage, grouped by one field. */
-  usage(query: UsageQuery): MaybePromise<UsageGroup[]>;
+  usage(query: UsageQuery): Promise<UsageGroup[]>;
   /** Raw records, newest first. */
-  records(query: RecordQuery): MaybePromise<UsageRecord[]>;
+  records(query: RecordQuery): Promise<UsageRecord[]>;
   /**
    * Delete records older than `before` (epoch ms), keeping per-day rollups so that
-   * `usage({ by: 'day' })` and every bucket counter stay right. Returns how many were deleted.
+   * `usage({ by: 'day' })` and every bucket counter stay right. Resolves to how many were deleted.
    */
-  prune(before: number): MaybePromise<number>;
-  /** Budgets added at run time. */
-  listBudgets(): MaybePromise<StoredBudget[]>;
-  putBudget(budget: StoredBudget): MaybePromise<void>;
-  /** Returns false when no such budget existed. */
-  deleteBudget(id: string): MaybePromise<boolean>;
-  /** Throws when the store cannot be reached. */
-  ping(): MaybePromise<void>;
-  /** Writes what the store has buffered (SQLite with durability 'batched'). Optional: stores that buffer nothing omit it. */
-  flush?(): MaybePromise<void>;
-  /** Idempotent. */
-  close(): MaybePromise<void>;
+  prune(before: number): Promise<number>;
+  /** Budgets added at run time, sorted by id. */
+  listBudgets(): Promise<StoredBudget[]>;
+  /** Stores a budget; one with the same id is replaced. */
+  putBudget(budget: StoredBudget): Promise<void>;
+  /** Resolves to false when no such budget existed. */
+  deleteBudget(id: string): Promise<boolean>;
+  /** Rejects when the store cannot be reached. */
+  ping(): Promise<void>;
+  /**
+   * Writes what the store has buffered (SQLite with durability 'batched'). Optional: stores
+   * that buffer nothing omit it.
+   */
+  flush?(): Promise<void>;
+  /** Idempotent. Afterwards every other method fails with LedgerClosedError. */
+  close(): Promise<void>;
 }

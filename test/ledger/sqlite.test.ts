@@ -10,7 +10,7 @@ runLedgerContract('SqliteLedger', async () => {
   return {
     ledger,
     cleanup: async () => {
-      ledger.close();
+      await ledger.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -23,7 +23,7 @@ runLedgerContract('SqliteLedger (durability batched)', async () => {
   return {
     ledger,
     cleanup: async () => {
-      ledger.close();
+      await ledger.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LedgerClosedError } from '../../src/ledger/LedgerClosedError.js';
 import { DEFAULT_SQLITE_PATH, SQLITE_SCHEMA_VERSION, SqliteLedger } from '../../src/ledger/sqlite.js';
 
@@ -21,10 +21,10 @@ describe('SqliteLedger specifics', () => {
     expect(DEFAULT_SQLITE_PATH).toBe('.tollgate/ledger.db');
   });
 
-  it('creates the directory, runs in WAL mode and records the schema version', () => {
+  it('creates the directory, runs in WAL mode and records the schema version', async () => {
     const path = join(tempDir(), 'deep', 'er', 'ledger.db');
     const ledger = new SqliteLedger({ path });
-    ledger.close();
+    await ledger.close();
     const raw = new Database(path, { readonly: true });
     try {
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -34,9 +34,9 @@ describe('SqliteLedger specifics', () => {
     }
   });
 
-  it('refuses a database written by a newer schema, saying what to do', () => {
+  it('refuses a database written by a newer schema, saying what to do', async () => {
     const path = join(tempDir(), 'ledger.db');
-    new SqliteLedger({ path }).close();
+    await new SqliteLedger({ path }).close();
     const raw = new Database(path);
     raw.prepare('INSERT INTO schema_version (version) VALUES (99)').run();
     raw.close();
@@ -45,12 +45,12 @@ describe('SqliteLedger specifics', () => {
     );
   });
 
-  it('migrates a v1 file: reservations it holds keep counting, and release as before', () => {
+  it('migrates a v1 file: reservations it holds keep counting, and release as before', async () => {
     const path = join(tempDir(), 'v1.db');
     const bucket = { key: 'daily|global|2026-03-10', budgetId: 'daily', limitNanos: 100, enforce: true };
     const fresh = new SqliteLedger({ path });
-    fresh.settle({ id: 'old', time: 0, provider: 'openai', model: 'm', operation: 'chat', inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNanos: 10, status: 'ok' }, [bucket]);
-    fresh.close();
+    await fresh.settle({ id: 'old', time: 0, provider: 'openai', model: 'm', operation: 'chat', inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNanos: 10, status: 'ok' }, [bucket]);
+    await fresh.close();
     // Back to the v1 layout: no reserved sums; two live reservations written the v1 way.
     const raw = new Database(path);
     raw.exec(`
@@ -63,13 +63,13 @@ describe('SqliteLedger specifics', () => {
     const ledger = new SqliteLedger({ path });
     try {
       const task = { key: 'task|T|all', budgetId: 'task', limitNanos: 100, enforce: true };
-      expect(ledger.bucketStates([bucket, task], 1000).map((s) => [s.spentNanos, s.reservedNanos])).toEqual([[10, 50], [0, 20]]);
+      expect((await ledger.bucketStates([bucket, task], 1000)).map((s) => [s.spentNanos, s.reservedNanos])).toEqual([[10, 50], [0, 20]]);
       expect(ledger.reserve({ id: 'r3', amountNanos: 41, buckets: [bucket], now: 1000, expiresAt: 5000 }).ok).toBe(false);
-      ledger.release('r2');
-      expect(ledger.bucketStates([bucket, task], 1000).map((s) => s.reservedNanos)).toEqual([30, 0]);
-      expect(ledger.bucketStates([bucket], 5000)[0]?.reservedNanos).toBe(0); // r1 expired
+      await ledger.release('r2');
+      expect((await ledger.bucketStates([bucket, task], 1000)).map((s) => s.reservedNanos)).toEqual([30, 0]);
+      expect((await ledger.bucketStates([bucket], 5000))[0]?.reservedNanos).toBe(0); // r1 expired
     } finally {
-      ledger.close();
+      await ledger.close();
     }
   });
 
@@ -77,13 +77,15 @@ describe('SqliteLedger specifics', () => {
     expect(() => new SqliteLedger({ path: join(tempDir(), 'x.db'), synchronous: 'OFF' as never })).toThrow(/synchronous/);
   });
 
-  it('throws LedgerClosedError after close', () => {
+  it('fails with LedgerClosedError after close: reserve throws, the other methods reject', async () => {
     const ledger = new SqliteLedger({ path: ':memory:' });
-    ledger.close();
-    expect(() => ledger.ping()).toThrow(LedgerClosedError);
+    await ledger.close();
+    expect(() => ledger.reserve({ id: 'r', amountNanos: 1, buckets: [], now: 0, expiresAt: 1 })).toThrow(LedgerClosedError);
+    await expect(ledger.ping()).rejects.toThrow(LedgerClosedError);
+    await expect(ledger.records({})).rejects.toThrow(LedgerClosedError);
   });
 
-  it('shares reservations between two handles on the same file (two processes in production)', () => {
+  it('shares reservations between two handles on the same file (two processes in production)', async () => {
     const path = join(tempDir(), 'shared.db');
     const a = new SqliteLedger({ path });
     const b = new SqliteLedger({ path });
@@ -93,8 +95,8 @@ describe('SqliteLedger specifics', () => {
       expect(b.reserve({ id: 'r2', amountNanos: 31, buckets: [bucket], now: 0, expiresAt: 1_000 }).ok).toBe(false);
       expect(b.reserve({ id: 'r3', amountNanos: 30, buckets: [bucket], now: 0, expiresAt: 1_000 }).ok).toBe(true);
     } finally {
-      a.close();
-      b.close();
+      await a.close();
+      await b.close();
     }
   });
 
@@ -106,49 +108,55 @@ describe('SqliteLedger specifics', () => {
       inputTokens: 10, outputTokens: 5, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNanos: 100, status: 'ok' as const,
     });
 
-    it('queues settlements: this process sees them at once, other processes all together once written', () => {
+    it('queues settlements: this process sees them at once, other processes all together once written', async () => {
       const path = join(tempDir(), 'batched.db');
       const batched = new SqliteLedger({ path, durability: 'batched', flushIntervalMs: 60_000 });
       const other = new SqliteLedger({ path });
       try {
         for (let i = 0; i < 50; i++) {
           expect(batched.reserve({ id: `b-${i}`, amountNanos: 1_000, buckets: [bucket], now: T0 + i, expiresAt: T0 + 600_000 }).ok).toBe(true);
-          const [state] = batched.settle(record(i), [bucket]);
+          const [state] = await batched.settle(record(i), [bucket]);
           // Exact for this process at once: own spend counted, own reservation released.
           expect(state).toMatchObject({ spentNanos: 100 * (i + 1), reservedNanos: 0 });
         }
         // Reservations are written at once (atomic across processes); the settlements are still queued.
-        expect(other.bucketStates([bucket], T0 + 50)[0]).toMatchObject({ spentNanos: 0, reservedNanos: 50_000 });
-        expect(other.records({ limit: 100 })).toHaveLength(0);
-        batched.flush();
-        expect(other.bucketStates([bucket], T0 + 50)[0]).toMatchObject({ spentNanos: 5_000, reservedNanos: 0 });
-        expect(other.records({ limit: 100 })).toHaveLength(50);
+        expect((await other.bucketStates([bucket], T0 + 50))[0]).toMatchObject({ spentNanos: 0, reservedNanos: 50_000 });
+        expect(await other.records({ limit: 100 })).toHaveLength(0);
+        await batched.flush();
+        expect((await other.bucketStates([bucket], T0 + 50))[0]).toMatchObject({ spentNanos: 5_000, reservedNanos: 0 });
+        expect(await other.records({ limit: 100 })).toHaveLength(50);
       } finally {
-        other.close();
-        batched.close();
+        await other.close();
+        await batched.close();
       }
     });
 
     it('flushes on its interval, at maxBatch, and on close', async () => {
       const path = join(tempDir(), 'interval.db');
       const other = new SqliteLedger({ path });
-      const byInterval = new SqliteLedger({ path, durability: 'batched', flushIntervalMs: 20 });
-      byInterval.settle(record(1), [bucket]);
-      const deadline = Date.now() + 5_000;
-      while (other.records({}).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-      expect(other.records({}).map((r) => r.id)).toEqual(['b-1']);
-      byInterval.close();
+      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+      try {
+        const byInterval = new SqliteLedger({ path, durability: 'batched', flushIntervalMs: 20 });
+        await byInterval.settle(record(1), [bucket]);
+        vi.advanceTimersByTime(19);
+        expect(await other.records({})).toHaveLength(0);
+        vi.advanceTimersByTime(1);
+        expect((await other.records({})).map((r) => r.id)).toEqual(['b-1']);
+        await byInterval.close();
+      } finally {
+        vi.useRealTimers();
+      }
 
       const bySize = new SqliteLedger({ path, durability: 'batched', flushIntervalMs: 60_000, maxBatch: 3 });
-      bySize.settle(record(2), [bucket]);
-      bySize.settle(record(3), [bucket]);
-      expect(other.records({})).toHaveLength(1);
-      bySize.settle(record(4), [bucket]);
-      expect(other.records({})).toHaveLength(4);
-      bySize.settle(record(5), [bucket]);
-      bySize.close();
-      expect(other.records({})).toHaveLength(5);
-      other.close();
+      await bySize.settle(record(2), [bucket]);
+      await bySize.settle(record(3), [bucket]);
+      expect(await other.records({})).toHaveLength(1);
+      await bySize.settle(record(4), [bucket]);
+      expect(await other.records({})).toHaveLength(4);
+      await bySize.settle(record(5), [bucket]);
+      await bySize.close();
+      expect(await other.records({})).toHaveLength(5);
+      await other.close();
     });
 
     it('rejects invalid durability options, naming them', () => {

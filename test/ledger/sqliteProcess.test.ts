@@ -122,9 +122,9 @@ describe('SqliteLedger across processes', () => {
 
     const ledger = new SqliteLedger({ path: dbPath });
     try {
-      expect(ledger.usage({ by: 'day' })).toEqual(written.byDay);
+      expect(await ledger.usage({ by: 'day' })).toEqual(written.byDay);
     } finally {
-      ledger.close();
+      await ledger.close();
     }
   });
 
@@ -137,7 +137,7 @@ describe('SqliteLedger across processes', () => {
 
     const ledger = new SqliteLedger({ path: dbPath });
     try {
-      const records = ledger.records({ limit: 10_000_000 });
+      const records = await ledger.records({ limit: 10_000_000 });
       const ids = new Set(records.map((r) => r.id));
       for (const id of printed) expect(ids.has(id)).toBe(true);
       // No half records: every stored record is whole and exactly what the loop wrote.
@@ -153,7 +153,7 @@ describe('SqliteLedger across processes', () => {
       }
       // Records are contiguous from 0: none lost in the middle.
       expect(Math.max(...records.map((r) => Number(r.id.slice(6))))).toBe(records.length - 1);
-      const states = ledger.bucketStates(
+      const states = await ledger.bucketStates(
         [
           { key: 'total|global|all', budgetId: 'total', limitNanos: 1e15, enforce: true },
           { key: 'daily|global|2026-03-10', budgetId: 'daily', limitNanos: 1e15, enforce: true },
@@ -161,12 +161,12 @@ describe('SqliteLedger across processes', () => {
         Date.UTC(2026, 2, 10) + records.length,
       );
       expect(states.map((s) => s.spentNanos)).toEqual([sum, sum]);
-      const [day] = ledger.usage({ by: 'day' });
+      const [day] = await ledger.usage({ by: 'day' });
       expect([day?.calls, day?.costNanos]).toEqual([records.length, sum]);
       // At most the reservation of the settle that was cut off is still live; it expires on its own.
       expect(states[0]?.reservedNanos === 0 || states[0]?.reservedNanos === 10_000).toBe(true);
     } finally {
-      ledger.close();
+      await ledger.close();
     }
   });
 
@@ -180,7 +180,7 @@ describe('SqliteLedger across processes', () => {
     expectIntact(dbPath);
     const ledger = new SqliteLedger({ path: dbPath });
     try {
-      const records = ledger.records({ limit: 10_000_000 });
+      const records = await ledger.records({ limit: 10_000_000 });
       const indexes = records.map((r) => Number(r.id.slice('crash-'.length))).sort((a, b) => a - b);
       // A whole prefix 0..n-1 (batches are written whole), reaching at least the last flush.
       expect(indexes).toEqual(indexes.map((_, i) => i));
@@ -191,7 +191,7 @@ describe('SqliteLedger across processes', () => {
       expect(lost).toBeGreaterThanOrEqual(0);
       let sum = 0;
       for (const r of records) sum += r.costNanos;
-      const states = ledger.bucketStates(
+      const states = await ledger.bucketStates(
         [{ key: 'total|global|all', budgetId: 'total', limitNanos: 1e15, enforce: true }],
         Date.UTC(2026, 2, 10) + settledIds.length,
       );
@@ -200,10 +200,10 @@ describe('SqliteLedger across processes', () => {
       const held = (states[0]?.reservedNanos ?? 0) / 10_000;
       expect(held === lost || held === lost + 1).toBe(true);
       // They stop counting when they expire (reservationTtlMs: 600,000 ms after the call).
-      const later = ledger.bucketStates([{ key: 'total|global|all', budgetId: 'total', limitNanos: 1e15, enforce: true }], Date.UTC(2026, 2, 10) + 10_000_000);
+      const later = await ledger.bucketStates([{ key: 'total|global|all', budgetId: 'total', limitNanos: 1e15, enforce: true }], Date.UTC(2026, 2, 10) + 10_000_000);
       expect(later[0]?.reservedNanos).toBe(0);
     } finally {
-      ledger.close();
+      await ledger.close();
     }
   });
 });

@@ -1,0 +1,137 @@
+import type { Database as SqliteDatabase } from 'better-sqlite3';
+
+/** The schema version this code writes. */
+export const SQLITE_SCHEMA_VERSION = 2;
+
+const SCHEMA_V1 = `
+CREATE TABLE IF NOT EXISTS records (
+  id TEXT PRIMARY KEY,
+  time INTEGER NOT NULL,
+  trace_id TEXT,
+  span_id TEXT,
+  request_id TEXT,
+  task TEXT,
+  session TEXT,
+  agent TEXT,
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  operation TEXT NOT NULL,
+  input_tokens INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  cache_read_tokens INTEGER NOT NULL,
+  cache_write_tokens INTEGER NOT NULL,
+  reasoning_tokens INTEGER NOT NULL,
+  cost_nanos INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  metadata TEXT
+);
+CREATE INDEX IF NOT EXISTS records_time ON records (time);
+CREATE INDEX IF NOT EXISTS records_trace ON records (trace_id);
+CREATE INDEX IF NOT EXISTS records_task ON records (task, time);
+CREATE INDEX IF NOT EXISTS records_session ON records (session, time);
+
+-- Fixed and calendar-window buckets: a counter that only grows.
+CREATE TABLE IF NOT EXISTS bucket_counters (
+  bucket_key TEXT PRIMARY KEY,
+  spent_nanos INTEGER NOT NULL,
+  expires_at INTEGER
+);
+
+-- Rolling-window buckets: settled amounts per bucket and record time (exact to the ms).
+CREATE TABLE IF NOT EXISTS rolling_entries (
+  bucket_key TEXT NOT NULL,
+  time INTEGER NOT NULL,
+  rolling_ms INTEGER NOT NULL,
+  amount_nanos INTEGER NOT NULL,
+  PRIMARY KEY (bucket_key, time)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS reservations (
+  id TEXT PRIMARY KEY,
+  amount_nanos INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reservations_expiry ON reservations (expires_at);
+CREATE TABLE IF NOT EXISTS reservation_buckets (
+  bucket_key TEXT NOT NULL,
+  reservation_id TEXT NOT NULL,
+  PRIMARY KEY (bucket_key, reservation_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS reservation_buckets_id ON reservation_buckets (reservation_id);
+
+-- Per-day totals of every record ever settled; pruning records never touches them.
+CREATE TABLE IF NOT EXISTS daily_rollups (
+  day TEXT NOT NULL,
+  day_start INTEGER NOT NULL,
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  operation TEXT NOT NULL,
+  status TEXT NOT NULL,
+  task TEXT NOT NULL,
+  session TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  calls INTEGER NOT NULL,
+  errors INTEGER NOT NULL,
+  input_tokens INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  cache_read_tokens INTEGER NOT NULL,
+  cache_write_tokens INTEGER NOT NULL,
+  reasoning_tokens INTEGER NOT NULL,
+  cost_nanos INTEGER NOT NULL,
+  PRIMARY KEY (day, provider, model, operation, status, task, session, agent)
+);
+
+CREATE TABLE IF NOT EXISTS budgets (
+  id TEXT PRIMARY KEY,
+  spec TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS meta (
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+`;
+
+/**
+ * v2: each bucket counter keeps the sum of its live reservations (`reserved_nanos`), so a
+ * reservation or a state read is O(1) whatever the number of calls in flight (v1 summed the
+ * reservations each time). Counters are created for buckets that only hold reservations, and
+ * the sums are computed from the reservations v1 left.
+ */
+const MIGRATE_V2 = `
+ALTER TABLE bucket_counters ADD COLUMN reserved_nanos INTEGER NOT NULL DEFAULT 0;
+INSERT OR IGNORE INTO bucket_counters (bucket_key, spent_nanos, expires_at, reserved_nanos)
+  SELECT DISTINCT bucket_key, 0, NULL, 0 FROM reservation_buckets;
+UPDATE bucket_counters SET reserved_nanos = (
+  SELECT COALESCE(SUM(r.amount_nanos), 0) FROM reservation_buckets rb JOIN reservations r ON r.id = rb.reservation_id
+  WHERE rb.bucket_key = bucket_counters.bucket_key);
+`;
+
+/** Each migration, by the version it brings the file to. */
+const MIGRATIONS: readonly [version: number, sql: string][] = [
+  [1, SCHEMA_V1],
+  [2, MIGRATE_V2],
+];
+
+/**
+ * Brings the database at `path` to SQLITE_SCHEMA_VERSION, one IMMEDIATE transaction per
+ * version. A file written by a newer tollgate is closed and refused, saying what to do.
+ */
+export function migrateSchema(db: SqliteDatabase, path: string): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+  const version = db.prepare<[], { version: number | null }>('SELECT MAX(version) AS version FROM schema_version').get()?.version ?? 0;
+  if (version > SQLITE_SCHEMA_VERSION) {
+    db.close();
+    throw new Error(
+      `tollgate: the SQLite ledger at ${path} has schema version ${version}, newer than this tollgate ` +
+        `understands (${SQLITE_SCHEMA_VERSION}); upgrade tollgate or point the store at another file`,
+    );
+  }
+  for (const [target, sql] of MIGRATIONS) {
+    if (version >= target) continue;
+    db.transaction(() => {
+      db.exec(sql);
+      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(target);
+    }).immediate();
+  }
+}
