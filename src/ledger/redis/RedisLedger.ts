@@ -1,0 +1,286 @@
+import type { Bucket, BucketState, Ledger, RecordQuery, ReserveRequest, ReserveResult, StoredBudget, UsageGroup, UsageQuery } from '../Ledger.js';
+import type { UsageRecord } from '../../core/UsageRecord.js';
+import { MS_PER_DAY, utcDayKeyStart, utcDayStart } from '../../time/utcWindows.js';
+import { distinctBuckets } from '../distinctBuckets.js';
+import { UsageAccumulator } from '../UsageAccumulator.js';
+import { dimensionsOf, groupKeyOf, matchesWhere, rollupBoundary, totalsOf } from '../usageDimensions.js';
+import { BUCKET_STATES_SCRIPT } from './bucketStatesScript.js';
+import { rollupDims, rollupField, rollupTotals } from './dayRollup.js';
+import { encodeRecord } from './recordCodec.js';
+import { RedisConnection, toUnavailable } from './RedisConnection.js';
+import { redisKeys } from './redisKeys.js';
+import type { RedisKeys } from './redisKeys.js';
+import { resolveRedisOptions } from './RedisLedgerOptions.js';
+import type { RedisLedgerOptions } from './RedisLedgerOptions.js';
+import { RedisScript } from './RedisScript.js';
+import { PRUNE_WATERMARK_SCRIPT } from './pruneWatermarkScript.js';
+import { RELEASE_SCRIPT } from './releaseScript.js';
+import { RESERVE_SCRIPT } from './reserveScript.js';
+import { rollingSlotMs } from './rollingSlotMs.js';
+import { scanRecords } from './scanRecords.js';
+import { SETTLE_SCRIPT } from './settleScript.js';
+
+const DEFAULT_RECORD_LIMIT = 100;
+/** Stream ids deleted per XDEL when pruning. */
+const PRUNE_BATCH = 500;
+
+const reserveScript = new RedisScript('reserve', RESERVE_SCRIPT);
+const settleScript = new RedisScript('settle', SETTLE_SCRIPT);
+const releaseScript = new RedisScript('release', RELEASE_SCRIPT);
+const bucketStatesScript = new RedisScript('bucketStates', BUCKET_STATES_SCRIPT);
+const pruneWatermarkScript = new RedisScript('pruneWatermark', PRUNE_WATERMARK_SCRIPT);
+
+/**
+ * The `Ledger` on Redis: budgets shared by every replica that uses the same Redis.
+ * Every method answers with a promise.
+ *
+ * - `reserve`, `settle` and `release` are each one Lua script (one round trip, atomic
+ *   across every bucket of the call).
+ * - Calendar and total buckets keep their settled spend in one counter per bucket key
+ *   (the key contains the window start); calendar counters expire a day after the
+ *   bucket's `expiresAt`. Rolling buckets use time-slot counters, see `rollingSlotMs`
+ *   for the precision (spend is never forgotten early, at most one slot late).
+ * - Live reservations sit in a per-bucket sorted set scored by `expiresAt`; a
+ *   reservation never settled (crashed process) stops counting after its `expiresAt`.
+ * - Usage records go to a capped stream (`<prefix>records`, `XADD MAXLEN ~ streamMaxLen`)
+ *   and, in the same script, to per-day rollups keyed by every usage dimension.
+ *   `usage()` answers whole days from the rollups (every day before the prune watermark,
+ *   and every day lying entirely inside [since, until)), and reads the stream only for
+ *   the partial days at the edges of a since/until range, aggregating in the client.
+ *   So usage stays exact after `prune()` and after the stream's cap dropped entries,
+ *   except for those partial edge days. `records()` and `prune()` scan the stream in
+ *   pages of 1000 (arrival order; records are then sorted by their own `time`).
+ * - Redis 5.0 or later; a standalone server or a primary (Redis Cluster is not supported).
+ * - Every failure (timeout after `commandTimeoutMs`, no connection, error reply) rejects
+ *   with `RedisUnavailableError` and increments `errors`; the client reconnects by itself
+ *   and calls fail fast while it is down.
+ */
+export class RedisLedger implements Ledger {
+  readonly keyPrefix: string;
+  private readonly keys: RedisKeys;
+  private readonly streamMaxLen: number;
+  private readonly settledTtlMs: number;
+  private readonly connection: RedisConnection;
+
+  constructor(urlOrOptions: string | RedisLedgerOptions) {
+    const o = resolveRedisOptions(urlOrOptions);
+    this.keyPrefix = o.keyPrefix;
+    this.streamMaxLen = o.streamMaxLen;
+    this.settledTtlMs = o.settledTtlMs;
+    this.keys = redisKeys(o.keyPrefix);
+    this.connection = new RedisConnection(o);
+  }
+
+  /** Number of ledger calls that failed because Redis could not answer. */
+  get errors(): number {
+    return this.connection.errors;
+  }
+
+  async reserve(req: ReserveRequest): Promise<ReserveResult> {
+    checkNanos('reserve', 'amountNanos', req.amountNanos);
+    if (req.buckets.length === 0) return { ok: true, states: [] };
+    const keys: string[] = [];
+    const args: (string | number)[] = [req.id, req.amountNanos, req.now, req.expiresAt, req.buckets.length];
+    for (const b of req.buckets) {
+      checkNanos('reserve', `bucket ${b.key} limitNanos`, b.limitNanos);
+      keys.push(this.keys.bucket(b.key), this.keys.reservations(b.key), this.keys.reservedTotal(b.key));
+      const rolling = b.rollingMs ?? 0;
+      args.push(b.limitNanos, b.enforce ? '1' : '0', rolling, rolling > 0 ? rollingSlotMs(rolling) : 1, b.expiresAt ?? 0);
+    }
+    keys.push(this.keys.reservation(req.id));
+    const reply = await this.connection.run('reserve', (c, t) => t(reserveScript.run(c, keys, args)));
+    const out = toNumbers(reply);
+    const states = statesFrom(req.buckets, out, 2);
+    if (out[0] === 1) return { ok: true, states };
+    const failed = states[(out[1] ?? 1) - 1] as BucketState;
+    return { ok: false, failed, states };
+  }
+
+  async settle(record: UsageRecord, buckets: readonly Bucket[]): Promise<BucketState[]> {
+    checkNanos('settle', 'costNanos', record.costNanos);
+    const distinct = distinctBuckets(buckets);
+    const dims = dimensionsOf(record);
+    const keys: string[] = [];
+    for (const b of distinct) keys.push(this.keys.bucket(b.key), this.keys.reservations(b.key), this.keys.reservedTotal(b.key));
+    keys.push(this.keys.reservation(record.id), this.keys.settled(record.id), this.keys.records, this.keys.day(dims.day), this.keys.days);
+    const args: (string | number)[] = [
+      record.id,
+      String(record.costNanos),
+      record.time,
+      this.settledTtlMs,
+      this.streamMaxLen,
+      encodeRecord(record),
+      utcDayStart(record.time),
+      dims.day,
+      rollupField(dims),
+      record.status === 'error' ? 1 : 0,
+      tokens(record.inputTokens),
+      tokens(record.outputTokens),
+      tokens(record.cacheReadTokens),
+      tokens(record.cacheWriteTokens),
+      tokens(record.reasoningTokens),
+      distinct.length,
+    ];
+    for (const b of distinct) {
+      const rolling = b.rollingMs ?? 0;
+      const slotMs = rolling > 0 ? rollingSlotMs(rolling) : 1;
+      args.push(rolling, slotMs, Math.floor(record.time / slotMs), b.expiresAt ?? 0);
+    }
+    const reply = toNumbers(await this.connection.run('settle', (c, t) => t(settleScript.run(c, keys, args))));
+    // The script read each distinct bucket once; answer in the caller's order (duplicates included).
+    const byKey = new Map(statesFrom(distinct, reply, 1).map((s) => [s.key, s]));
+    return buckets.map((b) => ({ ...(byKey.get(b.key) as BucketState), budgetId: b.budgetId, limitNanos: b.limitNanos }));
+  }
+
+  async release(id: string): Promise<void> {
+    await this.connection.run('release', (c, t) => t(releaseScript.run(c, [this.keys.reservation(id)], [id])));
+  }
+
+  async bucketStates(buckets: readonly Bucket[], now: number): Promise<BucketState[]> {
+    if (buckets.length === 0) return [];
+    const keys: string[] = [];
+    const args: (string | number)[] = [now, buckets.length];
+    for (const b of buckets) {
+      keys.push(this.keys.bucket(b.key), this.keys.reservations(b.key), this.keys.reservedTotal(b.key));
+      const rolling = b.rollingMs ?? 0;
+      args.push(rolling, rolling > 0 ? rollingSlotMs(rolling) : 1);
+    }
+    const reply = await this.connection.run('bucketStates', (c, t) => t(bucketStatesScript.run(c, keys, args)));
+    return statesFrom(buckets, toNumbers(reply), 0);
+  }
+
+  async usage(query: UsageQuery): Promise<UsageGroup[]> {
+    const acc = new UsageAccumulator();
+    const { since, until } = query;
+    const { watermark, days } = await this.connection.run('usage', async (c, t) => {
+      const min = since === undefined ? '-inf' : `(${since - MS_PER_DAY}`;
+      const max = until === undefined ? '+inf' : `(${until}`;
+      const [w, d] = await Promise.all([t(c.hget(this.keys.meta, 'pruneWatermark')), t(c.zrangebyscore(this.keys.days, min, max))]);
+      return { watermark: w === null ? undefined : Number(w), days: d };
+    });
+    // Whole days come from the rollups: days before the prune boundary, and days that lie
+    // entirely inside [since, until). Only the other (edge) days need the records.
+    const boundary = rollupBoundary(watermark);
+    const fromRollup = (dayStart: number): boolean =>
+      dayStart < boundary || ((since === undefined || dayStart >= since) && (until === undefined || dayStart + MS_PER_DAY <= until));
+    const rollupDays = days.filter((d) => fromRollup(utcDayKeyStart(d)));
+    if (rollupDays.length > 0) {
+      const hashes = await this.connection.run('usage', async (c, t) => {
+        const pipeline = c.pipeline();
+        for (const day of rollupDays) pipeline.hgetall(this.keys.day(day));
+        return (await t(pipeline.exec())) ?? [];
+      });
+      rollupDays.forEach((day, i) => {
+        const [err, value] = hashes[i] ?? [null, {}];
+        if (err) throw toUnavailable('usage', err);
+        for (const [field, totals] of Object.entries(value as Record<string, string>)) {
+          const dims = rollupDims(day, field);
+          if (dims === undefined || !matchesWhere(dims, query.where)) continue;
+          acc.add(groupKeyOf(dims, query.by), rollupTotals(totals));
+        }
+      });
+    }
+    if (rollupDays.length < days.length) {
+      await this.connection.run('usage', (c, t) =>
+        scanRecords(c, t, this.keys.records, 'asc', (r) => {
+          if (since !== undefined && r.time < since) return;
+          if (until !== undefined && r.time >= until) return;
+          if (fromRollup(utcDayStart(r.time))) return;
+          const dims = dimensionsOf(r);
+          if (!matchesWhere(dims, query.where)) return;
+          acc.add(groupKeyOf(dims, query.by), totalsOf(r));
+        }),
+      );
+    }
+    return acc.result(query.by);
+  }
+
+  async records(query: RecordQuery): Promise<UsageRecord[]> {
+    const limit = query.limit ?? DEFAULT_RECORD_LIMIT;
+    const found: UsageRecord[] = [];
+    await this.connection.run('records', (c, t) =>
+      scanRecords(c, t, this.keys.records, 'desc', (r) => {
+        if (query.since !== undefined && r.time < query.since) return;
+        if (query.until !== undefined && r.time >= query.until) return;
+        if (query.traceId !== undefined && r.traceId !== query.traceId) return;
+        if (query.task !== undefined && r.task !== query.task) return;
+        if (query.session !== undefined && r.session !== query.session) return;
+        found.push(r);
+      }),
+    );
+    // The stream is in arrival order; sort by the records' own time (stable: newest arrival first on ties).
+    found.sort((a, b) => b.time - a.time);
+    return found.slice(0, Math.max(0, limit));
+  }
+
+  async prune(before: number): Promise<number> {
+    // Raise the watermark first: from then on usage() answers those days from the rollups,
+    // which already hold every settled record.
+    await this.connection.run('prune', (c, t) => t(pruneWatermarkScript.run(c, [this.keys.meta], [before])));
+    const ids: string[] = [];
+    await this.connection.run('prune', (c, t) =>
+      scanRecords(c, t, this.keys.records, 'asc', (r, id) => {
+        if (r.time < before) ids.push(id);
+      }),
+    );
+    let deleted = 0;
+    for (let i = 0; i < ids.length; i += PRUNE_BATCH) {
+      const batch = ids.slice(i, i + PRUNE_BATCH);
+      deleted += await this.connection.run('prune', (c, t) => t(c.xdel(this.keys.records, ...batch)));
+    }
+    return deleted;
+  }
+
+  async listBudgets(): Promise<StoredBudget[]> {
+    const all = await this.connection.run('listBudgets', (c, t) => t(c.hgetall(this.keys.budgets)));
+    return Object.keys(all)
+      .sort()
+      .map((id) => ({ id, spec: JSON.parse(all[id] as string) as Record<string, unknown> }));
+  }
+
+  async putBudget(budget: StoredBudget): Promise<void> {
+    const json = JSON.stringify(budget.spec);
+    await this.connection.run('putBudget', (c, t) => t(c.hset(this.keys.budgets, budget.id, json)));
+  }
+
+  async deleteBudget(id: string): Promise<boolean> {
+    const n = await this.connection.run('deleteBudget', (c, t) => t(c.hdel(this.keys.budgets, id)));
+    return n > 0;
+  }
+
+  async ping(): Promise<void> {
+    await this.connection.run('ping', (c, t) => t(c.ping()));
+  }
+
+  /** Idempotent. Closes the client the ledger opened (a client passed in options stays open). */
+  close(): Promise<void> {
+    return this.connection.close();
+  }
+}
+
+/** Bucket states from a script's reply: spent and reserved of each bucket in turn, from `offset`. */
+function statesFrom(buckets: readonly Bucket[], out: number[], offset: number): BucketState[] {
+  return buckets.map((b, i) => ({
+    key: b.key,
+    budgetId: b.budgetId,
+    limitNanos: b.limitNanos,
+    spentNanos: out[offset + 2 * i] ?? 0,
+    reservedNanos: out[offset + 2 * i + 1] ?? 0,
+  }));
+}
+
+function toNumbers(reply: unknown): number[] {
+  if (!Array.isArray(reply)) throw new Error(`unexpected script reply: ${JSON.stringify(reply)}`);
+  return reply.map((v: unknown) => Number(v));
+}
+
+/** Token counts as the rollup script expects them: finite integers. */
+function tokens(n: number): number {
+  return Number.isFinite(n) ? Math.round(n) : 0;
+}
+
+function checkNanos(op: string, field: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`RedisLedger.${op}: ${field} must be a non-negative integer number of nano-USD, got ${value}`);
+  }
+}
