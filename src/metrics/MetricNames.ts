@@ -21,6 +21,10 @@ export const METRIC_BUDGET_EXCEEDED_TOTAL = 'budget_exceeded_total';
 export const METRIC_LLM_REQUEST_DURATION_SECONDS = 'llm_request_duration_seconds';
 export const METRIC_TOLLGATE_ERRORS_TOTAL = 'tollgate_errors_total';
 export const METRIC_LEDGER_ERRORS_TOTAL = 'ledger_errors_total';
+/** Run-time problems by kind (a cap that may be weaker than configured, a number that may be wrong), read from `Problems.counts()`. */
+export const METRIC_TOLLGATE_PROBLEMS_TOTAL = 'tollgate_problems_total';
+/** USD by which settled calls cost more than their reservation, per provider and model. */
+export const METRIC_TOLLGATE_RESERVATION_SHORTFALL_USD_TOTAL = 'tollgate_reservation_shortfall_usd_total';
 
 /** OpenTelemetry GenAI client metrics (semconv v1.41) and tollgate's cost counter. */
 export const OTEL_METRIC_GEN_AI_CLIENT_TOKEN_USAGE = 'gen_ai.client.token.usage';

@@ -1,5 +1,7 @@
-export { TollgateMetrics, DEFAULT_DURATION_BUCKETS } from './TollgateMetrics.js';
-export type { TollgateMetricsOptions } from './TollgateMetrics.js';
+export { TollgateMetrics } from './TollgateMetrics.js';
+export { DEFAULT_DURATION_BUCKETS } from './TollgateMetricsOptions.js';
+export type { TollgateMetricsOptions } from './TollgateMetricsOptions.js';
+export type { ProblemCountSource } from './ProblemsCounter.js';
 export {
   GenAiMeters,
   ATTR_GEN_AI_TOKEN_TYPE,
@@ -26,6 +28,8 @@ export {
   METRIC_TOKENS_OUTPUT_TOTAL,
   METRIC_TOKENS_REASONING_TOTAL,
   METRIC_TOLLGATE_ERRORS_TOTAL,
+  METRIC_TOLLGATE_PROBLEMS_TOTAL,
+  METRIC_TOLLGATE_RESERVATION_SHORTFALL_USD_TOTAL,
   METRIC_TOOL_CALLS_TOTAL,
   OTEL_METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
   OTEL_METRIC_GEN_AI_CLIENT_TOKEN_USAGE,

@@ -1,0 +1,38 @@
+import type { Nanos } from '../core/money.js';
+import { NANOS_PER_USD } from '../core/money.js';
+import { CellCounter } from './CellMetrics.js';
+import type { ValueCell } from './CellMetrics.js';
+import { METRIC_TOLLGATE_RESERVATION_SHORTFALL_USD_TOTAL } from './MetricNames.js';
+import type { MetricsSetup } from './TollgateMetricsOptions.js';
+
+/**
+ * `tollgate_reservation_shortfall_usd_total{provider,model}`: how much settled cost exceeded
+ * its reservation. Summed exactly in nano-USD per series; the USD value is the sum / 1e9.
+ */
+export class ShortfallCounter {
+  private readonly counter: CellCounter<'provider' | 'model'>;
+  /** provider NUL model → exact sum and its cell. */
+  private readonly series = new Map<string, { nanos: Nanos; cell: ValueCell<'provider' | 'model'> }>();
+
+  constructor(setup: MetricsSetup) {
+    this.counter = new CellCounter({
+      name: setup.name(METRIC_TOLLGATE_RESERVATION_SHORTFALL_USD_TOTAL),
+      help: 'USD by which settled calls cost more than their reservation (under-estimated input, missing usage), per provider and model.',
+      labelNames: ['provider', 'model'],
+      registers: setup.registers,
+    });
+  }
+
+  /** Adds a shortfall of `nanos` (integer nano-USD); zero, negative and non-finite amounts are ignored. */
+  add(provider: string, model: string, nanos: Nanos): void {
+    if (!Number.isFinite(nanos) || nanos <= 0) return;
+    const key = `${provider}\u0000${model}`;
+    let entry = this.series.get(key);
+    if (entry === undefined) {
+      entry = { nanos: 0, cell: this.counter.cell(key, { provider, model }) };
+      this.series.set(key, entry);
+    }
+    entry.nanos += nanos;
+    entry.cell.value = entry.nanos / NANOS_PER_USD;
+  }
+}
