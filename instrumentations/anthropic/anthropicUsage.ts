@@ -1,5 +1,5 @@
 import type { TokenUsage } from '../../src/core/TokenUsage.js';
-import { numberField } from '../shared/requestAttributes.js';
+import { numberField } from '../../src/core/fields.js';
 
 /**
  * Normalises an Anthropic usage object. Anthropic reports cache tokens outside

@@ -54,8 +54,7 @@ export function instrumentAnthropic<C extends Anthropic>(
     };
     return gatedCall<unknown>({
       tollgate,
-      request,
-      extraAttributes: server,
+      request: { ...request, attributes: server },
       options: requestOptions,
       send: (opts) => original.call(resource, body, opts),
       readResult: readAnthropicResult,

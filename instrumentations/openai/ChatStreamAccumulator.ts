@@ -6,7 +6,7 @@ import {
   ATTR_GEN_AI_RESPONSE_MODEL,
 } from '../../src/semconv/attributes.js';
 import type { StreamAccumulator } from '../shared/StreamAccumulator.js';
-import { field, numberField, stringField } from '../shared/requestAttributes.js';
+import { field, numberField, stringField } from '../../src/core/fields.js';
 import { openaiUsage } from './openaiUsage.js';
 
 /**

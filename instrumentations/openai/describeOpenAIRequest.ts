@@ -1,12 +1,13 @@
 import { GEN_AI_OPERATION_CHAT, GEN_AI_OPERATION_EMBEDDINGS } from '../../src/semconv/attributes.js';
-import { field, numberField, stringField } from '../shared/requestAttributes.js';
-import type { RequestDescription } from '../shared/requestAttributes.js';
+import { field, numberField, stringField } from '../../src/core/fields.js';
+import type { RequestDescription } from '../shared/RequestDescription.js';
 
 /** The OpenAI endpoints tollgate instruments. */
 export type OpenAIEndpoint = 'chat.completions' | 'responses' | 'embeddings';
 
 /** What a request body says before it is sent: model, max tokens, stream, the input to estimate. */
-export function describeOpenAIRequest(endpoint: OpenAIEndpoint, body: unknown): RequestDescription {
+export function describeOpenAIRequest(endpoint: OpenAIEndpoint, body: unknown, official = true): RequestDescription {
+  const tools = field(body, 'tools');
   const model = stringField(body, 'model') ?? 'unknown';
   const temperature = numberField(body, 'temperature');
   switch (endpoint) {
@@ -18,7 +19,10 @@ export function describeOpenAIRequest(endpoint: OpenAIEndpoint, body: unknown): 
         maxTokens: numberField(body, 'max_completion_tokens') ?? numberField(body, 'max_tokens'),
         temperature,
         stream: field(body, 'stream') === true,
-        input: field(body, 'messages'),
+        // Tool schemas are sent as input tokens too.
+        input: tools !== undefined ? [field(body, 'messages'), tools] : field(body, 'messages'),
+        // OpenAI's own API wants max_completion_tokens (reasoning models refuse max_tokens); compatible servers know max_tokens.
+        outputLimitField: official ? 'max_completion_tokens' : 'max_tokens',
       };
     case 'responses': {
       const instructions = field(body, 'instructions');
@@ -30,7 +34,8 @@ export function describeOpenAIRequest(endpoint: OpenAIEndpoint, body: unknown): 
         maxTokens: numberField(body, 'max_output_tokens'),
         temperature,
         stream: field(body, 'stream') === true,
-        input: instructions !== undefined && instructions !== null ? [instructions, input] : input,
+        input: [instructions, input, tools].filter((part) => part !== undefined && part !== null),
+        outputLimitField: 'max_output_tokens',
       };
     }
     case 'embeddings':
@@ -42,6 +47,7 @@ export function describeOpenAIRequest(endpoint: OpenAIEndpoint, body: unknown): 
         temperature: undefined,
         stream: false,
         input: field(body, 'input'),
+        outputLimitField: undefined,
       };
   }
 }

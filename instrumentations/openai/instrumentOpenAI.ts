@@ -46,6 +46,8 @@ export function instrumentOpenAI<C extends OpenAI>(client: C, tollgate: Tollgate
   installRequestGate(client);
   const injectStreamUsage = options.injectStreamUsage ?? true;
   const server = serverAttributes(client.baseURL);
+  // OpenAI's own API (and Azure's) takes max_completion_tokens; compatible servers (Ollama, vLLM...) take max_tokens.
+  const official = /(^|\.)openai\.com$|\.openai\.azure\.com$/.test(String(server['server.address'] ?? ''));
 
   const patch = (resource: object, endpoint: OpenAIEndpoint): void => {
     const original = (resource as { create: Create }).create;
@@ -54,10 +56,10 @@ export function instrumentOpenAI<C extends OpenAI>(client: C, tollgate: Tollgate
       let sent = body as Record<string, unknown>;
       let injected = false;
       if (endpoint === 'chat.completions' && injectStreamUsage) ({ body: sent, injected } = withStreamUsage(sent));
+      const request = describeOpenAIRequest(endpoint, body, official);
       return gatedCall<unknown>({
         tollgate,
-        request: describeOpenAIRequest(endpoint, body),
-        extraAttributes: server,
+        request: { ...request, attributes: server },
         options: requestOptions,
         send: (opts) => original.call(resource, sent, opts),
         readResult: (data) => readOpenAIResult(endpoint, data),

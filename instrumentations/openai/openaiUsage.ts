@@ -1,5 +1,5 @@
 import type { TokenUsage } from '../../src/core/TokenUsage.js';
-import { field, numberField } from '../shared/requestAttributes.js';
+import { field, numberField } from '../../src/core/fields.js';
 
 /**
  * Normalises an OpenAI usage object: chat/embeddings (`prompt_tokens`,

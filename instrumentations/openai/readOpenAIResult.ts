@@ -5,7 +5,7 @@ import {
   ATTR_GEN_AI_RESPONSE_MODEL,
 } from '../../src/semconv/attributes.js';
 import type { CallResult } from '../shared/gatedCall.js';
-import { field, stringField } from '../shared/requestAttributes.js';
+import { field, stringField } from '../../src/core/fields.js';
 import type { OpenAIEndpoint } from './describeOpenAIRequest.js';
 import { openaiUsage } from './openaiUsage.js';
 

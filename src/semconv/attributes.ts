@@ -99,3 +99,10 @@ export const GEN_AI_OPERATION_EMBEDDINGS = 'embeddings';
 export const GEN_AI_OPERATION_EXECUTE_TOOL = 'execute_tool';
 export const GEN_AI_OPERATION_INVOKE_AGENT = 'invoke_agent';
 export const GEN_AI_OPERATION_CREATE_AGENT = 'create_agent';
+
+/** The output limit tollgate set on a request whose caller set none (the tokens its reservation covers). */
+export const ATTR_TOLLGATE_OUTPUT_LIMIT_SET = 'tollgate.request.output_limit_set';
+/** true when a call that the engine denied was sent anyway (another library bypassed the guard) and charged. */
+export const ATTR_TOLLGATE_ENFORCEMENT_BYPASSED = 'tollgate.enforcement.bypassed';
+/** Cost beyond the call's reservation, USD (present only when there was a shortfall). */
+export const ATTR_TOLLGATE_SHORTFALL_USD = 'tollgate.shortfall_usd';

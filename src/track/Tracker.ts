@@ -1,31 +1,33 @@
-import { context, SpanKind, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { context, isSpanContextValid, SpanKind, type Attributes, type Span } from '@opentelemetry/api';
+import { randomBytes } from 'node:crypto';
+import { attributionOf, withAttribution } from '../core/attribution.js';
+import type { BudgetExceededError } from '../core/BudgetExceededError.js';
+import { errorType } from '../core/errorType.js';
 import { isPromise, tapFailure } from '../core/maybePromise.js';
+import { safeJson } from '../core/safeJson.js';
 import type { TokenUsage } from '../core/TokenUsage.js';
+import type { BudgetEngine } from '../budget/BudgetEngine.js';
+import type { FinishedCall } from '../budget/CallTypes.js';
+import {
+  CONTRACT_OPERATION,
+  MEMORY_OPERATION,
+  METADATA_CONTRACT,
+  METADATA_CONTRACT_RESULT,
+  METADATA_MEMORY_OPERATION,
+  METADATA_TOOL,
+} from '../metrics/UsageKinds.js';
 import { inferProvider } from '../pricing/providerNames.js';
 import {
   ATTR_GEN_AI_AGENT_ID,
   ATTR_GEN_AI_AGENT_NAME,
-  ATTR_GEN_AI_INPUT_MESSAGES,
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_OUTPUT_MESSAGES,
-  ATTR_GEN_AI_PROVIDER_NAME,
-  ATTR_GEN_AI_REQUEST_MAX_TOKENS,
-  ATTR_GEN_AI_REQUEST_MODEL,
-  ATTR_GEN_AI_RESPONSE_ID,
-  ATTR_GEN_AI_RESPONSE_MODEL,
   ATTR_GEN_AI_TOOL_CALL_ID,
   ATTR_GEN_AI_TOOL_NAME,
-  ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
-  ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
-  ATTR_GEN_AI_USAGE_INPUT_TOKENS,
-  ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
-  ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
   ATTR_TOLLGATE_CONTRACT_NAME,
   ATTR_TOLLGATE_CONTRACT_RESULT,
-  ATTR_TOLLGATE_ESTIMATE_INPUT_TOKENS,
   ATTR_TOLLGATE_MEMORY_OPERATION,
   ATTR_TOLLGATE_MEMORY_STORE,
-  ATTR_TOLLGATE_PROVIDER_COST_USD,
   ATTR_TOLLGATE_TASK_ID,
   ATTR_TOLLGATE_TOOL_STATUS,
   ATTR_TOLLGATE_WRAPPER,
@@ -34,9 +36,10 @@ import {
   GEN_AI_OPERATION_EXECUTE_TOOL,
   GEN_AI_OPERATION_INVOKE_AGENT,
 } from '../semconv/attributes.js';
-import { withAttribution } from '../core/attribution.js';
+import type { CallDriver, CallOutcome, DrivenCall } from './CallDriver.js';
+import { attributionAttributes } from './requestAttributes.js';
 import type { TollgateHandle } from './TollgateHandle.js';
-import { recordFailure, withSpan } from './withSpan.js';
+import { withSpan } from './withSpan.js';
 
 /** Usage a model call reports, with optional response details. */
 export interface ReportedUsage extends TokenUsage {
@@ -79,9 +82,19 @@ export interface LlmCall {
   /** The model to call: the requested one, or the fallback a budget chose. */
   readonly model: string;
   readonly requestedModel: string;
+  /**
+   * The output limit to send: the caller's `maxTokens`, or, when it set none and a deny budget
+   * applies, the output the reservation covers (pass it as max_tokens so the provider stops there).
+   */
+  readonly maxTokens: number | undefined;
   setUsage(usage: ReportedUsage): void;
   /** Records the completion text (only when content capture is on). */
   setOutput(output: unknown): void;
+  /**
+   * For a streamed call: the usage so far (output tokens counted). Throws BudgetExceededError when
+   * the call has run past what its reservation covers; stop reading the stream then.
+   */
+  check(usage: TokenUsage): void;
 }
 
 export interface ToolOptions {
@@ -94,26 +107,36 @@ export type MemoryOperation = 'read' | 'write' | 'delete' | 'search';
 /** A contract check returns a boolean or a verdict. */
 export type ContractVerdict = boolean | { pass: boolean; reason?: string };
 
+/** What the wrappers need: the call driver for model calls, the engine to record activities. */
+export interface TrackerDeps {
+  handle: TollgateHandle;
+  calls: CallDriver;
+  engine: BudgetEngine;
+}
+
 /**
- * Wrappers that turn an application's own calls into spans the BudgetSpanProcessor
- * admits and prices: llm, embedding, tool, memory, contract, and task / session / agent /
- * turn parents so that a task's trace holds every call under it.
+ * Wrappers that turn an application's own calls into spans and records: llm and embedding go
+ * through the call driver (admitted, priced and settled by the engine); tool, memory and contract
+ * are recorded with their outcome; task / session / agent / turn set the attribution and parent
+ * spans, so a task's trace holds every call under it.
  */
 export class Tracker {
-  /** The span name of the previous model call, and what it was made of (calls mostly repeat one model). */
-  private lastName = '';
-  private lastOperation = '';
-  private lastModel = '';
+  private readonly handle: TollgateHandle;
+  private readonly calls: CallDriver;
+  private readonly engine: BudgetEngine;
 
-  constructor(private readonly handle: TollgateHandle) {}
+  constructor(deps: TrackerDeps) {
+    this.handle = deps.handle;
+    this.calls = deps.calls;
+    this.engine = deps.engine;
+  }
 
   /**
-   * A model call. Starts `chat {model}` (CLIENT), which is admitted before `fn` runs: a deny
-   * throws BudgetExceededError without calling `fn`; a fallback hands `fn` the fallback model.
+   * A model call. Starts `chat {model}` (CLIENT), admitted before `fn` runs: a deny throws
+   * BudgetExceededError without calling `fn`; a fallback hands `fn` the fallback model.
    */
   llm<R>(options: LlmCallOptions<R>, fn: (call: LlmCall) => R | Promise<R>): Promise<R> {
-    const operation = options.operation ?? GEN_AI_OPERATION_CHAT;
-    return this.modelCall(operation, options, fn);
+    return this.modelCall(options.operation ?? GEN_AI_OPERATION_CHAT, options, fn);
   }
 
   /** An embeddings call: `embeddings {model}` (CLIENT), admitted like llm(). */
@@ -130,20 +153,17 @@ export class Tracker {
       [ATTR_TOLLGATE_WRAPPER]: 'tool',
     };
     if (options.callId !== undefined) attributes[ATTR_GEN_AI_TOOL_CALL_ID] = options.callId;
-    return withSpan(this.handle.tracer, `${GEN_AI_OPERATION_EXECUTE_TOOL} ${name}`, { kind: SpanKind.INTERNAL, attributes }, markOutcome(fn), (span) => {
-      span.setAttribute(ATTR_TOLLGATE_TOOL_STATUS, 'success');
-    });
+    return this.activity(`${GEN_AI_OPERATION_EXECUTE_TOOL} ${name}`, attributes, GEN_AI_OPERATION_EXECUTE_TOOL, { [METADATA_TOOL]: name }, (span) =>
+      tapFailure(fn, () => span.setAttribute(ATTR_TOLLGATE_TOOL_STATUS, 'failure')),
+      (span) => span.setAttribute(ATTR_TOLLGATE_TOOL_STATUS, 'success'),
+    );
   }
 
   /** A memory operation (read / write / delete / search) on a named store. */
   memory<R>(operation: MemoryOperation, fn: () => R, options: { store?: string; attributes?: Attributes } = {}): R {
-    const attributes: Attributes = {
-      ...options.attributes,
-      [ATTR_TOLLGATE_MEMORY_OPERATION]: operation,
-      [ATTR_TOLLGATE_WRAPPER]: 'memory',
-    };
+    const attributes: Attributes = { ...options.attributes, [ATTR_TOLLGATE_MEMORY_OPERATION]: operation, [ATTR_TOLLGATE_WRAPPER]: 'memory' };
     if (options.store !== undefined) attributes[ATTR_TOLLGATE_MEMORY_STORE] = options.store;
-    return withSpan(this.handle.tracer, `memory ${operation}`, { kind: SpanKind.INTERNAL, attributes }, () => fn());
+    return this.activity(`memory ${operation}`, attributes, MEMORY_OPERATION, { [METADATA_MEMORY_OPERATION]: operation }, () => fn());
   }
 
   /**
@@ -152,16 +172,19 @@ export class Tracker {
    */
   contract<R extends ContractVerdict | Promise<ContractVerdict>>(name: string, fn: () => R): R {
     const attributes: Attributes = { [ATTR_TOLLGATE_CONTRACT_NAME]: name, [ATTR_TOLLGATE_WRAPPER]: 'contract' };
-    return withSpan(
-      this.handle.tracer,
+    const metadata: Record<string, string> = { [METADATA_CONTRACT]: name, [METADATA_CONTRACT_RESULT]: 'fail' };
+    return this.activity(
       `contract ${name}`,
-      { kind: SpanKind.INTERNAL, attributes },
+      attributes,
+      CONTRACT_OPERATION,
+      metadata,
       (span) => {
         span.setAttribute(ATTR_TOLLGATE_CONTRACT_RESULT, 'fail'); // until a verdict says otherwise
         return fn();
       },
       (span, verdict) => {
         const pass = typeof verdict === 'boolean' ? verdict : verdict.pass;
+        metadata[METADATA_CONTRACT_RESULT] = pass ? 'pass' : 'fail';
         span.setAttribute(ATTR_TOLLGATE_CONTRACT_RESULT, pass ? 'pass' : 'fail');
         if (typeof verdict === 'object' && verdict.reason !== undefined) span.setAttribute('tollgate.contract.reason', verdict.reason);
       },
@@ -196,116 +219,141 @@ export class Tracker {
     return withSpan(this.handle.tracer, `turn ${n}`, { kind: SpanKind.INTERNAL, attributes: { 'tollgate.turn': String(n) } }, () => fn());
   }
 
-  private async modelCall<R>(
-    operation: string,
-    options: LlmCallOptions<R>,
-    fn: (call: LlmCall) => R | Promise<R>,
-  ): Promise<R> {
-    const handle = this.handle;
-    const requestedModel = options.model;
-    const provider = options.provider ?? inferProvider(requestedModel);
-    const attributes: Attributes = {
-      [ATTR_GEN_AI_OPERATION_NAME]: operation,
-      [ATTR_GEN_AI_PROVIDER_NAME]: provider,
-      [ATTR_GEN_AI_REQUEST_MODEL]: requestedModel,
-      [ATTR_TOLLGATE_WRAPPER]: operation,
+  private async modelCall<R>(operation: string, options: LlmCallOptions<R>, fn: (call: LlmCall) => R | Promise<R>): Promise<R> {
+    const spec = {
+      operation,
+      provider: options.provider ?? inferProvider(options.model),
+      model: options.model,
+      maxTokens: operation === GEN_AI_OPERATION_EMBEDDINGS ? 0 : options.maxTokens,
+      ...(options.input !== undefined ? { input: options.input } : {}),
+      ...(options.inputTokens !== undefined ? { inputTokens: options.inputTokens } : {}),
+      attributes: { ...options.attributes, [ATTR_TOLLGATE_WRAPPER]: operation },
     };
-    if (options.attributes !== undefined) {
-      // The wrapper's own attributes win over the caller's of the same name.
-      for (const key of Object.keys(options.attributes)) if (!(key in attributes)) attributes[key] = options.attributes[key];
-    }
-    if (options.maxTokens !== undefined && operation !== GEN_AI_OPERATION_EMBEDDINGS) attributes[ATTR_GEN_AI_REQUEST_MAX_TOKENS] = options.maxTokens;
-    const estimate = options.inputTokens ?? (options.input !== undefined ? handle.estimateInputTokens(requestedModel, options.input) : undefined);
-    if (estimate !== undefined) attributes[ATTR_TOLLGATE_ESTIMATE_INPUT_TOKENS] = estimate;
-    if (handle.captureContent && options.input !== undefined) attributes[ATTR_GEN_AI_INPUT_MESSAGES] = safeJson(options.input);
-
-    const parent = context.active();
-    // May throw BudgetExceededError: the processor refused the call before anything was sent.
-    const span = handle.tracer.startSpan(this.spanName(operation, requestedModel), { kind: SpanKind.CLIENT, attributes }, parent);
-    let model = requestedModel;
+    const driven = this.calls.begin(spec);
+    const ready = driven.ready;
+    if (isPromise(ready)) await ready; // may throw the refusal: fn is never called
+    const call = new ModelCall(driven, options.model, options.maxTokens ?? driven.outputLimit, this.handle.captureContent);
     try {
-      // Synchronous stores decide at startSpan: no promise to wait for.
-      let info = handle.admissionNow !== undefined ? handle.admissionNow(span) : await handle.admission(span);
-      if (isPromise(info)) info = await info;
-      if (info !== undefined) model = info.model;
-      // Requests/tokens-per-minute limits: wait (or refuse) before anything is sent.
-      if (handle.rateLimit !== undefined) await handle.rateLimit(provider, (estimate ?? 0) + (options.maxTokens ?? 0));
-    } catch (err: unknown) {
-      recordFailure(span, err);
-      span.end();
-      throw err;
-    }
-    const call = new ModelCall(span, model, requestedModel, handle.captureContent);
-    try {
-      const returned = context.with(trace.setSpan(parent, span), fn, undefined, call);
+      const returned = context.with(driven.context, fn, undefined, call);
       const result = isPromise(returned) ? await returned : returned;
+      let usage = call.usage;
       if (options.usage !== undefined) {
         try {
-          const usage = options.usage(result);
-          if (usage !== undefined) setUsageAttributes(span, usage);
+          usage = options.usage(result) ?? usage;
         } catch {
-          // A usage reader that fails leaves the call unpriced (settled at 0), never failed.
+          // A usage reader that fails leaves the call charged from estimates, never failed.
         }
       }
-      span.end();
+      driven.succeed(outcomeOf(usage, call.output));
       return result;
     } catch (err: unknown) {
-      recordFailure(span, err);
-      span.end();
+      // A stream cut at its reservation is a completed call (status cost_exceeded), charged what it ran to.
+      if (err === call.cut) driven.succeed({ ...outcomeOf(call.usage ?? call.running, call.output), usageSource: 'estimated', status: 'cost_exceeded' });
+      else driven.fail(err, outcomeOf(call.usage, call.output));
       throw err;
     }
   }
 
-  /** `{operation} {model}`, the GenAI span name. */
-  private spanName(operation: string, model: string): string {
-    if (operation !== this.lastOperation || model !== this.lastModel) {
-      this.lastOperation = operation;
-      this.lastModel = model;
-      this.lastName = `${operation} ${model}`;
-    }
-    return this.lastName;
+  /** A span for an activity (tool, memory, contract) that is recorded with its outcome when it ends. */
+  private activity<R>(
+    name: string,
+    attributes: Attributes,
+    operation: string,
+    metadata: Record<string, string>,
+    fn: (span: Span) => R,
+    onResult?: (span: Span, result: Awaited<R>) => void,
+  ): R {
+    const parent = context.active();
+    const attribution = attributionOf(parent);
+    Object.assign(attributes, attributionAttributes(attribution));
+    let spanOf: Span | undefined;
+    const record = (errored: boolean, err?: unknown): void => {
+      const span = spanOf as Span;
+      const sc = span.spanContext();
+      const valid = isSpanContextValid(sc);
+      const call: FinishedCall = {
+        id: valid ? sc.spanId : randomBytes(8).toString('hex'),
+        provider: '',
+        model: '',
+        operation,
+        usageSource: 'none',
+        status: errored ? 'error' : 'ok',
+        metadata: { ...metadata },
+        ...attribution,
+        ...(valid ? { traceId: sc.traceId, spanId: sc.spanId } : {}),
+      };
+      if (err !== undefined) call.errorType = errorType(err);
+      this.engine.finish(undefined, call);
+    };
+    return withSpan(
+      this.handle.tracer,
+      name,
+      { kind: SpanKind.INTERNAL, attributes },
+      (span) => {
+        spanOf = span;
+        return tapFailure(() => fn(span), (err) => record(true, err));
+      },
+      (span, result) => {
+        onResult?.(span, result);
+        record(false);
+      },
+      parent,
+    );
   }
 }
 
-/** The LlmCall a wrapped function gets (one object per call, methods on the prototype). */
+function outcomeOf(usage: ReportedUsage | undefined, output: unknown): CallOutcome {
+  const outcome: CallOutcome = {};
+  if (usage !== undefined) {
+    outcome.usage = usage;
+    if (usage.responseModel !== undefined) outcome.responseModel = usage.responseModel;
+    if (usage.responseId !== undefined) outcome.responseId = usage.responseId;
+    if (usage.costUsd !== undefined) outcome.providerCostUsd = usage.costUsd;
+  }
+  if (output !== undefined) outcome.output = output;
+  return outcome;
+}
+
+/** The LlmCall a wrapped function gets. */
 class ModelCall implements LlmCall {
+  usage: ReportedUsage | undefined;
+  output: unknown;
+  /** The usage last passed to check(), and the error it cut the call with. */
+  running: TokenUsage | undefined;
+  cut: BudgetExceededError | undefined;
+
   constructor(
-    readonly span: Span,
-    readonly model: string,
+    private readonly driven: DrivenCall,
     readonly requestedModel: string,
+    readonly maxTokens: number | undefined,
     private readonly captureContent: boolean,
   ) {}
 
+  get span(): Span {
+    return this.driven.span;
+  }
+
+  get model(): string {
+    return this.driven.model;
+  }
+
   setUsage(usage: ReportedUsage): void {
-    setUsageAttributes(this.span, usage);
+    this.usage = usage;
   }
 
   setOutput(output: unknown): void {
-    if (this.captureContent) this.span.setAttribute(ATTR_GEN_AI_OUTPUT_MESSAGES, safeJson(output));
+    if (this.captureContent) {
+      this.output = output;
+      this.driven.set({ [ATTR_GEN_AI_OUTPUT_MESSAGES]: safeJson(output) });
+    }
   }
-}
 
-/** Writes usage on a span with the conventions' meaning (input includes cached tokens). */
-export function setUsageAttributes(span: Span, usage: ReportedUsage): void {
-  span.setAttribute(ATTR_GEN_AI_USAGE_INPUT_TOKENS, usage.input);
-  span.setAttribute(ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, usage.output);
-  if (usage.cacheRead !== undefined) span.setAttribute(ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, usage.cacheRead);
-  if (usage.cacheWrite !== undefined) span.setAttribute(ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, usage.cacheWrite);
-  if (usage.reasoning !== undefined) span.setAttribute(ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, usage.reasoning);
-  if (usage.responseModel !== undefined) span.setAttribute(ATTR_GEN_AI_RESPONSE_MODEL, usage.responseModel);
-  if (usage.responseId !== undefined) span.setAttribute(ATTR_GEN_AI_RESPONSE_ID, usage.responseId);
-  if (usage.costUsd !== undefined) span.setAttribute(ATTR_TOLLGATE_PROVIDER_COST_USD, usage.costUsd);
-}
-
-function markOutcome<R>(fn: () => R): (span: Span) => R {
-  return (span) => tapFailure(fn, () => span.setAttribute(ATTR_TOLLGATE_TOOL_STATUS, 'failure'));
-}
-
-function safeJson(value: unknown): string {
-  if (typeof value === 'string') return value;
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
+  check(usage: TokenUsage): void {
+    this.running = usage;
+    const cut = this.driven.check(usage);
+    if (cut !== undefined) {
+      this.cut = cut;
+      throw cut;
+    }
   }
 }

@@ -1,12 +1,7 @@
 import { context, SpanStatusCode, trace, type Context, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
 import { isPromise } from '../core/maybePromise.js';
+import { errorType } from '../core/errorType.js';
 import { ATTR_ERROR_TYPE } from '../semconv/attributes.js';
-
-/** The error's class name, for `error.type` (low cardinality, as the conventions ask). */
-export function errorType(err: unknown): string {
-  if (err instanceof Error) return err.constructor?.name && err.constructor.name !== 'Error' ? err.constructor.name : err.name;
-  return typeof err;
-}
 
 /** Marks a span as failed with `err`: status ERROR, `error.type`, and an exception event. */
 export function recordFailure(span: Span, err: unknown): void {

@@ -1,0 +1,263 @@
+import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
+import { randomBytes } from 'node:crypto';
+import { attributionOf } from '../core/attribution.js';
+import type { BudgetExceededError } from '../core/BudgetExceededError.js';
+import { errorType } from '../core/errorType.js';
+import { isPromise } from '../core/maybePromise.js';
+import type { MaybePromise } from '../core/maybePromise.js';
+import { safeJson } from '../core/safeJson.js';
+import type { TokenUsage } from '../core/TokenUsage.js';
+import type { UsageStatus } from '../core/UsageRecord.js';
+import type { BudgetEngine } from '../budget/BudgetEngine.js';
+import type { Admission, CallRequest, FinishedCall, SettledCall, UsageSource } from '../budget/CallTypes.js';
+import { admissionAttributes, settledAttributes, usageAttributes } from '../budget/settledAttributes.js';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_INPUT_MESSAGES,
+  ATTR_GEN_AI_OUTPUT_MESSAGES,
+  ATTR_GEN_AI_REQUEST_MAX_TOKENS,
+  ATTR_GEN_AI_RESPONSE_ID,
+  ATTR_GEN_AI_RESPONSE_MODEL,
+  ATTR_TOLLGATE_DECISION,
+  ATTR_TOLLGATE_PROVIDER_COST_USD,
+  ATTR_TOLLGATE_STATUS,
+  ATTR_TOLLGATE_TIME_TO_FIRST_CHUNK,
+} from '../semconv/attributes.js';
+import { attributionAttributes, requestAttributes } from './requestAttributes.js';
+import type { CallSpec } from './requestAttributes.js';
+
+/** What the driver needs from a tollgate. */
+export interface CallDriverDeps {
+  engine: BudgetEngine;
+  /** The tracer tollgate's spans are made with (its instrumentation scope is 'tollgate'). */
+  tracer(): Tracer;
+  /** Input tokens of a request body; may throw (the driver then reserves no input and reports it). */
+  estimateInputTokens(model: string, input: unknown): number;
+  captureContent: boolean;
+  /** Waits for (or refuses at) the provider's requests/tokens-per-minute limit. */
+  rateLimit?(provider: string, estimatedTokens: number): Promise<void>;
+}
+
+/** How a call ended, as the caller's code or the instrumentation saw it. */
+export interface CallOutcome {
+  usage?: TokenUsage;
+  /** Default: 'reported' when `usage` is given. */
+  usageSource?: UsageSource;
+  responseModel?: string;
+  responseId?: string;
+  /** A cost the provider reported itself, USD. */
+  providerCostUsd?: number;
+  /** Extra response attributes for the span (finish reasons...). */
+  attributes?: Attributes;
+  /** Completion content for `gen_ai.output.messages` (only under content capture). */
+  output?: unknown;
+  /** Default 'ok'. */
+  status?: UsageStatus;
+}
+
+/**
+ * The one call driver, used by `tollgate.llm()` / `embedding()` and both instrumentations:
+ * estimate the input → start the span → the engine admits (or refuses, recorded) → wait for
+ * the rate limit → the caller sends, with the fallback model and the output limit the
+ * reservation covers → each streamed chunk is judged against the reservation → the engine
+ * prices and settles the outcome, and the span gets the cost. Enforcement does not depend on
+ * a span processor being registered: the driver admits through the engine itself, and the
+ * BudgetSpanProcessor leaves spans of the 'tollgate' scope uncharged.
+ */
+export class CallDriver {
+  private readonly calls = new WeakMap<Span, DrivenCall>();
+
+  constructor(private readonly deps: CallDriverDeps) {}
+
+  /** Starts a call. Never throws: a refusal is thrown by (or rejects) `ready`. */
+  begin(spec: CallSpec, parent: Context = context.active()): DrivenCall {
+    const call = new DrivenCall(this.deps, spec, parent);
+    this.calls.set(call.span, call);
+    return call;
+  }
+
+  /** The call whose span this is, if the driver started it. */
+  callOf(span: Span): DrivenCall | undefined {
+    return this.calls.get(span);
+  }
+}
+
+/** One call in flight. */
+export class DrivenCall {
+  readonly span: Span;
+  /** The context to run the request in (the call's span active). */
+  readonly context: Context;
+  /** Resolves (or returns, with a synchronous store) when the call may be sent; throws/rejects with the refusal. */
+  readonly ready: MaybePromise<Admission | undefined>;
+  readonly estimatedInputTokens: number;
+  private admission: Admission | undefined;
+  private readonly request: CallRequest;
+  private readonly startedAt = performance.now();
+  private firstChunkSeen = false;
+  private ended = false;
+
+  constructor(
+    private readonly deps: CallDriverDeps,
+    private readonly spec: CallSpec,
+    parent: Context,
+  ) {
+    const engine = deps.engine;
+    this.estimatedInputTokens = spec.inputTokens ?? this.estimate();
+    const attribution = attributionOf(parent);
+    const attributes: Attributes = { ...spec.attributes, ...requestAttributes(spec, this.estimatedInputTokens), ...attributionAttributes(attribution) };
+    if (deps.captureContent && spec.input !== undefined) attributes[ATTR_GEN_AI_INPUT_MESSAGES] = safeJson(spec.input);
+    this.span = deps.tracer().startSpan(spec.name ?? `${spec.operation} ${spec.model}`, { kind: SpanKind.CLIENT, attributes }, parent);
+    this.context = trace.setSpan(parent, this.span);
+    const sc = this.span.spanContext();
+    const valid = isSpanContextValid(sc);
+    this.request = {
+      id: valid ? sc.spanId : randomBytes(8).toString('hex'),
+      provider: spec.provider,
+      model: spec.model,
+      operation: spec.operation,
+      inputTokens: this.estimatedInputTokens,
+      ...(spec.maxTokens !== undefined ? { maxOutputTokens: spec.maxTokens } : {}),
+      ...(valid ? { traceId: sc.traceId, spanId: sc.spanId } : {}),
+      ...attribution,
+    };
+    this.ready = this.admit(engine);
+    if (isPromise(this.ready)) this.ready.catch(() => undefined);
+  }
+
+  /** The model to send: the requested one, or the fallback a budget chose. */
+  get model(): string {
+    return this.admission?.model ?? this.spec.model;
+  }
+
+  /** The output limit to put on the request when the caller set none and a cap applies (undefined: leave the request as it is). */
+  get outputLimit(): number | undefined {
+    return this.admission?.outputLimit;
+  }
+
+  /** The call's admission, once decided. */
+  get decided(): Admission | undefined {
+    return this.admission;
+  }
+
+  /**
+   * Judges a running stream: `usage` so far. Returns the error to cut it with when its cost passed
+   * what the reservation covers (the provider ignored the output limit); undefined to go on.
+   */
+  check(usage: TokenUsage): BudgetExceededError | undefined {
+    if (!this.firstChunkSeen) {
+      this.firstChunkSeen = true;
+      this.set({ [ATTR_TOLLGATE_TIME_TO_FIRST_CHUNK]: (performance.now() - this.startedAt) / 1000 });
+    }
+    return this.admission === undefined ? undefined : this.deps.engine.overrun(this.admission, usage);
+  }
+
+  /** The call completed (status 'ok', or 'cost_exceeded' for a stream that was cut): price, settle, end the span. */
+  succeed(outcome: CallOutcome): SettledCall | undefined {
+    return this.end(outcome, undefined);
+  }
+
+  /** The call failed: record the error, settle what the provider reported (or nothing), end the span. */
+  fail(err: unknown, outcome: CallOutcome = {}): SettledCall | undefined {
+    return this.end({ ...outcome, status: 'error' }, err);
+  }
+
+  /** Sets attributes on the span while it is open. */
+  set(attributes: Attributes): void {
+    if (!this.ended) this.span.setAttributes(attributes);
+  }
+
+  private estimate(): number {
+    if (this.spec.input === undefined) return 0;
+    try {
+      return this.deps.estimateInputTokens(this.spec.model, this.spec.input);
+    } catch (err: unknown) {
+      this.deps.engine.problems.report('internal', 'the input token estimate failed; the call reserves no input (shortfall learning corrects later calls)', err);
+      return 0;
+    }
+  }
+
+  private admit(engine: BudgetEngine): MaybePromise<Admission | undefined> {
+    let decided: MaybePromise<Admission>;
+    try {
+      decided = engine.admit(this.request);
+    } catch (err: unknown) {
+      return this.refusedOrOpen(err);
+    }
+    const limited = (admission: Admission): MaybePromise<Admission> => {
+      this.admission = admission;
+      this.set(admissionAttributes(admission));
+      if (admission.outputLimit !== undefined) this.set({ [ATTR_GEN_AI_REQUEST_MAX_TOKENS]: admission.outputLimit });
+      if (this.deps.rateLimit === undefined) return admission;
+      const tokens = admission.inputTokens + admission.outputTokens;
+      return this.deps.rateLimit(this.spec.provider, tokens).then(
+        () => admission,
+        (err: unknown) => {
+          this.fail(err);
+          throw err;
+        },
+      );
+    };
+    if (isPromise(decided)) return decided.then(limited, (err: unknown) => this.refusedOrOpen(err));
+    return limited(decided);
+  }
+
+  /** A refusal ends the span (the engine recorded the call as denied) and is rethrown; any other error is a bug: the call goes on, loudly. */
+  private refusedOrOpen(err: unknown): undefined {
+    if (err instanceof Error && (err.name === 'BudgetExceededError' || err.name === 'UnknownModelError' || err.name === 'LedgerUnavailableError')) {
+      if (!this.ended) {
+        this.ended = true;
+        this.span.setAttributes({ [ATTR_TOLLGATE_DECISION]: 'deny', [ATTR_TOLLGATE_STATUS]: 'denied', [ATTR_ERROR_TYPE]: err.name });
+        this.span.recordException(err);
+        this.span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
+        this.span.end();
+      }
+      throw err;
+    }
+    this.deps.engine.problems.report('internal', 'admitting a call failed inside tollgate; the call went on without a budget check', err);
+    return undefined;
+  }
+
+  private end(outcome: CallOutcome, err: unknown): SettledCall | undefined {
+    if (this.ended) return undefined;
+    const status = outcome.status ?? 'ok';
+    const attrs: Attributes = { ...outcome.attributes };
+    if (outcome.usage !== undefined) Object.assign(attrs, usageAttributes(outcome.usage));
+    if (outcome.responseModel !== undefined) attrs[ATTR_GEN_AI_RESPONSE_MODEL] = outcome.responseModel;
+    if (outcome.responseId !== undefined) attrs[ATTR_GEN_AI_RESPONSE_ID] = outcome.responseId;
+    if (outcome.providerCostUsd !== undefined) attrs[ATTR_TOLLGATE_PROVIDER_COST_USD] = outcome.providerCostUsd;
+    if (this.deps.captureContent && outcome.output !== undefined) attrs[ATTR_GEN_AI_OUTPUT_MESSAGES] = safeJson(outcome.output);
+    let settled: SettledCall | undefined;
+    try {
+      const call: FinishedCall = {
+        ...this.request,
+        usageSource: outcome.usage === undefined ? 'none' : (outcome.usageSource ?? 'reported'),
+        status,
+        durationSeconds: (performance.now() - this.startedAt) / 1000,
+      };
+      if (outcome.usage !== undefined) call.usage = outcome.usage;
+      if (outcome.responseModel !== undefined) call.responseModel = outcome.responseModel;
+      if (outcome.responseId !== undefined) call.responseId = outcome.responseId;
+      if (outcome.providerCostUsd !== undefined) call.providerCostUsd = outcome.providerCostUsd;
+      if (err !== undefined) call.errorType = errorType(err);
+      settled = this.deps.engine.finish(this.admission, call);
+      Object.assign(attrs, settledAttributes(settled));
+    } catch (caught: unknown) {
+      this.deps.engine.problems.report('internal', 'pricing or settling a call failed inside tollgate', caught);
+    }
+    attrs[ATTR_TOLLGATE_STATUS] = status;
+    this.ended = true;
+    try {
+      this.span.setAttributes(attrs);
+      if (err !== undefined) {
+        this.span.setAttribute(ATTR_ERROR_TYPE, errorType(err));
+        if (err instanceof Error) this.span.recordException(err);
+        this.span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+      }
+      this.span.end();
+    } catch (caught: unknown) {
+      this.deps.engine.problems.report('telemetry', 'ending a call span failed', caught);
+    }
+    return settled;
+  }
+}
