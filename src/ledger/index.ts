@@ -14,11 +14,13 @@ export type {
   UsageRecord,
   UsageStatus,
 } from './Ledger.js';
+export { LazyLedger } from './LazyLedger.js';
 export { LedgerClosedError } from './LedgerClosedError.js';
 export { MemoryLedger } from './memory.js';
-export { openLedger, openLedgerSync, parseStoreUrl } from './openLedger.js';
-export type { OpenLedgerOptions } from './openLedger.js';
+export { openLedger, openLedgerSync, openStore, parseStoreUrl } from './openLedger.js';
+export type { OpenLedgerOptions, ParsedStore } from './openLedger.js';
 export { DEFAULT_SQLITE_PATH, SQLITE_SCHEMA_VERSION, SqliteLedger } from './sqlite.js';
 export type { SqliteLedgerOptions } from './sqlite.js';
 export { UsageAccumulator, sortUsageGroups } from './UsageAccumulator.js';
 export type { UsageTotals } from './UsageAccumulator.js';
+export { withErrorCount } from './withErrorCount.js';
