@@ -1,6 +1,7 @@
 import type { BudgetSpec } from '../core/Budget.js';
 import { BudgetConfigError } from '../core/BudgetConfigError.js';
 import type { BudgetExceededError } from '../core/BudgetExceededError.js';
+import { isRefusal } from '../core/isRefusal.js';
 import { LedgerUnavailableError } from '../core/LedgerUnavailableError.js';
 import { chain, isPromise } from '../core/maybePromise.js';
 import type { MaybePromise } from '../core/maybePromise.js';
@@ -248,7 +249,7 @@ export class BudgetEngine {
     const lists = this.budgets.plan(ctx, now);
     const basis = this.pricing.basis(req.provider, model, lists.enforced);
     const embeddings = req.operation === 'embeddings';
-    const chosen = req.maxOutputTokens === undefined && !embeddings;
+    const chosen = req.maxOutputTokens === undefined && !embeddings && req.outputLimitSettable !== false;
     const factor = this.correction.factor(req.provider, model);
     const inputTokens = Math.ceil(Math.max(0, req.inputTokens) * factor * (1 + this.inputMargin));
     let outputTokens = embeddings ? 0 : (req.maxOutputTokens ?? this.defaultMaxOutputTokens);
@@ -330,7 +331,7 @@ export class BudgetEngine {
 
   /** Records a refused call (status denied) and rethrows the refusal; anything else is our bug and is rethrown as is. */
   private refused(req: CallRequest, err: unknown): never {
-    if (err instanceof Error && (err.name === 'BudgetExceededError' || err.name === 'UnknownModelError' || err.name === 'LedgerUnavailableError')) {
+    if (isRefusal(err)) {
       const call: FinishedCall = { ...req, usageSource: 'none', status: 'denied', errorType: err.name };
       this.finish(undefined, call);
     }

@@ -31,6 +31,8 @@ export interface CallRequest extends CallContext {
    * then sets on the request so the provider stops there. Embeddings: 0.
    */
   maxOutputTokens?: number;
+  /** false when no output limit can be put on the request (then the full default is reserved). Default true. */
+  outputLimitSettable?: boolean;
 }
 
 /** How a call is priced: from price data, at the ceiling price (an unpriced model under a cap), or not at all. */

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { attributionOf } from '../core/attribution.js';
 import type { BudgetExceededError } from '../core/BudgetExceededError.js';
 import { errorType } from '../core/errorType.js';
+import { isRefusal } from '../core/isRefusal.js';
 import { isPromise } from '../core/maybePromise.js';
 import type { MaybePromise } from '../core/maybePromise.js';
 import { safeJson } from '../core/safeJson.js';
@@ -204,7 +205,7 @@ export class DrivenCall {
 
   /** A refusal ends the span (the engine recorded the call as denied) and is rethrown; any other error is a bug: the call goes on, loudly. */
   private refusedOrOpen(err: unknown): undefined {
-    if (err instanceof Error && (err.name === 'BudgetExceededError' || err.name === 'UnknownModelError' || err.name === 'LedgerUnavailableError')) {
+    if (isRefusal(err)) {
       if (!this.ended) {
         this.ended = true;
         this.span.setAttributes({ [ATTR_TOLLGATE_DECISION]: 'deny', [ATTR_TOLLGATE_STATUS]: 'denied', [ATTR_ERROR_TYPE]: err.name });
