@@ -1,5 +1,6 @@
 export { PricingCatalog } from './PricingCatalog.js';
-export type { PricingOptions, PriceRow } from './PricingCatalog.js';
+export type { PricingOptions } from './PricingCatalog.js';
+export type { PriceRow } from './priceRow.js';
 export { UnknownModelError } from '../core/UnknownModelError.js';
 export type { PriceOverride } from './PriceOverride.js';
 export { nanosToUsd, usdToNanos, formatUsd, NANOS_PER_USD } from '../core/money.js';

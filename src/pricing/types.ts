@@ -8,8 +8,8 @@ export interface ResolvedModel {
   provider: string;
   /** Canonical model id in the price data, e.g. 'claude-sonnet-4-20250514' → 'claude-sonnet-4'. */
   model: string;
-  /** Where the price came from. */
-  source: 'genai-prices' | 'bundled' | 'override' | 'local' | 'unknown';
+  /** Where the price came from ('ceiling': an unpriced model charged at PricingCatalog.ceilingCost). */
+  source: 'genai-prices' | 'bundled' | 'override' | 'local' | 'unknown' | 'ceiling';
   /** false when the model is unknown (cost is then 0 under the 'zero' and 'warn' policies). */
   known: boolean;
 }
