@@ -1,17 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createNoopMeter, diag, metrics as metricsApi, trace, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { createNoopMeter, metrics as metricsApi, trace, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import type { MeterProvider } from '@opentelemetry/api';
 import { AlertDispatcher } from './alerts/AlertDispatcher.js';
 import { createAlertSinks } from './alerts/createAlertSinks.js';
 import type { BudgetSpec } from './core/Budget.js';
-import { BudgetEngine, type BudgetStatus } from './budget/BudgetEngine.js';
+import { BudgetEngine } from './budget/BudgetEngine.js';
+import type { BudgetStatus } from './budget/budgetStatus.js';
+import type { Admission } from './budget/CallTypes.js';
 import { ConfigError } from './core/ConfigError.js';
+import { Problems } from './core/Problems.js';
+import type { ProblemReport } from './core/Problems.js';
 import { loadConfig } from './config/loadConfig.js';
 import type { TollgateConfig, TollgateConfigInput } from './config/schema.js';
 import { EventBus } from './events/EventBus.js';
 import type { TollgateEventName, TollgateListener } from './events/TollgateEvents.js';
 import type { Ledger, UsageGroup, UsageQuery } from './ledger/Ledger.js';
-import { openLedgerSync } from './ledger/openLedger.js';
+import { openStore } from './ledger/openLedger.js';
+import { withErrorCount } from './ledger/withErrorCount.js';
 import { sumUsage } from './ledger/UsageAccumulator.js';
 import { GenAiMeters } from './metrics/GenAiMeters.js';
 import { TollgateMetrics } from './metrics/TollgateMetrics.js';
@@ -24,12 +29,14 @@ import { RateLimiter } from './ratelimit/RateLimiter.js';
 import type { RateLimitStatus } from './ratelimit/RateLimitStatus.js';
 import { createRequestHandler } from './server/createRequestHandler.js';
 import { startServer, type RunningServer } from './server/startServer.js';
-import { LazyLedger } from './setup/LazyLedger.js';
+import { healthCheck } from './setup/healthCheck.js';
+import { metricsHandler } from './setup/metricsHandler.js';
 import { startOtel, type StartOptions, type StartedOtel } from './setup/startOtel.js';
-import { withErrorCount } from './setup/withErrorCount.js';
+import { otelMetricsSink, prometheusSink, usageEventSink } from './sinks/settledCallSinks.js';
 import { MS_PER_DAY, utcDayStart } from './time/utcWindows.js';
 import { DefaultTokenEstimator } from './tokens/DefaultTokenEstimator.js';
 import { TraceRing } from './traces/TraceRing.js';
+import { CallDriver } from './track/CallDriver.js';
 import type { AdmissionInfo, TollgateHandle } from './track/TollgateHandle.js';
 import { Tracker } from './track/Tracker.js';
 import { VERSION } from './version.js';
@@ -73,6 +80,8 @@ export interface Tollgate extends TollgateHandle {
   readonly events: EventBus;
   /** Resolves when budgets stored in the ledger are loaded. */
   readonly ready: Promise<void>;
+  /** Run-time problems (store failures, unpriced models, shortfalls, a displaced fetch guard...), also on stderr unless `quiet`. */
+  readonly problems: Problems;
 
   llm: Tracker['llm'];
   embedding: Tracker['embedding'];
@@ -152,17 +161,26 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     unknownModel: config.pricing.unknownModel,
     localModels: config.pricing.localModels,
   });
+  const problems = new Problems({ quiet: config.quiet, clock });
   const estimator = new DefaultTokenEstimator();
   const metrics = new TollgateMetrics({ prefix: config.metrics.prefix, taskSeriesCap: config.metrics.taskSeriesCap });
-  const ledger = withErrorCount(givenLedger ?? openStore(config.store, config.sqlite), () => metrics.recordLedgerError());
+  metrics.setProblemSource(() => problems.counts());
+  const ledger = withErrorCount(givenLedger ?? openStore(config.store, { sqlite: config.sqlite }), () => metrics.recordLedgerError());
   const events = new EventBus();
   const engine = new BudgetEngine({
     ledger,
+    pricer: pricing,
     budgets: config.budgets,
     clock,
     events,
+    problems,
     reservationTtlMs: config.reservationTtlMs,
     failMode: config.failMode,
+    defaultMaxOutputTokens: config.estimation.defaultMaxOutputTokens,
+    minOutputTokens: config.estimation.minOutputTokens,
+    inputMargin: config.estimation.inputMargin,
+    unknownModel: config.pricing.unknownModel,
+    unpricedUnderCap: config.pricing.unpricedUnderCap,
   });
   metrics.setBudgetSource(() => engine.status());
   metrics.setDailySpendSource(async () => {
@@ -171,17 +189,13 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     return sumUsage(groups).costNanos / 1e9;
   });
   let meters: GenAiMeters | undefined = genAiMeters(meterProvider ?? metricsApi.getMeterProvider());
+  // span → engine → ledger → sinks: every settled call, whoever drove it, reaches the same sinks once.
+  engine.addSink(prometheusSink(metrics));
+  engine.addSink(otelMetricsSink(() => meters));
+  engine.addSink(usageEventSink(events));
+  const estimateInputTokens = (model: string, input: unknown): number => estimator.estimateInput(model, input);
   const traces = new TraceRing({ maxTraces: config.traces.ringSize });
-  const processor = new BudgetSpanProcessor({
-    engine,
-    pricing,
-    events,
-    defaultMaxOutputTokens: config.estimation.defaultMaxOutputTokens,
-    metrics,
-    meters: { record: (record, duration) => meters?.record(record, duration) },
-    clock,
-    traceSink: traces,
-  });
+  const processor = new BudgetSpanProcessor({ engine, estimateInputTokens, traceSink: traces });
   events.on('budget_exceeded', (e) => metrics.recordBudgetExceeded(e.scope, e.action));
 
   const dispatcher = config.alerts.length > 0 ? new AlertDispatcher(events, { routes: createAlertSinks(config.alerts, config.otel.serviceName !== undefined ? { service: config.otel.serviceName } : {}) }) : undefined;
@@ -191,22 +205,20 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
   const startedAt = clock();
   let tracer: Tracer | undefined;
   const getTracer = (): Tracer => (tracer ??= (tracerProvider ?? trace.getTracerProvider()).getTracer('tollgate', VERSION));
-  const ready = Promise.resolve(engine.load()).catch((err: unknown) => {
-    diag.error('tollgate: could not load the budgets stored in the ledger', err);
+  const ready = engine.load().catch((err: unknown) => {
+    problems.report('store', 'could not load the budgets stored in the store; only the configured budgets apply until the next refresh', err);
   });
   const prune = async (before?: number): Promise<number> => ledger.prune(before ?? clock() - config.retentionDays * MS_PER_DAY);
   // Data hygiene: old records go, per-day rollups stay. The timer never keeps the process alive.
   const pruneTimer = setInterval(() => {
-    prune().catch((err: unknown) => diag.error('tollgate: pruning old usage records failed', err));
+    prune().catch((err: unknown) => problems.report('store', 'pruning old usage records failed', err));
   }, PRUNE_INTERVAL_MS);
   pruneTimer.unref();
   // Budgets added or removed through another process sharing the store (another replica's API, the CLI).
   const refreshTimer =
     budgetRefreshMs > 0
       ? setInterval(() => {
-          Promise.resolve()
-            .then(() => engine.load())
-            .catch((err: unknown) => diag.error('tollgate: re-reading the stored budgets failed', err));
+          engine.load().catch((err: unknown) => problems.report('store', 're-reading the stored budgets failed', err));
         }, budgetRefreshMs)
       : undefined;
   refreshTimer?.unref();
@@ -214,14 +226,20 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
   let otel: StartedOtel | undefined;
   let closed: Promise<void> | undefined;
 
+  const calls = new CallDriver({
+    engine,
+    tracer: getTracer,
+    estimateInputTokens,
+    captureContent: config.captureContent,
+    ...(limiter !== undefined ? { rateLimit: (provider: string, tokens: number) => limiter.acquire(provider, tokens) } : {}),
+  });
   const handle: TollgateHandle = {
     get tracer() {
       return getTracer();
     },
     captureContent: config.captureContent,
-    admission: (span: Span): Promise<AdmissionInfo | undefined> => processor.admission(span),
-    admissionNow: (span: Span) => processor.admissionNow(span),
-    estimateInputTokens: (model, input) => estimator.estimateInput(model, input),
+    calls,
+    estimateInputTokens,
     costNanos: (provider: string, model: string, usage: TokenUsage) => {
       try {
         return pricing.cost(usage, model, pricingProvider(provider)).totalNanos;
@@ -229,9 +247,17 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
         return 0;
       }
     },
-    ...(limiter !== undefined ? { rateLimit: (provider: string, tokens: number) => limiter.acquire(provider, tokens) } : {}),
+    admission: async (span: Span): Promise<AdmissionInfo | undefined> => {
+      const driven = calls.callOf(span);
+      if (driven !== undefined) {
+        const ready = await driven.ready;
+        return ready === undefined ? undefined : toInfo(ready);
+      }
+      const admission = await processor.admission(span);
+      return admission === undefined ? undefined : toInfo(admission);
+    },
   };
-  const tracker = new Tracker(handle);
+  const tracker = new Tracker({ handle, calls, engine });
 
   const serverDeps = {
     metrics,
@@ -242,17 +268,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     now: clock,
     adminToken: config.server.adminToken,
     maxBodyBytes: config.server.maxBodyBytes,
-    health: async () => {
-      const checks: Record<string, { ok: boolean; error?: string }> = {};
-      checks.pricing = { ok: pricing.list().length > 0 };
-      try {
-        await ledger.ping();
-        checks.store = { ok: true };
-      } catch (err: unknown) {
-        checks.store = { ok: false, error: err instanceof Error ? err.message : String(err) };
-      }
-      return { ok: Object.values(checks).every((c) => c.ok), checks };
-    },
+    health: healthCheck({ pricesLoaded: () => pricing.list().length > 0, ledger, guardFetch }),
     status: async () => {
       const session = sumUsage(await ledger.usage({ by: 'status', since: startedAt }));
       return {
@@ -267,31 +283,18 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     ...(limiter !== undefined ? { rateLimitStatus: () => limiter.status() } : {}),
   };
   const requestHandler = createRequestHandler(serverDeps);
-  const metricsHandler = (req: IncomingMessage, res: ServerResponse): void => {
-    metrics.metricsText().then(
-      (text) => {
-        res.writeHead(200, { 'content-type': metrics.contentType });
-        res.end(text);
-      },
-      (err: unknown) => {
-        diag.error('tollgate: /metrics failed', err);
-        res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end('metrics unavailable\n');
-      },
-    );
-    void req;
-  };
 
   const tollgate: Tollgate = {
     get tracer() {
       return getTracer();
     },
     captureContent: handle.captureContent,
+    calls,
     admission: handle.admission,
     estimateInputTokens: handle.estimateInputTokens,
     costNanos: handle.costNanos,
-    ...(handle.rateLimit !== undefined ? { rateLimit: handle.rateLimit } : {}),
     config,
+    problems,
     spanProcessor: processor,
     pricing,
     ledger,
@@ -316,7 +319,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     addBudget: async (spec) => engine.add(spec),
     removeBudget: async (id) => engine.remove(id),
     requestHandler,
-    metricsHandler,
+    metricsHandler: metricsHandler(metrics, problems),
     serve: async (o = {}) => {
       const server = await startServer(serverDeps, { host: o.host ?? config.server.host, port: o.port ?? config.server.port });
       servers.add(server);
@@ -331,7 +334,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     },
     prune,
     forceFlush: async () => {
-      await processor.forceFlush();
+      await engine.forceFlush();
       await ledger.flush?.();
       await dispatcher?.flush();
     },
@@ -343,6 +346,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
         servers.clear();
         await otel?.shutdown();
         await processor.shutdown();
+        await engine.forceFlush();
         await dispatcher?.shutdown();
         await limiter?.shutdown();
         uninstallGuard();
@@ -365,18 +369,10 @@ function genAiMeters(provider: MeterProvider): GenAiMeters | undefined {
   return meter === createNoopMeter() ? undefined : new GenAiMeters(meter);
 }
 
-function openStore(url: string, sqlite: TollgateConfig['sqlite']): Ledger {
-  if (url.startsWith('redis://') || url.startsWith('rediss://')) return new LazyLedger(url);
-  try {
-    return openLedgerSync(url, { sqlite });
-  } catch (err: unknown) {
-    if (err instanceof ConfigError) throw err;
-    // The file cannot be created or opened (a directory in the way, no permission, not a database).
-    throw new ConfigError({
-      source: 'store',
-      path: '',
-      expected: `expected a SQLite file tollgate can create and open; opening "${url}" failed: ${err instanceof Error ? err.message : String(err)}`,
-      fix: 'point store (or TOLLGATE_STORE) at a writable path, e.g. "sqlite:.tollgate/ledger.db", or use "memory:"',
-    });
-  }
+/** The admission as callers see it. */
+function toInfo(a: Admission): AdmissionInfo {
+  const info: AdmissionInfo = { decision: a.decision, model: a.model, requestedModel: a.requestedModel, reservedNanos: a.reservedNanos };
+  if (a.requestLimitNanos !== undefined) info.requestLimitNanos = a.requestLimitNanos;
+  if (a.outputLimit !== undefined) info.outputLimit = a.outputLimit;
+  return info;
 }

@@ -29,7 +29,12 @@ export { attributionOf, BAGGAGE_AGENT, BAGGAGE_SESSION, BAGGAGE_TASK } from './t
 
 // Budgets
 export { BudgetEngine } from './budget/BudgetEngine.js';
-export type { Admission, BudgetStatus } from './budget/BudgetEngine.js';
+export type { BudgetEngineOptions } from './budget/BudgetEngine.js';
+export type { BudgetStatus } from './budget/budgetStatus.js';
+export type { Admission, CallRequest, FinishedCall, SettledCall, SettledCallSink } from './budget/CallTypes.js';
+export type { Pricer } from './budget/Pricer.js';
+export { Problems } from './core/Problems.js';
+export type { ProblemKind, ProblemReport, ProblemsOptions } from './core/Problems.js';
 export type { BudgetAction, BudgetScope, BudgetSpec, BudgetWindow } from './core/Budget.js';
 export type { NormalizedBudget } from './budget/normalizeBudget.js';
 

@@ -30,6 +30,7 @@ const ENV_FIELDS: readonly [string, string][] = [
   ['TOLLGATE_SQLITE_DURABILITY', 'sqlite.durability'],
   ['TOLLGATE_ADMIN_TOKEN', 'server.adminToken'],
   ['TOLLGATE_CAPTURE_CONTENT', 'captureContent'],
+  ['TOLLGATE_QUIET', 'quiet'],
   ['TOLLGATE_UNKNOWN_MODEL', 'pricing.unknownModel'],
   ['TOLLGATE_PRICING_FILE', 'pricing.files'],
   ['TOLLGATE_PORT', 'server.port'],
@@ -91,7 +92,8 @@ function findConfigFile(options: LoadConfigOptions, env: NodeJS.ProcessEnv, cwd:
 /** An env string as the JSON type its field expects, so zod can report the original text when it is wrong. */
 function envValue(name: string, raw: string, cwd: string): unknown {
   switch (name) {
-    case 'TOLLGATE_CAPTURE_CONTENT': {
+    case 'TOLLGATE_CAPTURE_CONTENT':
+    case 'TOLLGATE_QUIET': {
       const v = raw.trim().toLowerCase();
       if (['true', '1', 'yes', 'on'].includes(v)) return true;
       if (['false', '0', 'no', 'off'].includes(v)) return false;

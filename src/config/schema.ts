@@ -29,11 +29,22 @@ export interface TollgateConfig {
     unknownModel: UnknownModelPolicy;
     /** Globs of models that cost 0. Default ['ollama/*', 'lmstudio/*', 'local/*']. */
     localModels: string[];
+    /**
+     * A model with no price when a deny or fallback budget applies to the call: 'ceiling' reserves
+     * and charges the dearest prices of its provider (never $0); 'deny' refuses the call. Default 'ceiling'.
+     */
+    unpricedUnderCap: 'ceiling' | 'deny';
   };
   estimation: {
-    /** Output tokens reserved when a request sets no max tokens. Default 4096. */
+    /** Output tokens reserved when a request sets no max tokens (and the most tollgate sets for it). Default 4096. */
     defaultMaxOutputTokens: number;
+    /** Fewer output tokens than this fitting under a cap refuses the call instead of shrinking its limit. Default 16. */
+    minOutputTokens: number;
+    /** Share added to every input estimate before reserving (0.25 = +25 %), on top of the learned correction. Default 0. */
+    inputMargin: number;
   };
+  /** true: run-time problems go to OTel diag and tollgate_problems_total only, not to stderr. Default false. */
+  quiet: boolean;
   /** Put prompt and completion text on spans. Default false. */
   captureContent: boolean;
   /** What budgets do when the store fails: 'open' allows the call, 'closed' denies it. Default 'open'. */
@@ -106,6 +117,7 @@ export interface TollgateConfigInput {
   pricing?: Partial<TollgateConfig['pricing']>;
   estimation?: Partial<TollgateConfig['estimation']>;
   captureContent?: boolean;
+  quiet?: boolean;
   failMode?: TollgateConfig['failMode'];
   reservationTtlMs?: number;
   retentionDays?: number;
@@ -220,9 +232,17 @@ export const TollgateConfigLayerSchema = z.strictObject({
       files: z.array(text('a file path'), { error: 'expected a list of file paths' }).optional(),
       unknownModel: z.enum(['zero', 'warn', 'deny'], { error: 'expected zero, warn or deny' }).optional(),
       localModels: z.array(text('a glob such as "ollama/*"'), { error: 'expected a list of globs' }).optional(),
+      unpricedUnderCap: z.enum(['ceiling', 'deny'], { error: 'expected ceiling or deny' }).optional(),
     })
     .optional(),
-  estimation: z.strictObject({ defaultMaxOutputTokens: positiveInt('a whole number of tokens > 0').optional() }).optional(),
+  estimation: z
+    .strictObject({
+      defaultMaxOutputTokens: positiveInt('a whole number of tokens > 0').optional(),
+      minOutputTokens: positiveInt('a whole number of tokens > 0').optional(),
+      inputMargin: z.number({ error: 'expected a number >= 0 (0.25 adds 25 %)' }).min(0, { error: 'expected a number >= 0 (0.25 adds 25 %)' }).max(100, { error: 'expected a number <= 100' }).optional(),
+    })
+    .optional(),
+  quiet: z.boolean({ error: 'expected true or false' }).optional(),
   captureContent: z.boolean({ error: 'expected true or false' }).optional(),
   failMode: z.enum(['open', 'closed'], { error: 'expected open or closed' }).optional(),
   reservationTtlMs: positiveInt('a whole number of milliseconds > 0').optional(),
@@ -297,8 +317,14 @@ export function applyDefaults(c: TollgateConfigLayer): TollgateConfig {
       files: c.pricing?.files ?? [],
       unknownModel: c.pricing?.unknownModel ?? 'warn',
       localModels: c.pricing?.localModels ?? ['ollama/*', 'lmstudio/*', 'local/*'],
+      unpricedUnderCap: c.pricing?.unpricedUnderCap ?? 'ceiling',
     },
-    estimation: { defaultMaxOutputTokens: c.estimation?.defaultMaxOutputTokens ?? 4096 },
+    estimation: {
+      defaultMaxOutputTokens: c.estimation?.defaultMaxOutputTokens ?? 4096,
+      minOutputTokens: c.estimation?.minOutputTokens ?? 16,
+      inputMargin: c.estimation?.inputMargin ?? 0,
+    },
+    quiet: c.quiet ?? false,
     captureContent: c.captureContent ?? false,
     failMode: c.failMode ?? 'open',
     reservationTtlMs: c.reservationTtlMs ?? 600_000,

@@ -10,6 +10,7 @@ export class EventBus {
     usage: new Set(),
     threshold: new Set(),
     budget_exceeded: new Set(),
+    reservation_shortfall: new Set(),
   };
 
   /** Subscribe; returns a function that unsubscribes. */

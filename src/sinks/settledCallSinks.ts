@@ -1,0 +1,33 @@
+import { nanosToUsd } from '../core/money.js';
+import type { SettledCall, SettledCallSink } from '../budget/CallTypes.js';
+import type { EventBus } from '../events/EventBus.js';
+import type { GenAiMeters } from '../metrics/GenAiMeters.js';
+import type { TollgateMetrics } from '../metrics/TollgateMetrics.js';
+
+/** Prometheus: counts, tokens and cost of every settled call, and the shortfall of calls that cost more than they reserved. */
+export function prometheusSink(metrics: TollgateMetrics): SettledCallSink {
+  return {
+    settled(call: SettledCall): void {
+      metrics.recordUsage(call.record, call.durationSeconds);
+      if (call.shortfallNanos > 0) metrics.recordShortfall(call.record.provider, call.record.model, call.shortfallNanos);
+    },
+  };
+}
+
+/** OTel GenAI metrics (`gen_ai.client.token.usage`, `gen_ai.client.operation.duration`), on whichever meters are current. */
+export function otelMetricsSink(meters: () => GenAiMeters | undefined): SettledCallSink {
+  return {
+    settled(call: SettledCall): void {
+      meters()?.record(call.record, call.durationSeconds);
+    },
+  };
+}
+
+/** The `usage` event for every settled call (only built when someone listens). */
+export function usageEventSink(events: EventBus): SettledCallSink {
+  return {
+    settled(call: SettledCall): void {
+      if (events.listenerCount('usage') > 0) events.emit('usage', { record: call.record, costUsd: nanosToUsd(call.record.costNanos) });
+    },
+  };
+}
