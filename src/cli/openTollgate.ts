@@ -3,8 +3,10 @@ import { BudgetConfigError } from '../core/BudgetConfigError.js';
 import { BudgetEngine } from '../budget/BudgetEngine.js';
 import { loadConfig } from '../config/loadConfig.js';
 import type { TollgateConfig } from '../config/schema.js';
+import { ConfigError } from '../core/ConfigError.js';
 import type { Ledger } from '../ledger/Ledger.js';
-import { openLedger } from '../ledger/openLedger.js';
+import { openStore } from '../ledger/openLedger.js';
+import { PricingCatalog } from '../pricing/PricingCatalog.js';
 
 /** What a CLI command works with: the configuration, the configured store and the budgets (config + stored). */
 export interface CliTollgate {
@@ -17,21 +19,24 @@ export interface CliTollgate {
 /**
  * Opens the configured store for one CLI command: the config file named by the global
  * `--config` (else TOLLGATE_CONFIG, tollgate.toml, tollgate.json in the working
- * directory) and the TOLLGATE_* environment. Loads the stored budgets, runs `use`, then
- * closes the store whether `use` succeeded or threw.
+ * directory) and the TOLLGATE_* environment. The store opens with every option of the
+ * config that applies to it (`[sqlite]` durability, ...), as createTollgate opens it.
+ * Loads the stored budgets, runs `use`, then closes the store whether `use` succeeded or threw.
  *
- * Only the store and the budget engine are opened (no OpenTelemetry SDK, metrics or
- * fetch guard), so commands start fast. A configuration mistake throws ConfigError
- * (exit code 2 in main.ts). When the store cannot be reached, prints why on stderr,
- * sets exit code 1 and resolves to undefined without calling `use`.
+ * Only the store, the pricing and the budget engine are opened (no OpenTelemetry SDK,
+ * metrics or fetch guard), so commands start fast. A configuration mistake, a SQLite file
+ * that cannot be created included, throws ConfigError (exit code 2 in main.ts). When the
+ * store cannot be reached, prints why on stderr, sets exit code 1 and resolves to
+ * undefined without calling `use`.
  */
 export async function openTollgate<T>(command: Command, use: (tollgate: CliTollgate) => Promise<T> | T): Promise<T | undefined> {
   const file = command.optsWithGlobals<{ config?: string }>().config;
   const config = loadConfig(file !== undefined ? { file } : {});
   let ledger: Ledger;
   try {
-    ledger = await openLedger(config.store);
+    ledger = openStore(config.store, { sqlite: config.sqlite });
   } catch (err: unknown) {
+    if (err instanceof ConfigError) throw err;
     return storeFailed(config.store, err);
   }
   try {
@@ -42,7 +47,18 @@ export async function openTollgate<T>(command: Command, use: (tollgate: CliTollg
     }
     let budgets: BudgetEngine;
     try {
-      budgets = new BudgetEngine({ ledger, budgets: config.budgets, reservationTtlMs: config.reservationTtlMs, failMode: config.failMode });
+      budgets = new BudgetEngine({
+        ledger,
+        pricer: new PricingCatalog({
+          overrides: config.pricing.overrides,
+          files: config.pricing.files,
+          unknownModel: config.pricing.unknownModel,
+          localModels: config.pricing.localModels,
+        }),
+        budgets: config.budgets,
+        reservationTtlMs: config.reservationTtlMs,
+        failMode: config.failMode,
+      });
     } catch (err: unknown) {
       if (err instanceof BudgetConfigError) command.error(`error: ${err.message.replace(/^tollgate: /, '')}`, { exitCode: 2, code: 'tollgate.badBudget' });
       throw err;

@@ -1,6 +1,5 @@
-import type { BudgetStatus } from '../budget/BudgetEngine.js';
+import type { BudgetStatus } from '../budget/budgetStatus.js';
 import type { Ledger, UsageGroup } from '../ledger/Ledger.js';
-import type { MaybePromise } from '../core/maybePromise.js';
 import { sumUsage } from '../ledger/UsageAccumulator.js';
 import { METADATA_DECISION } from '../metrics/UsageKinds.js';
 import type { RateLimitStatus } from '../ratelimit/RateLimitStatus.js';
@@ -9,7 +8,7 @@ import type { ReportData } from './ReportData.js';
 export interface BuildReportOptions {
   ledger: Ledger;
   /** Budget spend per budget and key (BudgetEngine.status). */
-  budgetStatus: () => MaybePromise<BudgetStatus[]>;
+  budgetStatus: () => Promise<BudgetStatus[]>;
   /** Epoch ms "now". */
   now: number;
   since?: number;

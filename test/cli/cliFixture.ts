@@ -2,7 +2,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { BudgetEngine } from '../../src/budget/BudgetEngine.js';
+import type { Pricer } from '../../src/budget/Pricer.js';
 import type { BudgetSpec } from '../../src/core/Budget.js';
 import type { UsageRecord } from '../../src/core/UsageRecord.js';
 import { SqliteLedger } from '../../src/ledger/sqlite.js';
@@ -28,14 +30,28 @@ export function record(fields: Partial<UsageRecord> & Pick<UsageRecord, 'id' | '
   return usageRecord(fields);
 }
 
+/** The engine only settles here; pricing a call would be a mistake of the fixture. */
+const NO_PRICING: Pricer = {
+  cost: () => {
+    throw new Error('seedLedger settles priced records; it never prices a call');
+  },
+  ceilingCost: () => {
+    throw new Error('seedLedger settles priced records; it never prices a call');
+  },
+  isPriced: () => true,
+};
+
 /** Settles the records into the SQLite ledger through a BudgetEngine holding `budgets`, so budget counters match. */
-export function seedLedger(dbPath: string, budgets: BudgetSpec[], records: readonly UsageRecord[]): void {
+export async function seedLedger(dbPath: string, budgets: BudgetSpec[], records: readonly UsageRecord[]): Promise<void> {
   const ledger = new SqliteLedger({ path: dbPath });
   try {
-    const engine = new BudgetEngine({ ledger, budgets });
-    for (const r of records) void engine.settle(undefined, r);
+    const engine = new BudgetEngine({ ledger, pricer: NO_PRICING, budgets });
+    for (const record of records) {
+      await engine.settle({ record, costSource: 'computed', priceSource: 'fixture', shortfallNanos: 0, reservedNanos: 0 });
+    }
+    expect(engine.errorCount).toBe(0);
   } finally {
-    ledger.close();
+    await ledger.close();
   }
 }
 
@@ -65,9 +81,9 @@ export const OLD_RECORD_AGE_MS = 40 * 86_400_000;
  * (gpt-4o $0.0045 warn, claude-sonnet-4 $0.009, gpt-4o-mini $0.00015 error + fallback,
  * a free tool call) and one `OLD_RECORD_AGE_MS` old (gpt-4o, task T-old, $0.001).
  */
-export function standardFixture(base: number): CliFixture {
+export async function standardFixture(base: number): Promise<CliFixture> {
   const fx = makeCliFixture(STANDARD_BUDGETS_TOML);
-  seedLedger(fx.dbPath, STANDARD_BUDGETS, [
+  await seedLedger(fx.dbPath, STANDARD_BUDGETS, [
     record({ id: 'r1', time: base, task: 'T-1', session: 'S-1', inputTokens: 1000, outputTokens: 200, costNanos: 4_500_000, metadata: { decision: 'warn' } }),
     record({ id: 'r2', time: base + 1000, task: 'T-1', session: 'S-1', provider: 'anthropic', model: 'claude-sonnet-4', inputTokens: 2000, cacheReadTokens: 500, outputTokens: 300, costNanos: 9_000_000 }),
     record({ id: 'r3', time: base + 2000, task: 'T-2', model: 'gpt-4o-mini', inputTokens: 500, outputTokens: 100, costNanos: 150_000, status: 'error', metadata: { decision: 'fallback' } }),

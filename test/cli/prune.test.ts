@@ -21,7 +21,7 @@ async function allUsage(cwd: string, by: string): Promise<unknown> {
 
 describe('tollgate prune', () => {
   it('deletes records older than the retention (30 days) and keeps daily totals and budget counters', async () => {
-    const fx = standardFixture(BASE);
+    const fx = await standardFixture(BASE);
     const byDay = await allUsage(fx.dir, 'day');
     const byModel = await allUsage(fx.dir, 'model');
 
@@ -41,7 +41,7 @@ describe('tollgate prune', () => {
   });
 
   it('--older-than prunes recent records too; totals stay the same', async () => {
-    const fx = standardFixture(BASE);
+    const fx = await standardFixture(BASE);
     const byDay = (await allUsage(fx.dir, 'day')) as { total: { costNanos: number }; budgets: unknown[] };
     expect(byDay.total.costNanos).toBe(14_650_000);
 
@@ -56,7 +56,7 @@ describe('tollgate prune', () => {
   });
 
   it('uses the config retentionDays by default', async () => {
-    const fx = standardFixture(BASE);
+    const fx = await standardFixture(BASE);
     writeFileSync(fx.configPath, `retentionDays = ${OLD_RECORD_AGE_MS / DAY_MS + 10}\n${readFileSync(fx.configPath, 'utf8')}`);
     const r = await runCli(['prune'], { cwd: fx.dir });
     expect(r.code).toBe(0);
@@ -64,7 +64,7 @@ describe('tollgate prune', () => {
   });
 
   it('exits 2 for a bad --older-than', async () => {
-    const fx = standardFixture(BASE);
+    const fx = await standardFixture(BASE);
     for (const value of ['30', 'forever', '-1d', '0d']) {
       const r = await runCli(['prune', '--older-than', value], { cwd: fx.dir });
       expect(r.code).toBe(2);

@@ -14,7 +14,7 @@ let fx: CliFixture;
 
 beforeAll(async () => {
   await buildCli();
-  fx = standardFixture(BASE);
+  fx = await standardFixture(BASE);
   writeFileSync(fx.configPath, `${readFileSync(fx.configPath, 'utf8')}\n[rateLimits.openai]\nrpm = 60\n`);
 });
 

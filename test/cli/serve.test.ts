@@ -11,7 +11,7 @@ let fx: CliFixture;
 
 beforeAll(async () => {
   await buildCli();
-  fx = standardFixture(Date.now() - 3 * 3_600_000);
+  fx = await standardFixture(Date.now() - 3 * 3_600_000);
 });
 
 describe('tollgate serve', () => {

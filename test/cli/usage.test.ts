@@ -11,7 +11,7 @@ let fx: CliFixture;
 
 beforeAll(async () => {
   await buildCli();
-  fx = standardFixture(BASE);
+  fx = await standardFixture(BASE);
 });
 
 const zero = { cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/loadConfig.js';
 import type { TollgateConfig } from '../../config/schema.js';
 import type { Ledger } from '../../ledger/Ledger.js';
-import { openLedger } from '../../ledger/openLedger.js';
+import { openStore } from '../../ledger/openLedger.js';
 import { PricingCatalog } from '../../pricing/PricingCatalog.js';
 import { describeStore } from '../openTollgate.js';
 import { printJson, printLine, printTable } from '../output.js';
@@ -65,7 +65,7 @@ export function registerDoctorCommand(program: Command): void {
         checks.push({ name: 'store', status: 'skipped', detail: 'the config did not load' });
       } else {
         checks.push(checkPricing(config));
-        checks.push(await checkStore(config.store, timeoutMs));
+        checks.push(await checkStore(config, timeoutMs));
       }
       checks.push(await checkOtlp(config, timeoutMs));
       if (opts.url !== undefined) checks.push(await checkServer(opts.url, timeoutMs));
@@ -113,19 +113,20 @@ function checkPricing(config: TollgateConfig): DoctorCheck {
   }
 }
 
-async function checkStore(url: string, timeoutMs: number): Promise<DoctorCheck> {
-  const store = describeStore(url);
+/** Opens the store as every command does (with the config's store options) and pings it. */
+async function checkStore(config: TollgateConfig, timeoutMs: number): Promise<DoctorCheck> {
+  const store = describeStore(config.store);
   let ledger: Ledger | undefined;
   try {
-    ledger = await openLedger(url);
+    ledger = openStore(config.store, { sqlite: config.sqlite });
     const opened = ledger;
-    await withTimeout(Promise.resolve().then(() => opened.ping()), timeoutMs, `no answer within ${timeoutMs} ms`);
+    await withTimeout(opened.ping(), timeoutMs, `no answer within ${timeoutMs} ms`);
     return { name: 'store', status: 'ok', detail: `${store} reachable` };
   } catch (err: unknown) {
     return { name: 'store', status: 'fail', detail: `${store}: ${messageOf(err)}` };
   } finally {
     const opened = ledger;
-    if (opened !== undefined) await withTimeout(Promise.resolve().then(() => opened.close()), timeoutMs, 'close').catch(() => undefined);
+    if (opened !== undefined) await withTimeout(opened.close(), timeoutMs, 'close').catch(() => undefined);
   }
 }
 

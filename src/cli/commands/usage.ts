@@ -1,6 +1,6 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import type { BudgetStatus } from '../../budget/BudgetEngine.js';
+import type { BudgetStatus } from '../../budget/budgetStatus.js';
 import { ID_SCOPES } from '../../budget/normalizeBudget.js';
 import type { UsageGroup, UsageGroupBy } from '../../ledger/Ledger.js';
 import { displayUsd } from '../../report/displayUsd.js';
