@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LedgerClosedError } from '../../src/ledger/LedgerClosedError.js';
-import { DEFAULT_SQLITE_PATH, SQLITE_SCHEMA_VERSION, SqliteLedger } from '../../src/ledger/sqlite.js';
+import { LedgerClosedError } from '../../../src/ledger/LedgerClosedError.js';
+import { DEFAULT_SQLITE_PATH, SQLITE_SCHEMA_VERSION, SqliteLedger } from '../../../src/ledger/sqlite.js';
 
 const dirs: string[] = [];
 afterEach(() => {
