@@ -71,7 +71,7 @@ export class CallDriver {
 
   constructor(private readonly deps: CallDriverDeps) {}
 
-  /** Starts a call. Never throws: a refusal is thrown by (or rejects) `ready`. */
+  /** Starts a call. Never throws: a refusal rejects `ready`. */
   begin(spec: CallSpec, parent: Context = context.active()): DrivenCall {
     const call = new DrivenCall(this.deps, spec, parent);
     this.calls.set(call.span, call);
@@ -89,7 +89,7 @@ export class DrivenCall {
   readonly span: Span;
   /** The context to run the request in (the call's span active). */
   readonly context: Context;
-  /** Resolves (or returns, with a synchronous store) when the call may be sent; throws/rejects with the refusal. */
+  /** The admission when the call may be sent: the value itself when decided at once (synchronous store, no rate limit), else a promise; a refusal rejects it. */
   readonly ready: MaybePromise<Admission | undefined>;
   readonly estimatedInputTokens: number;
   private admission: Admission | undefined;
@@ -122,8 +122,14 @@ export class DrivenCall {
       ...(valid ? { traceId: sc.traceId, spanId: sc.spanId } : {}),
       ...attribution,
     };
-    this.ready = this.admit(engine);
-    if (isPromise(this.ready)) this.ready.catch(() => undefined);
+    let ready: MaybePromise<Admission | undefined>;
+    try {
+      ready = this.admit(engine);
+    } catch (err: unknown) {
+      ready = Promise.reject(err as Error); // a refusal: `ready` rejects with it
+    }
+    if (isPromise(ready)) ready.catch(() => undefined);
+    this.ready = ready;
   }
 
   /** The model to send: the requested one, or the fallback a budget chose. */

@@ -1,59 +1,103 @@
 import type { Span, Tracer } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { AdmissionInfo, TollgateHandle } from '../../src/track/TollgateHandle.js';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { BudgetEngine } from '../../src/budget/BudgetEngine.js';
+import type { BudgetEngineOptions } from '../../src/budget/BudgetEngine.js';
+import type { Pricer } from '../../src/budget/Pricer.js';
+import type { BudgetSpec } from '../../src/core/Budget.js';
+import { Problems } from '../../src/core/Problems.js';
 import type { TokenUsage } from '../../src/core/TokenUsage.js';
+import type { UsageRecord } from '../../src/core/UsageRecord.js';
+import type { Ledger } from '../../src/ledger/Ledger.js';
+import { MemoryLedger } from '../../src/ledger/memory.js';
+import type { CostBreakdown } from '../../src/pricing/types.js';
+import { CallDriver } from '../../src/track/CallDriver.js';
+import type { AdmissionInfo, TollgateHandle } from '../../src/track/TollgateHandle.js';
 
-/** Test prices: 1_000 nano-USD per input token, 2_000 per output token. */
+/** Test prices: 1_000 nano-USD per input token, 2_000 per output token (models named 'unpriced*' have none). */
 export const INPUT_NANOS = 1_000;
 export const OUTPUT_NANOS = 2_000;
+/** The ceiling price of unpriced models: ten times the test price. */
+export const CEILING_FACTOR = 10;
+
+function breakdown(usage: TokenUsage, factor: number, model: string, known: boolean): CostBreakdown {
+  const inputNanos = usage.input * INPUT_NANOS * factor;
+  const outputNanos = usage.output * OUTPUT_NANOS * factor;
+  return {
+    totalNanos: inputNanos + outputNanos,
+    inputNanos,
+    outputNanos,
+    cacheReadNanos: 0,
+    cacheWriteNanos: 0,
+    reasoningNanos: 0,
+    model: { provider: 'test', model, source: known ? 'override' : factor > 1 ? 'ceiling' : 'unknown', known },
+  };
+}
+
+/** A linear test pricer: every model is priced at INPUT_NANOS / OUTPUT_NANOS except those named 'unpriced…'. */
+export const testPricer: Pricer = {
+  cost: (usage, model) => (model.startsWith('unpriced') ? breakdown(usage, 0, model, false) : breakdown(usage, 1, model, true)),
+  ceilingCost: (usage) => breakdown(usage, CEILING_FACTOR, 'ceiling', false),
+  isPriced: (model) => !model.startsWith('unpriced'),
+};
+
+export interface TestTollgateOptions {
+  captureContent?: boolean;
+  budgets?: BudgetSpec[];
+  /** Default a MemoryLedger. */
+  ledger?: Ledger;
+  engine?: Partial<Omit<BudgetEngineOptions, 'ledger' | 'pricer' | 'budgets'>>;
+}
 
 export interface TestTollgate extends TollgateHandle {
+  readonly engine: BudgetEngine;
+  readonly ledger: Ledger;
   readonly exporter: InMemorySpanExporter;
+  readonly problems: Problems;
+  /** stderr lines the problems reporter wrote. */
+  readonly problemLines: string[];
   /** Finished spans. */
   spans(): ReadableSpan[];
-  /** Decides the admission of each started span (default: allow the requested model). */
-  admit: (span: Span, requestedModel: string) => Promise<AdmissionInfo | undefined>;
-  /** When set, startSpan throws this error (a synchronous deny). */
-  denyAtStart: Error | undefined;
+  /** Settled usage records, oldest first (after the settlements in flight). */
+  records(): Promise<UsageRecord[]>;
 }
 
 /**
- * A TollgateHandle without the processor: a BasicTracerProvider exporting to memory,
- * a scriptable admission, word-count estimates and a linear test price.
+ * A real tollgate core for the instrumentation tests: the budget engine on a memory store with
+ * the linear test pricer, the call driver, and a tracer provider exporting to memory (no span
+ * processor of tollgate's: the driver enforces on its own).
  */
-export function createTestTollgate(captureContent = false): TestTollgate {
+export function createTestTollgate(options: TestTollgateOptions | boolean = {}): TestTollgate {
+  const o: TestTollgateOptions = typeof options === 'boolean' ? { captureContent: options } : options;
   const exporter = new InMemorySpanExporter();
-  const requested = new Map<string, string>();
-  const handle: TestTollgate = {
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const tracer: Tracer = provider.getTracer('tollgate');
+  const ledger = o.ledger ?? new MemoryLedger();
+  const problemLines: string[] = [];
+  const problems = new Problems({ write: (line) => problemLines.push(line) });
+  const engine = new BudgetEngine({ ledger, pricer: testPricer, budgets: o.budgets ?? [], problems, ...o.engine });
+  const estimateInputTokens = (_model: string, input: unknown): number => JSON.stringify(input ?? '').split(/\s+/).length;
+  const captureContent = o.captureContent ?? false;
+  const calls = new CallDriver({ engine, tracer: () => tracer, estimateInputTokens, captureContent });
+  return {
+    engine,
+    ledger,
     exporter,
+    problems,
+    problemLines,
+    tracer,
     captureContent,
-    denyAtStart: undefined,
-    admit: (_span, model) =>
-      Promise.resolve({ decision: 'allow', model, requestedModel: model, reservedNanos: 0 }),
+    calls,
+    estimateInputTokens,
+    costNanos: (_provider: string, _model: string, usage: TokenUsage) => usage.input * INPUT_NANOS + usage.output * OUTPUT_NANOS,
+    admission: async (span: Span): Promise<AdmissionInfo | undefined> => {
+      const a = await calls.callOf(span)?.ready;
+      return a === undefined ? undefined : { decision: a.decision, model: a.model, requestedModel: a.requestedModel, reservedNanos: a.reservedNanos };
+    },
     spans: () => exporter.getFinishedSpans(),
-    tracer: undefined as unknown as Tracer,
-    admission(span: Span) {
-      return handle.admit(span, requested.get(span.spanContext().spanId) ?? 'unknown');
-    },
-    estimateInputTokens(_model: string, input: unknown) {
-      return JSON.stringify(input ?? '').split(/\s+/).length;
-    },
-    costNanos(_provider: string, _model: string, usage: TokenUsage) {
-      return usage.input * INPUT_NANOS + usage.output * OUTPUT_NANOS;
+    records: async () => {
+      await engine.forceFlush();
+      return (await ledger.records({ limit: 10_000 })).reverse();
     },
   };
-  const gate: SpanProcessor = {
-    onStart(span) {
-      if (handle.denyAtStart !== undefined) throw handle.denyAtStart;
-      const model = span.attributes['gen_ai.request.model'];
-      requested.set(span.spanContext().spanId, typeof model === 'string' ? model : 'unknown');
-    },
-    onEnd: () => undefined,
-    forceFlush: () => Promise.resolve(),
-    shutdown: () => Promise.resolve(),
-  };
-  const provider = new BasicTracerProvider({ spanProcessors: [gate, new SimpleSpanProcessor(exporter)] });
-  (handle as { tracer: Tracer }).tracer = provider.getTracer('tollgate-test');
-  return handle;
 }

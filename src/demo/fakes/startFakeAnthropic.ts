@@ -19,6 +19,8 @@ export interface FakeAnthropicReplyShape {
   text?: string;
   /** Wait between stream events, ms. Default 0. */
   chunkDelayMs?: number;
+  /** Behave like a provider that ignores the request's `max_tokens`. Default false. */
+  ignoreMaxTokens?: boolean;
 }
 
 /** An error reply in Anthropic's wire shape. */
@@ -97,7 +99,7 @@ async function messages(req: RecordedRequest, res: ServerResponse, shape: FakeAn
   const prompt = [field(body, 'system') ?? '', field(body, 'messages') ?? ''];
   const wanted = shape.text !== undefined ? replyTokens(0, shape.text).length : (shape.outputTokens ?? 5);
   const maxTokens = field(body, 'max_tokens');
-  const outputTokens = typeof maxTokens === 'number' ? Math.min(wanted, maxTokens) : wanted;
+  const outputTokens = typeof maxTokens === 'number' && shape.ignoreMaxTokens !== true ? Math.min(wanted, maxTokens) : wanted;
   const tokens = replyTokens(outputTokens, shape.text).slice(0, outputTokens);
   const stopReason = outputTokens < wanted ? 'max_tokens' : 'end_turn';
   const inputTokens = shape.inputTokens ?? countWords(prompt);

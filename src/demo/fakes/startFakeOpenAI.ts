@@ -19,6 +19,8 @@ export interface FakeOpenAIReplyShape {
   text?: string;
   /** Wait between stream chunks, ms. Default 0. */
   chunkDelayMs?: number;
+  /** Behave like a provider that ignores the request's output limit. Default false. */
+  ignoreMaxTokens?: boolean;
 }
 
 /** An error reply in OpenAI's wire shape. */
@@ -127,7 +129,7 @@ function plan(body: unknown, shape: FakeOpenAIReplyShape, promptParts: unknown, 
   const model = String(field(body, 'model') ?? 'unknown');
   const reasoning = shape.reasoningTokens ?? 0;
   const wanted = shape.text !== undefined ? replyTokens(0, shape.text).length + reasoning : (shape.outputTokens ?? 5);
-  const cap = typeof maxTokens === 'number' ? maxTokens : Number.POSITIVE_INFINITY;
+  const cap = typeof maxTokens === 'number' && shape.ignoreMaxTokens !== true ? maxTokens : Number.POSITIVE_INFINITY;
   const outputTokens = Math.min(wanted, cap);
   const textTokens = Math.max(0, outputTokens - reasoning);
   return {

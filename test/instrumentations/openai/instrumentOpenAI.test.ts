@@ -5,6 +5,10 @@ import { instrumentOpenAI } from '../../../instrumentations/openai/index.js';
 import { BudgetExceededError } from '../../../src/core/BudgetExceededError.js';
 import { startFakeOpenAI } from '../../fakes/startFakeOpenAI.js';
 import type { FakeOpenAI } from '../../fakes/startFakeOpenAI.js';
+import type { BudgetSpec } from '../../../src/core/Budget.js';
+import type { Ledger } from '../../../src/ledger/Ledger.js';
+import { MemoryLedger } from '../../../src/ledger/memory.js';
+import { asyncLedger } from '../../budget/engineHarness.js';
 import { createTestTollgate } from '../helpers.js';
 import type { TestTollgate } from '../helpers.js';
 
@@ -226,34 +230,35 @@ describe('instrumentOpenAI', () => {
     expect(onlySpan().attributes['gen_ai.usage.output_tokens']).toBe(4);
   });
 
-  it('a deny thrown by startSpan rejects with BudgetExceededError and sends nothing', async () => {
+  /** A tollgate with these budgets and a client instrumented with it. */
+  const withBudgets = (budgets: BudgetSpec[], ledger?: Ledger): OpenAI => {
+    tollgate = createTestTollgate({ budgets, ...(ledger !== undefined ? { ledger } : {}) });
+    return instrumentOpenAI(new OpenAI({ baseURL: fake.baseURL, apiKey: 'test', maxRetries: 0 }), tollgate);
+  };
+
+  it('a deny rejects with BudgetExceededError, records the call as denied and sends nothing (plain and streamed)', async () => {
+    const denied = withBudgets([{ scope: 'daily', maxUsd: 0.000001 }]);
     const before = fake.requests.length;
-    tollgate.denyAtStart = new BudgetExceededError({
-      budgetId: 'daily', scope: 'daily', key: 'global', spentUsd: 1, limitUsd: 1, attemptedUsd: 0.1, action: 'deny',
-    });
-    await expect(client.chat.completions.create({ model: 'gpt-4o', messages })).rejects.toBe(tollgate.denyAtStart);
-    await expect(client.chat.completions.create({ model: 'gpt-4o', messages, stream: true })).rejects.toBe(tollgate.denyAtStart);
+    await expect(denied.chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 100 })).rejects.toBeInstanceOf(BudgetExceededError);
+    await expect(denied.chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 100, stream: true })).rejects.toBeInstanceOf(BudgetExceededError);
     expect(fake.requests.length).toBe(before);
-    expect(tollgate.spans()).toHaveLength(0);
+    const spans = tollgate.spans();
+    expect(spans).toHaveLength(2);
+    for (const span of spans) expect(span.attributes).toMatchObject({ 'tollgate.status': 'denied', 'error.type': 'BudgetExceededError' });
+    expect((await tollgate.records()).map((r) => r.status)).toEqual(['denied', 'denied']);
   });
 
-  it('a deny from admission() ends the span as denied and sends nothing', async () => {
+  it('an asynchronous store decides at the request gate: a deny sends nothing', async () => {
+    const denied = withBudgets([{ scope: 'daily', maxUsd: 0.0000005 }], asyncLedger(new MemoryLedger()));
     const before = fake.requests.length;
-    const denial = new BudgetExceededError({
-      budgetId: 'task', scope: 'task', key: 'T-1', spentUsd: 1, limitUsd: 1, attemptedUsd: 0.1, action: 'deny',
-    });
-    tollgate.admit = () => Promise.reject(denial);
-    await expect(client.embeddings.create({ model: 'text-embedding-3-small', input: 'x' })).rejects.toBe(denial);
+    await expect(denied.embeddings.create({ model: 'text-embedding-3-small', input: 'x' })).rejects.toBeInstanceOf(BudgetExceededError);
     expect(fake.requests.length).toBe(before);
-    const span = onlySpan();
-    expect(span.attributes['tollgate.status']).toBe('denied');
-    expect(span.attributes['error.type']).toBe('BudgetExceededError');
+    expect(onlySpan().attributes['tollgate.status']).toBe('denied');
   });
 
   it('a fallback sends the fallback model and records both models', async () => {
-    tollgate.admit = (_span, requested) =>
-      Promise.resolve({ decision: 'fallback', model: 'gpt-4o-mini', requestedModel: requested, reservedNanos: 5 });
-    const got = await client.chat.completions.create({ model: 'gpt-4o', messages });
+    const routed = withBudgets([{ scope: 'request', maxUsd: 0.00003, onExceed: 'fallback', fallbackModel: 'gpt-4o-mini', model: 'gpt-4o' }]);
+    const got = await routed.chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 50 });
     expect(fake.requests.at(-1)?.body).toMatchObject({ model: 'gpt-4o-mini' });
     expect(got.model).toBe('gpt-4o-mini');
     expect(onlySpan().attributes).toMatchObject({
@@ -264,28 +269,38 @@ describe('instrumentOpenAI', () => {
     });
   });
 
-  it('cuts a stream off at the request budget and throws BudgetExceededError', async () => {
-    fake.script({ outputTokens: 1000 });
-    // estimate (input tokens) * 1000 + output * 2000 must stay <= 30_000 + estimate * 1000
+  it('without max tokens under a cap, the request carries the output limit the reservation covers', async () => {
+    // 30 output tokens fit after the input: the request gets max_tokens 30 and the provider stops there.
     const estimate = tollgate.estimateInputTokens('gpt-4o', messages);
-    const limit = estimate * 1_000 + 10 * 2_000;
-    tollgate.admit = (_span, model) =>
-      Promise.resolve({ decision: 'allow', model, requestedModel: model, reservedNanos: limit, requestLimitNanos: limit });
-    const stream = await client.chat.completions.create({ model: 'gpt-4o', messages, stream: true });
+    const capped = withBudgets([{ scope: 'daily', maxUsd: (estimate * 1_000 + 30 * 2_000) / 1e9 }]);
+    fake.script({ outputTokens: 1000 });
+    await capped.chat.completions.create({ model: 'gpt-4o', messages });
+    expect(fake.requests.at(-1)?.body).toMatchObject({ max_tokens: 30 });
+    expect(onlySpan().attributes).toMatchObject({ 'tollgate.request.output_limit_set': 30, 'gen_ai.request.max_tokens': 30, 'gen_ai.usage.output_tokens': 30 });
+    const [status] = await tollgate.engine.status();
+    expect(status?.spentUsd).toBeLessThanOrEqual(status?.limitUsd ?? 0);
+  });
+
+  it('a provider that ignores the limit is cut within one chunk of the reservation; the cut names the real budget', async () => {
+    const estimate = tollgate.estimateInputTokens('gpt-4o', messages);
+    const limit = estimate * 1_000 + 20 * 2_000;
+    const capped = withBudgets([{ id: 'day', scope: 'daily', maxUsd: limit / 1e9 }]);
+    const exceeded: string[] = [];
+    tollgate.engine.events.on('budget_exceeded', (e) => exceeded.push(`${e.budgetId}:${e.action}`));
+    fake.script({ outputTokens: 1000, ignoreMaxTokens: true });
+    const stream = await capped.chat.completions.create({ model: 'gpt-4o', messages, stream: true });
     const texts: string[] = [];
     const failure = await (async () => {
       for await (const chunk of stream) texts.push(chunk.choices[0]?.delta.content ?? '');
     })().catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(BudgetExceededError);
-    expect(failure).toMatchObject({ scope: 'request', limitUsd: limit / 1e9, action: 'deny' });
-    expect(texts.filter((t) => t !== '')).toHaveLength(10);
+    expect(failure).toMatchObject({ budgetId: 'day', scope: 'daily', limitUsd: limit / 1e9, action: 'deny' });
+    expect(exceeded).toEqual(['day:deny']);
+    expect(texts.filter((t) => t !== '')).toHaveLength(20);
     expect(stream.controller.signal.aborted).toBe(true);
-    const span = onlySpan();
-    expect(span.attributes).toMatchObject({
-      'tollgate.status': 'cost_exceeded',
-      'gen_ai.usage.output_tokens': 11,
-      'gen_ai.usage.input_tokens': estimate,
-    });
+    expect(onlySpan().attributes).toMatchObject({ 'tollgate.status': 'cost_exceeded', 'gen_ai.usage.output_tokens': 21, 'gen_ai.usage.input_tokens': estimate });
+    const [record] = await tollgate.records();
+    expect(record?.costNanos).toBe(limit + 2_000); // the reservation plus the one chunk that crossed it
   });
 
   it('instrumenting twice is ignored and the client is returned unchanged', () => {
