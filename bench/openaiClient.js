@@ -1,5 +1,5 @@
 // Benchmark 1b: the real `openai` client (chat.completions.create, non-streaming) against the
-// fake OpenAI server of test/fakes, started in the same process: no instrumentation vs
+// fake OpenAI server of src/demo/fakes, started in the same process: no instrumentation vs
 // @opentelemetry/instrumentation-openai vs tollgate's instrumentOpenAI (memory store). Each
 // variant runs in a process of its own (lib/isolated.js), so the contrib instrumentation's
 // require hook patches only the process that measures it.
@@ -18,7 +18,7 @@ export const NAMES = {
 
 /** One variant, set up in the process that measures it: a fake server and a client of the kind named. */
 export async function variant(name) {
-  const { startFakeOpenAI } = await import('../dist/test/fakes/startFakeOpenAI.js');
+  const { startFakeOpenAI } = await import('../dist/src/demo/fakes/startFakeOpenAI.js');
   const fake = await startFakeOpenAI({ outputTokens: 20 });
   const options = { baseURL: fake.baseURL, apiKey: 'test', maxRetries: 0 };
   let client;

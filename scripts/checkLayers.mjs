@@ -17,9 +17,8 @@ export const LAYERS = [
   ['src/ledger', 'src/metrics', 'src/traces', 'src/alerts', 'src/ratelimit'],
   ['src/budget'],
   ['src/track', 'src/processor', 'src/otel', 'src/sinks'],
-  ['instrumentations/*', 'src/config'],
+  ['instrumentations/*', 'src/config', 'src/server', 'src/report'],
   ['src/setup', 'src/(root files)'],
-  ['src/server', 'src/report'],
   ['src/cli', 'src/demo'],
 ];
 

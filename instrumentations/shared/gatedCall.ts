@@ -2,7 +2,6 @@ import type { Attributes } from '@opentelemetry/api';
 import { context } from '@opentelemetry/api';
 import { isPromise } from '../../src/core/maybePromise.js';
 import type { TokenUsage } from '../../src/core/TokenUsage.js';
-import type { Admission } from '../../src/budget/CallTypes.js';
 import type { DrivenCall } from '../../src/track/CallDriver.js';
 import type { TollgateHandle } from '../../src/track/TollgateHandle.js';
 import type { ApiPromiseLike } from './ApiPromiseLike.js';
@@ -52,7 +51,7 @@ export function gatedCall<Chunk>(spec: GatedCallSpec<Chunk>): ApiPromiseLike<unk
   let gate: RequestGate | undefined;
   try {
     const ready = call.ready;
-    gate = isPromise(ready) ? ready.then((admission) => bodyPatch(request, admission)) : bodyPatch(request, ready);
+    gate = isPromise(ready) ? ready.then(() => bodyPatch(request, call)) : bodyPatch(request, call);
   } catch (err: unknown) {
     gate = refusedGate(err);
   }
@@ -72,14 +71,11 @@ export function gatedCall<Chunk>(spec: GatedCallSpec<Chunk>): ApiPromiseLike<unk
   return inner;
 }
 
-/** The body changes an admission asks for: the fallback model, and the output limit it set for the caller. */
-function bodyPatch(request: RequestDescription, admission: Admission | undefined): BodyPatch | undefined {
-  if (admission === undefined) return undefined;
+/** The body changes the call's admission asks for: the fallback model, and the output limit it set for the caller. */
+function bodyPatch(request: RequestDescription, call: DrivenCall): BodyPatch | undefined {
   let patch: BodyPatch | undefined;
-  if (admission.model !== request.model) patch = { model: admission.model };
-  if (admission.outputLimit !== undefined && request.outputLimitField !== undefined) {
-    patch = { ...patch, [request.outputLimitField]: admission.outputLimit };
-  }
+  if (call.model !== request.model) patch = { model: call.model };
+  if (call.outputLimit !== undefined && request.outputLimitField !== undefined) patch = { ...patch, [request.outputLimitField]: call.outputLimit };
   return patch;
 }
 

@@ -8,7 +8,7 @@ import { CLI_PATH } from './runCli.js';
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DIST_DIR = join(REPO_ROOT, 'dist');
 /** What dist/src/cli/main.js can load (the demo imports the fake providers from test/fakes). */
-const SOURCE_DIRS = ['src', 'instrumentations', 'test/fakes'];
+const SOURCE_DIRS = ['src', 'instrumentations'];
 
 /** true when every source .ts file has an emitted .js at least as new. */
 function distIsFresh(): boolean {
