@@ -255,7 +255,8 @@ export class BudgetEngine {
     let outputTokens = embeddings ? 0 : (req.maxOutputTokens ?? this.defaultMaxOutputTokens);
     let estimate = this.price(basis, inputTokens, outputTokens, model, req.provider);
     if (chosen && lists.hasRequest) {
-      const limit = requestLimitOf(lists);
+      // Request budgets that would re-route the call to another model are left to do so.
+      const limit = requestLimitOf(lists, (b) => b.onExceed === 'deny' || (b.fallbackModel ?? model) === model);
       if (limit !== undefined && estimate > limit) {
         const fit = this.pricing.fitOutput(basis, model, req.provider, inputTokens, outputTokens, limit);
         if (fit >= this.minOutputTokens) {
@@ -280,6 +281,8 @@ export class BudgetEngine {
     if (plan.lists.buckets.length === 0) return { kind: 'ok', states: [] };
     return chain(this.reserve(req.id, plan, now), (outcome) => {
       if (outcome.kind !== 'fail' || !plan.chosen || outcome.failures.some((f) => f.applied.bucket === undefined)) return outcome;
+      // A fallback budget that can re-route the call wins over a shorter answer from the model asked for.
+      if (outcome.failures.some((f) => f.applied.budget.onExceed === 'fallback' && (f.applied.budget.fallbackModel ?? plan.model) !== plan.model)) return outcome;
       const room = Math.min(...outcome.failures.map((f) => f.applied.limitNanos - f.usedNanos), requestLimitOf(plan.lists) ?? Infinity);
       const fit = this.pricing.fitOutput(plan.basis, plan.model, req.provider, plan.inputTokens, plan.outputTokens, room);
       if (fit < this.minOutputTokens) return outcome;

@@ -231,10 +231,10 @@ export function listsOf(applied: readonly AppliedBudget[]): PlanLists {
 }
 
 /** The tightest enforced request-scope limit among the applied budgets. */
-export function requestLimitOf(lists: PlanLists): Nanos | undefined {
+export function requestLimitOf(lists: PlanLists, include: (budget: NormalizedBudget) => boolean = () => true): Nanos | undefined {
   let limit: Nanos | undefined;
   for (const a of lists.applied) {
-    if (a.bucket === undefined && a.budget.onExceed !== 'warn') limit = Math.min(limit ?? a.limitNanos, a.limitNanos);
+    if (a.bucket === undefined && a.budget.onExceed !== 'warn' && include(a.budget)) limit = Math.min(limit ?? a.limitNanos, a.limitNanos);
   }
   return limit;
 }

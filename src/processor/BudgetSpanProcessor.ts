@@ -42,6 +42,8 @@ export interface BudgetSpanProcessorOptions {
   ownScopes?: string[];
   /** Receives every ended span (the recent-traces ring behind /v1/traces), and every starting one when it has `start`. */
   traceSink?: TraceSink;
+  /** Whether a span is a call tollgate's own driver started (its requests need no guard). Default: none is. */
+  isDriven?: (span: ApiSpan) => boolean;
 }
 
 /** What the processor knows of one open span it tracks. */
@@ -75,6 +77,7 @@ export class BudgetSpanProcessor implements SpanProcessor, GuardSource {
   private readonly estimate: (model: string, input: unknown) => number;
   private readonly ownScopes: Set<string>;
   private readonly traceSink: TraceSink | undefined;
+  private readonly isDriven: (span: ApiSpan) => boolean;
   private readonly states = new WeakMap<object, SpanState>();
   private openCount = 0;
   private isShutdown = false;
@@ -84,6 +87,7 @@ export class BudgetSpanProcessor implements SpanProcessor, GuardSource {
     this.estimate = options.estimateInputTokens;
     this.ownScopes = new Set(options.ownScopes ?? ['tollgate']);
     this.traceSink = options.traceSink;
+    this.isDriven = options.isDriven ?? (() => false);
   }
 
   onStart(span: Span, parentContext: Context): void {
@@ -148,7 +152,11 @@ export class BudgetSpanProcessor implements SpanProcessor, GuardSource {
   /** Called by the fetch guard for a request sent while `span` is active. Never throws. */
   guard(span: ApiSpan, body: unknown, official = false): MaybePromise<GuardVerdict | undefined> {
     const state = this.states.get(span);
-    if (state?.kind !== 'foreign') return undefined;
+    if (state === undefined) {
+      if (looksLikeModelCall(body) && !this.isDriven(span)) this.reportUnbudgeted(span);
+      return undefined;
+    }
+    if (state.kind !== 'foreign') return undefined;
     if (state.refusal !== undefined) return { refuse: state.refusal };
     if (state.decided === undefined) {
       try {
@@ -165,6 +173,18 @@ export class BudgetSpanProcessor implements SpanProcessor, GuardSource {
   }
 
   // --- internals -------------------------------------------------------------------
+
+  /** A model call went out under a span no budget saw: say why, and the fix. */
+  private reportUnbudgeted(span: ApiSpan): void {
+    this.engine.problems.report(
+      'unbudgeted_span',
+      span.isRecording()
+        ? 'a model call was sent that no tollgate budget saw (its span never reached tollgate.spanProcessor, or no GenAI instrumentation made one). ' +
+            'Fix: wrap the client with instrumentOpenAI/instrumentAnthropic, or add tollgate.spanProcessor to your tracer provider'
+        : 'a model call was sent under a span the sampler dropped, so no cap held it (unsampled spans never reach a span processor). ' +
+            'Fix: wrap your sampler, sampler: tollgateSampler(yourSampler), or use instrumentOpenAI/instrumentAnthropic',
+    );
+  }
 
   private classify(span: Span, parentContext: Context): SpanState | undefined {
     const attrs = span.attributes;
@@ -296,4 +316,11 @@ export class BudgetSpanProcessor implements SpanProcessor, GuardSource {
       return 0;
     }
   }
+}
+
+/** Whether a request body looks like a model call (a model and a prompt of some kind). */
+function looksLikeModelCall(body: unknown): boolean {
+  if (body === null || typeof body !== 'object') return false;
+  const b = body as Record<string, unknown>;
+  return typeof b['model'] === 'string' && (b['messages'] !== undefined || b['input'] !== undefined || b['prompt'] !== undefined);
 }
