@@ -82,10 +82,14 @@ describe('tollgate.llm', () => {
       'tollgate.cost.output_usd': 0.0003,
       'tollgate.cost.cache_read_usd': 0,
       'tollgate.cost.cache_write_usd': 0,
+      'tollgate.shortfall_usd': span.attributes['tollgate.shortfall_usd'],
     });
     // Reserved: the estimate of the input plus the 500 max tokens, at gpt-4o-mini prices.
     const estimate = span.attributes['tollgate.estimate.input_tokens'] as number;
-    expect(span.attributes['tollgate.reserved_usd']).toBeCloseTo((estimate * 150 + 500 * 600) / 1e9, 12);
+    const reservedNanos = estimate * 150 + 500 * 600;
+    expect(span.attributes['tollgate.reserved_usd']).toBeCloseTo(reservedNanos / 1e9, 12);
+    // The provider reported far more input (1,000) than the few words estimated: the cost beyond the reservation is the shortfall.
+    expect(span.attributes['tollgate.shortfall_usd']).toBeCloseTo((450_000 - reservedNanos) / 1e9, 12);
     expect(span.status.code).toBe(SpanStatusCode.UNSET);
     // The task span is the parent of the call.
     const task = t.byName('task T-1');
