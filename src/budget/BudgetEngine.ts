@@ -81,6 +81,8 @@ export class BudgetEngine {
   private readonly decisions: Decisions;
   private readonly sinks = new Set<SettledCallSink>();
   private readonly pending = new Set<Promise<void>>();
+  /** Settled calls whose token counts the provider did not report: the input correction must not learn from them. */
+  private readonly unreported = new WeakSet<SettledCall>();
   private errors = 0;
 
   constructor(options: BudgetEngineOptions) {
@@ -166,6 +168,7 @@ export class BudgetEngine {
     if (settled.costSource === 'estimated' && call.usageSource !== 'estimated') {
       this.problems.report('usage_estimated', `a ${call.provider} call reported no usage; it was charged from tollgate's estimate (marked gen_ai.usage.cost.source "estimated")`);
     }
+    if (call.usage === undefined || call.usageSource !== 'reported') this.unreported.add(settled);
     return settled;
   }
 
@@ -344,7 +347,8 @@ export class BudgetEngine {
   private learn(admission: Admission, settled: SettledCall): void {
     const { record } = settled;
     if (record.status === 'denied' || settled.costSource === 'estimated') return;
-    if (record.inputTokens > 0) this.correction.observe(admission.provider, admission.model, admission.estimatedInputTokens, record.inputTokens);
+    // Token counts filled in from the admission (a provider cost without usage) are our own estimate, not a measurement.
+    if (record.inputTokens > 0 && !this.unreported.has(settled)) this.correction.observe(admission.provider, admission.model, admission.estimatedInputTokens, record.inputTokens);
     if (settled.shortfallNanos > 0) {
       this.events.emit('reservation_shortfall', {
         callId: record.id,
