@@ -2,6 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { instrumentAnthropic } from '../../../instrumentations/anthropic/index.js';
+import type { BudgetSpec } from '../../../src/core/Budget.js';
 import { BudgetExceededError } from '../../../src/core/BudgetExceededError.js';
 import { startFakeAnthropic } from '../../fakes/startFakeAnthropic.js';
 import type { FakeAnthropic } from '../../fakes/startFakeAnthropic.js';
@@ -120,39 +121,68 @@ describe('instrumentAnthropic', () => {
     expect(onlySpan().attributes['gen_ai.usage.input_tokens']).toBe(35);
   });
 
+  /** A tollgate with these budgets and a client instrumented with it. */
+  const withBudgets = (budgets: BudgetSpec[]): Anthropic => {
+    tollgate = createTestTollgate({ budgets });
+    return instrumentAnthropic(new Anthropic({ baseURL: fake.baseURL, apiKey: 'test', maxRetries: 0 }), tollgate);
+  };
+  /** What the test estimator counts for the request's input (system and messages). */
+  const estimatedInput = (): number => tollgate.estimateInputTokens(params.model, [params.system, params.messages]);
+
   it('a fallback sends the fallback model', async () => {
-    tollgate.admit = (_span, requested) =>
-      Promise.resolve({ decision: 'fallback', model: 'claude-haiku-4-5', requestedModel: requested, reservedNanos: 1 });
-    const final = await client.messages.stream(params).finalMessage();
+    // The request budget covers claude-sonnet-4-5 calls only, and not even one of them: the call goes to claude-haiku-4-5.
+    const routed = withBudgets([{ scope: 'request', maxUsd: 0.00001, onExceed: 'fallback', fallbackModel: 'claude-haiku-4-5', model: 'claude-sonnet-4-5' }]);
+    const final = await routed.messages.stream(params).finalMessage();
     expect(fake.requests.at(-1)?.body).toMatchObject({ model: 'claude-haiku-4-5', stream: true });
     expect(final.model).toBe('claude-haiku-4-5');
-    expect(onlySpan().attributes).toMatchObject({ 'tollgate.fallback_model': 'claude-haiku-4-5', 'tollgate.requested_model': 'claude-sonnet-4-5' });
-  });
-
-  it('a deny sends nothing', async () => {
-    const before = fake.requests.length;
-    tollgate.denyAtStart = new BudgetExceededError({
-      budgetId: 'daily', scope: 'daily', key: 'global', spentUsd: 1, limitUsd: 1, attemptedUsd: 1, action: 'deny',
+    expect(onlySpan().attributes).toMatchObject({
+      'gen_ai.request.model': 'claude-sonnet-4-5',
+      'gen_ai.response.model': 'claude-haiku-4-5',
+      'tollgate.decision': 'fallback',
+      'tollgate.fallback_model': 'claude-haiku-4-5',
+      'tollgate.requested_model': 'claude-sonnet-4-5',
     });
-    await expect(client.messages.create(params)).rejects.toBe(tollgate.denyAtStart);
-    expect(fake.requests.length).toBe(before);
+    const [record] = await tollgate.records();
+    expect(record?.model).toBe('claude-haiku-4-5');
   });
 
-  it('cuts a long stream off at the request budget', async () => {
-    fake.script({ outputTokens: 1000, cacheCreationTokens: 0, cacheReadTokens: 0 });
-    // input 5 tokens (reported by message_start); each " tokN" delta counts 2 tokens with the test estimator
-    const limit = 5 * 1_000 + 20 * 2_000;
-    tollgate.admit = (_span, model) =>
-      Promise.resolve({ decision: 'allow', model, requestedModel: model, reservedNanos: limit, requestLimitNanos: limit });
-    const stream = await client.messages.create({ ...params, max_tokens: 2000, stream: true });
+  it('a deny rejects with BudgetExceededError, records the call as denied and sends nothing (create and stream)', async () => {
+    const denied = withBudgets([{ id: 'day', scope: 'daily', maxUsd: 0.000001 }]);
+    const before = fake.requests.length;
+    await expect(denied.messages.create(params)).rejects.toMatchObject({ name: 'BudgetExceededError', budgetId: 'day', scope: 'daily', action: 'deny' });
+    // MessageStream wraps errors that are not the SDK's own in an AnthropicError, with ours as its cause.
+    const streamed = await denied.messages.stream(params).finalMessage().catch((e: unknown) => e);
+    expect(streamed).toBeInstanceOf(Anthropic.AnthropicError);
+    expect((streamed as Error).cause).toBeInstanceOf(BudgetExceededError);
+    expect(fake.requests.length).toBe(before);
+    const spans = tollgate.spans();
+    expect(spans).toHaveLength(2);
+    for (const span of spans) expect(span.attributes).toMatchObject({ 'tollgate.status': 'denied', 'tollgate.decision': 'deny', 'error.type': 'BudgetExceededError' });
+    expect((await tollgate.records()).map((r) => r.status)).toEqual(['denied', 'denied']);
+  });
+
+  it('a provider that ignores max_tokens is cut within one chunk of the reservation; the cut names the real budget', async () => {
+    const input = estimatedInput();
+    // The daily budget holds exactly one call of max_tokens 20; the provider reports the input tollgate estimated.
+    const limit = input * 1_000 + 20 * 2_000;
+    const capped = withBudgets([{ id: 'day', scope: 'daily', maxUsd: limit / 1e9 }]);
+    const exceeded: string[] = [];
+    tollgate.engine.events.on('budget_exceeded', (e) => exceeded.push(`${e.budgetId}:${e.action}`));
+    fake.script({ outputTokens: 1000, inputTokens: input, cacheCreationTokens: 0, cacheReadTokens: 0, ignoreMaxTokens: true });
+    const stream = await capped.messages.create({ ...params, max_tokens: 20, stream: true });
+    const texts: string[] = [];
     const failure = await (async () => {
-      for await (const e of stream) void e;
+      for await (const e of stream) if (e.type === 'content_block_delta' && e.delta.type === 'text_delta') texts.push(e.delta.text);
     })().catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(BudgetExceededError);
-    const span = onlySpan();
-    expect(span.attributes['tollgate.status']).toBe('cost_exceeded');
-    const output = span.attributes['gen_ai.usage.output_tokens'] as number;
-    expect(5 * 1_000 + output * 2_000).toBeGreaterThan(limit);
-    expect(5 * 1_000 + (output - 2) * 2_000).toBeLessThanOrEqual(limit);
+    expect(failure).toMatchObject({ budgetId: 'day', scope: 'daily', limitUsd: limit / 1e9, action: 'deny' });
+    expect(exceeded).toEqual(['day:deny']);
+    expect(stream.controller.signal.aborted).toBe(true);
+    // The test estimator counts "tok0" as 1 token and each " tokN" as 2: tok0..tok9 make 19 (they reach the caller),
+    // tok10 makes 21, past the 20 reserved: that chunk cuts the stream and never reaches the caller.
+    expect(texts).toHaveLength(10);
+    expect(onlySpan().attributes).toMatchObject({ 'tollgate.status': 'cost_exceeded', 'gen_ai.usage.input_tokens': input, 'gen_ai.usage.output_tokens': 21 });
+    const [record] = await tollgate.records();
+    expect(record).toMatchObject({ status: 'cost_exceeded', costNanos: limit + 2_000 }); // the reservation plus the one token the crossing chunk went past it
   });
 });
