@@ -10,7 +10,6 @@ import type { BudgetEngine } from '../budget/BudgetEngine.js';
 import type { Admission, CallRequest, FinishedCall } from '../budget/CallTypes.js';
 import { admissionAttributes, settledAttributes } from '../budget/settledAttributes.js';
 import {
-  ATTR_ERROR_TYPE,
   ATTR_TOLLGATE_CHARGED_BY,
   ATTR_TOLLGATE_DECISION,
   ATTR_TOLLGATE_ENFORCEMENT_BYPASSED,
@@ -226,7 +225,8 @@ export class BudgetSpanProcessor implements SpanProcessor, GuardSource {
     const refuse = (err: unknown): Error => {
       state.refusal = err instanceof Error ? err : new Error(String(err));
       if (!span.ended) {
-        span.setAttributes({ [ATTR_TOLLGATE_DECISION]: 'deny', [ATTR_TOLLGATE_STATUS]: 'denied', [ATTR_ERROR_TYPE]: state.refusal.name });
+        // error.type is the instrumentation's to set from the 402 it sees (a bypassed call never errs).
+        span.setAttributes({ [ATTR_TOLLGATE_DECISION]: 'deny', [ATTR_TOLLGATE_STATUS]: 'denied' });
         span.setStatus({ code: SpanStatusCode.ERROR, message: state.refusal.message });
       }
       return state.refusal;
@@ -279,7 +279,12 @@ export class BudgetSpanProcessor implements SpanProcessor, GuardSource {
       if (call.usageSource !== 'reported') return; // refused and not sent: the engine recorded it as denied
       // Denied, yet the provider answered: something bypassed the guard. Charge what it reported.
       call.bypassed = true;
-      call.status = call.status === 'denied' ? 'ok' : call.status;
+      // The refusal is already recorded under the call's id (settling is idempotent per id): the charge gets its own.
+      call.id = `${call.id}-bypassed`;
+      call.status = 'ok';
+      delete call.errorType;
+      // It did not fail: the provider answered. The refusal stays visible as tollgate.decision deny.
+      span.setStatus({ code: SpanStatusCode.OK });
       span.setAttribute(ATTR_TOLLGATE_ENFORCEMENT_BYPASSED, true);
       this.engine.problems.report(
         'enforcement_bypassed',

@@ -10,7 +10,7 @@ import {
   type ReadableSpan,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { instrumentOpenAI } from '../../instrumentations/openai/index.js';
 import { BudgetExceededError } from '../../src/core/BudgetExceededError.js';
 import { createTollgate } from '../../src/createTollgate.js';
@@ -227,24 +227,34 @@ describe('spans of other instrumentations (@opentelemetry/instrumentation-openai
     await provider.shutdown();
     await tollgate.shutdown();
   });
-});
 
-describe('misconfiguration is reported, not silent', () => {
-  it('warns once through diag when GenAI spans never reach the processor (a sampler dropped them)', async () => {
-    const { diag, DiagLogLevel } = await import('@opentelemetry/api');
+  it("reports once when another instrumentation's model calls go out under spans the sampler dropped", async () => {
     const { AlwaysOffSampler } = await import('@opentelemetry/sdk-trace-base');
-    const warnings: string[] = [];
-    diag.setLogger({ error: () => undefined, warn: (m: string) => warnings.push(m), info: () => undefined, debug: () => undefined, verbose: () => undefined }, DiagLogLevel.WARN);
+    ensureContextManager();
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    let provider: BasicTracerProvider | undefined;
+    const tollgate = createTollgate({ store: 'memory:', configFile: false, env: {}, guardFetch: true, tracerProvider: { getTracer: (n, v) => provider!.getTracer(n, v) } });
+    // The host's sampler is not wrapped with tollgateSampler: the contrib spans are NOT_RECORD.
+    provider = new BasicTracerProvider({ sampler: new AlwaysOffSampler(), spanProcessors: [tollgate.spanProcessor] });
+    instrumentation.setTracerProvider(provider);
+    instrumentation.enable();
     try {
-      // The host's sampler is not wrapped with tollgateSampler: spans are NOT_RECORD.
-      t = makeTestTollgate({}, { sampler: new AlwaysOffSampler() });
-      await t.tollgate.llm({ model: 'gpt-4o-mini' }, () => 1);
-      await t.tollgate.llm({ model: 'gpt-4o-mini' }, () => 2);
-      const ours = warnings.filter((w) => w.startsWith('tollgate:'));
+      const { OpenAI } = require('openai') as typeof import('openai');
+      const client = new OpenAI({ baseURL: fake.baseURL, apiKey: 'test', maxRetries: 0 });
+      await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'one' }] });
+      await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'two' }] });
+      const ours = lines.filter((l) => l.includes('[unbudgeted_span]'));
       expect(ours).toHaveLength(1);
       expect(ours[0]).toContain('tollgateSampler');
+      expect(await tollgate.metrics.metricsText()).toContain('tollgate_problems_total{kind="unbudgeted_span"} 2');
     } finally {
-      diag.disable();
+      spy.mockRestore();
+      await provider.shutdown();
+      await tollgate.shutdown();
     }
   });
 });
