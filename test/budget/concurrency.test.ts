@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BudgetEngine } from '../../src/budget/BudgetEngine.js';
-import type { Admission } from '../../src/budget/BudgetEngine.js';
+import type { Admission } from '../../src/budget/CallTypes.js';
 import { BudgetExceededError } from '../../src/core/BudgetExceededError.js';
 import { isPromise } from '../../src/core/maybePromise.js';
 import type { Ledger } from '../../src/ledger/Ledger.js';
 import type { MaybePromise } from '../../src/core/maybePromise.js';
 import { MemoryLedger } from '../../src/ledger/memory.js';
 import { SqliteLedger } from '../../src/ledger/sqlite.js';
-import { USD, asyncLedger, usage } from './engineHarness.js';
+import { USD, asyncLedger, call, finished, linearPricer } from './engineHarness.js';
 
 const NOON = Date.UTC(2026, 2, 10, 12);
 const CALLS = 1_000;
@@ -32,16 +32,16 @@ async function microtasks(n: number): Promise<void> {
   for (let i = 0; i < n; i++) await Promise.resolve();
 }
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
 });
 
 function sqliteLedger(): Ledger {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-concurrency-'));
   const ledger = new SqliteLedger({ path: join(dir, 'ledger.db') });
-  cleanups.push(() => {
-    ledger.close();
+  cleanups.push(async () => {
+    await ledger.close();
     rmSync(dir, { recursive: true, force: true });
   });
   return ledger;
@@ -57,7 +57,8 @@ describe('1,000 concurrent admissions against a $1.00 deny daily budget', () => 
   for (const [name, makeLedger, synchronous] of stores) {
     it(`${name}: settled total never exceeds $1.00 and every denied call truly did not fit`, async () => {
       const ledger = makeLedger();
-      const engine = new BudgetEngine({ ledger, budgets: [{ scope: 'daily', maxUsd: 1 }], clock: () => NOON });
+      // The linear test pricer prices a call with an output limit of 0 at one nano per input token: its estimate exactly.
+      const engine = new BudgetEngine({ ledger, pricer: linearPricer(), budgets: [{ scope: 'daily', maxUsd: 1 }], clock: () => NOON });
       const rand = prng(20260310);
       // What the ledger must hold, tracked independently of it (JS runs one admission at a time).
       let shadowSpent = 0;
@@ -72,7 +73,7 @@ describe('1,000 concurrent admissions against a $1.00 deny daily budget', () => 
           const before = shadowSpent + shadowReserved;
           let result: MaybePromise<Admission>;
           try {
-            result = engine.admit({ id: `c${i}`, provider: 'openai', model: 'gpt-4o', estimateNanos: () => estimate });
+            result = engine.admit(call(estimate, { id: `c${i}` }));
           } catch (err: unknown) {
             if (!(err instanceof BudgetExceededError)) throw err;
             expect(before + estimate).toBeGreaterThan(LIMIT);
@@ -96,8 +97,9 @@ describe('1,000 concurrent admissions against a $1.00 deny daily budget', () => 
           shadowReserved += estimate;
           await microtasks(Math.floor(rand() * 8));
           const cost = Math.floor(rand() * (estimate + 1));
-          const settled = engine.settle(admission, usage(admission.id, cost, NOON));
-          // Update the shadow in the same synchronous step as a synchronous settle.
+          expect(admission.reservedNanos).toBe(estimate);
+          const settled = engine.settle(engine.account(admission, finished(admission.id, cost)), admission);
+          // Update the shadow in the same synchronous step as the store's settlement.
           shadowReserved -= estimate;
           shadowSpent += cost;
           await settled;
@@ -123,8 +125,15 @@ describe('1,000 concurrent admissions against a $1.00 deny daily budget', () => 
         NOON,
       );
       expect(state).toEqual({ key: 'daily|global|2026-03-10', budgetId: 'daily', limitNanos: LIMIT, spentNanos: total, reservedNanos: 0 });
-      const [usageTotal] = await ledger.usage({ by: 'day' });
-      expect([usageTotal?.calls, usageTotal?.costNanos]).toEqual([settledCosts.length, total]);
+      // Every refusal is recorded too, as a denied call that cost nothing.
+      await engine.forceFlush();
+      const byStatus = await ledger.usage({ by: 'status' });
+      expect(byStatus.map((g) => [g.key, g.calls, g.costNanos]).sort()).toEqual(
+        [
+          ['denied', denied.length, 0],
+          ['ok', settledCosts.length, total],
+        ].sort(),
+      );
     });
   }
 });

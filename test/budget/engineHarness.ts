@@ -1,13 +1,51 @@
 import type { BudgetSpec } from '../../src/core/Budget.js';
 import { BudgetEngine } from '../../src/budget/BudgetEngine.js';
-import type { AdmissionRequest, BudgetEngineOptions } from '../../src/budget/BudgetEngine.js';
+import type { BudgetEngineOptions } from '../../src/budget/BudgetEngine.js';
+import type { Admission, CallRequest, FinishedCall } from '../../src/budget/CallTypes.js';
+import type { Pricer } from '../../src/budget/Pricer.js';
+import { NANOS_PER_USD } from '../../src/core/money.js';
+import { Problems } from '../../src/core/Problems.js';
+import type { TokenUsage } from '../../src/core/TokenUsage.js';
 import { EventBus } from '../../src/events/EventBus.js';
-import type { BudgetExceededEvent, ThresholdEvent } from '../../src/events/TollgateEvents.js';
+import type { BudgetExceededEvent, ReservationShortfallEvent, ThresholdEvent } from '../../src/events/TollgateEvents.js';
 import type { Ledger } from '../../src/ledger/Ledger.js';
-import type { UsageRecord } from '../../src/core/UsageRecord.js';
 import { MemoryLedger } from '../../src/ledger/memory.js';
+import type { CostBreakdown } from '../../src/pricing/types.js';
 
-export const USD = 1_000_000_000;
+export const USD = NANOS_PER_USD;
+
+/** Test prices, nano-USD per token: 1 per input token, 2 per output token (times the model's multiplier). */
+export const INPUT_NANOS = 1;
+export const OUTPUT_NANOS = 2;
+/** The ceiling price (for unpriced models under a cap) is ten times the base price. */
+export const CEILING_FACTOR = 10;
+
+function breakdown(usage: TokenUsage, factor: number, model: string, source: 'override' | 'ceiling' | 'unknown'): CostBreakdown {
+  const inputNanos = usage.input * INPUT_NANOS * factor;
+  const outputNanos = usage.output * OUTPUT_NANOS * factor;
+  return {
+    totalNanos: inputNanos + outputNanos,
+    inputNanos,
+    outputNanos,
+    cacheReadNanos: 0,
+    cacheWriteNanos: 0,
+    reasoningNanos: 0,
+    model: { provider: 'test', model, source, known: source === 'override' },
+  };
+}
+
+/**
+ * A linear test Pricer: `INPUT_NANOS` per input token and `OUTPUT_NANOS` per output token, times
+ * `multipliers[model]` (default 1). Models named 'unpriced…' have no price (they cost 0); the
+ * ceiling is `CEILING_FACTOR` times the base price.
+ */
+export function linearPricer(multipliers: Record<string, number> = {}): Pricer {
+  return {
+    cost: (usage, model) => (model.startsWith('unpriced') ? breakdown(usage, 0, model, 'unknown') : breakdown(usage, multipliers[model] ?? 1, model, 'override')),
+    ceilingCost: (usage) => breakdown(usage, CEILING_FACTOR, 'ceiling', 'ceiling'),
+    isPriced: (model) => !model.startsWith('unpriced'),
+  };
+}
 
 /** A clock tests move by hand. */
 export class TestClock {
@@ -21,22 +59,24 @@ export class TestClock {
   }
 }
 
-/** Wraps a synchronous ledger so every method answers with a promise (as Redis does). */
+/** Wraps a ledger so that `reserve` answers with a promise too (as Redis does). */
 export function asyncLedger(inner: Ledger): Ledger {
-  return {
+  const ledger: Ledger = {
     reserve: async (req) => inner.reserve(req),
-    settle: async (record, buckets) => inner.settle(record, buckets),
-    release: async (id) => inner.release(id),
-    bucketStates: async (buckets, now) => inner.bucketStates(buckets, now),
-    usage: async (q) => inner.usage(q),
-    records: async (q) => inner.records(q),
-    prune: async (before) => inner.prune(before),
-    listBudgets: async () => inner.listBudgets(),
-    putBudget: async (b) => inner.putBudget(b),
-    deleteBudget: async (id) => inner.deleteBudget(id),
-    ping: async () => inner.ping(),
-    close: async () => inner.close(),
+    settle: (record, buckets) => inner.settle(record, buckets),
+    release: (id) => inner.release(id),
+    bucketStates: (buckets, now) => inner.bucketStates(buckets, now),
+    usage: (q) => inner.usage(q),
+    records: (q) => inner.records(q),
+    prune: (before) => inner.prune(before),
+    listBudgets: () => inner.listBudgets(),
+    putBudget: (b) => inner.putBudget(b),
+    deleteBudget: (id) => inner.deleteBudget(id),
+    ping: () => inner.ping(),
+    close: () => inner.close(),
   };
+  if (inner.flush !== undefined) ledger.flush = () => (inner.flush as () => Promise<void>)();
+  return ledger;
 }
 
 export interface Harness {
@@ -45,56 +85,63 @@ export interface Harness {
   clock: TestClock;
   exceeded: BudgetExceededEvent[];
   thresholds: ThresholdEvent[];
+  shortfalls: ReservationShortfallEvent[];
+  /** The lines the engine's problems reporter wrote (what stderr would show). */
+  problemLines: string[];
 }
 
-export function harness(
-  budgets: BudgetSpec[],
-  start: number,
-  extra: Partial<BudgetEngineOptions> = {},
-): Harness {
+/** An engine on a memory store (unless `extra.ledger`), the linear test pricer and a hand-moved clock, recording its events. */
+export function harness(budgets: BudgetSpec[], start: number, extra: Partial<BudgetEngineOptions> = {}): Harness {
   const clock = new TestClock(start);
   const events = new EventBus();
   const exceeded: BudgetExceededEvent[] = [];
   const thresholds: ThresholdEvent[] = [];
+  const shortfalls: ReservationShortfallEvent[] = [];
   events.on('budget_exceeded', (e) => exceeded.push(e));
   events.on('threshold', (e) => thresholds.push(e));
+  events.on('reservation_shortfall', (e) => shortfalls.push(e));
+  const problemLines: string[] = [];
+  const problems = new Problems({ write: (line) => problemLines.push(line), clock: clock.read });
   const ledger = extra.ledger ?? new MemoryLedger();
-  const engine = new BudgetEngine({ budgets, clock: clock.read, events, ...extra, ledger });
-  return { engine, ledger, clock, exceeded, thresholds };
+  const engine = new BudgetEngine({ budgets, clock: clock.read, events, problems, pricer: linearPricer(), ...extra, ledger });
+  return { engine, ledger, clock, exceeded, thresholds, shortfalls, problemLines };
 }
 
 let seq = 0;
 
-/** A call whose worst case costs `prices[model]` nanos (default `nanos` for any model). */
-export function call(
-  nanos: number,
-  fields: Partial<Omit<AdmissionRequest, 'estimateNanos'>> = {},
-  prices: Record<string, number> = {},
-): AdmissionRequest {
-  seq += 1;
-  return {
-    id: `call-${seq}`,
-    provider: 'openai',
-    model: 'gpt-4o',
-    ...fields,
-    estimateNanos: (model: string) => prices[model] ?? nanos,
-  };
+/**
+ * A call with an exact worst case: `inputTokens` input tokens and an output limit of 0, so with
+ * the linear pricer it is estimated at `inputTokens` × the model's multiplier nano-USD.
+ */
+export function call(inputTokens: number, fields: Partial<CallRequest> = {}): CallRequest {
+  return openCall(inputTokens, { maxOutputTokens: 0, ...fields });
 }
 
-export function usage(id: string, costNanos: number, time: number, fields: Partial<UsageRecord> = {}): UsageRecord {
+/** A call whose caller set no output limit (the engine chooses one). */
+export function openCall(inputTokens: number, fields: Partial<CallRequest> = {}): CallRequest {
+  seq += 1;
+  return { id: `call-${seq}`, provider: 'openai', model: 'gpt-4o', inputTokens, ...fields };
+}
+
+/**
+ * A call that ended with reported usage costing `costNanos` under the linear pricer (all of it
+ * input tokens of a model with multiplier 1).
+ */
+export function finished(id: string, costNanos: number, fields: Partial<FinishedCall> = {}): FinishedCall {
   return {
     id,
-    time,
     provider: 'openai',
     model: 'gpt-4o',
-    operation: 'chat',
-    inputTokens: 10,
-    outputTokens: 5,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
-    costNanos,
+    usage: { input: costNanos / INPUT_NANOS, output: 0 },
+    usageSource: 'reported',
     status: 'ok',
     ...fields,
   };
+}
+
+/** Admits a call of `nanos` synchronously (memory ledger) and settles it at that cost; await `engine.forceFlush()` before reading. */
+export function spend(h: Harness, nanos: number, fields: Partial<CallRequest> = {}): Admission {
+  const a = h.engine.admit(call(nanos, fields)) as Admission;
+  h.engine.finish(a, finished(a.id, nanos, fields));
+  return a;
 }
