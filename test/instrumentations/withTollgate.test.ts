@@ -46,11 +46,10 @@ describe('instrumentations with createTollgate (memory store)', () => {
     await Promise.all(open.splice(0).map((t) => t.shutdown()));
   });
 
-  function setup(budgets: BudgetSpec[] = [], defaultMaxOutputTokens?: number, asyncStore = false): Setup {
+  function setup(budgets: BudgetSpec[] = [], asyncStore = false): Setup {
     let provider: BasicTracerProvider | undefined;
     const lazy: TracerProvider = { getTracer: (name: string, version?: string): Tracer => provider!.getTracer(name, version) };
     const tollgate = createTollgate({ store: 'memory:', budgets, configFile: false, env: {}, guardFetch: false, tracerProvider: lazy,
-      ...(defaultMaxOutputTokens !== undefined ? { estimation: { defaultMaxOutputTokens } } : {}),
       // A store that answers with promises, as Redis does: admission is decided after create() returned.
       ...(asyncStore ? { ledger: asyncLedger(new MemoryLedger()) } : {}),
     });
@@ -102,12 +101,12 @@ describe('instrumentations with createTollgate (memory store)', () => {
   });
 
   it('an asynchronous store (like Redis): the request waits for admission; a deny sends nothing, a fallback swaps the model', async () => {
-    const denied = setup([{ scope: 'daily', maxUsd: 0.000001, onExceed: 'deny' }], undefined, true);
+    const denied = setup([{ scope: 'daily', maxUsd: 0.000001, onExceed: 'deny' }], true);
     const before = fakeOpenAI.requests.length;
     await expect(denied.openai.chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 1000 })).rejects.toBeInstanceOf(BudgetExceededError);
     expect(fakeOpenAI.requests.length).toBe(before);
 
-    const { tollgate, openai } = setup([{ scope: 'task', maxUsd: 0.005, onExceed: 'fallback', fallbackModel: 'gpt-4o-mini' }], undefined, true);
+    const { tollgate, openai } = setup([{ scope: 'task', maxUsd: 0.005, onExceed: 'fallback', fallbackModel: 'gpt-4o-mini' }], true);
     const completion = await tollgate.task('T-1', () => openai.chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 1000 }));
     expect(fakeOpenAI.requests.at(-1)?.body).toMatchObject({ model: 'gpt-4o-mini' });
     expect(completion.model).toBe('gpt-4o-mini');
@@ -115,17 +114,21 @@ describe('instrumentations with createTollgate (memory store)', () => {
     expect((await tollgate.usage({ by: 'model' }))[0]).toMatchObject({ key: 'gpt-4o-mini', calls: 1 });
   });
 
-  it('stream cut-off: a long stream stops at the request budget; settled cost within one chunk of the cap', async () => {
+  it('stream cut-off: a provider that ignores the output limit is stopped at the request budget; settled cost within one chunk of the cap', async () => {
     const limitUsd = 0.0002;
-    // admitted: the worst case (no max_tokens: 10 output tokens reserved) fits; the stream goes on for 1000
-    const { tollgate, exporter, openai } = setup([{ scope: 'request', maxUsd: limitUsd, onExceed: 'deny' }], 10);
-    fakeOpenAI.script({ outputTokens: 1000 });
+    // No max_tokens: the request gets the output limit that fits the request budget; the provider ignores it and goes on for 1000.
+    const { tollgate, exporter, openai } = setup([{ id: 'per-call', scope: 'request', maxUsd: limitUsd, onExceed: 'deny' }]);
+    fakeOpenAI.script({ outputTokens: 1000, ignoreMaxTokens: true });
     const stream = await openai.chat.completions.create({ model: 'gpt-4o', messages, stream: true });
     const failure = await (async () => {
       for await (const chunk of stream) void chunk;
     })().catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(BudgetExceededError);
+    expect(failure).toMatchObject({ budgetId: 'per-call', scope: 'request', limitUsd, action: 'deny' });
     const [span] = exporter.getFinishedSpans();
+    const outputLimit = span!.attributes['tollgate.request.output_limit_set'];
+    expect(outputLimit).toBeTypeOf('number');
+    expect(fakeOpenAI.requests.at(-1)?.body).toMatchObject({ max_tokens: outputLimit });
     const settled = span!.attributes['tollgate.cost.nanos'] as number;
     const perChunk = tollgate.costNanos('openai', 'gpt-4o', { input: 0, output: 1 });
     expect(span!.attributes['tollgate.status']).toBe('cost_exceeded');
