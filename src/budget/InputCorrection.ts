@@ -1,6 +1,6 @@
 /** Options of InputCorrection. */
 export interface InputCorrectionOptions {
-  /** Recent calls per model the correction is learned from. Default 64. */
+  /** Recent calls per model the correction is learned from (at least 1). Default 64. */
   window?: number;
   /** The quantile of actual/estimated input used as the factor. Default 0.9. */
   quantile?: number;
@@ -23,7 +23,7 @@ export class InputCorrection {
   private readonly factors = new Map<string, number>();
 
   constructor(options: InputCorrectionOptions = {}) {
-    this.window = options.window ?? 64;
+    this.window = Math.max(1, options.window ?? 64);
     this.quantile = options.quantile ?? 0.9;
     this.maxFactor = options.maxFactor ?? 1000;
   }
@@ -45,7 +45,8 @@ export class InputCorrection {
     list.push(actual / estimated);
     if (list.length > this.window) list.shift();
     const sorted = [...list].sort((a, b) => a - b);
-    const q = sorted[Math.min(sorted.length - 1, Math.ceil(this.quantile * sorted.length) - 1)] as number;
+    // The smallest ratio with at least `quantile` of them at or below it (quantile 0: the smallest).
+    const q = sorted[Math.max(0, Math.min(sorted.length - 1, Math.ceil(this.quantile * sorted.length) - 1))] as number;
     const factor = Math.min(this.maxFactor, Math.max(1, q));
     if (factor === 1) this.factors.delete(key);
     else this.factors.set(key, factor);
