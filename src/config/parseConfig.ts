@@ -22,6 +22,9 @@ const FIXES: Readonly<Record<string, string>> = {
   store: 'use "memory:", "sqlite:.tollgate/ledger.db" or "redis://127.0.0.1:6379/0"',
   thresholds: 'use fractions of the limit, e.g. [0.5, 0.8, 1]',
   unknownModel: "use 'zero', 'warn' or 'deny'",
+  unpricedUnderCap: "use 'ceiling' (charge an unpriced model at its provider's dearest prices) or 'deny' (refuse it under a cap)",
+  minOutputTokens: 'use a whole number of tokens, e.g. 16 (min_output_tokens in TOML)',
+  inputMargin: 'give the share added to input estimates, e.g. 0.25 for +25 % (input_margin in TOML; 0 for none)',
   port: 'use a port such as 9464',
 };
 
