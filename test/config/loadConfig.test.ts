@@ -12,8 +12,9 @@ const DEFAULTS: TollgateConfig = {
   store: 'sqlite:.tollgate/ledger.db',
   sqlite: { durability: 'transaction', flushIntervalMs: 100 },
   budgets: [],
-  pricing: { overrides: {}, files: [], unknownModel: 'warn', localModels: ['ollama/*', 'lmstudio/*', 'local/*'] },
-  estimation: { defaultMaxOutputTokens: 4096 },
+  pricing: { overrides: {}, files: [], unknownModel: 'warn', localModels: ['ollama/*', 'lmstudio/*', 'local/*'], unpricedUnderCap: 'ceiling' },
+  estimation: { defaultMaxOutputTokens: 4096, minOutputTokens: 16, inputMargin: 0 },
+  quiet: false,
   captureContent: false,
   failMode: 'open',
   reservationTtlMs: 600_000,
@@ -107,6 +108,29 @@ on_limit = "reject"
     ]);
     expect(c.pricing.overrides).toEqual({ 'my-provider/my-model': { inputPerM: 1.5, outputPerM: 4 } });
     expect(c.rateLimits).toEqual({ openai: { rpm: 500, onLimit: 'reject', maxWaitMs: 30_000 } });
+  });
+
+  it('reads the estimation fields, pricing.unpriced_under_cap and quiet', () => {
+    const dir = tempDir();
+    write(
+      dir,
+      'tollgate.toml',
+      `quiet = true
+[pricing]
+unpriced_under_cap = "deny"
+[estimation]
+default_max_output_tokens = 2048
+min_output_tokens = 32
+input_margin = 0.25
+`,
+    );
+    const c = loadConfig({ cwd: dir, env: {} });
+    expect(c.quiet).toBe(true);
+    expect(c.pricing.unpricedUnderCap).toBe('deny');
+    expect(c.estimation).toEqual({ defaultMaxOutputTokens: 2048, minOutputTokens: 32, inputMargin: 0.25 });
+    // A layer that sets one estimation field keeps the others from below.
+    const merged = loadConfig({ cwd: dir, env: {}, overrides: { estimation: { inputMargin: 0 } } });
+    expect(merged.estimation).toEqual({ defaultMaxOutputTokens: 2048, minOutputTokens: 32, inputMargin: 0 });
   });
 
   it("accepts the seed's [telemetry] table", () => {
@@ -218,6 +242,15 @@ max_usd = 1
     expect(fromOptions.budgets).toEqual([{ scope: 'total', maxUsd: 100 }]);
   });
 
+  it('TOLLGATE_QUIET overrides the file, and options override it', () => {
+    const dir = tempDir();
+    write(dir, 'tollgate.toml', 'quiet = false\n');
+    expect(loadConfig({ cwd: dir, env: {} }).quiet).toBe(false);
+    for (const on of ['1', 'true', 'yes', 'on']) expect(loadConfig({ cwd: dir, env: { TOLLGATE_QUIET: on } }).quiet).toBe(true);
+    for (const off of ['0', 'false', 'no', 'off']) expect(loadConfig({ cwd: dir, env: { TOLLGATE_QUIET: off } }).quiet).toBe(false);
+    expect(loadConfig({ cwd: dir, env: { TOLLGATE_QUIET: '1' }, overrides: { quiet: false } }).quiet).toBe(false);
+  });
+
   it('merges price overrides per model: a higher layer replaces a model entry, not its fields', () => {
     const dir = tempDir();
     write(dir, 'tollgate.toml', '[pricing.overrides.a]\ninput_per_1k = 0.001\noutput_per_1k = 0.002\n[pricing.overrides.b]\ninput_per_m = 1\n');
@@ -274,6 +307,32 @@ describe('errors name the source, the field, what was expected and the fix', () 
       'src: alerts[0].url: expected an http(s) URL, got "ftp://x". Fix: correct alerts[0].url in src',
     ],
     [
+      { pricing: { unpricedUnderCap: 'zero' } },
+      "src: pricing.unpricedUnderCap: expected ceiling or deny, got \"zero\". Fix: use 'ceiling' (charge an unpriced model at its provider's dearest prices) or 'deny' (refuse it under a cap)",
+    ],
+    [
+      { estimation: { minOutputTokens: 0 } },
+      'src: estimation.minOutputTokens: expected a whole number of tokens > 0, got 0. Fix: use a whole number of tokens, e.g. 16 (min_output_tokens in TOML)',
+    ],
+    [
+      { estimation: { min_output_tokens: 2.5 } },
+      'src: estimation.minOutputTokens: expected a whole number of tokens > 0, got 2.5. Fix: use a whole number of tokens, e.g. 16 (min_output_tokens in TOML)',
+    ],
+    [
+      { estimation: { inputMargin: -0.1 } },
+      'src: estimation.inputMargin: expected a number >= 0 (0.25 adds 25 %), got -0.1. Fix: give the share added to input estimates, e.g. 0.25 for +25 % (input_margin in TOML; 0 for none)',
+    ],
+    [
+      { estimation: { input_margin: '20%' } },
+      'src: estimation.inputMargin: expected a number >= 0 (0.25 adds 25 %), got "20%". Fix: give the share added to input estimates, e.g. 0.25 for +25 % (input_margin in TOML; 0 for none)',
+    ],
+    [
+      { estimation: { inputMargin: 1000 } },
+      'src: estimation.inputMargin: expected a number <= 100, got 1000. Fix: give the share added to input estimates, e.g. 0.25 for +25 % (input_margin in TOML; 0 for none)',
+    ],
+    [{ quiet: 'yes' }, 'src: quiet: expected true or false, got "yes". Fix: correct quiet in src'],
+    [{ unpricedUnderCap: 'deny' }, 'src: unpricedUnderCap: unknown key. Fix: remove unpricedUnderCap or correct its spelling'],
+    [
       { server: { port: 70000 } },
       'src: server.port: expected a port number 0-65535, got 70000. Fix: use a port such as 9464',
     ],
@@ -309,6 +368,7 @@ describe('errors name the source, the field, what was expected and the fix', () 
   it.each([
     ['TOLLGATE_PORT', 'abc', 'expected a port number 0-65535'],
     ['TOLLGATE_CAPTURE_CONTENT', 'maybe', 'expected true or false'],
+    ['TOLLGATE_QUIET', 'maybe', 'expected true or false'],
     ['TOLLGATE_DAILY_BUDGET_USD', '-5', 'expected a number > 0'],
     ['TOLLGATE_UNKNOWN_MODEL', 'ignore', 'expected zero, warn or deny'],
     ['TOLLGATE_FAIL_MODE', 'sideways', 'expected open or closed'],
