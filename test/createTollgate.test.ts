@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { BudgetExceededError } from '../src/core/BudgetExceededError.js';
 import { ConfigError } from '../src/core/ConfigError.js';
+import { UnknownModelError } from '../src/core/UnknownModelError.js';
 import { createTollgate } from '../src/createTollgate.js';
 import { SqliteLedger } from '../src/ledger/sqlite.js';
 import { makeTestTollgate, type TestTollgate } from './helpers/otel.js';
@@ -66,6 +68,72 @@ describe('createTollgate', () => {
   });
 });
 
+describe('run-time options from the config reach the engine and the problems reporter', () => {
+  // gpt-4o-mini: $0.15 / 1M input, $0.60 / 1M output: 1,000 input tokens cost 150,000 nano-USD, one output token 600.
+  const INPUT_1000 = 150_000;
+  const PER_OUTPUT = 600;
+
+  it('estimation.inputMargin: the reservation counts the input estimate plus the margin', async () => {
+    t = makeTestTollgate({ estimation: { inputMargin: 0.5 }, budgets: [{ scope: 'daily', maxUsd: 10 }] });
+    await t.tollgate.llm({ model: 'gpt-4o-mini', maxTokens: 10, inputTokens: 1000 }, (c) => c.setUsage({ input: 1000, output: 10 }));
+    expect(t.byName('chat gpt-4o-mini').attributes['tollgate.reserved_usd']).toBeCloseTo((1.5 * INPUT_1000 + 10 * PER_OUTPUT) / 1e9, 12);
+  });
+
+  it('estimation.minOutputTokens: an output limit shrunk to fit a cap is used down to it, and below it the call is refused', async () => {
+    // Room for 1,000 input tokens and 20 output tokens; the caller sets no max tokens.
+    const budgets = [{ scope: 'daily' as const, maxUsd: (INPUT_1000 + 20 * PER_OUTPUT) / 1e9 }];
+    t = makeTestTollgate({ estimation: { minOutputTokens: 16 }, budgets });
+    expect(await t.tollgate.llm({ model: 'gpt-4o-mini', inputTokens: 1000 }, (c) => c.maxTokens)).toBe(20);
+    expect(t.byName('chat gpt-4o-mini').attributes['tollgate.request.output_limit_set']).toBe(20);
+    await t.shutdown();
+    t = makeTestTollgate({ estimation: { minOutputTokens: 32 }, budgets });
+    let ran = false;
+    await expect(t.tollgate.llm({ model: 'gpt-4o-mini', inputTokens: 1000 }, () => (ran = true))).rejects.toBeInstanceOf(BudgetExceededError);
+    expect(ran).toBe(false);
+  });
+
+  it("pricing.unpricedUnderCap: 'ceiling' (default) charges an unpriced model at the dearest prices, 'deny' refuses it", async () => {
+    const call = (r: TestTollgate) =>
+      r.tollgate.llm({ model: 'no-such-model-xyz', provider: 'openai', maxTokens: 10, inputTokens: 10 }, (c) => c.setUsage({ input: 10, output: 10 }));
+    t = makeTestTollgate({ quiet: true, budgets: [{ scope: 'daily', maxUsd: 10 }] });
+    await call(t);
+    const span = t.byName('chat no-such-model-xyz');
+    expect(span.attributes['tollgate.price.source']).toBe('ceiling');
+    expect(span.attributes['tollgate.cost.nanos']).toBeGreaterThan(0);
+    await t.shutdown();
+    t = makeTestTollgate({ quiet: true, pricing: { unpricedUnderCap: 'deny' }, budgets: [{ scope: 'daily', maxUsd: 10 }] });
+    await expect(call(t)).rejects.toBeInstanceOf(UnknownModelError);
+    expect(t.byName('chat no-such-model-xyz').attributes['tollgate.status']).toBe('denied');
+  });
+
+  it('quiet (or TOLLGATE_QUIET) keeps problems off stderr; they are still listed and counted', async () => {
+    const lines: string[] = [];
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      // No budget applies: an unpriced model is charged $0, loudly (pricing.unknownModel 'warn').
+      const unpriced = (r: TestTollgate) => r.tollgate.llm({ model: 'no-such-model-xyz', provider: 'openai' }, (c) => c.setUsage({ input: 1, output: 1 }));
+      for (const options of [{ quiet: true }, { env: { TOLLGATE_QUIET: '1' } }]) {
+        t = makeTestTollgate(options);
+        expect(t.tollgate.config.quiet).toBe(true);
+        await unpriced(t);
+        expect(t.tollgate.problems.list().map((p) => p.kind)).toContain('unpriced_model');
+        expect(t.tollgate.problems.counts().get('unpriced_model')).toBeGreaterThan(0);
+        await t.shutdown();
+        t = undefined;
+      }
+      expect(lines.filter((l) => l.startsWith('tollgate'))).toEqual([]);
+      t = makeTestTollgate();
+      await unpriced(t);
+      expect(lines.filter((l) => l.startsWith('tollgate [unpriced_model]'))).toHaveLength(1);
+    } finally {
+      stderr.mockRestore();
+    }
+  });
+});
+
 describe('budgets shared through one store', () => {
   it('a budget added or removed by one replica applies on the other after a refresh', async () => {
     const { mkdtempSync } = await import('node:fs');
@@ -118,13 +186,13 @@ describe('store errors at construction', () => {
       try {
         await call();
         await t.tollgate.forceFlush();
-        expect(other.usage({ by: 'model' })[0]).toMatchObject({ calls: 3, costNanos: 3 * 450_000 });
+        expect((await other.usage({ by: 'model' }))[0]).toMatchObject({ calls: 3, costNanos: 3 * 450_000 });
         await call();
         await t.shutdown();
         t = undefined;
-        expect(other.usage({ by: 'model' })[0]?.calls).toBe(4);
+        expect((await other.usage({ by: 'model' }))[0]?.calls).toBe(4);
       } finally {
-        other.close();
+        await other.close();
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
