@@ -68,7 +68,9 @@ describe('README examples', () => {
 
   it('agent.ts: wrappers, /metrics and a report', async () => {
     const r = await run(transpile('agent.ts'));
-    expect(r.stderr).toBe('');
+    // Problems are loud: the stub reports 1,200 input tokens for a four-word prompt, so the call costs more than its
+    // reservation, and the one reservation_shortfall line is all that reaches stderr.
+    expect(r.stderr.split('\n').filter((l) => l !== '')).toEqual([expect.stringMatching(/^tollgate \[reservation_shortfall\]: calls of "claude-sonnet-4" \(anthropic\) cost more than their reservation/)]);
     expect(r.code).toBe(0);
     // claude-sonnet-4: 1,200 in × $3/M + 300 out × $15/M = $0.0081
     expect(r.stdout).toContain('cost_total_usd 0.0081');
@@ -83,6 +85,8 @@ describe('README configuration example', () => {
     const { PricingCatalog } = await import('../src/pricing/PricingCatalog.js');
     const config = loadConfig({ file: join(root, 'examples', 'tollgate.toml'), env: {} });
     expect(config.store).toBe('sqlite:.tollgate/ledger.db');
+    expect(config.pricing.unpricedUnderCap).toBe('ceiling');
+    expect(config.estimation).toEqual({ defaultMaxOutputTokens: 4096, minOutputTokens: 16, inputMargin: 0 });
     expect(config.budgets).toEqual([
       expect.objectContaining({ scope: 'daily', maxUsd: 20, onExceed: 'deny' }),
       expect.objectContaining({ scope: 'session', maxUsd: 2, onExceed: 'warn' }),
