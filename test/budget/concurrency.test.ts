@@ -10,7 +10,7 @@ import type { Ledger } from '../../src/ledger/Ledger.js';
 import type { MaybePromise } from '../../src/core/maybePromise.js';
 import { MemoryLedger } from '../../src/ledger/memory.js';
 import { SqliteLedger } from '../../src/ledger/sqlite.js';
-import { USD, asyncLedger, call, finished, linearPricer } from './engineHarness.js';
+import { USD, asyncLedger, call, finished, linearPricer, openCall } from './engineHarness.js';
 
 const NOON = Date.UTC(2026, 2, 10, 12);
 const CALLS = 1_000;
@@ -134,6 +134,52 @@ describe('1,000 concurrent admissions against a $1.00 deny daily budget', () => 
           ['ok', settledCosts.length, total],
         ].sort(),
       );
+    });
+  }
+});
+
+describe('1,000 concurrent calls without an output limit against a deny daily budget', () => {
+  const CAP = 2_000_000; // nanos: ~250 calls' worth at the default output
+  for (const [name, makeLedger] of stores) {
+    it(`${name}: output limits chosen to fit keep the settled total within the cap, and no stream within its limit is cut`, async () => {
+      const ledger = makeLedger();
+      const engine = new BudgetEngine({ ledger, pricer: linearPricer(), budgets: [{ scope: 'daily', maxUsd: CAP / USD }], clock: () => NOON });
+      const rand = prng(20261203);
+      const limits: number[] = [];
+      let denied = 0;
+      let total = 0;
+
+      await Promise.all(
+        Array.from({ length: CALLS }, async (_, i) => {
+          await microtasks(Math.floor(rand() * 4));
+          const input = 1 + Math.floor(rand() * 5_000);
+          let admission: Admission;
+          try {
+            admission = await engine.admit(openCall(input, { id: `o${i}` }));
+          } catch (err: unknown) {
+            if (!(err instanceof BudgetExceededError)) throw err;
+            denied++;
+            return;
+          }
+          const limit = admission.outputLimit as number;
+          limits.push(limit);
+          // The reservation covers the input and exactly the output limit the caller is given.
+          expect(admission.reservedNanos).toBe(input + 2 * limit);
+          await microtasks(Math.floor(rand() * 8));
+          const output = Math.floor(rand() * (limit + 1));
+          expect(engine.overrun(admission, { input, output })).toBeUndefined();
+          const settled = engine.account(admission, finished(admission.id, 0, { usage: { input, output } }));
+          total += settled.record.costNanos;
+          await engine.settle(settled, admission);
+        }),
+      );
+
+      expect(total).toBeLessThanOrEqual(CAP);
+      expect(denied).toBeGreaterThan(100);
+      expect(limits.filter((l) => l < 4_096).length).toBeGreaterThan(0);
+      expect(Math.min(...limits)).toBeGreaterThanOrEqual(16);
+      const [state] = await ledger.bucketStates([{ key: 'daily|global|2026-03-10', budgetId: 'daily', limitNanos: CAP, enforce: true }], NOON);
+      expect([state?.spentNanos, state?.reservedNanos]).toEqual([total, 0]);
     });
   }
 });
