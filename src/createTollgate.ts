@@ -9,7 +9,6 @@ import type { BudgetStatus } from './budget/budgetStatus.js';
 import type { Admission } from './budget/CallTypes.js';
 import { ConfigError } from './core/ConfigError.js';
 import { Problems } from './core/Problems.js';
-import type { ProblemReport } from './core/Problems.js';
 import { loadConfig } from './config/loadConfig.js';
 import type { TollgateConfig, TollgateConfigInput } from './config/schema.js';
 import { EventBus } from './events/EventBus.js';
@@ -166,7 +165,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
   const metrics = new TollgateMetrics({ prefix: config.metrics.prefix, taskSeriesCap: config.metrics.taskSeriesCap });
   metrics.setProblemSource(() => problems.counts());
   const ledger = withErrorCount(givenLedger ?? openStore(config.store, { sqlite: config.sqlite }), () => metrics.recordLedgerError());
-  const events = new EventBus();
+  const events = new EventBus((event, err) => problems.report('telemetry', `a "${event}" event listener threw`, err));
   const engine = new BudgetEngine({
     ledger,
     pricer: pricing,

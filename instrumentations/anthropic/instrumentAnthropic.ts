@@ -38,7 +38,12 @@ export function instrumentAnthropic<C extends Anthropic>(
     return client;
   }
   Object.defineProperty(client, INSTRUMENTED, { value: true });
-  installRequestGate(client);
+  if (!installRequestGate(client)) {
+    tollgate.calls.problems.report(
+      'internal',
+      "this @anthropic-ai/sdk client has no prepareOptions hook, so a refusal decided asynchronously (a Redis store, a rate limit) cannot hold its requests back; use a supported @anthropic-ai/sdk version",
+    );
+  }
   const server = serverAttributes(client.baseURL);
   const resource = client.messages;
   const original = (resource as unknown as { create: Create }).create;

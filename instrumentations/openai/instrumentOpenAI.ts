@@ -43,7 +43,12 @@ export function instrumentOpenAI<C extends OpenAI>(client: C, tollgate: Tollgate
     return client;
   }
   Object.defineProperty(client, INSTRUMENTED, { value: true });
-  installRequestGate(client);
+  if (!installRequestGate(client)) {
+    tollgate.calls.problems.report(
+      'internal',
+      "this openai client has no prepareOptions hook, so a refusal decided asynchronously (a Redis store, a rate limit) cannot hold its requests back; use a supported openai version",
+    );
+  }
   const injectStreamUsage = options.injectStreamUsage ?? true;
   const server = serverAttributes(client.baseURL);
   // OpenAI's own API (and Azure's) takes max_completion_tokens; compatible servers (Ollama, vLLM...) take max_tokens.

@@ -1,5 +1,3 @@
-import { diag } from '@opentelemetry/api';
-
 /** Fields merged into the request body once the call is admitted (e.g. a fallback `model`). */
 export type BodyPatch = Record<string, unknown>;
 
@@ -24,10 +22,7 @@ export function installRequestGate(client: object): boolean {
   const target = client as Record<PropertyKey, unknown>;
   if (target[INSTALLED] === true) return true;
   const original = target['prepareOptions'];
-  if (typeof original !== 'function') {
-    diag.warn('tollgate: this client has no prepareOptions hook; admission cannot hold requests back');
-    return false;
-  }
+  if (typeof original !== 'function') return false; // the caller reports it
   const prepare = original as PrepareOptions;
   const apply = (options: Record<PropertyKey, unknown>, patch: BodyPatch | undefined): void => {
     const body = options['body'];

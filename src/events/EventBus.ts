@@ -2,10 +2,13 @@ import { diag } from '@opentelemetry/api';
 import type { TollgateEventMap, TollgateEventName, TollgateListener } from './TollgateEvents.js';
 
 /**
- * A small typed event bus. A listener that throws never reaches the emitter:
- * the error goes to OTel diag, and the other listeners still run.
+ * A small typed event bus. A listener that throws never reaches the emitter: the error goes
+ * to `onListenerError` (default: OTel diag), and the other listeners still run.
  */
 export class EventBus {
+  /** @param onListenerError where a listener's error goes (createTollgate reports it as a problem). */
+  constructor(private readonly onListenerError: (event: TollgateEventName, err: unknown) => void = (event, err) => diag.error(`tollgate: a "${event}" listener threw`, err)) {}
+
   private readonly listeners: { [E in TollgateEventName]: Set<TollgateListener<E>> } = {
     usage: new Set(),
     threshold: new Set(),
@@ -27,7 +30,11 @@ export class EventBus {
       try {
         listener(payload);
       } catch (err: unknown) {
-        diag.error(`tollgate: a "${event}" listener threw`, err);
+        try {
+          this.onListenerError(event, err);
+        } catch {
+          // Reporting the failure must not fail the emitter either.
+        }
       }
     }
   }

@@ -78,6 +78,11 @@ export class CallDriver {
     return call;
   }
 
+  /** Where the instrumentations report what keeps them from enforcing (a client without the hooks they need). */
+  get problems(): BudgetEngine['problems'] {
+    return this.deps.engine.problems;
+  }
+
   /** The call whose span this is, if the driver started it. */
   callOf(span: Span): DrivenCall | undefined {
     return this.calls.get(span);

@@ -303,6 +303,13 @@ describe('instrumentOpenAI', () => {
     expect(record?.costNanos).toBe(limit + 2_000); // the reservation plus the one chunk that crossed it
   });
 
+  it('a client without the prepareOptions hook cannot hold requests back, and says so', () => {
+    const odd = new OpenAI({ baseURL: fake.baseURL, apiKey: 'test', maxRetries: 0 });
+    Object.defineProperty(odd, 'prepareOptions', { value: undefined });
+    instrumentOpenAI(odd, tollgate);
+    expect(tollgate.problemLines).toEqual([expect.stringContaining('[internal]: this openai client has no prepareOptions hook')]);
+  });
+
   it('instrumenting twice is ignored and the client is returned unchanged', () => {
     expect(instrumentOpenAI(client, tollgate)).toBe(client);
   });
