@@ -164,6 +164,10 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
   const estimator = new DefaultTokenEstimator();
   const metrics = new TollgateMetrics({ prefix: config.metrics.prefix, taskSeriesCap: config.metrics.taskSeriesCap });
   metrics.setProblemSource(() => problems.counts());
+  // A store failure the engine went on without (fail open, a settlement not counted, budgets not loaded) is one of tollgate's own errors.
+  problems.onReport((report) => {
+    if (report.kind === 'store') metrics.recordError('ledger');
+  });
   const ledger = withErrorCount(givenLedger ?? openStore(config.store, { sqlite: config.sqlite }), () => metrics.recordLedgerError());
   const events = new EventBus((event, err) => problems.report('telemetry', `a "${event}" event listener threw`, err));
   const engine = new BudgetEngine({
