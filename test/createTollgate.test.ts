@@ -6,6 +6,7 @@ import { BudgetExceededError } from '../src/core/BudgetExceededError.js';
 import { ConfigError } from '../src/core/ConfigError.js';
 import { UnknownModelError } from '../src/core/UnknownModelError.js';
 import { createTollgate } from '../src/createTollgate.js';
+import { MemoryLedger } from '../src/ledger/memory.js';
 import { SqliteLedger } from '../src/ledger/sqlite.js';
 import { makeTestTollgate, type TestTollgate } from './helpers/otel.js';
 
@@ -104,6 +105,22 @@ describe('run-time options from the config reach the engine and the problems rep
     t = makeTestTollgate({ quiet: true, pricing: { unpricedUnderCap: 'deny' }, budgets: [{ scope: 'daily', maxUsd: 10 }] });
     await expect(call(t)).rejects.toBeInstanceOf(UnknownModelError);
     expect(t.byName('chat no-such-model-xyz').attributes['tollgate.status']).toBe('denied');
+  });
+
+  it('a store failure the call went on without is a store problem and counts tollgate_errors_total{component="ledger"}', async () => {
+    const ledger = new MemoryLedger();
+    ledger.settle = () => Promise.reject(new Error('disk full'));
+    t = makeTestTollgate({ ledger, quiet: true, budgets: [{ scope: 'daily', maxUsd: 10 }] });
+    const call = t.tollgate.llm({ model: 'gpt-4o-mini', maxTokens: 10, inputTokens: 10 }, (c) => {
+      c.setUsage({ input: 10, output: 10 });
+      return 'answer';
+    });
+    await expect(call).resolves.toBe('answer');
+    await t.tollgate.forceFlush();
+    expect(t.tollgate.problems.list()).toEqual([expect.objectContaining({ kind: 'store', count: 1 })]);
+    const text = await t.tollgate.metrics.metricsText();
+    expect(text).toMatch(/^tollgate_errors_total\{component="ledger"\} 1$/m);
+    expect(text).toMatch(/^ledger_errors_total 1$/m);
   });
 
   it('quiet (or TOLLGATE_QUIET) keeps problems off stderr; they are still listed and counted', async () => {
