@@ -33,13 +33,13 @@ let server: RunningServer;
 let prometheus: PrometheusInstance;
 let seq = 0;
 
-function dailySpentNanos(now: number): Nanos {
-  const groups = ledger.usage({ by: 'day', since: utcDayStart(now) });
+async function dailySpentNanos(now: number): Promise<Nanos> {
+  const groups = await ledger.usage({ by: 'day', since: utcDayStart(now) });
   return groups.reduce((sum, g) => sum + g.costNanos, 0);
 }
 
-/** One simulated call, settled the way the span processor settles it: ledger first, then metrics. */
-function settle(model: string, operation: string, inputTokens: number, outputTokens: number): UsageRecord {
+/** One simulated call, settled the way the engine settles it: ledger first, then the Prometheus sink. */
+async function settle(model: string, operation: string, inputTokens: number, outputTokens: number): Promise<UsageRecord> {
   const price = PRICES[model];
   if (price === undefined) throw new Error(`no price for ${model}`);
   seq += 1;
@@ -58,16 +58,16 @@ function settle(model: string, operation: string, inputTokens: number, outputTok
     costNanos: inputTokens * price.input + outputTokens * price.output,
     status: 'ok',
   };
-  ledger.settle(record, []);
+  await ledger.settle(record, []);
   metrics.recordUsage(record, 0.05 + (seq % 10) / 10);
   return record;
 }
 
 /** One batch of the workload: 10 gpt-4o chats, 5 gpt-4o-mini chats, 2 embeddings. */
-function runBatch(batch: number): void {
-  for (let i = 0; i < 10; i += 1) settle('gpt-4o', 'chat', 1000 + 10 * batch + i, 100 + i);
-  for (let i = 0; i < 5; i += 1) settle('gpt-4o-mini', 'chat', 400 + i, 50);
-  for (let i = 0; i < 2; i += 1) settle('text-embedding-3-small', 'embeddings', 256, 0);
+async function runBatch(batch: number): Promise<void> {
+  for (let i = 0; i < 10; i += 1) await settle('gpt-4o', 'chat', 1000 + 10 * batch + i, 100 + i);
+  for (let i = 0; i < 5; i += 1) await settle('gpt-4o-mini', 'chat', 400 + i, 50);
+  for (let i = 0; i < 2; i += 1) await settle('text-embedding-3-small', 'embeddings', 256, 0);
 }
 
 function only(samples: PromSample[]): number | undefined {
@@ -78,8 +78,8 @@ beforeAll(async () => {
   if (!prometheusAvailable()) throw new Error('the prometheus binary is not on PATH: apt-get install -y prometheus');
   ledger = new MemoryLedger();
   metrics = new TollgateMetrics();
-  metrics.setBudgetSource((): BudgetStatusView[] => {
-    const spent = dailySpentNanos(Date.now());
+  metrics.setBudgetSource(async (): Promise<BudgetStatusView[]> => {
+    const spent = await dailySpentNanos(Date.now());
     return [
       {
         budget: { id: 'daily', scope: 'daily' },
@@ -91,7 +91,7 @@ beforeAll(async () => {
       },
     ];
   });
-  metrics.setDailySpendSource(() => dailySpentNanos(Date.now()) / NANOS_PER_USD);
+  metrics.setDailySpendSource(async () => (await dailySpentNanos(Date.now())) / NANOS_PER_USD);
   server = await startServer(
     {
       metrics,
@@ -110,7 +110,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await prometheus?.stop();
   await server?.close();
-  ledger?.close();
+  await ledger?.close();
 });
 
 describe('Prometheus scraping tollgate', () => {
@@ -123,15 +123,15 @@ describe('Prometheus scraping tollgate', () => {
     // Three batches; after each one Prometheus must have scraped its cumulative input tokens.
     let gpt4oInput = 0;
     for (let batch = 0; batch < 3; batch += 1) {
-      runBatch(batch);
+      await runBatch(batch);
       for (let i = 0; i < 10; i += 1) gpt4oInput += 1000 + 10 * batch + i;
       const expected = gpt4oInput;
       await prometheus.waitFor('tokens_input_total{provider="openai",model="gpt-4o"}', (s) => only(s) === expected);
     }
 
     // Expected values, computed from the workload in exact nanos.
-    const costNanos = (model: string): Nanos =>
-      ledger.usage({ by: 'model' }).find((g) => g.key === model)?.costNanos ?? 0;
+    const byModel = await ledger.usage({ by: 'model' });
+    const costNanos = (model: string): Nanos => byModel.find((g) => g.key === model)?.costNanos ?? 0;
     // gpt-4o: input Σ(1000..1029) = 30_435 tokens × 2500 + output 3 × Σ(100..109) = 3135 tokens × 10_000
     expect(gpt4oInput).toBe(30_435);
     expect(costNanos('gpt-4o')).toBe(30_435 * 2500 + 3135 * 10_000);
