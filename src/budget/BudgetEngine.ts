@@ -10,6 +10,7 @@ import { nanosToUsd } from '../core/money.js';
 import { Problems } from '../core/Problems.js';
 import type { TokenUsage } from '../core/TokenUsage.js';
 import { EventBus } from '../events/EventBus.js';
+import { METADATA_ERROR_TYPE } from '../metrics/UsageKinds.js';
 import type { Ledger, ReserveResult } from '../ledger/Ledger.js';
 import type { UnknownModelPolicy } from '../pricing/types.js';
 import { accountCall } from './accountCall.js';
@@ -186,9 +187,13 @@ export class BudgetEngine {
         : record.costNanos === 0
           ? []
           : this.budgets.applicable(record, record.time).flatMap((a) => (a.bucket === undefined ? [] : [a.bucket]));
+    // A refusal because the store is down cannot be written to it; the sinks still count it.
+    const storeDown = record.status === 'denied' && record.metadata?.[METADATA_ERROR_TYPE] === 'LedgerUnavailableError';
     try {
-      const states = await this.ledger.settle(record, buckets);
-      this.thresholds.check(buckets, states);
+      if (!storeDown) {
+        const states = await this.ledger.settle(record, buckets);
+        this.thresholds.check(buckets, states);
+      }
     } catch (err: unknown) {
       this.errors++;
       this.problems.report('store', `settling a call in the store failed; its spend is not counted against the caps`, err);

@@ -763,6 +763,17 @@ describe('BudgetEngine', () => {
       expect(h.engine.errorCount).toBe(1);
     });
 
+    it("failMode 'closed': a refusal because the store is down is not written to it (one error, no settle failure reported)", async () => {
+      const h = harness([{ scope: 'daily', maxUsd: 1 }], NOON, { ledger: brokenLedger(), failMode: 'closed' });
+      const seen: string[] = [];
+      h.engine.addSink({ settled: (c) => seen.push(c.record.status) });
+      thrown(() => h.engine.admit(call(1)));
+      await h.engine.forceFlush();
+      expect(h.engine.errorCount).toBe(1);
+      expect(seen).toEqual(['denied']);
+      expect(h.problemLines.filter((l) => l.includes('not counted'))).toEqual([]);
+    });
+
     it("failMode 'open' on an asynchronous ledger: resolves unbudgeted", async () => {
       const h = harness([{ scope: 'daily', maxUsd: 1 }], NOON, { ledger: asyncLedger(brokenLedger()) });
       expect(await h.engine.admit(call(5 * USD))).toMatchObject({ decision: 'allow', reservedNanos: 0 });
