@@ -19,8 +19,10 @@ type Create = (body: unknown, options?: object) => ApiPromiseLike<unknown>;
 /**
  * Instruments one `@anthropic-ai/sdk` client instance: `messages.create` (plain and
  * `stream: true`) and `messages.stream()` (the MessageStream helper, which calls
- * `messages.create` underneath) get a tollgate span that the BudgetSpanProcessor admits,
- * prices and settles. Returns the same client; nothing global is patched.
+ * `messages.create` underneath) go through tollgate's call driver: a span, admission by the
+ * budget engine (no span processor needed; a deny sends nothing, a fallback sends the fallback
+ * model), pricing and settlement; a stream that runs past its reservation (a provider ignoring
+ * `max_tokens`) is cut. Returns the same client; nothing global is patched.
  *
  * Usage comes from the Message, or from `message_start` (input and cache tokens) and
  * `message_delta` (output tokens) when streaming. Cache tokens are reported by Anthropic

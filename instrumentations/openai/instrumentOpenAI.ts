@@ -27,14 +27,16 @@ type Create = (body: unknown, options?: object) => ApiPromiseLike<unknown>;
 
 /**
  * Instruments one `openai` client instance (OpenAI or AzureOpenAI): `chat.completions.create`,
- * `responses.create` and `embeddings.create`, plain and streaming, get a tollgate span that
- * the BudgetSpanProcessor admits, prices and settles. Returns the same client. Nothing
- * global is patched: other clients, and clients derived with `withOptions()`, are untouched.
+ * `responses.create` and `embeddings.create`, plain and streaming, go through tollgate's call
+ * driver: a span, admission by the budget engine (no span processor needed), pricing and
+ * settlement. Returns the same client. Nothing global is patched: other clients, and clients
+ * derived with `withOptions()`, are untouched.
  *
  * Callers get the SDK's own `APIPromise` and `Stream` objects; a deny rejects the APIPromise
  * with `BudgetExceededError` before any request is sent; a fallback sends the fallback model;
- * a stream whose running cost would cross the request budget is aborted and its iteration
- * throws `BudgetExceededError`.
+ * a request without an output limit under a deny cap is sent with the limit its reservation
+ * covers; a stream whose running cost passes its reservation (a provider that ignored the
+ * limit) is aborted and its iteration throws `BudgetExceededError`.
  */
 export function instrumentOpenAI<C extends OpenAI>(client: C, tollgate: TollgateHandle, options: InstrumentOpenAIOptions = {}): C {
   const marked = client as unknown as Record<symbol, unknown>;
