@@ -294,8 +294,12 @@ export class Tracker {
         return tapFailure(() => fn(span), (err) => record(true, err));
       },
       (span, result) => {
-        onResult?.(span, result);
-        record(false);
+        // Recorded even when reading the result fails (a contract check that returned no verdict counts as failed).
+        try {
+          onResult?.(span, result);
+        } finally {
+          record(false);
+        }
       },
       parent,
     );
