@@ -214,6 +214,18 @@ describe('tool, memory, contract, agent, turn', () => {
   });
 });
 
+describe('contract', () => {
+  it('a check that returns no verdict (plain JavaScript) is recorded as failed, in the span and in the ledger', async () => {
+    t = makeTestTollgate();
+    const noVerdict = (() => undefined) as unknown as () => boolean;
+    expect(t.tollgate.contract('has-verdict', noVerdict)).toBeUndefined();
+    expect(t.byName('contract has-verdict').attributes['tollgate.contract.result']).toBe('fail');
+    const [row] = await t.tollgate.usage({ by: 'operation' });
+    expect(row).toMatchObject({ key: 'contract', calls: 1 });
+    expect(await t.tollgate.metrics.metricsText()).toContain('contract_checks_total{contract="has-verdict",result="fail"} 1');
+  });
+});
+
 describe('content capture', () => {
   const messages = [{ role: 'user', content: 'secret prompt' }];
   it('keeps prompt and completion text off spans by default', async () => {
