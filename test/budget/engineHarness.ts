@@ -20,9 +20,9 @@ export const OUTPUT_NANOS = 2;
 /** The ceiling price (for unpriced models under a cap) is ten times the base price. */
 export const CEILING_FACTOR = 10;
 
-function breakdown(usage: TokenUsage, factor: number, model: string, source: 'override' | 'ceiling' | 'unknown'): CostBreakdown {
-  const inputNanos = usage.input * INPUT_NANOS * factor;
-  const outputNanos = usage.output * OUTPUT_NANOS * factor;
+function breakdown(usage: TokenUsage, prices: { inputNanos: number; outputNanos: number }, factor: number, model: string, source: 'override' | 'ceiling' | 'unknown'): CostBreakdown {
+  const inputNanos = usage.input * prices.inputNanos * factor;
+  const outputNanos = usage.output * prices.outputNanos * factor;
   return {
     totalNanos: inputNanos + outputNanos,
     inputNanos,
@@ -35,14 +35,16 @@ function breakdown(usage: TokenUsage, factor: number, model: string, source: 'ov
 }
 
 /**
- * A linear test Pricer: `INPUT_NANOS` per input token and `OUTPUT_NANOS` per output token, times
- * `multipliers[model]` (default 1). Models named 'unpriced…' have no price (they cost 0); the
- * ceiling is `CEILING_FACTOR` times the base price.
+ * A linear test Pricer: `prices.inputNanos` (default INPUT_NANOS) per input token and
+ * `prices.outputNanos` (default OUTPUT_NANOS) per output token, times `multipliers[model]`
+ * (default 1). Models named 'unpriced…' have no price (they cost 0); the ceiling is
+ * `CEILING_FACTOR` times the base price.
  */
-export function linearPricer(multipliers: Record<string, number> = {}): Pricer {
+export function linearPricer(multipliers: Record<string, number> = {}, prices = { inputNanos: INPUT_NANOS, outputNanos: OUTPUT_NANOS }): Pricer {
   return {
-    cost: (usage, model) => (model.startsWith('unpriced') ? breakdown(usage, 0, model, 'unknown') : breakdown(usage, multipliers[model] ?? 1, model, 'override')),
-    ceilingCost: (usage) => breakdown(usage, CEILING_FACTOR, 'ceiling', 'ceiling'),
+    cost: (usage, model) =>
+      model.startsWith('unpriced') ? breakdown(usage, prices, 0, model, 'unknown') : breakdown(usage, prices, multipliers[model] ?? 1, model, 'override'),
+    ceilingCost: (usage) => breakdown(usage, prices, CEILING_FACTOR, 'ceiling', 'ceiling'),
     isPriced: (model) => !model.startsWith('unpriced'),
   };
 }

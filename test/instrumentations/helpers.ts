@@ -10,36 +10,16 @@ import type { TokenUsage } from '../../src/core/TokenUsage.js';
 import type { UsageRecord } from '../../src/core/UsageRecord.js';
 import type { Ledger } from '../../src/ledger/Ledger.js';
 import { MemoryLedger } from '../../src/ledger/memory.js';
-import type { CostBreakdown } from '../../src/pricing/types.js';
 import { CallDriver } from '../../src/track/CallDriver.js';
+import { linearPricer } from '../budget/engineHarness.js';
 import type { AdmissionInfo, TollgateHandle } from '../../src/track/TollgateHandle.js';
 
 /** Test prices: 1_000 nano-USD per input token, 2_000 per output token (models named 'unpriced*' have none). */
 export const INPUT_NANOS = 1_000;
 export const OUTPUT_NANOS = 2_000;
-/** The ceiling price of unpriced models: ten times the test price. */
-export const CEILING_FACTOR = 10;
 
-function breakdown(usage: TokenUsage, factor: number, model: string, known: boolean): CostBreakdown {
-  const inputNanos = usage.input * INPUT_NANOS * factor;
-  const outputNanos = usage.output * OUTPUT_NANOS * factor;
-  return {
-    totalNanos: inputNanos + outputNanos,
-    inputNanos,
-    outputNanos,
-    cacheReadNanos: 0,
-    cacheWriteNanos: 0,
-    reasoningNanos: 0,
-    model: { provider: 'test', model, source: known ? 'override' : factor > 1 ? 'ceiling' : 'unknown', known },
-  };
-}
-
-/** A linear test pricer: every model is priced at INPUT_NANOS / OUTPUT_NANOS except those named 'unpriced…'. */
-export const testPricer: Pricer = {
-  cost: (usage, model) => (model.startsWith('unpriced') ? breakdown(usage, 0, model, false) : breakdown(usage, 1, model, true)),
-  ceilingCost: (usage) => breakdown(usage, CEILING_FACTOR, 'ceiling', false),
-  isPriced: (model) => !model.startsWith('unpriced'),
-};
+/** The linear test pricer of the engine tests at these prices (the ceiling is ten times the price). */
+export const testPricer: Pricer = linearPricer({}, { inputNanos: INPUT_NANOS, outputNanos: OUTPUT_NANOS });
 
 export interface TestTollgateOptions {
   captureContent?: boolean;
