@@ -25,6 +25,8 @@ export interface GuardSource {
 
 type Fetch = typeof globalThis.fetch;
 const GUARDS = new Set<GuardSource>();
+/** Marks a request a guard already admitted, so a guard further down the chain (fetch wrapped twice) passes it on. */
+const ADMITTED = Symbol('tollgate.admitted');
 /** Every fetch function this module installed, and the one each wraps. */
 const wrapped = new WeakMap<Fetch, Fetch>();
 let installed: Fetch | undefined;
@@ -91,7 +93,7 @@ function wrapCurrent(): void {
 function guardedFetch(base: Fetch): Fetch {
   const guarded = async (input: Parameters<Fetch>[0], init?: Parameters<Fetch>[1]): Promise<Response> => {
     const span = trace.getActiveSpan();
-    if (span === undefined || GUARDS.size === 0) return base(input, init);
+    if (span === undefined || GUARDS.size === 0 || (init as Record<symbol, unknown> | undefined)?.[ADMITTED] === true) return base(input, init);
     const body = typeof init?.body === 'string' ? parseJson(init.body) : undefined;
     const official = isOpenAIHost(input);
     const observers: ((text: string) => void)[] = [];
@@ -110,7 +112,7 @@ function guardedFetch(base: Fetch): Fetch {
       }
       if (verdict.observe !== undefined) observers.push(verdict.observe);
     }
-    const response = await base(input, init);
+    const response = await base(input, { ...init, [ADMITTED]: true } as Parameters<Fetch>[1]);
     if (observers.length === 0) return response;
     return observeSseText(response, (text) => {
       for (const observe of observers) observe(text);

@@ -122,6 +122,23 @@ describe('the fetch guard, for spans of other instrumentations', () => {
     expect(fake.requests).toHaveLength(0);
   });
 
+  it('a request passes two guards (fetch wrapped around the guard, then re-wrapped) and is admitted and observed once', async () => {
+    const { tollgate } = setup([]);
+    const streamed = async (): Promise<void> => {
+      const stream = await client().chat.completions.create({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'count' }] });
+      for await (const chunk of stream) void chunk;
+    };
+    await streamed();
+    const guarded = globalThis.fetch;
+    globalThis.fetch = ((input: Parameters<Fetch>[0], init?: Parameters<Fetch>[1]) => guarded(input, init)) as Fetch;
+    await streamed(); // the guard re-wraps the new fetch at this span's start: two guards in the chain
+    await tollgate.forceFlush();
+    const records = (await tollgate.ledger.records({ limit: 10 })).filter((r) => r.status === 'ok');
+    expect(records).toHaveLength(2);
+    expect(records[0]?.outputTokens).toBe(records[1]?.outputTokens);
+    expect(records[0]?.costNanos).toBe(records[1]?.costNanos);
+  });
+
   it('a mocking fetch installed after the guard: the call it answers is charged its real usage and reported; the guard wraps it, so clients made next are held', async () => {
     const { tollgate } = setup([{ scope: 'daily', maxUsd: 0.000001 }]);
     globalThis.fetch = mockingFetch();
