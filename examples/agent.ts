@@ -14,7 +14,7 @@ interface MyReply {
 
 async function callMyModel(model: string, prompt: string): Promise<MyReply> {
   // Any client: report the usage the provider returned.
-  return { text: `echo: ${prompt}`, usage: { input: 1200, output: 300 }, model };
+  return { text: `echo: ${prompt}`, usage: { input: 12, output: 300 }, model };
 }
 
 await tollgate.session('S-1', () =>
