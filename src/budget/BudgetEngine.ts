@@ -1,3 +1,4 @@
+import { diag } from '@opentelemetry/api';
 import type { BudgetSpec } from '../core/Budget.js';
 import { BudgetConfigError } from '../core/BudgetConfigError.js';
 import type { BudgetExceededError } from '../core/BudgetExceededError.js';
@@ -95,7 +96,9 @@ export class BudgetEngine {
     this.problems = options.problems ?? new Problems();
     this.reservationTtlMs = positive(options.reservationTtlMs ?? 600_000, 'reservationTtlMs', 'ms');
     this.defaultMaxOutputTokens = positive(options.defaultMaxOutputTokens ?? 4096, 'defaultMaxOutputTokens', 'tokens');
-    this.minOutputTokens = Math.min(positive(options.minOutputTokens ?? 16, 'minOutputTokens', 'tokens'), this.defaultMaxOutputTokens);
+    const minOutput = positive(options.minOutputTokens ?? 16, 'minOutputTokens', 'tokens');
+    if (minOutput > this.defaultMaxOutputTokens) diag.warn(`tollgate: minOutputTokens ${minOutput} is above defaultMaxOutputTokens ${this.defaultMaxOutputTokens}; using ${this.defaultMaxOutputTokens}`);
+    this.minOutputTokens = Math.min(minOutput, this.defaultMaxOutputTokens);
     this.inputMargin = options.inputMargin ?? 0;
     if (!Number.isFinite(this.inputMargin) || this.inputMargin < 0) {
       throw new BudgetConfigError('inputMargin', `must be a number >= 0 (0.2 adds 20 % to input estimates); got ${String(options.inputMargin)}`);
@@ -167,7 +170,7 @@ export class BudgetEngine {
   account(admission: Admission | undefined, call: FinishedCall): SettledCall {
     const settled = accountCall(admission, call, this.clock(), this.pricing, (ctx) => this.budgets.applicable(ctx, ctx.time).some((a) => a.budget.onExceed !== 'warn'));
     if (settled.costSource === 'estimated' && call.usageSource !== 'estimated') {
-      this.problems.report('usage_estimated', `a ${call.provider} call reported no usage; it was charged from tollgate's estimate (marked gen_ai.usage.cost.source "estimated")`);
+      this.problems.report('usage_estimated', `a call to ${call.provider} reported no usage; it was charged from tollgate's estimate (marked gen_ai.usage.cost.source "estimated")`);
     }
     if (call.usage === undefined || call.usageSource !== 'reported') this.unreported.add(settled);
     return settled;

@@ -288,13 +288,13 @@ export class BudgetSpanProcessor implements SpanProcessor, GuardSource {
       span.setAttribute(ATTR_TOLLGATE_ENFORCEMENT_BYPASSED, true);
       this.engine.problems.report(
         'enforcement_bypassed',
-        `a ${request.provider} call that a budget denied reached the provider anyway (its fetch went around tollgate's guard: nock, msw or a client created before a fetch patch?); it was charged with its real usage`,
+        `a call to ${request.provider} that a budget denied reached the provider anyway (its fetch went around tollgate's guard: nock, msw or a client created before a fetch patch?); it was charged with its real usage`,
       );
       admission = undefined;
     } else if (state.decided === undefined) {
       this.engine.problems.report(
         'fetch_guard',
-        `a ${request.provider} call of another instrumentation was never seen by tollgate's fetch guard (fetch replaced, or a transport other than fetch), so no cap could hold it; it was charged when it ended`,
+        `a call to ${request.provider} made by another instrumentation was never seen by tollgate's fetch guard (fetch replaced, or a transport other than fetch), so no cap could hold it; it was charged when it ended`,
       );
     }
     if (isPromise(state.decided) && admission === undefined && state.refusal === undefined) {
