@@ -98,6 +98,11 @@ export interface Tollgate extends TollgateHandle {
   usage(query: UsageQuery): Promise<UsageGroup[]>;
   /** Budget spend / remaining per budget and key. */
   budgetStatus(): Promise<BudgetStatus[]>;
+  /**
+   * Waits for the provider's requests/tokens-per-minute limit (or throws RateLimitError when it is
+   * configured to reject), for calls tollgate does not drive itself. Present when limits are configured.
+   */
+  rateLimit?(provider: string, estimatedTokens: number): Promise<void>;
   /** Use, limit and reset time of each provider's rate limits (empty when none are configured). */
   rateLimitStatus(): RateLimitStatus[];
   /** Add a budget at run time (persisted in the store). */
@@ -296,6 +301,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     admission: handle.admission,
     estimateInputTokens: handle.estimateInputTokens,
     costNanos: handle.costNanos,
+    ...(limiter !== undefined ? { rateLimit: (provider: string, tokens: number) => limiter.acquire(provider, tokens) } : {}),
     config,
     problems,
     spanProcessor: processor,
