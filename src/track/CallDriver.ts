@@ -67,14 +67,22 @@ export interface CallOutcome {
  * BudgetSpanProcessor leaves spans of the 'tollgate' scope uncharged.
  */
 export class CallDriver {
+  /**
+   * Calls whose span is open. An entry goes when its call ends: entries kept until their spans
+   * are collected made the garbage collector carry every ended call through young-generation
+   * collections (benchmark 1a, bench/analysis.md).
+   */
   private readonly calls = new WeakMap<Span, DrivenCall>();
+  private readonly ended = (span: Span): void => {
+    this.calls.delete(span);
+  };
 
   constructor(private readonly deps: CallDriverDeps) {}
 
   /** Starts a call. Never throws: a refusal rejects `ready`. */
   begin(spec: CallSpec, parent: Context = context.active()): DrivenCall {
-    const call = new DrivenCall(this.deps, spec, parent);
-    this.calls.set(call.span, call);
+    const call = new DrivenCall(this.deps, spec, parent, this.ended);
+    if (!call.isEnded) this.calls.set(call.span, call);
     return call;
   }
 
@@ -83,7 +91,7 @@ export class CallDriver {
     return this.deps.engine.problems;
   }
 
-  /** The call whose span this is, if the driver started it. */
+  /** The call whose span this is, while the driver's call is open (undefined once it ended). */
   callOf(span: Span): DrivenCall | undefined {
     return this.calls.get(span);
   }
@@ -107,6 +115,7 @@ export class DrivenCall {
     private readonly deps: CallDriverDeps,
     private readonly spec: CallSpec,
     parent: Context,
+    private readonly onEnded: (span: Span) => void = () => undefined,
   ) {
     const engine = deps.engine;
     this.estimatedInputTokens = spec.inputTokens ?? this.estimate();
@@ -150,6 +159,11 @@ export class DrivenCall {
   /** The call's admission, once decided. */
   get decided(): Admission | undefined {
     return this.admission;
+  }
+
+  /** True once the call's span has ended (settled, or refused). */
+  get isEnded(): boolean {
+    return this.ended;
   }
 
   /**
@@ -219,6 +233,7 @@ export class DrivenCall {
     if (isRefusal(err)) {
       if (!this.ended) {
         this.ended = true;
+        this.onEnded(this.span);
         this.span.setAttributes({ [ATTR_TOLLGATE_DECISION]: 'deny', [ATTR_TOLLGATE_STATUS]: 'denied', [ATTR_ERROR_TYPE]: err.name });
         this.span.recordException(err);
         this.span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
@@ -259,6 +274,7 @@ export class DrivenCall {
     }
     attrs[ATTR_TOLLGATE_STATUS] = status;
     this.ended = true;
+    this.onEnded(this.span);
     try {
       this.span.setAttributes(attrs);
       if (err !== undefined) {
