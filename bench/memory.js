@@ -4,8 +4,10 @@
 // (200 traces) are exercised. `bounded` prunes the ledger every 10,000 calls (what retention
 // does); `unbounded` never prunes, so MemoryLedger keeps every record (by design).
 import { context } from '@opentelemetry/api';
-import { withAttribution } from '../dist/src/track/attribution.js';
+import { fromDistFirst } from './lib/dist.js';
 import { makeTollgate } from './lib/setup.js';
+
+const { withAttribution } = await fromDistFirst('src/core/attribution.js', 'src/track/attribution.js');
 
 const mode = process.argv[2] ?? 'bounded';
 const total = Number(process.argv[3] ?? 1_000_000);
@@ -39,13 +41,17 @@ for (const target of CHECKPOINTS) {
   while (calls < target) {
     await context.with(taskContexts[calls % taskContexts.length], () => t.tollgate.llm(OPTIONS, fn));
     calls++;
-    if (mode === 'bounded' && calls % 10_000 === 0) t.tollgate.ledger.prune(Date.now() + 1);
+    if (mode === 'bounded' && calls % 10_000 === 0) {
+      await t.tollgate.forceFlush();
+      await t.tollgate.ledger.prune(Date.now() + 1);
+    }
   }
+  await t.tollgate.forceFlush();
   points.push(snapshot(calls, t));
 }
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 const metricsText = await t.tollgate.metrics.metricsText();
 const taskSeries = metricsText.split('\n').filter((l) => /^task_cost_total_usd\{/.test(l)).length;
-const stored = t.tollgate.ledger.records({ limit: 2_000_000 }).length;
+const stored = (await t.tollgate.ledger.records({ limit: 2_000_000 })).length;
 await t.shutdown();
 process.stdout.write(JSON.stringify({ mode, total, points, seconds, taskSeries, storedRecords: stored }) + '\n');

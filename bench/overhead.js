@@ -1,7 +1,8 @@
-// Benchmark 1a: one call wrapped by tollgate.llm (span + cost estimate + reservation +
-// price + settle + metrics + trace ring, memory store) vs one bare OTel span carrying the
-// same attributes (same BasicTracerProvider, no-op processor) vs a bare function call.
-// Each variant runs in a worker thread of its own (see lib/isolated.js).
+// Benchmark 1a: one call wrapped by tollgate.llm (the call driver: span, admission through the
+// engine with the worst case priced and reserved, the call, pricing of the usage, settlement,
+// sinks: metrics and trace ring; memory store, one daily deny budget) vs one bare OTel span
+// carrying the same attributes (same BasicTracerProvider, no-op processor) vs a bare function
+// call. Each variant runs in a process of its own (see lib/isolated.js).
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import { runIsolated } from './lib/isolated.js';
 import { makeBareProvider, makeTollgate, steadyPrune } from './lib/setup.js';
@@ -11,7 +12,7 @@ const USAGE = { input: 12, output: 40 };
 const NAMES = ['bare call', 'bare OTel span', 'tollgate.llm'];
 
 /** The attributes a tollgate.llm span ends with, split into those set at start and the rest. */
-async function tollgateSpanAttributes() {
+export async function spanAttributesOf() {
   let captured;
   const capture = { onStart() {}, onEnd(span) { captured = span; }, forceFlush: async () => {}, shutdown: async () => {} };
   const t = makeTollgate({}, [capture]);
@@ -56,7 +57,7 @@ export async function variant(name, { attrs }) {
 }
 
 export async function runOverhead() {
-  const attrs = await tollgateSpanAttributes();
+  const attrs = await spanAttributesOf();
   const results = await runIsolated('overhead.js', NAMES, { rounds: 41, warmup: 4, batch: 4000, args: { attrs }, baseline: 'bare OTel span' });
   return { results, spanAttributeCount: attrs.count, openSpansAfter: results['tollgate.llm'].extra.openSpans };
 }

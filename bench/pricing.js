@@ -1,7 +1,9 @@
 // Benchmark 5: PricingCatalog.cost() for a cached model resolution vs cold ones
 // (a new catalog for every call; a model id never seen before for every call).
-import { PricingCatalog } from '../dist/src/pricing/PricingCatalog.js';
+import { fromDist } from './lib/dist.js';
 import { compare } from './lib/measure.js';
+
+const { PricingCatalog } = await fromDist('src/pricing/PricingCatalog.js');
 
 export async function runPricing() {
   const catalog = new PricingCatalog();

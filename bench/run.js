@@ -7,16 +7,19 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pinCores } from './lib/isolated.js';
 import { fmtNs, fmtRatio } from './lib/measure.js';
-import { NAMES as CLIENT, runOpenAIClient } from './openaiClient.js';
+import { DIST } from './lib/dist.js';
+import { ELD_CALLS, IN_FLIGHT, NAMES as CLIENT, runEventLoopDelay, runOpenAIClient } from './openaiClient.js';
 import { runOverhead } from './overhead.js';
 import { runPricing } from './pricing.js';
 import { runScrape } from './scrape.js';
-import { NAMES as THROUGHPUT, STORE_NAMES as STORE, runStoreThroughput, runThroughput } from './throughput.js';
+import { BATCH, NAMES as THROUGHPUT, runLedgerThroughput, runThroughput } from './throughput.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MB = 1024 * 1024;
 const rows = [];
 const notes = [];
+/** Key figures as numbers, written to TOLLGATE_BENCH_JSON when set (to compare runs and builds). */
+const figures = {};
 const startedAt = new Date();
 
 function row(bench, variant, value, baseline, ratio, target, met) {
@@ -50,7 +53,11 @@ await step('1a per-call overhead', async () => {
   const tg = r['tollgate.llm'];
   row('1a per-call overhead', 'bare function call (awaited)', fmtNs(call.medianNs), '', '', '', '');
   row('1a per-call overhead', `bare OTel span, same ${spanAttributeCount} attributes, no-op processor`, fmtNs(span.medianNs), 'bare call', fmtRatio(span.medianNs / call.medianNs), '', '');
-  row('1a per-call overhead', 'tollgate.llm (memory store, 1 daily budget)', fmtNs(tg.medianNs), 'bare OTel span', fmtRatio(tg.ratio), '≤ 1.5×', verdict(tg.ratio <= 1.5));
+  row('1a per-call overhead', 'tollgate.llm (memory store, 1 daily deny budget)', fmtNs(tg.medianNs), 'bare OTel span', fmtRatio(tg.ratio), '≤ 1.5×', verdict(tg.ratio <= 1.5));
+  figures['1a ratio'] = tg.ratio;
+  figures['1a tollgate ns'] = tg.medianNs;
+  figures['1a span ns'] = span.medianNs;
+  figures['1a attributes'] = spanAttributeCount;
   notes.push(
     `1a: ratio = median over ${tg.samples.length} rounds of (tollgate batch ÷ bare-span batch of the same round); quartiles of the per-round ratios ${quartiles(tg.samples, span.samples)}. ` +
       `Spans left open after the run: ${openSpansAfter}. The tollgate span ends with ${spanAttributeCount} attributes (the baseline span is given the same ones).`,
@@ -66,6 +73,10 @@ await step('1b real openai client', async () => {
   row('1b openai chat.completions.create', 'no instrumentation', fmtNs(none.medianNs), '', '', '', '');
   row('1b openai chat.completions.create', '@opentelemetry/instrumentation-openai', fmtNs(contrib.medianNs), 'no instrumentation', fmtRatio(contrib.medianNs / none.medianNs), '', '');
   row('1b openai chat.completions.create', 'tollgate instrumentOpenAI (memory store)', fmtNs(tg.medianNs), 'instrumentation-openai', fmtRatio(tg.ratio), '≤ 1.1×', verdict(tg.ratio <= 1.1));
+  figures['1b ratio'] = tg.ratio;
+  figures['1b tollgate ns'] = tg.medianNs;
+  figures['1b contrib ns'] = contrib.medianNs;
+  figures['1b none ns'] = none.medianNs;
   notes.push(
     `1b: ratio = median over ${tg.samples.length} rounds of per-round ratios (quartiles ${quartiles(tg.samples, contrib.samples)}); ` +
       `tollgate vs no instrumentation: ${fmtRatio(tg.medianNs / none.medianNs)} (${tg.medianNs >= none.medianNs ? '+' : '−'}${fmtNs(Math.abs(tg.medianNs - none.medianNs))} per call); ` +
@@ -73,56 +84,53 @@ await step('1b real openai client', async () => {
   );
 });
 
-await step('2 processor throughput', async () => {
-  const { results: r, samples, addedAttributes, redisUnavailable } = await runThroughput();
+await step('1c event-loop delay, calls in flight', async () => {
+  const { results: r } = await runEventLoopDelay();
+  const ms = (ns) => `${(ns / 1e6).toFixed(2)} ms`;
+  const bench = `1c openai, ${IN_FLIGHT} calls in flight: event-loop delay p50 / p99 / max`;
+  for (const name of [CLIENT.none, CLIENT.contrib, CLIENT.tollgateSqlite]) {
+    const v = r[name];
+    const label = name === CLIENT.tollgateSqlite ? 'tollgate instrumentOpenAI, default store (SQLite, "transaction")' : name === CLIENT.contrib ? '@opentelemetry/instrumentation-openai' : 'no instrumentation';
+    row(bench, label, `${ms(v.p50)} / ${ms(v.p99)} / ${ms(v.max)}; ${fmtNs(v.nsPerCall)} a call`, name === CLIENT.contrib ? '' : 'instrumentation-openai', name === CLIENT.contrib ? '' : `${fmtRatio(v.ratio)} time`, '', '');
+  }
+  const tg = r[CLIENT.tollgateSqlite];
+  figures['1c tollgate sqlite p50 ms'] = tg.p50 / 1e6;
+  figures['1c tollgate sqlite p99 ms'] = tg.p99 / 1e6;
+  figures['1c tollgate sqlite max ms'] = tg.max / 1e6;
+  figures['1c contrib p99 ms'] = r[CLIENT.contrib].p99 / 1e6;
+  figures['1c none p99 ms'] = r[CLIENT.none].p99 / 1e6;
+  figures['1c tollgate sqlite ratio'] = tg.ratio;
+  notes.push(
+    `1c: ${IN_FLIGHT} calls in flight at once (${ELD_CALLS} calls a batch, fake server in the same process); the delay is how late a 1 ms timer fires (perf_hooks.monitorEventLoopDelay, resolution 1 ms) while a batch runs; ` +
+      'figures are medians over batches of each batch\'s percentile; the time ratio is the median of per-round batch-time ratios against the contrib instrumentation.',
+  );
+});
+
+await step('2 calls per second end to end', async () => {
+  const { results: r, redisUnavailable } = await runThroughput();
   const perSec = (ns) => `${Math.round(1e9 / ns).toLocaleString('en-US')}/s`;
-  const base = r[THROUGHPUT.noopAttrs];
-  row('2 settlements/s', 'spans with a no-op SpanProcessor', `${perSec(r[THROUGHPUT.noop].nsPerSpan)} (${fmtNs(r[THROUGHPUT.noop].nsPerSpan)} each)`, '', '', '', '');
-  row('2 settlements/s', `same spans also given the processor's ${addedAttributes} attributes, no-op SpanProcessor`, `${perSec(base.nsPerSpan)} (${fmtNs(base.nsPerSpan)} each)`, '', '', '', '');
+  const span = r[THROUGHPUT.span];
+  row('2 calls/s, one after another', THROUGHPUT.span, `${perSec(span.medianNs)} (${fmtNs(span.medianNs)} each)`, '', '', '', '');
+  const keys = { [THROUGHPUT.memory]: 'memory', [THROUGHPUT.sqlite]: 'sqlite', [THROUGHPUT.sqliteBatched]: 'sqlite batched', [THROUGHPUT.redis]: 'redis' };
   for (const name of [THROUGHPUT.memory, THROUGHPUT.sqlite, THROUGHPUT.sqliteBatched, THROUGHPUT.redis]) {
     const v = r[name];
     if (v === undefined) continue;
-    // What the processor itself costs per settlement: the span with the same attributes subtracted, round by round.
-    const own = samples.ownNs[name];
-    const isMemory = name === THROUGHPUT.memory;
-    row('2 settlements/s', `${name}: spans end to end`, `${perSec(v.nsPerSpan)} (${fmtNs(v.nsPerSpan)} each)`, '', '', '', '');
-    row(
-      '2 settlements/s',
-      `${name}: the processor's own work`,
-      `${perSec(own)} (${fmtNs(own)} each)`,
-      'same spans, no-op processor',
-      `${fmtRatio(v.nsPerSpan / base.nsPerSpan)} time`,
-      isMemory ? '≥ 500,000/s' : '',
-      isMemory ? verdict(1e9 / own >= 500_000) : '',
-    );
-    if (isMemory && 1e9 / own < 500_000) notes.push(`2: memory store missed by ${fmtRatio(500_000 / (1e9 / own))} (${fmtNs(own - 2_000)} per settlement over the 2 µs that 500k/s allows).`);
+    row('2 calls/s, one after another', name, `${perSec(v.medianNs)} (${fmtNs(v.medianNs)} each)`, 'bare OTel span', `${fmtRatio(v.ratio)} time`, '', '');
+    figures[`2 ${keys[name]} per s`] = 1e9 / v.medianNs;
+    figures[`2 ${keys[name]} ratio`] = v.ratio;
   }
   notes.push(
-    "2: \"the processor's own work\" is, round by round, the time per span with BudgetSpanProcessor minus the time per span of the same spans given the same final attributes with a no-op processor (each variant in its own process, batches taking turns); " +
-      'it is what admission, pricing, the reservation, the settlement, metrics and the trace ring add to the SDK\'s own cost of a span. SQLite and Redis batches end with forceFlush (and a flush of queued settlements).',
+    `2: every call goes through tollgate.llm (the call driver) against a daily deny budget, one call after another, each batch timed until its settlements are in the store (tollgate.forceFlush); ` +
+      `batches of ${BATCH.memory} calls (memory) and ${BATCH.sqlite} (SQLite, Redis); ratio = median of per-round ratios to a bare OTel span per call with the same attributes. ` +
+      `Settled calls counted per store at the end (before the last prune): ${Object.values(r).map((v) => v.extra?.calls).filter((c) => c !== undefined).join(', ')}; open spans: ${Object.values(r).map((v) => v.extra?.openSpans ?? 0).join(', ')}.`,
   );
-  notes.push(`2: open spans after the run per store: ${Object.values(r).map((v) => v.extra?.openSpans ?? 0).join(', ')}; settled calls counted by the SQLite and Redis stores: ${Object.values(r).map((v) => v.extra?.calls).filter((c) => c !== undefined).join(', ')}.`);
   if (redisUnavailable !== undefined) notes.push(`2: Redis not measured: ${redisUnavailable}`);
 });
 
-await step('2b store throughput without spans', async () => {
-  const { results: r } = await runStoreThroughput();
-  const base = r[STORE.baseline];
-  row('2b settlements/s, no spans', STORE.baseline, `${Math.round(base.perSecond).toLocaleString('en-US')}/s`, '', '', '', '');
-  for (const [name, v] of Object.entries(r)) {
-    if (v === base) continue;
-    const isStore = name === STORE.ledger;
-    row(
-      '2b settlements/s, no spans',
-      name,
-      `${Math.round(v.perSecond).toLocaleString('en-US')}/s (${fmtNs(v.nsPerSettlement)} each)`,
-      'baseline',
-      `${fmtRatio(v.nsPerSettlement / base.nsPerSettlement)} time`,
-      isStore ? '≥ 500,000/s (store alone)' : '',
-      isStore ? verdict(v.perSecond >= 500_000) : '',
-    );
-  }
-  notes.push('2b: the same settlements without creating spans: what the memory store itself and the budget engine on top of it sustain; benchmark 2 adds the span, pricing, attributes and metrics of each call.');
+await step('2b MemoryLedger alone', async () => {
+  const v = await runLedgerThroughput();
+  row('2b MemoryLedger, no spans', 'reserve + settle (settle awaited), one daily bucket', `${Math.round(v.perSecond).toLocaleString('en-US')}/s (${fmtNs(v.nsPerSettlement)} each)`, '', '', '', '');
+  figures['2b ledger per s'] = v.perSecond;
 });
 
 await step('3 /metrics scrape', async () => {
@@ -131,6 +139,7 @@ await step('3 /metrics scrape', async () => {
   const tasks = r['10,000 task series'].medianNs;
   const models = r['10,000 provider/model pairs'].medianNs;
   row('3 GET /metrics (HTTP, 127.0.0.1)', `empty registry (${counts.empty} series)`, fmtNs(empty), '', '', '', '');
+  figures['3 tasks ms'] = tasks / 1e6;
   row('3 GET /metrics (HTTP, 127.0.0.1)', `10,000 task series (${counts.tasks} series, ${(bytes.tasks / MB).toFixed(1)} MB)`, fmtNs(tasks), 'empty', fmtRatio(tasks / empty), '< 50 ms', verdict(tasks < 50e6));
   row('3 GET /metrics (HTTP, 127.0.0.1)', `10,000 provider/model pairs (${counts.models} series, ${(bytes.models / MB).toFixed(1)} MB)`, fmtNs(models), 'empty', fmtRatio(models / empty), '', '');
   if (tasks >= 50e6) notes.push(`3: 10k task series missed by ${fmtNs(tasks - 50e6)} (${fmtRatio(tasks / 50e6)} the target).`);
@@ -151,6 +160,8 @@ await step('4 memory', async () => {
   for (const p of bounded.points) {
     row('4 memory, ledger pruned every 10k calls', `after ${p.calls.toLocaleString('en-US')} calls`, `RSS ${(p.rssBytes / MB).toFixed(1)} MB, heap ${(p.heapUsedBytes / MB).toFixed(1)} MB`, '', '', '', '');
   }
+  figures['4 rss growth MB'] = growth / MB;
+  figures['4 heap growth MB'] = (p1m.heapUsedBytes - p100k.heapUsedBytes) / MB;
   row('4 memory, ledger pruned every 10k calls', 'RSS growth 100k → 1M calls', `${(growth / MB).toFixed(1)} MB (heap ${((p1m.heapUsedBytes - p100k.heapUsedBytes) / MB).toFixed(1)} MB)`, '', '', '< 10 MB', verdict(growth < 10 * MB));
   notes.push(
     `4 (bounded): ${bounded.seconds.toFixed(0)} s for 1M calls under 5,000 rotating task ids; trace ring held ${p1m.traces} trace summaries (cap 200; spans of the 20 most recent), ` +
@@ -163,6 +174,8 @@ await step('4 memory', async () => {
     row('4 memory, ledger never pruned', `after ${p.calls.toLocaleString('en-US')} calls`, `RSS ${(p.rssBytes / MB).toFixed(1)} MB, heap ${(p.heapUsedBytes / MB).toFixed(1)} MB`, '', '', '', '');
   }
   const perRecord = (uEnd.heapUsedBytes - u100k.heapUsedBytes) / (UNBOUNDED - 100_000);
+  figures['4 unbounded heap MB'] = uEnd.heapUsedBytes / MB;
+  figures['4 unbounded bytes per call'] = perRecord;
   notes.push(
     `4 (unbounded): MemoryLedger keeps every record, its id (to settle each id once) and the per-day rollups until prune() (retention) runs, by design: ` +
       `${perRecord.toFixed(0)} bytes of heap per call between 100k and ${UNBOUNDED.toLocaleString('en-US')} calls (${unbounded.storedRecords.toLocaleString('en-US')} records held), ` +
@@ -173,10 +186,20 @@ await step('4 memory', async () => {
 await step('5 price lookup', async () => {
   const { results: r } = await runPricing();
   const cached = r['cost(), cached resolution'].medianNs;
+  figures['5 cached ns'] = cached;
   for (const [name, v] of Object.entries(r)) {
     row('5 PricingCatalog.cost()', name, fmtNs(v.medianNs), v.medianNs === cached ? '' : 'cached', v.medianNs === cached ? '' : fmtRatio(v.medianNs / cached), '', '');
   }
 });
+
+/** The commit the measured build was made from (with "+ uncommitted changes" when its tree differs), when dist/ sits in a git checkout. */
+function buildId() {
+  const root = dirname(DIST);
+  const head = spawnSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
+  if (head.status !== 0) return `${DIST} (not in a git checkout)`;
+  const dirty = spawnSync('git', ['-C', root, 'status', '--porcelain', '--', 'src', 'instrumentations'], { encoding: 'utf8' }).stdout.trim() !== '';
+  return `${head.stdout.trim()}${dirty ? ' + uncommitted changes in src/' : ''} (${DIST})`;
+}
 
 const cpus = os.cpus();
 const lines = [
@@ -185,10 +208,11 @@ const lines = [
   `- Date: ${startedAt.toISOString()}`,
   `- Machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${(os.totalmem() / 1024 ** 3).toFixed(1)} GB memory, ${os.platform()} ${os.release()}; load average at the end ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')}`,
   `- Node ${process.version}`,
+  `- Build measured: ${buildId()}`,
   '- Command: `npm run bench` (= `npm run build && node --expose-gc bench/run.js`)',
   `- Duration: ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s`,
   '',
-  'Benchmarks 1a, 1b, 2 and 2b run each variant in a process of its own; the processes take turns, one timed batch each per round',
+  'Benchmarks 1a, 1b, 1c, 2 and 2b run each variant in a process of its own; the processes take turns, one timed batch each per round',
   '(the order rotates each round), with no forced garbage collection, so every variant pays for its own garbage as a service would.',
   `Every process of a round runs on the same CPU core, the core alternating between rounds (${pinCores().length > 0 ? `taskset, cores ${pinCores().join(', ')}` : 'not pinned here: no taskset or one core'}).`,
   'Ratios marked "per round" are the median over rounds of one batch time over the baseline batch time of the same round.',
@@ -203,9 +227,12 @@ const lines = [
   ...notes.map((n) => `- ${n}`),
   '',
 ];
-const file = join(here, 'results.md');
-// Hand-written analysis (what was changed for speed, why a target is missed) follows the measured table.
-const analysisFile = join(here, 'analysis.md');
-const existing = existsSync(analysisFile) ? readFileSync(analysisFile, 'utf8') : '';
-writeFileSync(file, lines.join('\n') + (existing !== '' ? `\n${existing}` : ''));
+// TOLLGATE_BENCH_OUT: where to write the results (default bench/results.md); TOLLGATE_BENCH_JSON: the key figures as JSON.
+const file = process.env.TOLLGATE_BENCH_OUT ?? join(here, 'results.md');
+// Hand-written parts: the comparison of builds goes before the measured table, the analysis (what changed, why a target is missed) after it.
+const handWritten = (name) => (existsSync(join(here, name)) ? readFileSync(join(here, name), 'utf8') : '');
+const comparison = handWritten('comparison.md');
+const [title, ...rest] = lines;
+writeFileSync(file, [title, '', ...(comparison !== '' ? [comparison.trimEnd(), '', '## Latest full run', ''] : []), ...rest.slice(1)].join('\n') + (handWritten('analysis.md') !== '' ? `\n${handWritten('analysis.md')}` : ''));
+if (process.env.TOLLGATE_BENCH_JSON !== undefined) writeFileSync(process.env.TOLLGATE_BENCH_JSON, `${JSON.stringify({ date: startedAt.toISOString(), build: buildId(), loadavg: os.loadavg(), figures }, null, 2)}\n`);
 log(`bench: wrote ${file}`);

@@ -1,20 +1,21 @@
-// Benchmark 2: settlements through BudgetSpanProcessor (spans started with request
-// attributes and ended with usage attributes) on the memory, SQLite (temp file) and Redis
-// (127.0.0.1:6379, unique key prefix, removed afterwards) stores. Baselines, each in a process
-// of its own like every variant (lib/isolated.js): the same spans with a no-op SpanProcessor,
-// and the same spans also given every attribute the processor adds (decision, reservation,
-// cost...), so that what the processor itself costs per settlement can be read off.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// Benchmark 2: calls per second end to end through tollgate.llm (the call driver: span,
+// admission and reservation against a daily deny budget, the call, pricing, settlement, sinks)
+// on the memory, SQLite (temp file; durability 'transaction', the default, and 'batched') and
+// Redis (127.0.0.1:6379, unique key prefix, removed afterwards) stores, one call after another;
+// each batch ends when its settlements are in the store (tollgate.forceFlush). Each variant runs
+// in a process of its own (lib/isolated.js). The baseline is one bare OTel span per call with
+// the same attributes (no-op processor), as in benchmark 1a.
+//
+// Benchmark 2b: the MemoryLedger alone, reserve + settle, without spans or pricing.
 import { randomUUID } from 'node:crypto';
-import { SpanKind } from '@opentelemetry/api';
-import { MemoryLedger } from '../dist/src/ledger/memory.js';
-import { SqliteLedger } from '../dist/src/ledger/sqlite.js';
+import { context, SpanKind, trace } from '@opentelemetry/api';
+import { fromDist } from './lib/dist.js';
 import { runIsolated } from './lib/isolated.js';
 import { median } from './lib/measure.js';
-import { makeBareProvider, makeTollgate, steadyPrune } from './lib/setup.js';
+import { BENCH_BUDGETS, makeBareProvider, makeTollgate, steadyPrune, tempSqlite } from './lib/setup.js';
 
+const OPTIONS = { model: 'gpt-4o-mini', provider: 'openai', maxTokens: 256, inputTokens: 12 };
+const USAGE = { input: 12, output: 40 };
 const ATTRIBUTES = {
   'gen_ai.operation.name': 'chat',
   'gen_ai.provider.name': 'openai',
@@ -24,37 +25,22 @@ const ATTRIBUTES = {
   'gen_ai.usage.input_tokens': 12,
   'gen_ai.usage.output_tokens': 40,
 };
-/** Spans per timed batch (one settlement each). */
-export const BATCH = { memory: 5000, sqlite: 500, redis: 500 };
+/** Calls per timed batch. */
+export const BATCH = { memory: 4000, sqlite: 300, redis: 300 };
 
 export const NAMES = {
-  noop: 'no-op SpanProcessor',
-  noopAttrs: 'no-op SpanProcessor, the processor\'s attributes set too',
-  memory: 'BudgetSpanProcessor, memory store',
-  sqlite: 'BudgetSpanProcessor, SQLite store (WAL, synchronous=NORMAL)',
-  sqliteBatched: 'BudgetSpanProcessor, SQLite store (durability "batched")',
-  redis: 'BudgetSpanProcessor, Redis store',
+  span: 'bare OTel span per call (no tollgate)',
+  memory: 'tollgate.llm, memory store',
+  sqlite: 'tollgate.llm, SQLite store (default: WAL, durability "transaction")',
+  sqliteBatched: 'tollgate.llm, SQLite store (durability "batched")',
+  redis: 'tollgate.llm, Redis store',
+  ledger: 'MemoryLedger reserve + settle',
 };
 
-function spans(tracer, n, extra) {
-  for (let i = 0; i < n; i++) {
-    const span = tracer.startSpan('chat gpt-4o-mini', { kind: SpanKind.CLIENT, attributes: ATTRIBUTES });
-    if (extra !== undefined) span.setAttributes(extra);
-    span.end();
-  }
-}
-
-/** The attributes BudgetSpanProcessor adds to such a span (read off one settled span). */
-async function processorAttributes() {
-  let ended;
-  const capture = { onStart() {}, onEnd(span) { ended = span; }, forceFlush: async () => {}, shutdown: async () => {} };
-  const t = makeTollgate({ ledger: new MemoryLedger() }, [capture]);
-  spans(t.tracer, 1);
-  await t.shutdown();
-  const added = {};
-  for (const [k, v] of Object.entries(ended.attributes)) if (!(k in ATTRIBUTES)) added[k] = v;
-  return added;
-}
+const wrapped = (call) => {
+  call.setUsage(USAGE);
+  return 1;
+};
 
 async function redisKeysRemoved(prefix) {
   const { default: Redis } = await import('ioredis');
@@ -71,59 +57,56 @@ async function redisKeysRemoved(prefix) {
   return removed;
 }
 
-/** One variant, set up in the process that measures it. `fn` runs one batch of spans. */
-export async function variant(name, { added, redisPrefix }) {
-  if (Object.values(STORE_NAMES).includes(name)) return storeVariant(name);
-  if (name === NAMES.noop || name === NAMES.noopAttrs) {
-    const tracer = makeBareProvider().getTracer('tollgate');
-    const extra = name === NAMES.noopAttrs ? added : undefined;
-    return { fn: () => spans(tracer, BATCH.memory, extra), sync: true };
-  }
-  if (name === NAMES.memory) {
-    const t = makeTollgate({ ledger: new MemoryLedger() });
-    return {
-      fn: () => spans(t.tracer, BATCH.memory),
-      sync: true,
-      between: steadyPrune(t.tollgate.ledger),
-      report: () => ({ openSpans: t.tollgate.spanProcessor.openSpanCount }),
-      close: () => t.shutdown(),
-    };
-  }
+/** A tollgate on the store a variant names, and what to do after it is closed. */
+async function storeFor(name, redisPrefix) {
+  if (name === NAMES.memory) return { options: {}, remove: () => undefined };
   if (name === NAMES.sqlite || name === NAMES.sqliteBatched) {
-    const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
-    const ledger = new SqliteLedger({ path: join(dir, 'ledger.db'), ...(name === NAMES.sqliteBatched ? { durability: 'batched' } : {}) });
-    const t = makeTollgate({ ledger });
-    return {
-      fn: async () => {
-        spans(t.tracer, BATCH.sqlite);
-        await t.tollgate.spanProcessor.forceFlush();
-        await ledger.flush?.();
-      },
-      between: steadyPrune(t.tollgate.ledger),
-      report: async () => ({ openSpans: t.tollgate.spanProcessor.openSpanCount, calls: (await t.tollgate.usage({ by: 'model' }))[0]?.calls ?? 0 }),
-      close: async () => {
-        await t.shutdown();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
+    const sqlite = tempSqlite();
+    return { options: { store: sqlite.store, sqlite: { durability: name === NAMES.sqlite ? 'transaction' : 'batched' } }, remove: sqlite.remove };
   }
-  const { RedisLedger } = await import('../dist/src/ledger/redis.js');
+  const { RedisLedger } = await fromDist('src/ledger/redis.js');
   const ledger = new RedisLedger({ url: 'redis://127.0.0.1:6379', keyPrefix: redisPrefix, commandTimeoutMs: 5000 });
   await ledger.ping();
-  const t = makeTollgate({ ledger });
+  return { options: { ledger }, remove: () => undefined };
+}
+
+/** One variant, set up in the process that measures it. One operation is one call. */
+export async function variant(name, { redisPrefix }) {
+  if (name === NAMES.ledger) return ledgerVariant();
+  if (name === NAMES.span) {
+    const tracer = makeBareProvider().getTracer('bench');
+    return {
+      fn: async () => {
+        const parent = context.active();
+        const span = tracer.startSpan('chat gpt-4o-mini', { kind: SpanKind.CLIENT, attributes: ATTRIBUTES }, parent);
+        const result = await context.with(trace.setSpan(parent, span), () => 1);
+        span.end();
+        return result;
+      },
+    };
+  }
+  const store = await storeFor(name, redisPrefix);
+  const t = makeTollgate({ ...store.options, budgets: BENCH_BUDGETS });
+  await t.tollgate.ready;
   return {
-    fn: async () => {
-      spans(t.tracer, BATCH.redis);
-      await t.tollgate.spanProcessor.forceFlush();
+    fn: () => t.tollgate.llm(OPTIONS, wrapped),
+    // Timed: the batch ends when its settlements are in the store (queued SQLite settlements flushed).
+    endBatch: () => t.tollgate.forceFlush(),
+    between: steadyPrune(t.tollgate.ledger),
+    report: async () => {
+      await t.tollgate.forceFlush();
+      return { openSpans: t.tollgate.spanProcessor.openSpanCount, calls: (await t.tollgate.usage({ by: 'model' })).reduce((n, g) => n + g.calls, 0) };
     },
-    report: async () => ({ openSpans: t.tollgate.spanProcessor.openSpanCount, calls: (await t.tollgate.usage({ by: 'model' }))[0]?.calls ?? 0 }),
-    close: () => t.shutdown(),
+    close: async () => {
+      await t.shutdown();
+      store.remove();
+    },
   };
 }
 
 async function redisUnavailable() {
   try {
-    const { RedisLedger } = await import('../dist/src/ledger/redis.js');
+    const { RedisLedger } = await fromDist('src/ledger/redis.js');
     const ledger = new RedisLedger({ url: 'redis://127.0.0.1:6379', keyPrefix: `tollgate-bench-probe:${randomUUID()}:`, commandTimeoutMs: 2000 });
     await ledger.ping();
     await ledger.close();
@@ -134,90 +117,46 @@ async function redisUnavailable() {
 }
 
 export async function runThroughput() {
-  const added = await processorAttributes();
   const redisPrefix = `tollgate-bench:${randomUUID()}:`;
   const unavailable = await redisUnavailable();
-  const names = [NAMES.noop, NAMES.noopAttrs, NAMES.memory, NAMES.sqlite, NAMES.sqliteBatched];
+  const names = [NAMES.span, NAMES.memory, NAMES.sqlite, NAMES.sqliteBatched];
   if (unavailable === undefined) names.push(NAMES.redis);
-  // Every variant's batch is timed per span; the batch sizes differ (SQLite and Redis are slower).
-  const batches = { [NAMES.sqlite]: 1, [NAMES.sqliteBatched]: 1, [NAMES.redis]: 1 };
+  const batches = { [NAMES.span]: BATCH.memory, [NAMES.memory]: BATCH.memory, [NAMES.sqlite]: BATCH.sqlite, [NAMES.sqliteBatched]: BATCH.sqlite, [NAMES.redis]: BATCH.redis };
   try {
-    const results = await runIsolated('throughput.js', names, { rounds: 15, warmup: 2, batch: 1, batches, args: { added, redisPrefix } });
-    const spansOf = (name) => (name === NAMES.sqlite || name === NAMES.sqliteBatched ? BATCH.sqlite : name === NAMES.redis ? BATCH.redis : BATCH.memory);
-    const out = {};
-    const ownNs = {};
-    const base = results[NAMES.noopAttrs].samples.map((ns) => ns / BATCH.memory);
-    for (const name of names) {
-      const perSpan = results[name].samples.map((ns) => ns / spansOf(name));
-      out[name] = { nsPerSpan: median(perSpan), extra: results[name].extra };
-      // The processor's own cost per settlement: minus the attribute-matched baseline of the same round.
-      ownNs[name] = median(perSpan.map((ns, i) => ns - (base[i] ?? 0)));
-    }
-    return { results: out, samples: { ownNs }, addedAttributes: Object.keys(added).length, redisUnavailable: unavailable };
+    const results = await runIsolated('throughput.js', names, { rounds: 15, warmup: 2, batches, args: { redisPrefix }, baseline: NAMES.span });
+    return { results, redisUnavailable: unavailable };
   } finally {
     if (unavailable === undefined) await redisKeysRemoved(redisPrefix).catch(() => 0);
   }
 }
 
-/**
- * Benchmark 2b: the same settlements without spans, to show where the time goes: the
- * MemoryLedger alone (reserve + settle in one daily bucket) and the BudgetEngine on top of it
- * (admit + settle), against a loop that builds the same record objects and calls nothing.
- */
-export async function runStoreThroughput() {
-  const results = await runIsolated('throughput.js', Object.values(STORE_NAMES), { rounds: 9, warmup: 1, batch: 1 });
-  const out = {};
-  for (const [name, r] of Object.entries(results)) out[name] = { nsPerSettlement: r.medianNs / STORE_BATCH, perSecond: (1e9 * STORE_BATCH) / r.medianNs };
-  return { results: out };
+const LEDGER_BATCH = 20_000;
+
+/** Benchmark 2b: MemoryLedger reserve + settle in one daily bucket, each settlement awaited. */
+export async function runLedgerThroughput() {
+  const results = await runIsolated('throughput.js', [NAMES.ledger], { rounds: 9, warmup: 1, batch: 1 });
+  const ns = median(results[NAMES.ledger].samples) / LEDGER_BATCH;
+  return { nsPerSettlement: ns, perSecond: 1e9 / ns };
 }
 
-const STORE_BATCH = 20_000;
-export const STORE_NAMES = {
-  baseline: 'baseline: build the same records, call nothing',
-  ledger: 'MemoryLedger reserve + settle',
-  engine: 'BudgetEngine admit + settle (MemoryLedger)',
-};
-
-async function storeVariant(name) {
-  const { BudgetEngine } = await import('../dist/src/budget/BudgetEngine.js');
+async function ledgerVariant() {
+  const { MemoryLedger } = await fromDist('src/ledger/memory.js');
   const bucket = [{ key: 'daily|global|bench', budgetId: 'daily', limitNanos: 1e18, enforce: true, expiresAt: Date.now() + 86_400_000 }];
   const record = (id, time) => ({
     id, time, provider: 'openai', model: 'gpt-4o-mini', operation: 'chat',
     inputTokens: 12, outputTokens: 40, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNanos: 25_800, status: 'ok',
   });
   let seq = 0;
-  // Call ids as the processor passes them: span ids, 16 lowercase hex digits.
+  // Call ids as the driver passes them: span ids, 16 lowercase hex digits.
   const spanId = () => (seq++).toString(16).padStart(16, '0');
-  if (name === STORE_NAMES.baseline) {
-    const sink = [];
-    return { sync: true, fn: () => { const time = Date.now(); for (let i = 0; i < STORE_BATCH; i++) sink[i & 1] = record(spanId(), time); } };
-  }
   const ledger = new MemoryLedger();
-  if (name === STORE_NAMES.ledger) {
-    return {
-      sync: true,
-      fn: () => {
-        const time = Date.now();
-        for (let i = 0; i < STORE_BATCH; i++) {
-          const id = spanId();
-          ledger.reserve({ id, amountNanos: 200_000, buckets: bucket, now: time, expiresAt: time + 600_000 });
-          ledger.settle(record(id, time), bucket);
-        }
-      },
-      between: steadyPrune(ledger),
-    };
-  }
-  const engine = new BudgetEngine({ ledger, budgets: [{ scope: 'daily', maxUsd: 1e6 }] });
-  engine.load();
-  const estimateNanos = () => 200_000;
   return {
-    sync: true,
-    fn: () => {
+    fn: async () => {
       const time = Date.now();
-      for (let i = 0; i < STORE_BATCH; i++) {
+      for (let i = 0; i < LEDGER_BATCH; i++) {
         const id = spanId();
-        const admission = engine.admit({ id, provider: 'openai', model: 'gpt-4o-mini', estimateNanos });
-        engine.settle(admission, record(id, time));
+        ledger.reserve({ id, amountNanos: 200_000, buckets: bucket, now: time, expiresAt: time + 600_000 });
+        await ledger.settle(record(id, time), bucket);
       }
     },
     between: steadyPrune(ledger),

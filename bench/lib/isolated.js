@@ -31,8 +31,9 @@ function pin(pid, core) {
   spawnSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
 }
 
-function startProcess(modulePath, name, args) {
-  const child = fork(processFile, [modulePath, name, JSON.stringify(args)], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function startProcess(modulePath, name, args, dist) {
+  const env = dist !== undefined ? { ...process.env, TOLLGATE_BENCH_DIST: dist } : process.env;
+  const child = fork(processFile, [modulePath, name, JSON.stringify(args)], { execArgv: [], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let waiting;
   let exited = false;
   const failed = (err) => waiting?.reject(err instanceof Error ? err : new Error(String(err)));
@@ -67,31 +68,38 @@ function startProcess(modulePath, name, args) {
  * Runs the variants of `modulePath` (its `variant(name, args)` export) in one process each:
  * `warmup` + `rounds` rounds of one batch of `batch` operations per variant, in rotating
  * order. Every process of a round runs on the same CPU core, the core changing from round to
- * round (see pinCores). Returns, per variant, the median ns per operation, the samples, and
- * what its `report()` returned; with `baseline`, also `ratio`: the median over rounds of the
- * variant's batch time over the baseline's batch time in the same round.
+ * round (see pinCores). Returns, per variant, the median ns per operation, the samples, what
+ * its `afterBatch()` returned for each timed batch (`batchExtras`) and what its `report()`
+ * returned; with `baseline`, also `ratio`: the median over rounds of the variant's batch time
+ * over the baseline's batch time in the same round. `dists` maps a variant name to the dist/
+ * directory its process imports (another build; see dist.js); `args.variantOf` maps a variant
+ * name to the name the module knows it by (two builds of one variant).
  */
-export async function runIsolated(modulePath, names, { rounds = 15, warmup = 2, batch = 2000, batches = {}, args = {}, baseline } = {}) {
+export async function runIsolated(modulePath, names, { rounds = 15, warmup = 2, batch = 2000, batches = {}, args = {}, baseline, dists = {} } = {}) {
   const workers = new Map();
   const cores = pinCores();
   try {
-    for (const name of names) workers.set(name, startProcess(modulePath, name, args));
+    for (const name of names) workers.set(name, startProcess(modulePath, name, args, dists[name]));
     for (const w of workers.values()) await w.ready;
     const samples = new Map(names.map((n) => [n, []]));
+    const batchExtras = new Map(names.map((n) => [n, []]));
     for (let r = -warmup; r < rounds; r++) {
       if (cores.length > 0) for (const w of workers.values()) pin(w.pid, cores[((r % cores.length) + cores.length) % cores.length]);
       const offset = ((r % names.length) + names.length) % names.length;
       for (let k = 0; k < names.length; k++) {
         const name = names[(k + offset) % names.length];
-        const { ns } = await workers.get(name).ask({ type: 'batch', batch: batches[name] ?? batch });
-        if (r >= 0) samples.get(name).push(ns);
+        const { ns, extra } = await workers.get(name).ask({ type: 'batch', batch: batches[name] ?? batch });
+        if (r >= 0) {
+          samples.get(name).push(ns);
+          if (extra !== undefined) batchExtras.get(name).push(extra);
+        }
       }
     }
     const out = {};
     for (const name of names) {
       const { extra } = await workers.get(name).ask({ type: 'finish' });
       const list = samples.get(name);
-      out[name] = { medianNs: median(list), samples: list, extra };
+      out[name] = { medianNs: median(list), samples: list, batchExtras: batchExtras.get(name), extra };
       if (baseline !== undefined) {
         const base = samples.get(baseline);
         out[name].ratio = median(list.map((ns, i) => ns / base[i]));

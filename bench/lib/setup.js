@@ -1,9 +1,14 @@
 // What the benchmarks share: the context manager NodeSDK would install, tracer providers
 // with and without tollgate's processor, and a tollgate on a chosen store.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
-import { createTollgate } from '../../dist/src/createTollgate.js';
+import { fromDist } from './dist.js';
+
+const { createTollgate } = await fromDist('src/createTollgate.js');
 
 let contextReady = false;
 
@@ -26,8 +31,10 @@ export const noopProcessor = {
 };
 
 /**
- * A tollgate (no config file, no environment, no fetch guard) whose wrappers use a
- * BasicTracerProvider that runs tollgate's processor (then `extraProcessors`). `options` go to createTollgate.
+ * A tollgate (no config file, no environment, no fetch guard; memory store unless `options`
+ * say otherwise) whose wrappers use a BasicTracerProvider that runs tollgate's processor (then
+ * `extraProcessors`), as a service that registers `tollgate.spanProcessor` does. `options` go
+ * to createTollgate.
  */
 export function makeTollgate(options = {}, extraProcessors = []) {
   ensureContextManager();
@@ -61,16 +68,22 @@ export function makeBareProvider() {
 }
 
 /**
- * A `between` step for benchmarks on the memory store: keeps it at a steady size, as retention
- * pruning does in a long-running service. Each call prunes what was settled before the previous
- * call, so the store holds the last batch or two of records: it neither grows without bound nor
- * starts empty every batch (which would make every batch pay for growing its tables anew).
+ * A `between` step (untimed) that keeps a store at a steady size, as retention pruning does in
+ * a long-running service. Each call prunes what was settled before the previous call, so the
+ * store holds the last batch or two of records: it neither grows without bound nor starts empty
+ * every batch (which would make every batch pay for growing its tables anew).
  */
 export function steadyPrune(ledger) {
   let previous = Date.now();
-  return () => {
+  return async () => {
     const now = Date.now();
-    ledger.prune(previous);
+    await ledger.prune(previous);
     previous = now;
   };
+}
+
+/** A SQLite store file in a fresh temporary directory, and the function that removes it. */
+export function tempSqlite() {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
+  return { store: `sqlite:${join(dir, 'ledger.db')}`, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
