@@ -2,6 +2,7 @@ import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace } from '@o
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import { randomBytes } from 'node:crypto';
 import { attributionOf } from '../core/attribution.js';
+import type { Attribution } from '../core/attribution.js';
 import type { BudgetExceededError } from '../core/BudgetExceededError.js';
 import { errorType } from '../core/errorType.js';
 import { isRefusal } from '../core/isRefusal.js';
@@ -120,22 +121,29 @@ export class DrivenCall {
     const engine = deps.engine;
     this.estimatedInputTokens = spec.inputTokens ?? this.estimate();
     const attribution = attributionOf(parent);
-    const attributes: Attributes = { ...spec.attributes, ...requestAttributes(spec, this.estimatedInputTokens), ...attributionAttributes(attribution) };
+    // Built by assignment, not by spreading objects into each other: this runs on every call (bench/analysis.md).
+    const attributes = requestAttributes(spec, this.estimatedInputTokens);
+    if (spec.attributes !== undefined) for (const key of Object.keys(spec.attributes)) if (!(key in attributes)) attributes[key] = spec.attributes[key];
+    Object.assign(attributes, attributionAttributes(attribution));
     if (deps.captureContent && spec.input !== undefined) attributes[ATTR_GEN_AI_INPUT_MESSAGES] = safeJson(spec.input);
     this.span = deps.tracer().startSpan(spec.name ?? `${spec.operation} ${spec.model}`, { kind: SpanKind.CLIENT, attributes }, parent);
     this.context = trace.setSpan(parent, this.span);
     const sc = this.span.spanContext();
     const valid = isSpanContextValid(sc);
-    this.request = {
+    const request: CallRequest = {
       id: valid ? sc.spanId : randomBytes(8).toString('hex'),
       provider: spec.provider,
       model: spec.model,
       operation: spec.operation,
       inputTokens: this.estimatedInputTokens,
-      ...(spec.maxTokens !== undefined ? { maxOutputTokens: spec.maxTokens } : {}),
-      ...(valid ? { traceId: sc.traceId, spanId: sc.spanId } : {}),
-      ...attribution,
     };
+    if (spec.maxTokens !== undefined) request.maxOutputTokens = spec.maxTokens;
+    if (valid) {
+      request.traceId = sc.traceId;
+      request.spanId = sc.spanId;
+    }
+    copyContext(attribution, request);
+    this.request = request;
     let ready: MaybePromise<Admission | undefined>;
     try {
       ready = this.admit(engine);
@@ -256,12 +264,19 @@ export class DrivenCall {
     if (this.deps.captureContent && outcome.output !== undefined) attrs[ATTR_GEN_AI_OUTPUT_MESSAGES] = safeJson(outcome.output);
     let settled: SettledCall | undefined;
     try {
+      const req = this.request;
       const call: FinishedCall = {
-        ...this.request,
+        id: req.id,
+        provider: req.provider,
+        model: req.model,
+        operation: req.operation,
         usageSource: outcome.usage === undefined ? 'none' : (outcome.usageSource ?? 'reported'),
         status,
         durationSeconds: (performance.now() - this.startedAt) / 1000,
       };
+      if (req.traceId !== undefined) call.traceId = req.traceId;
+      if (req.spanId !== undefined) call.spanId = req.spanId;
+      copyContext(req, call);
       if (outcome.usage !== undefined) call.usage = outcome.usage;
       if (outcome.responseModel !== undefined) call.responseModel = outcome.responseModel;
       if (outcome.responseId !== undefined) call.responseId = outcome.responseId;
@@ -288,4 +303,11 @@ export class DrivenCall {
     }
     return settled;
   }
+}
+
+/** Copies the task, session and agent ids that are set. */
+function copyContext(from: Readonly<Attribution>, to: Attribution): void {
+  if (from.task !== undefined) to.task = from.task;
+  if (from.session !== undefined) to.session = from.session;
+  if (from.agent !== undefined) to.agent = from.agent;
 }
