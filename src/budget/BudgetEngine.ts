@@ -24,6 +24,7 @@ import type { Admission, CallRequest, FinishedCall, PriceBasis, SettledCall, Set
 import { Decisions } from './Decisions.js';
 import type { Failure, Outcome, Plan } from './Decisions.js';
 import { InputCorrection } from './InputCorrection.js';
+import { PauseSwitch } from './PauseSwitch.js';
 import type { NormalizedBudget } from './normalizeBudget.js';
 import type { Pricer } from './Pricer.js';
 import { Thresholds } from './Thresholds.js';
@@ -70,6 +71,8 @@ export class BudgetEngine {
   readonly events: EventBus;
   readonly problems: Problems;
   readonly failMode: 'open' | 'closed';
+  /** The kill switch: `killSwitch.pause(reason)` refuses every admission (stored, so replicas obey) until `resume()`. */
+  readonly killSwitch: PauseSwitch;
   private readonly ledger: Ledger;
   private readonly clock: () => number;
   private readonly reservationTtlMs: number;
@@ -118,6 +121,7 @@ export class BudgetEngine {
       ...(options.unpricedUnderCap !== undefined ? { unpricedUnderCap: options.unpricedUnderCap } : {}),
     });
     this.decisions = new Decisions(this.events, this.clock);
+    this.killSwitch = new PauseSwitch(this.ledger, this.clock, this.events);
   }
 
   /** Store calls that failed (admissions let through under failMode 'open', failed settlements). */
@@ -140,6 +144,7 @@ export class BudgetEngine {
   admit(req: CallRequest): MaybePromise<Admission> {
     const now = this.clock();
     try {
+      if (this.killSwitch.paused) throw this.killSwitch.refusal(req.id, req.model);
       const first = this.plan(req, req.model, now);
       const result = chain(this.attempt(req, first, now), (o1) => this.decide(req, first, o1, now));
       if (isPromise(result)) return result.catch((err: unknown) => this.refused(req, err));
@@ -228,9 +233,9 @@ export class BudgetEngine {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
-  /** Loads (or refreshes) the budgets stored in the ledger; they replace config budgets with the same id. */
+  /** Loads (or refreshes) the budgets stored in the ledger (they replace config budgets with the same id) and the pause state. */
   load(): Promise<void> {
-    return this.budgets.load();
+    return Promise.all([this.budgets.load(), this.killSwitch.load()]).then(() => undefined);
   }
 
   /** Adds (or replaces, same id) a budget at run time and stores it. Throws BudgetConfigError naming the invalid field. */

@@ -5,6 +5,7 @@ import type { Bucket, Ledger } from '../ledger/Ledger.js';
 import { applyBudget } from './budgetBucket.js';
 import type { AppliedBudget, BucketContext } from './budgetBucket.js';
 import { ID_SCOPES, normalizeBudget } from './normalizeBudget.js';
+import { PAUSE_RECORD_ID } from './PauseSwitch.js';
 import type { NormalizedBudget } from './normalizeBudget.js';
 
 /** Which budgets apply to a call, as the lists admission walks. */
@@ -91,6 +92,7 @@ export class BudgetSet {
     const next = new Map<string, NormalizedBudget>();
     for (const [id, budget] of this.configBudgets) if (!this.removedConfig.has(id)) next.set(id, budget);
     for (const { id, spec } of stored) {
+      if (id === PAUSE_RECORD_ID) continue;
       try {
         const budget = normalizeBudget({ ...spec, id }, `stored budget "${id}"`);
         const current = this.budgets.get(budget.id);
@@ -110,6 +112,7 @@ export class BudgetSet {
   /** Adds or replaces a budget and stores it in the ledger. */
   async add(spec: BudgetSpec): Promise<NormalizedBudget> {
     const budget = normalizeBudget(spec, 'budget');
+    if (budget.id === PAUSE_RECORD_ID) throw new BudgetConfigError('budget.id', `"${PAUSE_RECORD_ID}" is reserved for the pause switch; choose another id`);
     this.mutations += 1;
     this.removedConfig.delete(budget.id);
     await this.ledger.putBudget({ id: budget.id, spec: { ...budget } });
@@ -120,6 +123,7 @@ export class BudgetSet {
 
   /** Removes a budget (stored or from config, for this process). Returns false when there was none. */
   async remove(id: string): Promise<boolean> {
+    if (id === PAUSE_RECORD_ID) return false;
     this.mutations += 1;
     if (this.configBudgets.has(id)) this.removedConfig.add(id);
     const existed = this.budgets.delete(id);

@@ -15,6 +15,8 @@ export type {
   UsageSource,
 } from './CallTypes.js';
 export type { Pricer } from './Pricer.js';
+export { PAUSE_RECORD_ID, PauseSwitch } from './PauseSwitch.js';
+export type { PauseState } from './PauseSwitch.js';
 export type { UnpricedUnderCap } from './CallPricing.js';
 export { InputCorrection } from './InputCorrection.js';
 export type { InputCorrectionOptions } from './InputCorrection.js';
