@@ -6,6 +6,7 @@ import { createAlertSinks } from './alerts/createAlertSinks.js';
 import type { BudgetSpec } from './core/Budget.js';
 import { BudgetEngine } from './budget/BudgetEngine.js';
 import type { BudgetStatus } from './budget/budgetStatus.js';
+import type { PauseState } from './budget/PauseSwitch.js';
 import type { Admission } from './budget/CallTypes.js';
 import { ConfigError } from './core/ConfigError.js';
 import { Problems } from './core/Problems.js';
@@ -108,6 +109,9 @@ export interface Tollgate extends TollgateHandle {
   /** Add a budget at run time (persisted in the store). */
   addBudget(spec: BudgetSpec): Promise<BudgetSpec>;
   removeBudget(id: string): Promise<boolean>;
+  /** Kill switch: refuse every call (here, and in every process sharing the store after its budget refresh) until `resume()`. */
+  pause(reason?: string): Promise<PauseState>;
+  resume(): Promise<boolean>;
   /** The full HTTP API (/metrics, /healthz, /v1/...) as a node:http handler for any framework. */
   readonly requestHandler: (req: IncomingMessage, res: ServerResponse) => void;
   /** Only /metrics (Prometheus text), as a node:http handler. */
@@ -274,7 +278,12 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     traces,
     events,
     now: clock,
+    pause: engine.killSwitch,
     adminToken: config.server.adminToken,
+    readToken: config.server.readToken,
+    ...(config.server.allowedHosts !== undefined ? { allowedHosts: config.server.allowedHosts } : {}),
+    sseMaxClients: config.server.sseMaxClients,
+    sseMaxBufferedBytes: config.server.sseMaxBufferedBytes,
     maxBodyBytes: config.server.maxBodyBytes,
     health: healthCheck({ pricesLoaded: () => pricing.list().length > 0, ledger, guardFetch }),
     status: async () => {
@@ -327,6 +336,8 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     rateLimitStatus: () => limiter?.status() ?? [],
     addBudget: async (spec) => engine.add(spec),
     removeBudget: async (id) => engine.remove(id),
+    pause: (reason) => engine.killSwitch.pause(reason),
+    resume: () => engine.killSwitch.resume(),
     requestHandler,
     metricsHandler: metricsHandler(metrics, problems),
     serve: async (o = {}) => {

@@ -33,6 +33,8 @@ export type { BudgetEngineOptions } from './budget/BudgetEngine.js';
 export type { BudgetStatus } from './budget/budgetStatus.js';
 export type { Admission, CallRequest, FinishedCall, SettledCall, SettledCallSink } from './budget/CallTypes.js';
 export type { Pricer } from './budget/Pricer.js';
+export { PAUSE_RECORD_ID, PauseSwitch } from './budget/PauseSwitch.js';
+export type { PauseState } from './budget/PauseSwitch.js';
 export { Problems } from './core/Problems.js';
 export type { ProblemKind, ProblemReport, ProblemsOptions } from './core/Problems.js';
 export type { BudgetAction, BudgetScope, BudgetSpec, BudgetWindow } from './core/Budget.js';

@@ -29,6 +29,8 @@ const ENV_FIELDS: readonly [string, string][] = [
   ['TOLLGATE_STORE', 'store'],
   ['TOLLGATE_SQLITE_DURABILITY', 'sqlite.durability'],
   ['TOLLGATE_ADMIN_TOKEN', 'server.adminToken'],
+  ['TOLLGATE_READ_TOKEN', 'server.readToken'],
+  ['TOLLGATE_ALLOWED_HOSTS', 'server.allowedHosts'],
   ['TOLLGATE_CAPTURE_CONTENT', 'captureContent'],
   ['TOLLGATE_QUIET', 'quiet'],
   ['TOLLGATE_UNKNOWN_MODEL', 'pricing.unknownModel'],
@@ -102,6 +104,11 @@ function envValue(name: string, raw: string, cwd: string): unknown {
     case 'TOLLGATE_PORT':
     case 'TOLLGATE_DAILY_BUDGET_USD':
       return /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i.test(raw) ? Number(raw) : raw;
+    case 'TOLLGATE_ALLOWED_HOSTS':
+      return raw
+        .split(',')
+        .map((h) => h.trim())
+        .filter((h) => h.length > 0);
     case 'TOLLGATE_PRICING_FILE':
       return raw
         .split(',')

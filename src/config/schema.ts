@@ -60,6 +60,21 @@ export interface TollgateConfig {
     port: number;
     /** Bearer token for write routes; none = write routes disabled. Default none. */
     adminToken?: string;
+    /**
+     * Bearer token for the read routes (/v1/*). Required by `serve()` when it binds to anything but
+     * loopback (or when set). The admin token is accepted as a read token too. Default none.
+     */
+    readToken?: string;
+    /**
+     * Host header names (without port) the server answers, against DNS rebinding; '*' allows any.
+     * Default: the loopback names and the bound host when bound to loopback or one address; any when
+     * bound to 0.0.0.0 / :: (the read token is required there).
+     */
+    allowedHosts?: string[];
+    /** Most /v1/events clients at once; more get 503. Default 100. */
+    sseMaxClients: number;
+    /** Bytes queued for one /v1/events client that does not read before it is disconnected. Default 262144. */
+    sseMaxBufferedBytes: number;
     /** Default 65536. */
     maxBodyBytes: number;
   };
@@ -252,6 +267,10 @@ export const TollgateConfigLayerSchema = z.strictObject({
       host: text('a host name or IP address').optional(),
       port: nonNegativeInt('a port number 0-65535').max(65535, { error: 'expected a port number 0-65535' }).optional(),
       adminToken: text('a non-empty token').optional(),
+      readToken: text('a non-empty token').optional(),
+      allowedHosts: z.array(text('a host name, an IP address or "*"'), { error: 'expected a list of host names' }).optional(),
+      sseMaxClients: positiveInt('a whole number > 0').optional(),
+      sseMaxBufferedBytes: positiveInt('a whole number of bytes > 0').optional(),
       maxBodyBytes: positiveInt('a whole number of bytes > 0').optional(),
     })
     .optional(),
@@ -304,8 +323,12 @@ export function applyDefaults(c: TollgateConfigLayer): TollgateConfig {
     host: c.server?.host ?? '127.0.0.1',
     port: c.server?.port ?? 9464,
     maxBodyBytes: c.server?.maxBodyBytes ?? 65536,
+    sseMaxClients: c.server?.sseMaxClients ?? 100,
+    sseMaxBufferedBytes: c.server?.sseMaxBufferedBytes ?? 262_144,
   };
   if (c.server?.adminToken !== undefined) server.adminToken = c.server.adminToken;
+  if (c.server?.readToken !== undefined) server.readToken = c.server.readToken;
+  if (c.server?.allowedHosts !== undefined) server.allowedHosts = [...c.server.allowedHosts];
   const otel: TollgateConfig['otel'] = { exporter: c.otel?.exporter ?? 'otlp' };
   if (c.otel?.serviceName !== undefined) otel.serviceName = c.otel.serviceName;
   return {

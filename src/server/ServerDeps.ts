@@ -20,6 +20,16 @@ export interface BudgetAdmin {
   status(): MaybePromise<readonly unknown[]>;
 }
 
+/** What the HTTP API needs of the kill switch (structural: `BudgetEngine.killSwitch` has this shape). */
+export interface PauseAdmin {
+  /** Whether calls are refused, why and since when. */
+  current(): { paused: boolean; reason?: string; since?: number };
+  /** Refuse every call until resumed. */
+  pause(reason?: string): Promise<unknown>;
+  /** Admit calls again; false when they were not paused. */
+  resume(): Promise<boolean>;
+}
+
 /** Result of a health check: `ok` is false when any check failed. */
 export interface HealthReport {
   ok: boolean;
@@ -38,8 +48,28 @@ export interface ServerDeps {
   health(): MaybePromise<HealthReport>;
   /** Extra fields of /v1/status (session cost, ...); uptime and trace count are added by the server. */
   status(): MaybePromise<Record<string, unknown>>;
+  /** The kill switch behind `GET|POST /v1/pause` and `POST /v1/resume`. Unset: those routes answer 404. */
+  pause?: PauseAdmin;
   /** Bearer token for the budget-changing routes. Unset: those routes answer 403. Usually from TOLLGATE_ADMIN_TOKEN. */
   adminToken?: string;
+  /** Bearer token for the read routes (/v1/*); the admin token is accepted too. Usually from TOLLGATE_READ_TOKEN. */
+  readToken?: string;
+  /**
+   * Whether the read routes need a token. Default: when `readToken` is set; `startServer` also
+   * requires it when it binds to anything but loopback.
+   */
+  requireReadToken?: boolean;
+  /**
+   * Host header names answered (DNS rebinding protection); '*' or unset: any. `startServer`
+   * defaults it to the loopback names and the bound host (any when bound to 0.0.0.0 / ::).
+   */
+  allowedHosts?: readonly string[];
+  /** Most /v1/events clients at once. Default 100. */
+  sseMaxClients?: number;
+  /** Bytes queued for a /v1/events client that does not read before it is disconnected. Default 262144. */
+  sseMaxBufferedBytes?: number;
+  /** Folder of the built page served at `/`; false serves no page. Default `dist/web` of this package. */
+  webRoot?: string | false;
   /** Largest accepted request body, bytes. Default 65536. */
   maxBodyBytes?: number;
   /** Rate limiter state, served in /v1/status as `rateLimits`. */

@@ -1,11 +1,24 @@
 import type { IncomingMessage } from 'node:http';
 import { HttpError, errorMessage } from './HttpError.js';
 
+/** Whether a Content-Type names JSON (`application/json`, `application/merge-patch+json`, ...; any charset). */
+export function isJsonContentType(value: string | undefined): boolean {
+  const type = (value ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  return type === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(type);
+}
+
 /**
- * Reads a request body of at most `maxBytes` as JSON. Rejects with an HttpError: 413 when the
- * body is larger (declared or sent), 400 when it is empty or not JSON.
+ * Reads a request body of at most `maxBytes` as JSON. Rejects with an HttpError: 415 unless the
+ * request says `Content-Type: application/json` (a form or `text/plain` post from another page
+ * never reaches the routes), 413 when the body is larger (declared or sent), 400 when it is empty
+ * or not JSON.
  */
 export function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  if (!isJsonContentType(req.headers['content-type'])) {
+    return Promise.reject(
+      new HttpError(415, `the request body must be JSON with "Content-Type: application/json"; got "${req.headers['content-type'] ?? 'none'}"`),
+    );
+  }
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
     return Promise.reject(new HttpError(413, `request body is ${declared} bytes; the limit is ${maxBytes}`, { connection: 'close' }));

@@ -19,7 +19,7 @@ const DEFAULTS: TollgateConfig = {
   failMode: 'open',
   reservationTtlMs: 600_000,
   retentionDays: 30,
-  server: { host: '127.0.0.1', port: 9464, maxBodyBytes: 65536 },
+  server: { host: '127.0.0.1', port: 9464, maxBodyBytes: 65536, sseMaxClients: 100, sseMaxBufferedBytes: 262_144 },
   metrics: { taskSeriesCap: 1000, prefix: '' },
   traces: { ringSize: 200 },
   alerts: [],
@@ -63,7 +63,7 @@ describe('defaults', () => {
       },
       'test',
     );
-    expect(c.server).toEqual({ host: '127.0.0.1', port: 0, maxBodyBytes: 65536 });
+    expect(c.server).toEqual({ host: '127.0.0.1', port: 0, maxBodyBytes: 65536, sseMaxClients: 100, sseMaxBufferedBytes: 262_144 });
     expect(c.alerts).toEqual([{ type: 'slack', url: 'https://hooks.slack.test/x', timeoutMs: 5000, retries: 3 }]);
     expect(c.rateLimits).toEqual({ openai: { rpm: 60, onLimit: 'wait', maxWaitMs: 30_000 } });
   });
@@ -222,7 +222,7 @@ max_usd = 1
     const fromEnv = loadConfig({ cwd: dir, env });
     expect(fromEnv.store).toBe('redis://127.0.0.1:6379/3');
     expect(fromEnv.sqlite).toEqual({ durability: 'batched', flushIntervalMs: 100 });
-    expect(fromEnv.server).toEqual({ host: '0.0.0.0', port: 2000, adminToken: 'secret', maxBodyBytes: 65536 });
+    expect(fromEnv.server).toEqual({ host: '0.0.0.0', port: 2000, adminToken: 'secret', maxBodyBytes: 65536, sseMaxClients: 100, sseMaxBufferedBytes: 262_144 });
     expect(fromEnv.captureContent).toBe(true);
     expect(fromEnv.failMode).toBe('open');
     expect(fromEnv.pricing.unknownModel).toBe('deny');
@@ -238,8 +238,15 @@ max_usd = 1
       overrides: { store: 'memory:', server: { port: 3000 }, budgets: [{ scope: 'total', maxUsd: 100 }] },
     });
     expect(fromOptions.store).toBe('memory:');
-    expect(fromOptions.server).toEqual({ host: '0.0.0.0', port: 3000, adminToken: 'secret', maxBodyBytes: 65536 });
+    expect(fromOptions.server).toEqual({ host: '0.0.0.0', port: 3000, adminToken: 'secret', maxBodyBytes: 65536, sseMaxClients: 100, sseMaxBufferedBytes: 262_144 });
     expect(fromOptions.budgets).toEqual([{ scope: 'total', maxUsd: 100 }]);
+  });
+
+  it('reads the server read token and allowed hosts from TOLLGATE_READ_TOKEN and TOLLGATE_ALLOWED_HOSTS (comma list)', () => {
+    const c = loadConfig({ noFile: true, env: { TOLLGATE_READ_TOKEN: 'r3ad', TOLLGATE_ALLOWED_HOSTS: 'tollgate.internal, localhost ,' } });
+    expect(c.server.readToken).toBe('r3ad');
+    expect(c.server.allowedHosts).toEqual(['tollgate.internal', 'localhost']);
+    expect(loadConfig({ noFile: true, env: {}, overrides: { server: { sseMaxClients: 5, sseMaxBufferedBytes: 1024 } } }).server).toMatchObject({ sseMaxClients: 5, sseMaxBufferedBytes: 1024 });
   });
 
   it('TOLLGATE_QUIET overrides the file, and options override it', () => {

@@ -355,7 +355,7 @@ describe('/v1/budgets', () => {
     res = await call('/v1/budgets', { method: 'POST', headers: auth, body: '' });
     expect(res).toMatchObject({ status: 400, body: { error: 'the request body is empty; send a JSON object' } });
     res = await call('/v1/budgets', { method: 'POST', headers: auth, body: JSON.stringify({ scope: 'daily', maxUsd: -1 }) });
-    expect(res).toMatchObject({ status: 400, body: { error: 'invalid budget: "maxUsd" must be a number > 0' } });
+    expect(res).toMatchObject({ status: 400, body: { error: 'invalid budget: budget.maxUsd must be a number of USD greater than 0; got -1' } });
   });
 
   it('answers 413 for a body over the limit', async () => {
@@ -369,7 +369,7 @@ describe('/v1/budgets', () => {
     fx = await setup({ maxBodyBytes: 100 });
     const port = fx.server.port;
     const result = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/budgets', headers: { authorization: `Bearer ${TOKEN}` } }, (res) => {
+      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/budgets', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' } }, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (body += c));
