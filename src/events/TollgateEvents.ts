@@ -5,6 +5,8 @@ import type { UsageRecord } from '../core/UsageRecord.js';
 export interface UsageEvent {
   record: UsageRecord;
   costUsd: number;
+  /** How long the call took, ms, when known. */
+  durationMs?: number;
 }
 
 /** Emitted once per budget, key and window when spend crosses a threshold fraction. */

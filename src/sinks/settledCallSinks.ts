@@ -27,7 +27,9 @@ export function otelMetricsSink(meters: () => GenAiMeters | undefined): SettledC
 export function usageEventSink(events: EventBus): SettledCallSink {
   return {
     settled(call: SettledCall): void {
-      if (events.listenerCount('usage') > 0) events.emit('usage', { record: call.record, costUsd: nanosToUsd(call.record.costNanos) });
+      if (events.listenerCount('usage') === 0) return;
+      const durationMs = call.durationSeconds === undefined ? undefined : Math.round(call.durationSeconds * 1000);
+      events.emit('usage', { record: call.record, costUsd: nanosToUsd(call.record.costNanos), ...(durationMs !== undefined ? { durationMs } : {}) });
     },
   };
 }
