@@ -209,7 +209,9 @@ const lines = [
   `- Machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${(os.totalmem() / 1024 ** 3).toFixed(1)} GB memory, ${os.platform()} ${os.release()}; load average at the end ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')}`,
   `- Node ${process.version}`,
   `- Build measured: ${buildId()}`,
-  '- Command: `npm run bench` (= `npm run build && node --expose-gc bench/run.js`)',
+  process.env.TOLLGATE_BENCH_DIST !== undefined
+    ? '- Command: `TOLLGATE_BENCH_DIST=<that dist/> node --expose-gc bench/run.js`'
+    : '- Command: `npm run bench` (= `npm run build && node --expose-gc bench/run.js`)',
   `- Duration: ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s`,
   '',
   'Benchmarks 1a, 1b, 1c, 2 and 2b run each variant in a process of its own; the processes take turns, one timed batch each per round',
