@@ -20,13 +20,15 @@ export const LAYERS = [
   ['instrumentations/*', 'src/config', 'src/server', 'src/report'],
   ['src/setup', 'src/(root files)'],
   ['src/cli', 'src/demo'],
+  // The web page (built by scripts/buildWeb.mjs into dist/web/): it talks to the server over HTTP only.
+  ['web'],
 ];
 
 /** Besides their own folder, instrumentations may import only these (and src layers 0-1). */
 const INSTRUMENTATION_EXTRA = ['instrumentations/shared', 'src/track'];
 const INSTRUMENTATION_MAX_SRC_LAYER = 1;
 const MAX_LINES = 400;
-const SCANNED = ['src', 'instrumentations'];
+const SCANNED = ['src', 'instrumentations', 'web'];
 const SOURCE_FILE = /\.(?:[cm]?ts|tsx|[cm]?js|jsx)$/;
 const TEST_FILE = /\.(?:test|spec)\.[^/]+$/;
 /** Packages that are test code wherever they are imported from. */
@@ -35,6 +37,7 @@ const TEST_PACKAGES = ['vitest', '@vitest/'];
 /** The layered folder ("unit") a repository-relative path belongs to, or undefined outside src/ and instrumentations/. */
 export function unitOf(path) {
   const parts = path.split('/');
+  if (parts[0] === 'web') return 'web';
   if (parts[0] !== 'src' && parts[0] !== 'instrumentations') return undefined;
   if (parts.length === 2) return `${parts[0]}/(root files)`;
   return `${parts[0]}/${parts[1]}`;
