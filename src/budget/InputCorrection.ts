@@ -19,12 +19,13 @@ export class InputCorrection {
   private readonly window: number;
   private readonly quantile: number;
   private readonly maxFactor: number;
-  private readonly ratios = new Map<string, number[]>();
+  /** Per model: the recent ratios in arrival order, and the same ratios sorted (kept sorted as they come and go). */
+  private readonly ratios = new Map<string, { recent: number[]; sorted: number[] }>();
   private readonly factors = new Map<string, number>();
 
   constructor(options: InputCorrectionOptions = {}) {
-    this.window = Math.max(1, options.window ?? 64);
-    this.quantile = options.quantile ?? 0.9;
+    this.window = Math.max(1, Math.floor(options.window ?? 64));
+    this.quantile = Math.min(1, Math.max(0, options.quantile ?? 0.9));
     this.maxFactor = options.maxFactor ?? 1000;
   }
 
@@ -37,18 +38,34 @@ export class InputCorrection {
   observe(provider: string, model: string, estimated: number, actual: number): void {
     if (!(estimated > 0) || !(actual >= 0) || !Number.isFinite(actual)) return;
     const key = `${provider}/${model}`;
-    let list = this.ratios.get(key);
-    if (list === undefined) {
-      list = [];
-      this.ratios.set(key, list);
+    let entry = this.ratios.get(key);
+    if (entry === undefined) {
+      entry = { recent: [], sorted: [] };
+      this.ratios.set(key, entry);
     }
-    list.push(actual / estimated);
-    if (list.length > this.window) list.shift();
-    const sorted = [...list].sort((a, b) => a - b);
-    // The smallest ratio with at least `quantile` of them at or below it (quantile 0: the smallest).
-    const q = sorted[Math.max(0, Math.min(sorted.length - 1, Math.ceil(this.quantile * sorted.length) - 1))] as number;
+    const ratio = actual / estimated;
+    entry.recent.push(ratio);
+    entry.sorted.splice(sortedIndex(entry.sorted, ratio), 0, ratio);
+    if (entry.recent.length > this.window) {
+      const gone = entry.recent.shift() as number;
+      entry.sorted.splice(sortedIndex(entry.sorted, gone), 1);
+    }
+    const sorted = entry.sorted;
+    const q = sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(this.quantile * sorted.length) - 1))] as number;
     const factor = Math.min(this.maxFactor, Math.max(1, q));
     if (factor === 1) this.factors.delete(key);
     else this.factors.set(key, factor);
   }
+}
+
+/** The first index in ascending `sorted` whose value is not below `value`. */
+function sortedIndex(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as number) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -244,7 +244,8 @@ export class MemoryLedger implements Ledger {
 
   private addToRollup(record: UsageRecord): void {
     const dims = dimensionsOf(record);
-    const key = JSON.stringify(dims);
+    // Dimension values never contain NUL: joined with it, they are one unambiguous key.
+    const key = `${dims.day}\u0000${dims.provider}\u0000${dims.model}\u0000${dims.operation}\u0000${dims.status}\u0000${dims.task}\u0000${dims.session}\u0000${dims.agent}`;
     const rollup = this.rollups.get(key);
     if (rollup === undefined) {
       this.rollups.set(key, { dims, totals: totalsOf(record) });

@@ -27,9 +27,18 @@ export function utcNextMonthStart(ms: number): number {
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
 }
 
+/** The last day formatted: nearly every call of a process falls on the same day as the one before. */
+let lastDay = Number.NaN;
+let lastDayKey = '';
+
 /** `YYYY-MM-DD` (UTC) of the day containing `ms`. */
 export function utcDayKey(ms: number): string {
-  return new Date(utcDayStart(ms)).toISOString().slice(0, 10);
+  const day = utcDayStart(ms);
+  if (day !== lastDay) {
+    lastDayKey = new Date(day).toISOString().slice(0, 10);
+    lastDay = day;
+  }
+  return lastDayKey;
 }
 
 /** `YYYY-MM` (UTC) of the month containing `ms`. */
