@@ -1,4 +1,4 @@
-import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, INVALID_SPANID, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import { randomBytes } from 'node:crypto';
 import { attributionOf } from '../core/attribution.js';
@@ -129,7 +129,8 @@ export class DrivenCall {
     this.span = deps.tracer().startSpan(spec.name ?? `${spec.operation} ${spec.model}`, { kind: SpanKind.CLIENT, attributes }, parent);
     this.context = trace.setSpan(parent, this.span);
     const sc = this.span.spanContext();
-    const valid = isSpanContextValid(sc);
+    // The no-op tracer's spans carry the invalid id (no SDK registered): the call still needs an id of its own.
+    const valid = sc.spanId !== INVALID_SPANID;
     const request: CallRequest = {
       id: valid ? sc.spanId : randomBytes(8).toString('hex'),
       provider: spec.provider,

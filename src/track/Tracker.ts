@@ -1,4 +1,4 @@
-import { context, isSpanContextValid, SpanKind, type Attributes, type Span } from '@opentelemetry/api';
+import { context, INVALID_SPANID, SpanKind, type Attributes, type Span } from '@opentelemetry/api';
 import { randomBytes } from 'node:crypto';
 import { attributionOf, withAttribution } from '../core/attribution.js';
 import type { BudgetExceededError } from '../core/BudgetExceededError.js';
@@ -270,7 +270,7 @@ export class Tracker {
     const record = (errored: boolean, err?: unknown): void => {
       const span = spanOf as Span;
       const sc = span.spanContext();
-      const valid = isSpanContextValid(sc);
+      const valid = sc.spanId !== INVALID_SPANID;
       const call: FinishedCall = {
         id: valid ? sc.spanId : randomBytes(8).toString('hex'),
         provider: '',
