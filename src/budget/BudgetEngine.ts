@@ -85,7 +85,9 @@ export class BudgetEngine {
   private readonly correction = new InputCorrection();
   private readonly decisions: Decisions;
   private readonly sinks = new Set<SettledCallSink>();
-  private readonly pending = new Set<Promise<void>>();
+  /** Settlements started by `finish` and not yet done, and who waits for them to drain. */
+  private inFlight = 0;
+  private drained: (() => void)[] = [];
   /** Settled calls whose token counts the provider did not report: the input correction must not learn from them. */
   private readonly unreported = new WeakSet<SettledCall>();
   private errors = 0;
@@ -219,7 +221,7 @@ export class BudgetEngine {
   /** `account` then `settle`, the settlement tracked for `forceFlush`. Returns the priced call at once. */
   finish(admission: Admission | undefined, call: FinishedCall): SettledCall {
     const settled = this.account(admission, call);
-    this.track(this.settle(settled, admission));
+    void this.settleTracked(settled, admission);
     return settled;
   }
 
@@ -229,8 +231,9 @@ export class BudgetEngine {
   }
 
   /** Waits for every settlement started so far. */
-  async forceFlush(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  forceFlush(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drained.push(resolve));
   }
 
   /** Loads (or refreshes) the budgets stored in the ledger (they replace config budgets with the same id) and the pause state. */
@@ -383,10 +386,16 @@ export class BudgetEngine {
     }
   }
 
-  private track(p: Promise<void>): void {
-    this.pending.add(p);
-    void p.finally(() => this.pending.delete(p));
+  /** `settle`, counted in flight until it is done (settle never rejects). */
+  private async settleTracked(settled: SettledCall, admission: Admission | undefined): Promise<void> {
+    this.inFlight++;
+    try {
+      await this.settle(settled, admission);
+    } finally {
+      if (--this.inFlight === 0) for (const wake of this.drained.splice(0)) wake();
+    }
   }
+
 }
 
 function positive(value: number, field: string, unit: string): number {
