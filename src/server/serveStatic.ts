@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
@@ -15,9 +16,14 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.webmanifest': 'application/manifest+json',
 };
 
-/** Where `npm run build` puts the page: `dist/web/` (this file is `dist/src/server/serveStatic.js`). */
+/**
+ * Where `npm run build` puts the page: `dist/web/`, two folders up from the built
+ * `dist/src/server/serveStatic.js`; run from source (`src/server/serveStatic.ts`, in tests), the
+ * checkout's `dist/web/` (`web/` there holds the sources, which have no app.js).
+ */
 export function defaultWebRoot(): string {
-  return fileURLToPath(new URL('../../web/', import.meta.url));
+  const beside = fileURLToPath(new URL('../../web/', import.meta.url));
+  return existsSync(join(beside, 'app.js')) ? beside : fileURLToPath(new URL('../../dist/web/', import.meta.url));
 }
 
 /**
