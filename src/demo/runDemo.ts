@@ -105,8 +105,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   try {
     server = await tollgate.serve({ port: options.port ?? 9464, host: options.host ?? '127.0.0.1' });
     const metricsUrl = `${server.url}/metrics`;
+    progress(`open ${server.url}/ : the page (spend, budgets, live calls, traces)`);
     progress(`tollgate demo: ledger ${dbPath}`);
-    progress(`serving ${metricsUrl} (and /v1/usage, /v1/budgets, /v1/traces)`);
+    progress(`serving ${metricsUrl} (and /v1/usage, /v1/budgets, /v1/traces, /v1/events)`);
     progress(`budgets: ${DEMO_BUDGETS.map((b) => `${b.id} ${b.scope} $${b.maxUsd} ${b.onExceed}`).join('; ')}`);
 
     const openai = instrumentOpenAI(new OpenAI({ baseURL: openaiFake.baseURL, apiKey: 'demo', maxRetries: 0 }), tollgate);

@@ -40,6 +40,8 @@ describe('tollgate demo', () => {
     expect(demo.report.budgets.map((b) => b.action).sort()).toContain('deny');
     // progress went to stderr while it ran
     expect(r.stderr).toContain(`serving ${demo.metricsUrl}`);
+    // the page's URL comes first
+    expect(r.stderr.split('\n')[0]).toBe(`open ${demo.metricsUrl.replace(/\/metrics$/, '/')} : the page (spend, budgets, live calls, traces)`);
     expect(r.stderr).toContain('DENIED');
 
     // the demo's ledger is an ordinary store: the other commands read the same numbers

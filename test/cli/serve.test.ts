@@ -20,7 +20,7 @@ describe('tollgate serve', () => {
     try {
       const [line] = await cli.waitFor(/^\{.*\}\n/);
       const started = JSON.parse(line) as { url: string; port: number; store: string };
-      expect(started).toEqual({ url: `http://127.0.0.1:${started.port}`, port: started.port, store: `sqlite:${fx.dbPath}` });
+      expect(started).toEqual({ url: `http://127.0.0.1:${started.port}`, page: `http://127.0.0.1:${started.port}/`, port: started.port, store: `sqlite:${fx.dbPath}` });
       expect(started.port).toBeGreaterThan(0);
 
       const health = await fetch(`${started.url}/healthz`);
@@ -53,10 +53,12 @@ describe('tollgate serve', () => {
     }
   });
 
-  it('prints the URL for people and stops on SIGINT (Ctrl-C)', async () => {
+  it('prints the URL for people, the page first, and stops on SIGINT (Ctrl-C)', async () => {
     const cli = startCli(['serve', '--port', '0'], { cwd: fx.dir });
     try {
-      const [, url] = await cli.waitFor(/^tollgate serving (http:\/\/127\.0\.0\.1:\d+) \(\/metrics, \/healthz, \/v1\/usage, \/v1\/budgets, \/v1\/traces, \/v1\/status, \/v1\/events\)\n/);
+      const [, page] = await cli.waitFor(/^open (http:\/\/127\.0\.0\.1:\d+\/) : the page/);
+      expect((await fetch(page ?? '')).headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      const [, url] = await cli.waitFor(/\ntollgate serving (http:\/\/127\.0\.0\.1:\d+) \(\/metrics, \/healthz, \/v1\/usage, \/v1\/budgets, \/v1\/traces, \/v1\/status, \/v1\/events\)\n/);
       await cli.waitFor(/store sqlite:.*; Ctrl-C stops\n/);
       expect((await fetch(`${url ?? ''}/healthz`)).status).toBe(200);
       cli.child.kill('SIGINT');

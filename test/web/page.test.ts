@@ -147,12 +147,12 @@ describe.runIf(status.run)('the web page in Chromium', () => {
 
   it('is usable on a phone (no sideways scroll) and its controls are reachable with the keyboard', async () => {
     const { page, errors } = await openPage({ width: 390, height: 844 });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     expect(overflow).toBeLessThanOrEqual(0);
     const reached = new Set<string>();
     for (let i = 0; i < 80; i++) {
       await page.keyboard.press('Tab');
-      reached.add(await page.evaluate(() => document.activeElement?.id || document.activeElement?.getAttribute('name') || ''));
+      reached.add(await page.evaluate<string>("document.activeElement?.id || document.activeElement?.getAttribute('name') || ''"));
     }
     for (const id of ['token', 'theme', 'chart-by', 'pause-reason', 'pause-toggle', 'maxUsd']) expect(reached, id).toContain(id);
     expect(errors).toEqual([]);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { isLoopbackHost } from '../../server/hostGuard.js';
 import { describeStore } from '../openTollgate.js';
 import { printLine } from '../output.js';
 import { UsageError } from './demo.js';
@@ -57,10 +58,15 @@ export function registerServeCommand(program: Command): void {
         }
         const store = describeStore(tollgate.config.store);
         if (opts.json === true) {
-          process.stdout.write(`${JSON.stringify({ url: server.url, port: server.port, store })}\n`);
+          process.stdout.write(`${JSON.stringify({ url: server.url, page: `${server.url}/`, port: server.port, store })}\n`);
         } else {
+          printLine(`open ${server.url}/ : the page (spend, budgets, live calls, traces)`);
           printLine(`tollgate serving ${server.url} (/metrics, /healthz, /v1/usage, /v1/budgets, /v1/traces, /v1/status, /v1/events)`);
           printLine(`store ${store}; Ctrl-C stops`);
+        }
+        const { server: cfg } = tollgate.config;
+        if (!isLoopbackHost(host) && cfg.readToken === undefined && cfg.adminToken === undefined) {
+          process.stderr.write(`tollgate: listening beyond loopback (${host}): the page and /v1/* stay closed until TOLLGATE_READ_TOKEN is set (/metrics and /healthz stay open)\n`);
         }
         const signal = await stopped;
         process.stderr.write(`tollgate: ${signal}, shutting down\n`);
