@@ -199,6 +199,7 @@ export class BudgetEngine {
           : this.budgets.applicable(record, record.time).flatMap((a) => (a.bucket === undefined ? [] : [a.bucket]));
     // A refusal because the store is down cannot be written to it; the sinks still count it.
     const storeDown = record.status === 'denied' && record.metadata?.[METADATA_ERROR_TYPE] === 'LedgerUnavailableError';
+    this.inFlight++;
     try {
       if (!storeDown) {
         const states = await this.ledger.settle(record, buckets);
@@ -208,20 +209,25 @@ export class BudgetEngine {
       this.errors++;
       this.problems.report('store', `settling a call in the store failed; its spend is not counted against the caps`, err);
     }
-    if (admission !== undefined) this.learn(admission, settled);
-    for (const sink of this.sinks) {
-      try {
-        sink.settled(settled);
-      } catch (err: unknown) {
-        this.problems.report('telemetry', 'a settled-call sink (metrics, events, logs) failed', err);
+    try {
+      if (admission !== undefined) this.learn(admission, settled);
+      for (const sink of this.sinks) {
+        try {
+          sink.settled(settled);
+        } catch (err: unknown) {
+          this.problems.report('telemetry', 'a settled-call sink (metrics, events, logs) failed', err);
+        }
       }
+    } finally {
+      // Settlements in flight are counted so that forceFlush can wait for them to drain.
+      if (--this.inFlight === 0) for (const wake of this.drained.splice(0)) wake();
     }
   }
 
   /** `account` then `settle`, the settlement tracked for `forceFlush`. Returns the priced call at once. */
   finish(admission: Admission | undefined, call: FinishedCall): SettledCall {
     const settled = this.account(admission, call);
-    void this.settleTracked(settled, admission);
+    void this.settle(settled, admission);
     return settled;
   }
 
@@ -386,15 +392,7 @@ export class BudgetEngine {
     }
   }
 
-  /** `settle`, counted in flight until it is done (settle never rejects). */
-  private async settleTracked(settled: SettledCall, admission: Admission | undefined): Promise<void> {
-    this.inFlight++;
-    try {
-      await this.settle(settled, admission);
-    } finally {
-      if (--this.inFlight === 0) for (const wake of this.drained.splice(0)) wake();
-    }
-  }
+
 
 }
 

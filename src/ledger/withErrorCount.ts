@@ -10,13 +10,18 @@ import type { Ledger } from './Ledger.js';
  */
 export function withErrorCount(ledger: Ledger, onError: (operation: string) => void): Ledger {
   /** Runs `fn` (at once, so a store that works synchronously has done so on return) and counts its failure. */
-  async function counted<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  function counted<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    let result: Promise<T>;
     try {
-      return await fn();
+      result = fn();
     } catch (err: unknown) {
       onError(operation);
-      throw err;
+      return Promise.reject(err as Error);
     }
+    return result.then(undefined, (err: unknown) => {
+      onError(operation);
+      throw err;
+    });
   }
   const flush = ledger.flush?.bind(ledger);
   return {
