@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -157,15 +157,5 @@ describe.runIf(status.run)('the web page in Chromium', () => {
     for (const id of ['token', 'theme', 'chart-by', 'pause-reason', 'pause-toggle', 'maxUsd']) expect(reached, id).toContain(id);
     expect(errors).toEqual([]);
     await page.context().close();
-  });
-
-  it.runIf(process.env.TOLLGATE_SCREENSHOTS === '1')('saves screenshots of the overview at 1280×800 and on a phone into docs/', async () => {
-    mkdirSync(join(ROOT, 'docs'), { recursive: true });
-    for (const [name, viewport] of [['overview-1280x800.png', { width: 1280, height: 800 }], ['overview-phone.png', { width: 390, height: 844 }]] as const) {
-      const { page } = await openPage(viewport);
-      await page.waitForSelector('#chart .uplot', { timeout: 10_000 });
-      await page.screenshot({ path: join(ROOT, 'docs', name) });
-      await page.context().close();
-    }
   });
 });

@@ -70,7 +70,8 @@ export async function renderBudgets(now: number, onChange: () => void): Promise<
   for (const s of answer.status) {
     const burn = burnOf(s, now);
     const action = s.budget.onExceed === 'fallback' ? `fallback → ${s.budget.fallbackModel ?? '?'}` : s.budget.onExceed;
-    const stateText = burn.state === 'over' ? `${action}ing` : burn.state === 'near' ? `near (${percent(burn.used)})` : `ok (${percent(burn.used)})`;
+    const acting = s.budget.onExceed === 'deny' ? 'denying' : s.budget.onExceed === 'warn' ? 'warning' : 'falling back';
+    const stateText = burn.state === 'over' ? acting : burn.state === 'near' ? `near (${percent(burn.used)})` : `ok (${percent(burn.used)})`;
     rows.append(
       el(
         'tr',
@@ -79,7 +80,7 @@ export async function renderBudgets(now: number, onChange: () => void): Promise<
         el('td', {}, s.key),
         el('td', {}, bar(s)),
         el('td', {}, usd(s.limitUsd)),
-        el('td', {}, burn.perHour === undefined ? '–' : `${usd(burn.perHour)}/h`),
+        el('td', { title: 'spend since the window started / hours since then' }, burn.perHour === undefined ? '–' : `${usd(burn.perHour)}/h`),
         el('td', {}, burn.capAt === undefined ? 'not this window' : burn.capAt <= now ? 'reached' : dateTime(burn.capAt)),
         el('td', {}, el('span', { class: `chip ${burn.state}` }, stateText)),
         el('td', {}, removeButton(s.budget.id, onChange)),
