@@ -391,13 +391,9 @@ export class BudgetEngine {
       );
     }
   }
-
-
-
 }
 
 function positive(value: number, field: string, unit: string): number {
   if (!Number.isFinite(value) || value <= 0) throw new BudgetConfigError(field, `must be a positive number of ${unit}; got ${String(value)}`);
   return value;
 }
-
