@@ -59,15 +59,19 @@ describe('npm pack --dry-run', () => {
     expect(files).toContain('dist/src/demo/fakes/startFakeAnthropic.js');
   });
 
+  it('ships the built page served at /', () => {
+    expect(files).toEqual(expect.arrayContaining(['dist/web/index.html', 'dist/web/app.js', 'dist/web/app.css']));
+  });
+
   it('lists no test code', () => {
     const testCode = files.filter((p) => p.startsWith('dist/test/') || p.startsWith('test/') || /\.(?:test|spec)\./.test(p));
     expect(testCode, 'run `npm run build` (it clears dist/) and keep src/ free of test imports').toEqual([]);
   });
 
-  it('holds under dist/ only the build of src/ and instrumentations/', () => {
+  it('holds under dist/ only the build of src/ and instrumentations/, and the page (dist/web/)', () => {
     // test/examples.test.ts transpiles the README examples into dist/examples while this suite
     // runs; a real pack or publish runs prepack (a clean build) first, which removes them.
-    const built = ['dist/src/', 'dist/instrumentations/', 'dist/examples/'];
+    const built = ['dist/src/', 'dist/instrumentations/', 'dist/web/', 'dist/examples/'];
     const stray = files.filter((p) => p.startsWith('dist/') && !built.some((dir) => p.startsWith(dir)));
     expect(stray).toEqual([]);
   });
