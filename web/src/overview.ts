@@ -1,5 +1,5 @@
 import { getJson, sendJson } from './api.js';
-import { burnOf } from './burnRate.js';
+import { burnOf, paceSince } from './burnRate.js';
 import { byId, el } from './dom.js';
 import { dateTime, percent, usd } from './format.js';
 import type { BudgetsAnswer, BudgetStatus, PauseState, UsageAnswer } from './types.js';
@@ -61,14 +61,30 @@ function removeButton(id: string, onChange: () => void): HTMLElement {
   return button;
 }
 
+/** What a windowed budget counter's calls cost since its pace start (the last hour), from /v1/usage with its filters. */
+async function recentSpend(s: BudgetStatus, now: number): Promise<number | undefined> {
+  const since = paceSince(s, now);
+  if (since === undefined) return undefined;
+  const params = new URLSearchParams({ by: 'status', since: String(since) });
+  if (s.budget.provider !== undefined) params.set('provider', s.budget.provider);
+  if (s.budget.model !== undefined) params.set('model', s.budget.model);
+  if (['task', 'session', 'agent'].includes(s.budget.scope)) params.set(s.budget.scope, s.key);
+  try {
+    return (await getJson<UsageAnswer>(`/v1/usage?${params.toString()}`)).total.costUsd;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The budget table (one row per counter) and the pause badge; returns the pause state. */
 export async function renderBudgets(now: number, onChange: () => void): Promise<PauseState> {
   const answer = await getJson<BudgetsAnswer>('/v1/budgets');
   const rows = byId('budget-rows');
   rows.replaceChildren();
   const counted = new Set(answer.status.map((s) => s.budget.id));
-  for (const s of answer.status) {
-    const burn = burnOf(s, now);
+  const recent = await Promise.all(answer.status.map((s) => recentSpend(s, now)));
+  answer.status.forEach((s, i) => {
+    const burn = burnOf(s, now, recent[i]);
     const action = s.budget.onExceed === 'fallback' ? `fallback → ${s.budget.fallbackModel ?? '?'}` : s.budget.onExceed;
     const acting = s.budget.onExceed === 'deny' ? 'denying' : s.budget.onExceed === 'warn' ? 'warning' : 'falling back';
     const stateText = burn.state === 'over' ? acting : burn.state === 'near' ? `near (${percent(burn.used)})` : `ok (${percent(burn.used)})`;
@@ -80,13 +96,13 @@ export async function renderBudgets(now: number, onChange: () => void): Promise<
         el('td', {}, s.key),
         el('td', {}, bar(s)),
         el('td', {}, usd(s.limitUsd)),
-        el('td', { title: 'spend since the window started / hours since then' }, burn.perHour === undefined ? '–' : `${usd(burn.perHour)}/h`),
+        el('td', { title: 'the pace of the last hour (or of the window so far, when shorter)' }, burn.perHour === undefined ? '–' : `${usd(burn.perHour)}/h`),
         el('td', {}, burn.capAt === undefined ? 'not this window' : burn.capAt <= now ? 'reached' : dateTime(burn.capAt)),
         el('td', {}, el('span', { class: `chip ${burn.state}` }, stateText)),
         el('td', {}, removeButton(s.budget.id, onChange)),
       ),
     );
-  }
+  });
   for (const b of answer.budgets.filter((x) => !counted.has(x.id))) {
     rows.append(el('tr', { 'data-budget': b.id }, el('td', {}, el('strong', {}, b.id), el('br'), el('small', { class: 'muted' }, `${b.scope} · ${b.onExceed}`)), el('td', { colspan: '6', class: 'muted' }, `${usd(b.maxUsd)} per ${b.scope}: no counter yet`), el('td', {}, removeButton(b.id, onChange))));
   }

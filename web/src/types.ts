@@ -20,6 +20,8 @@ export interface Budget {
   maxUsd: number;
   onExceed: 'deny' | 'warn' | 'fallback';
   fallbackModel?: string;
+  provider?: string;
+  model?: string;
   thresholds: number[];
 }
 
