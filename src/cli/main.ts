@@ -11,6 +11,7 @@ import { registerReportCommand } from './commands/report.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerPruneCommand } from './commands/prune.js';
+import { packageVersion } from './packageVersion.js';
 
 // `tollgate pricing | head` closes stdout early: stop quietly.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -20,8 +21,17 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 
 const program = new Command('tollgate')
   .description('Count, price and budget every LLM call.')
+  .version(packageVersion(), '-V, --version', 'print the version')
   .option('--config <file>', 'config file (default: TOLLGATE_CONFIG, ./tollgate.toml, ./tollgate.json)')
+  .option('--json', 'machine-readable output (before or after the command)')
   .exitOverride();
+
+// `tollgate --json <command>` means the same as `tollgate <command> --json`.
+program.hook('preAction', (_program, action) => {
+  if (program.opts<{ json?: boolean }>().json === true && action.options.some((o) => o.long === '--json')) {
+    action.setOptionValue('json', true);
+  }
+});
 
 // One line per command module (each exports register<Name>Command(program)).
 registerPricingCommand(program);

@@ -73,7 +73,8 @@ describe('tollgate budgets', () => {
       provider: 'openai',
     };
     expect(JSON.parse(add.stdout)).toEqual(added);
-    expect(add.stderr).toBe('note: running tollgate processes load stored budgets when they start; to change a running one, use its POST /v1/budgets.\n');
+    // running processes re-read stored budgets every budgetRefreshMs: the note says so
+    expect(add.stderr).toBe('note: running tollgate processes sharing this store pick it up within their budgetRefreshMs (default 30 s).\n');
 
     expect(await listJson(fx.dir)).toEqual([
       { ...dailyCap, source: 'config' },

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { UsageGroup } from '../../src/ledger/Ledger.js';
@@ -47,11 +49,14 @@ describe('tollgate demo', () => {
     // the demo's ledger is an ordinary store: the other commands read the same numbers
     const report = await runCli(['report', '--format', 'json', '--since', '0'], { cwd: fx.dir });
     expect(report.code).toBe(0);
-    const cli = JSON.parse(report.stdout) as { byModel: (UsageGroup & { costUsd: string })[] };
-    expect(cli.byModel.map(({ costUsd: _costUsd, ...g }) => g)).toEqual(demo.report.byModel);
+    const cli = JSON.parse(report.stdout) as { byModel: (UsageGroup & { costUsd: number })[] };
+    expect(cli.byModel).toEqual(demo.report.byModel);
+    // money is a USD number in every --json output, next to the exact costNanos
+    for (const g of cli.byModel) expect(g.costUsd).toBe(g.costNanos / 1e9);
     const usage = await runCli(['usage', 'show', '--json'], { cwd: fx.dir });
-    const total = (JSON.parse(usage.stdout) as { total: { costNanos: number } }).total;
-    expect(total.costNanos / 1e9).toBeCloseTo(demo.report.last24h.costUsd, 9);
+    const total = (JSON.parse(usage.stdout) as { total: { costNanos: number; costUsd: number } }).total;
+    expect(total.costUsd).toBeCloseTo(demo.report.last24h.costUsd, 9);
+    expect(total.costUsd).toBe(total.costNanos / 1e9);
   });
 
   it('prints the markdown spend report with the budgets and the deny', async () => {
@@ -84,6 +89,23 @@ describe('tollgate demo', () => {
       expect(cli.stdout()).toContain('## Budgets');
     } finally {
       cli.child.kill('SIGKILL');
+    }
+  });
+
+  it('exits 2 with one line naming the port and the fix when the port is taken', async () => {
+    const taken = createServer();
+    await new Promise<void>((done) => taken.listen(0, '127.0.0.1', done));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const fx = makeCliFixture();
+      const r = await runCli(['demo', '--fast', '--port', String(port), '--db', join(fx.dir, 'demo.db')], { cwd: fx.dir, timeoutMs: 60_000 });
+      expect(r.code).toBe(2);
+      expect(r.stderr.trimEnd().split('\n').at(-1)).toBe(
+        `tollgate: cannot listen on 127.0.0.1:${port} (EADDRINUSE: the port is in use); use --port 0 (any free port) or another --port / --host`,
+      );
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      await new Promise<void>((done) => taken.close(() => done()));
     }
   });
 

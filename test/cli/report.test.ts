@@ -97,17 +97,17 @@ Session \`S-1\`: $0.0135 over 2 calls.
       until: BASE + 10_000,
       last24h: { costUsd: 0.01365, calls: 3, inputTokens: 3500, outputTokens: 600 },
       byProvider: [
-        { key: 'anthropic', calls: 1, errors: 0, inputTokens: 2000, outputTokens: 300, ...zero, cacheReadTokens: 500, costNanos: 9_000_000, costUsd: '0.009000000' },
-        { key: 'openai', calls: 2, errors: 1, inputTokens: 1500, outputTokens: 300, ...zero, costNanos: 4_650_000, costUsd: '0.004650000' },
+        { key: 'anthropic', calls: 1, errors: 0, inputTokens: 2000, outputTokens: 300, ...zero, cacheReadTokens: 500, costNanos: 9_000_000, costUsd: 0.009 },
+        { key: 'openai', calls: 2, errors: 1, inputTokens: 1500, outputTokens: 300, ...zero, costNanos: 4_650_000, costUsd: 0.00465 },
       ],
       byModel: [
-        { key: 'claude-sonnet-4', calls: 1, errors: 0, inputTokens: 2000, outputTokens: 300, ...zero, cacheReadTokens: 500, costNanos: 9_000_000, costUsd: '0.009000000' },
-        { key: 'gpt-4o', calls: 1, errors: 0, inputTokens: 1000, outputTokens: 200, ...zero, costNanos: 4_500_000, costUsd: '0.004500000' },
-        { key: 'gpt-4o-mini', calls: 1, errors: 1, inputTokens: 500, outputTokens: 100, ...zero, costNanos: 150_000, costUsd: '0.000150000' },
+        { key: 'claude-sonnet-4', calls: 1, errors: 0, inputTokens: 2000, outputTokens: 300, ...zero, cacheReadTokens: 500, costNanos: 9_000_000, costUsd: 0.009 },
+        { key: 'gpt-4o', calls: 1, errors: 0, inputTokens: 1000, outputTokens: 200, ...zero, costNanos: 4_500_000, costUsd: 0.0045 },
+        { key: 'gpt-4o-mini', calls: 1, errors: 1, inputTokens: 500, outputTokens: 100, ...zero, costNanos: 150_000, costUsd: 0.00015 },
       ],
       topTasks: [
-        { key: 'T-1', calls: 2, errors: 0, inputTokens: 3000, outputTokens: 500, ...zero, cacheReadTokens: 500, costNanos: 13_500_000, costUsd: '0.013500000' },
-        { key: 'T-2', calls: 2, errors: 1, inputTokens: 500, outputTokens: 100, ...zero, costNanos: 150_000, costUsd: '0.000150000' },
+        { key: 'T-1', calls: 2, errors: 0, inputTokens: 3000, outputTokens: 500, ...zero, cacheReadTokens: 500, costNanos: 13_500_000, costUsd: 0.0135 },
+        { key: 'T-2', calls: 2, errors: 1, inputTokens: 500, outputTokens: 100, ...zero, costNanos: 150_000, costUsd: 0.00015 },
       ],
       budgets: [
         { id: 'all-time', scope: 'total', key: 'global', spentUsd: 0.01465, limitUsd: 1, remainingUsd: 0.98535, action: 'deny' },

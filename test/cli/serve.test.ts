@@ -30,7 +30,16 @@ describe('tollgate serve', () => {
       const metrics = await fetch(`${started.url}/metrics`);
       expect(metrics.status).toBe(200);
       expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
-      expect((await metrics.text()).split('\n')).toContain('budget_remaining_usd{budget="all-time",scope="total",key="global"} 0.98535');
+      const lines = (await metrics.text()).split('\n');
+      expect(lines).toContain('budget_remaining_usd{budget="all-time",scope="total",key="global"} 0.98535');
+      // the store's spend, all of it (the 40-day-old record included), per model and in total
+      expect(lines).toContain('cost_total_usd 0.01465');
+      expect(lines.filter((l) => l.startsWith('cost_total_per_model_usd{')).sort()).toEqual([
+        'cost_total_per_model_usd{provider="anthropic",model="claude-sonnet-4"} 0.009',
+        'cost_total_per_model_usd{provider="openai",model="gpt-4o"} 0.0055',
+        'cost_total_per_model_usd{provider="openai",model="gpt-4o-mini"} 0.00015',
+      ]);
+      expect(lines).toContain('tokens_input_total{provider="openai",model="gpt-4o"} 1100');
 
       const usage = await fetch(`${started.url}/v1/usage?by=task&since=0`);
       expect(usage.status).toBe(200);
@@ -68,14 +77,14 @@ describe('tollgate serve', () => {
     }
   });
 
-  it('exits 1 when the port is taken, and 2 for a bad --port', async () => {
+  it('exits 2 with one line naming the port and the fix when the port is taken, and for a bad --port', async () => {
     const taken = createServer();
     await new Promise<void>((done) => taken.listen(0, '127.0.0.1', done));
     const { port } = taken.address() as AddressInfo;
     try {
       const r = await runCli(['serve', '--port', String(port)], { cwd: fx.dir });
-      expect(r.code).toBe(1);
-      expect(r.stderr).toBe(`tollgate: cannot listen on 127.0.0.1:${port} (EADDRINUSE); choose another --port / --host\n`);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`tollgate: cannot listen on 127.0.0.1:${port} (EADDRINUSE: the port is in use); use --port 0 (any free port) or another --port / --host\n`);
     } finally {
       await new Promise<void>((done) => taken.close(() => done()));
     }

@@ -26,12 +26,12 @@ describe('tollgate usage show', () => {
       since: BASE,
       until: BASE + 10_000,
       groups: [
-        { key: 'claude-sonnet-4', calls: 1, errors: 0, inputTokens: 2000, outputTokens: 300, ...zero, cacheReadTokens: 500, costNanos: 9_000_000, costUsd: '0.009000000' },
-        { key: 'gpt-4o', calls: 1, errors: 0, inputTokens: 1000, outputTokens: 200, ...zero, costNanos: 4_500_000, costUsd: '0.004500000' },
-        { key: 'gpt-4o-mini', calls: 1, errors: 1, inputTokens: 500, outputTokens: 100, ...zero, costNanos: 150_000, costUsd: '0.000150000' },
-        { key: '', calls: 1, errors: 0, inputTokens: 0, outputTokens: 0, ...zero, costNanos: 0, costUsd: '0.000000000' },
+        { key: 'claude-sonnet-4', calls: 1, errors: 0, inputTokens: 2000, outputTokens: 300, ...zero, cacheReadTokens: 500, costNanos: 9_000_000, costUsd: 0.009 },
+        { key: 'gpt-4o', calls: 1, errors: 0, inputTokens: 1000, outputTokens: 200, ...zero, costNanos: 4_500_000, costUsd: 0.0045 },
+        { key: 'gpt-4o-mini', calls: 1, errors: 1, inputTokens: 500, outputTokens: 100, ...zero, costNanos: 150_000, costUsd: 0.00015 },
+        { key: '', calls: 1, errors: 0, inputTokens: 0, outputTokens: 0, ...zero, costNanos: 0, costUsd: 0 },
       ],
-      total: { calls: 4, errors: 1, inputTokens: 3500, outputTokens: 600, ...zero, cacheReadTokens: 500, costNanos: 13_650_000, costUsd: '0.013650000' },
+      total: { calls: 4, errors: 1, inputTokens: 3500, outputTokens: 600, ...zero, cacheReadTokens: 500, costNanos: 13_650_000, costUsd: 0.01365 },
       budgets: [
         // total budgets count everything ever settled, the 40-day-old record included
         { id: 'all-time', scope: 'total', key: 'global', action: 'deny', spentUsd: 0.01465, reservedUsd: 0, limitUsd: 1, remainingUsd: 0.98535 },
@@ -40,6 +40,17 @@ describe('tollgate usage show', () => {
         { id: 'per-task', scope: 'task', key: 'T-2', action: 'warn', spentUsd: 0.00015, reservedUsd: 0, limitUsd: 0.01, remainingUsd: 0.00985 },
       ],
     });
+  });
+
+  it('is what bare `tollgate usage` runs, flags included', async () => {
+    const bare = await runCli(['usage', ...RANGE, '--json'], { cwd: fx.dir });
+    expect(bare.stderr).toBe('');
+    expect(bare.code).toBe(0);
+    const show = await runCli(['usage', 'show', ...RANGE, '--json'], { cwd: fx.dir });
+    expect(bare.stdout).toBe(show.stdout);
+    const table = await runCli(['usage'], { cwd: fx.dir });
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^Usage by model, since /);
   });
 
   it('prints a table per group and the remaining budgets below it', async () => {

@@ -67,7 +67,7 @@ export function registerBudgetsCommand(program: Command): void {
 
   budgets
     .command('add')
-    .description('Add (or replace, same id) a budget in the store; running services load it when they start')
+    .description('Add (or replace, same id) a budget in the store; running services sharing the store pick it up within budgetRefreshMs (30 s)')
     .requiredOption('--scope <scope>', 'request, task, session, agent, daily, monthly or total')
     .requiredOption('--max-usd <usd>', 'limit in USD (> 0)')
     .option('--on-exceed <action>', 'deny, warn or fallback (default deny)')
@@ -94,7 +94,7 @@ export function registerBudgetsCommand(program: Command): void {
         } else {
           printLine(`Added budget "${added.id}" (${added.scope}, ${displayUsd(usdToNanos(added.maxUsd))}, ${added.onExceed}) to ${describeStore(tollgate.config.store)}.`);
         }
-        process.stderr.write('note: running tollgate processes load stored budgets when they start; to change a running one, use its POST /v1/budgets.\n');
+        process.stderr.write('note: running tollgate processes sharing this store pick it up within their budgetRefreshMs (default 30 s).\n');
       });
     });
 

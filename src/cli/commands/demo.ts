@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { listenError } from '../listenError.js';
+import { reportDataJson } from '../usageGroupJson.js';
 
 /** `tollgate demo`: the simulated agent, the SQLite ledger, /metrics, and the spend report. */
 export function registerDemoCommand(program: Command): void {
@@ -22,9 +24,14 @@ export function registerDemoCommand(program: Command): void {
       process.once('SIGTERM', onSignal);
       try {
         const { runDemo } = await loadDemo();
-        const result = await runDemo({ fast: opts.fast ?? false, port, host: opts.host, holdSeconds, dbPath: opts.db, signal: stop.signal });
+        let result: Awaited<ReturnType<typeof runDemo>>;
+        try {
+          result = await runDemo({ fast: opts.fast ?? false, port, host: opts.host, holdSeconds, dbPath: opts.db, signal: stop.signal });
+        } catch (err: unknown) {
+          throw listenError(err, opts.host, port);
+        }
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ metricsUrl: result.metricsUrl, scrapedSeries: result.scrapedSeries, decisions: result.decisions, report: result.report }, null, 2)}\n`);
+          process.stdout.write(`${JSON.stringify({ metricsUrl: result.metricsUrl, scrapedSeries: result.scrapedSeries, decisions: result.decisions, report: reportDataJson(result.report) }, null, 2)}\n`);
         } else {
           process.stdout.write(`\n${result.markdown}`);
         }

@@ -8,9 +8,9 @@ import type { RateLimiterOptions } from '../../ratelimit/RateLimiter.js';
 import type { RateLimitStatus } from '../../ratelimit/RateLimitStatus.js';
 import { buildReportData } from '../../report/buildReportData.js';
 import { renderCsv } from '../../report/renderCsv.js';
-import { renderJson } from '../../report/renderJson.js';
 import { renderMarkdown } from '../../report/renderMarkdown.js';
 import { openTollgate } from '../openTollgate.js';
+import { reportDataJson } from '../usageGroupJson.js';
 import { budgetStatusWithKeys, byOption, parseRange } from './usage.js';
 
 interface ReportOptions {
@@ -21,6 +21,7 @@ interface ReportOptions {
   top: number;
   session?: string;
   out?: string;
+  json?: boolean;
 }
 
 /** Parses `--top`: a whole number >= 1. */
@@ -47,11 +48,13 @@ export function registerReportCommand(program: Command): void {
     .option('--top <n>', 'tasks listed in "Top tasks"', parseTop, 10)
     .option('--session <id>', 'report this session\'s spend in "Session spend"')
     .option('--out <file>', 'write to this file instead of stdout')
+    .option('--json', 'same as --format json')
     .action(async (opts: ReportOptions, command: Command) => {
       const now = Date.now();
       const range = parseRange(command, opts, now);
       const text = await openTollgate(command, async (tollgate) => {
-        if (opts.format === 'csv') return renderCsv(await tollgate.ledger.usage({ by: opts.by, ...range }), opts.by);
+        const format = opts.json === true ? 'json' : opts.format;
+        if (format === 'csv') return renderCsv(await tollgate.ledger.usage({ by: opts.by, ...range }), opts.by);
         const data = await buildReportData({
           ledger: tollgate.ledger,
           budgetStatus: () => budgetStatusWithKeys(tollgate, range),
@@ -61,7 +64,7 @@ export function registerReportCommand(program: Command): void {
           rateLimits: configuredRateLimits(tollgate.config.rateLimits),
           ...(opts.session !== undefined ? { sessionId: opts.session } : {}),
         });
-        return opts.format === 'json' ? renderJson(data) : renderMarkdown(data);
+        return format === 'json' ? `${JSON.stringify(reportDataJson(data), null, 2)}\n` : renderMarkdown(data);
       });
       if (text === undefined) return;
       if (opts.out === undefined) {

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { isLoopbackHost } from '../../server/hostGuard.js';
+import { listenError } from '../listenError.js';
 import { describeStore } from '../openTollgate.js';
+import { seedStoreTotals } from '../seedStoreTotals.js';
 import { printLine } from '../output.js';
 import { UsageError } from './demo.js';
 
@@ -44,17 +46,19 @@ export function registerServeCommand(program: Command): void {
       });
       try {
         await tollgate.ready;
+        // Before listening, so no call of this process can be counted twice.
+        try {
+          await seedStoreTotals(tollgate.ledger, tollgate.metrics);
+        } catch (err: unknown) {
+          process.stderr.write(`tollgate: /metrics starts from zero: reading the store's totals failed (${err instanceof Error ? err.message : String(err)})\n`);
+        }
         const host = opts.host ?? tollgate.config.server.host;
         const listenPort = port ?? tollgate.config.server.port;
         let server: Awaited<ReturnType<typeof tollgate.serve>>;
         try {
           server = await tollgate.serve({ host, port: listenPort });
         } catch (err: unknown) {
-          const code = (err as NodeJS.ErrnoException).code;
-          if (code === undefined || !['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND'].includes(code)) throw err;
-          process.stderr.write(`tollgate: cannot listen on ${host}:${listenPort} (${code}); choose another --port / --host\n`);
-          process.exitCode = 1;
-          return;
+          throw listenError(err, host, listenPort);
         }
         const store = describeStore(tollgate.config.store);
         if (opts.json === true) {

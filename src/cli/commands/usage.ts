@@ -2,18 +2,18 @@ import { Option } from 'commander';
 import type { Command } from 'commander';
 import type { BudgetStatus } from '../../budget/budgetStatus.js';
 import { ID_SCOPES } from '../../budget/normalizeBudget.js';
-import type { UsageGroup, UsageGroupBy } from '../../ledger/Ledger.js';
+import type { UsageGroupBy } from '../../ledger/Ledger.js';
 import { displayUsd } from '../../report/displayUsd.js';
-import { formatNanosUsd } from '../../report/formatNanosUsd.js';
 import { groupTitle } from '../../report/groupColumns.js';
 import { renderTable as renderUsageTable } from '../../report/renderTable.js';
-import type { UsageGroupJson } from '../../report/renderJson.js';
 import { usdToNanos } from '../../core/money.js';
 import { parseTimeParam } from '../../server/parseTimeParam.js';
 import { openTollgate } from '../openTollgate.js';
 import type { CliTollgate } from '../openTollgate.js';
 import { printJson, printLine, renderTable } from '../output.js';
 import { sumUsage } from '../../ledger/UsageAccumulator.js';
+import { usageGroupJson } from '../usageGroupJson.js';
+import type { UsageGroupJson } from '../usageGroupJson.js';
 
 /** The fields `--by` accepts. */
 export const USAGE_GROUPS: readonly UsageGroupBy[] = ['model', 'provider', 'task', 'session', 'agent', 'day', 'operation', 'status'];
@@ -123,11 +123,6 @@ export function budgetStatusJson(s: BudgetStatus): BudgetStatusJson {
   return json;
 }
 
-/** A usage group with its exact cost as a 9-decimal USD string. */
-export function usageGroupJson(g: UsageGroup): UsageGroupJson {
-  return { ...g, costUsd: formatNanosUsd(g.costNanos, 9) };
-}
-
 /** Budget counters as a terminal table. */
 export function renderBudgetStatus(statuses: readonly BudgetStatus[]): string {
   return renderTable(
@@ -165,11 +160,11 @@ interface UsageShowOptions {
   json?: boolean;
 }
 
-/** `tollgate usage show [--since 24h] [--until t] [--by field] [--json]`. */
+/** `tollgate usage [show] [--since 24h] [--until t] [--by field] [--json]` (`show` is the default). */
 export function registerUsageCommand(program: Command): void {
-  const usage = program.command('usage').description('Spend, tokens and calls recorded in the configured store');
+  const usage = program.command('usage').description('Spend, tokens and calls recorded in the configured store (usage show)');
   usage
-    .command('show')
+    .command('show', { isDefault: true })
     .description('Spend, tokens and calls per group, and the remaining budgets')
     .option('--since <time>', 'from: a duration ago (30m, 24h, 7d), an ISO date or epoch ms; 0 = from the first record', '24h')
     .option('--until <time>', 'to (exclusive): same forms; default now')
@@ -187,7 +182,7 @@ export function registerUsageCommand(program: Command): void {
             since: range.since ?? null,
             until: range.until ?? null,
             groups: groups.map(usageGroupJson),
-            total: { ...total, costUsd: formatNanosUsd(total.costNanos, 9) },
+            total: usageGroupJson(total),
             budgets: statuses.map(budgetStatusJson),
           };
           printJson(result);
