@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +22,7 @@ function declaredEntryPoints(): string[] {
     if (typeof target === 'string') paths.push(target);
     else paths.push(...Object.values(target));
   }
-  return paths.filter((p) => p.startsWith('./dist/')).map((p) => p.slice(2));
+  return paths.filter((p) => p.startsWith('./dist/') || p.startsWith('./cjs/')).map((p) => p.slice(2));
 }
 
 let files: string[] = [];
@@ -53,6 +54,19 @@ describe('npm pack --dry-run', () => {
     expect(entryPoints.filter((p) => !files.includes(p))).toEqual([]);
   });
 
+  it('ships the LICENSE', () => {
+    expect(files).toContain('LICENSE');
+    expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) 2026 the tollgate authors\n/);
+  });
+
+  it('lists no source map (they would point at sources the package does not ship)', () => {
+    expect(files.filter((p) => p.endsWith('.map'))).toEqual([]);
+    const build = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8').replace(/^\s*\/\/.*$/gm, '')) as {
+      compilerOptions?: { sourceMap?: boolean; declarationMap?: boolean };
+    };
+    expect(build.compilerOptions).toMatchObject({ sourceMap: false, declarationMap: false });
+  });
+
   it('ships the demo with its simulated providers', () => {
     expect(files).toContain('dist/src/demo/runDemo.js');
     expect(files).toContain('dist/src/demo/fakes/startFakeOpenAI.js');
@@ -74,5 +88,29 @@ describe('npm pack --dry-run', () => {
     const built = ['dist/src/', 'dist/instrumentations/', 'dist/web/', 'dist/examples/'];
     const stray = files.filter((p) => p.startsWith('dist/') && !built.some((dir) => p.startsWith(dir)));
     expect(stray).toEqual([]);
+  });
+});
+
+describe('require() from CommonJS', () => {
+  /** Runs `node -e <code>` in a temp folder whose node_modules/tollgate is this repository. */
+  function nodeIn(code: string): { status: number | null; stderr: string } {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-require-'));
+    mkdirSync(join(dir, 'node_modules'));
+    symlinkSync(ROOT, join(dir, 'node_modules', 'tollgate'), 'dir');
+    const r = spawnSync(process.execPath, ['-e', code], { cwd: dir, encoding: 'utf8' });
+    return { status: r.status, stderr: r.stderr };
+  }
+
+  it.each(['tollgate', 'tollgate/openai', 'tollgate/anthropic', 'tollgate/redis'])('require(%j) throws an error naming the fix', (entry) => {
+    const r = nodeIn(`require(${JSON.stringify(entry)})`);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`Error: tollgate is an ES module: use import ... or await import('${entry}') (Node >= 20)`);
+    expect(r.stderr).not.toContain('ERR_PACKAGE_PATH_NOT_EXPORTED');
+  });
+
+  it('import() from CommonJS still loads the package', () => {
+    const r = nodeIn(`import('tollgate').then((m) => { if (typeof m.createTollgate !== 'function') process.exit(3); })`);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
   });
 });
