@@ -168,6 +168,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     files: config.pricing.files,
     unknownModel: config.pricing.unknownModel,
     localModels: config.pricing.localModels,
+    localModelTags: config.pricing.localModelTags,
   });
   const problems = new Problems({ quiet: config.quiet, clock });
   const estimator = new DefaultTokenEstimator();

@@ -1,5 +1,7 @@
 import { diag } from '@opentelemetry/api';
 import type { OpenAI } from 'openai';
+import { DEFAULT_LOCAL_HOSTS, isLocalHost, isTaggedLocalModel, looksLikeCloudModel } from '../../src/pricing/localModels.js';
+import { providerFromBaseUrl } from '../../src/pricing/providerFromBaseUrl.js';
 import type { TollgateHandle } from '../../src/track/TollgateHandle.js';
 import type { ApiPromiseLike } from '../shared/ApiPromiseLike.js';
 import { gatedCall } from '../shared/gatedCall.js';
@@ -19,6 +21,21 @@ export interface InstrumentOpenAIOptions {
    * streams are priced on the output tokens counted from their chunks and the estimated input.
    */
   injectStreamUsage?: boolean;
+  /**
+   * `gen_ai.provider.name` of the client's calls, for a base URL tollgate does not recognise (a
+   * gateway, a proxy). Default: the provider whose API host the client's `baseURL` is, from the
+   * price data (`https://api.groq.com/openai/v1` → `groq`, `https://api.x.ai/v1` → `x_ai`...);
+   * `openai` for other hosts. The provider prices the calls, scopes budgets (`provider: 'groq'`)
+   * and labels the ledger records and metrics.
+   */
+  provider?: string;
+  /**
+   * Hosts (names or CIDR ranges) whose models are local: on them, with no `provider` option, a
+   * `name:tag` model, or one that does not look like a cloud model (not a `gpt-`/`claude`/`gemini`...
+   * id, not within a typo of a priced one) is recorded with provider `local` and costs $0.
+   * Default: `localhost`, 127.0.0.0/8, ::1, 10/8, 172.16/12, 192.168/16. `[]` turns it off.
+   */
+  localHosts?: string[];
 }
 
 const INSTRUMENTED = Symbol('tollgate.instrumentOpenAI');
@@ -53,6 +70,9 @@ export function instrumentOpenAI<C extends OpenAI>(client: C, tollgate: Tollgate
   }
   const injectStreamUsage = options.injectStreamUsage ?? true;
   const server = serverAttributes(client.baseURL);
+  const known = options.provider?.trim() || providerFromBaseUrl(client.baseURL);
+  const localHost = known === undefined && isLocalHost(client.baseURL, options.localHosts ?? DEFAULT_LOCAL_HOSTS);
+  const providerOf = (model: string): string => known ?? (localHost && (isTaggedLocalModel(model) || !looksLikeCloudModel(model)) ? 'local' : 'openai');
   // OpenAI's own API (and Azure's) takes max_completion_tokens; compatible servers (Ollama, vLLM...) take max_tokens.
   const official = /(^|\.)openai\.com$|\.openai\.azure\.com$/.test(String(server['server.address'] ?? ''));
 
@@ -66,7 +86,7 @@ export function instrumentOpenAI<C extends OpenAI>(client: C, tollgate: Tollgate
       const request = describeOpenAIRequest(endpoint, body, official);
       return gatedCall<unknown>({
         tollgate,
-        request: { ...request, attributes: server },
+        request: { ...request, provider: providerOf(request.model), attributes: server },
         options: requestOptions,
         send: (opts) => original.call(resource, sent, opts),
         readResult: (data) => readOpenAIResult(endpoint, data),

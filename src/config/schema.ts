@@ -29,6 +29,8 @@ export interface TollgateConfig {
     unknownModel: UnknownModelPolicy;
     /** Globs of models that cost 0. Default ['ollama/*', 'lmstudio/*', 'local/*']. */
     localModels: string[];
+    /** Ollama-style `name:tag` ids (`llama3.1:8b`) are local models and cost 0. Default true. */
+    localModelTags: boolean;
     /**
      * A model with no price when a deny or fallback budget applies to the call: 'ceiling' reserves
      * and charges the dearest prices of its provider (never $0); 'deny' refuses the call. Default 'ceiling'.
@@ -81,6 +83,8 @@ export interface TollgateConfig {
   metrics: {
     /** Most per-task series kept (oldest evicted). Default 1000. */
     taskSeriesCap: number;
+    /** Most distinct values of each user-reachable label (model, provider, tool...) per metric; the rest count under `_other`. Default 500. */
+    labelValueCap: number;
     /** Prefix for Prometheus metric names. Default ''. */
     prefix: string;
   };
@@ -247,6 +251,7 @@ export const TollgateConfigLayerSchema = z.strictObject({
       files: z.array(text('a file path'), { error: 'expected a list of file paths' }).optional(),
       unknownModel: z.enum(['zero', 'warn', 'deny'], { error: 'expected zero, warn or deny' }).optional(),
       localModels: z.array(text('a glob such as "ollama/*"'), { error: 'expected a list of globs' }).optional(),
+      localModelTags: z.boolean({ error: 'expected true or false' }).optional(),
       unpricedUnderCap: z.enum(['ceiling', 'deny'], { error: 'expected ceiling or deny' }).optional(),
     })
     .optional(),
@@ -277,6 +282,7 @@ export const TollgateConfigLayerSchema = z.strictObject({
   metrics: z
     .strictObject({
       taskSeriesCap: positiveInt('a whole number > 0').optional(),
+      labelValueCap: positiveInt('a whole number > 0').optional(),
       prefix: z.string({ error: 'expected a string' }).regex(/^(?:[a-zA-Z_:][a-zA-Z0-9_:]*)?$/, { error: 'expected a Prometheus name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)' }).optional(),
     })
     .optional(),
@@ -340,6 +346,7 @@ export function applyDefaults(c: TollgateConfigLayer): TollgateConfig {
       files: c.pricing?.files ?? [],
       unknownModel: c.pricing?.unknownModel ?? 'warn',
       localModels: c.pricing?.localModels ?? ['ollama/*', 'lmstudio/*', 'local/*'],
+      localModelTags: c.pricing?.localModelTags ?? true,
       unpricedUnderCap: c.pricing?.unpricedUnderCap ?? 'ceiling',
     },
     estimation: {
@@ -353,7 +360,7 @@ export function applyDefaults(c: TollgateConfigLayer): TollgateConfig {
     reservationTtlMs: c.reservationTtlMs ?? 600_000,
     retentionDays: c.retentionDays ?? 30,
     server,
-    metrics: { taskSeriesCap: c.metrics?.taskSeriesCap ?? 1000, prefix: c.metrics?.prefix ?? '' },
+    metrics: { taskSeriesCap: c.metrics?.taskSeriesCap ?? 1000, labelValueCap: c.metrics?.labelValueCap ?? 500, prefix: c.metrics?.prefix ?? '' },
     traces: { ringSize: c.traces?.ringSize ?? 200 },
     alerts: (c.alerts ?? []).map((a) => ({ ...a, timeoutMs: a.timeoutMs ?? 5000, retries: a.retries ?? 3 })),
     rateLimits: Object.fromEntries(

@@ -2,6 +2,7 @@ import { diag } from '@opentelemetry/api';
 import { calcPrice, findProvider } from '@pydantic/genai-prices';
 import type { ModelInfo } from '@pydantic/genai-prices';
 import { loadBundledPrices } from './bundledPrices.js';
+import { isTaggedLocalModel } from './localModels.js';
 import type { NumberPrices } from './costWithNumbers.js';
 import type { PriceEntry } from './loadPricingFile.js';
 import { scheduleFromGenai, staticSchedule } from './PriceSchedule.js';
@@ -36,17 +37,19 @@ export function splitKey(key: string): { provider?: string; model: string } {
 
 /**
  * Finds the price of a (model, provider) pair, in order: overrides and pricing files, local
- * models (cost 0), genai-prices' own matching, the bundled aliases and prices, and finally the
+ * models (cost 0: the local globs, and `name:tag` ids), genai-prices' own matching, the bundled aliases and prices, and finally the
  * same id without a date or `-latest` suffix.
  */
 export class ModelMatcher {
   /**
    * `overrides` is keyed by lower-cased `model` or `provider/model`; `localPatterns` match
-   * `provider/model` and `model` of models that cost 0.
+   * `provider/model` and `model` of models that cost 0; with `localTags`, Ollama-style
+   * `name:tag` ids (`llama3.1:8b`) cost 0 too.
    */
   constructor(
     private readonly overrides: ReadonlyMap<string, OverrideEntry>,
     private readonly localPatterns: readonly RegExp[],
+    private readonly localTags = true,
   ) {}
 
   /** The resolution of a pair, or undefined when no price data knows the model. */
@@ -86,7 +89,10 @@ export class ModelMatcher {
     const localCandidates = [rawProvider && `${rawProvider}/${name}`, pid && `${pid}/${name}`, name].filter(
       (k): k is string => typeof k === 'string',
     );
-    if (this.localPatterns.some((re) => localCandidates.some((c) => re.test(c)))) {
+    // An Ollama tag wins over genai-prices' loose matching (`deepseek-r1:8b` is not DeepSeek's API model).
+    const local =
+      rawProvider === 'local' || this.localPatterns.some((re) => localCandidates.some((c) => re.test(c))) || (this.localTags && isTaggedLocalModel(last));
+    if (local) {
       return {
         resolved: {
           provider: pid ?? prefix ?? 'local',

@@ -42,6 +42,11 @@ export interface PricingOptions {
    * matching models cost 0. Default ['ollama/*', 'lmstudio/*', 'local/*'].
    */
   localModels?: string[];
+  /**
+   * Ollama-style `name:tag` ids (`llama3.1:8b`, `qwen3:0.6b`; one colon, a tag with a letter)
+   * are local models and cost 0, unless an override prices them. Default true.
+   */
+  localModelTags?: boolean;
   /** Clock used to pick time-dependent prices (e.g. off-peak discounts). Default `() => new Date()`. */
   now?: () => Date;
 }
@@ -78,7 +83,7 @@ export class PricingCatalog {
     }
     this.now = options.now ?? (() => new Date());
     const localPatterns = (options.localModels ?? ['ollama/*', 'lmstudio/*', 'local/*']).map(globToRegExp);
-    this.matcher = new ModelMatcher(this.overrides, localPatterns);
+    this.matcher = new ModelMatcher(this.overrides, localPatterns, options.localModelTags ?? true);
     for (const file of options.files ?? []) {
       for (const entry of loadPricingFile(file)) this.addOverride(entry);
     }
