@@ -41,7 +41,14 @@ interface Collector {
   extensions?: Record<string, { endpoint?: string } | null>;
   receivers: { otlp: { protocols: { grpc: { endpoint: string }; http: { endpoint: string } } } };
   processors: Record<string, unknown>;
-  exporters: Record<string, { endpoint?: string; headers?: Record<string, string> } | null>;
+  exporters: Record<
+    string,
+    {
+      endpoint?: string;
+      headers?: Record<string, string>;
+      sending_queue?: { sizer?: string; queue_size?: number; batch?: { flush_timeout?: string; min_size?: number; max_size?: number } };
+    } | null
+  >;
   service: { extensions?: string[]; pipelines: Record<string, CollectorPipeline> };
 }
 interface PrometheusConfig {
@@ -308,16 +315,38 @@ describe('otel-collector.yaml', () => {
     expect(overrides.every((o) => o.startsWith('yaml:'))).toBe(true);
   });
 
-  it('limits memory first and batches in every pipeline, using only components it defines', () => {
+  it('limits memory first in every pipeline, using only components it defines', () => {
     expect(Object.keys(pipelines).sort()).toEqual(['metrics', 'traces']);
     for (const [name, p] of Object.entries(pipelines)) {
       expect(p.processors[0], `${name}: memory_limiter first`).toBe('memory_limiter');
-      expect(p.processors, name).toContain('batch');
       for (const r of p.receivers) expect(Object.keys(collector.receivers), `${name}: receiver ${r}`).toContain(r);
       for (const x of p.processors) expect(Object.keys(collector.processors), `${name}: processor ${x}`).toContain(x);
       for (const e of p.exporters) expect(Object.keys(collector.exporters), `${name}: exporter ${e}`).toContain(e);
     }
     for (const ext of collector.service.extensions ?? []) expect(Object.keys(collector.extensions ?? {})).toContain(ext);
+  });
+
+  it('batches in the exporters that push (sending_queue with batch), not with the batch processor', () => {
+    expect(Object.keys(collector.processors)).not.toContain('batch');
+    for (const p of Object.values(pipelines)) expect(p.processors).not.toContain('batch');
+    const pushing = Object.entries(collector.exporters).filter(([name]) => name.startsWith('otlp'));
+    expect(pushing.map(([name]) => name).sort()).toEqual(['otlp/honeycomb', 'otlp/jaeger']);
+    for (const [name, exporter] of pushing) {
+      const queue = exporter?.sending_queue;
+      expect(queue?.batch, `${name}: sending_queue.batch`).toMatchObject({ flush_timeout: expect.any(String), min_size: expect.any(Number) });
+      // the queue holds at least one batch, counted in the same unit
+      expect(queue?.sizer, name).toBe('items');
+      expect(queue?.queue_size ?? 0, name).toBeGreaterThanOrEqual(queue?.batch?.max_size ?? 0);
+    }
+    // the pinned image reads sending_queue.batch (older collectors reject the key)
+    const [, minor] = /^otel\/opentelemetry-collector-contrib:0\.(\d+)\./.exec(service('otel-collector').image ?? '') ?? [];
+    expect(Number(minor)).toBeGreaterThanOrEqual(130);
+  });
+
+  it('turns no resource attribute into a metric label (no process.pid series per restart)', () => {
+    for (const [name, exporter] of Object.entries(collector.exporters)) {
+      expect(exporter ?? {}, name).not.toHaveProperty('resource_to_telemetry_conversion');
+    }
   });
 
   it('sends traces to the Jaeger service over OTLP gRPC, and Jaeger listens beyond localhost', () => {
