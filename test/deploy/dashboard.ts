@@ -25,6 +25,8 @@ export interface DashboardPanel {
   title: string;
   datasource?: DashboardDatasource;
   targets?: DashboardTarget[];
+  /** Data links (`fieldConfig.defaults.links`). */
+  fieldConfig?: { defaults?: { links?: { title: string; url: string }[] } };
   /** Collapsed rows keep their panels here. */
   panels?: DashboardPanel[];
 }
@@ -42,6 +44,7 @@ export interface Dashboard {
   uid: string;
   title: string;
   panels: DashboardPanel[];
+  links?: { title: string; url: string }[];
   templating?: { list?: DashboardVariable[] };
 }
 

@@ -56,7 +56,7 @@ interface PrometheusConfig {
   scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
 }
 interface AlertRules {
-  groups: { name: string; rules: { alert?: string; expr: string }[] }[];
+  groups: { name: string; rules: { alert?: string; expr: string; labels?: Record<string, string> }[] }[];
 }
 interface AlertTests {
   rule_files: string[];
@@ -413,7 +413,7 @@ describe('prometheus/prometheus.yml and alerts', () => {
   });
 
   it('has the three alerts the kit promises, each with a promtool unit test that expects it to fire', () => {
-    const names = alerts.groups.flatMap((g) => g.rules.map((r) => r.alert)).filter((a) => a !== undefined);
+    const names = [...new Set(alerts.groups.flatMap((g) => g.rules.map((r) => r.alert)).filter((a) => a !== undefined))];
     expect(names.sort()).toEqual(['TollgateBudgetExceeded', 'TollgateDailySpendAbove80Percent', 'TollgateScrapeTargetDown']);
     const firing = new Set(
       alertTests.tests.flatMap((t) => (t.alert_rule_test ?? []).filter((a) => a.exp_alerts.length > 0).map((a) => a.alertname)),
@@ -426,6 +426,18 @@ describe('prometheus/prometheus.yml and alerts', () => {
       expect(silent, `${name} stays silent in a test`).toContain(name);
     }
     expect(alertTests.rule_files).toEqual(['alerts.yml']);
+  });
+
+  it('rates a budget exceeded by its action: deny critical, fallback and warn warning', () => {
+    const rules = alerts.groups.flatMap((g) => g.rules).filter((r) => r.alert === 'TollgateBudgetExceeded');
+    const byMatcher = rules.map((r) => {
+      const matchers = [...new Set([...r.expr.matchAll(/budget_exceeded_total\{(action!?="\w+")\}/g)].map((m) => m[1]))];
+      return [matchers, r.labels?.severity];
+    });
+    expect(byMatcher).toEqual([
+      [['action="deny"'], 'critical'],
+      [['action!="deny"'], 'warning'],
+    ]);
   });
 
   it('alert expressions use only tollgate metrics and Prometheus\'s own `up`', () => {
@@ -448,7 +460,7 @@ describe('prometheus/prometheus.yml and alerts', () => {
     const skip = missingToolReason('promtool');
     if (skip !== undefined) return ctx.skip(skip);
     const r = runTool('promtool', ['check', 'rules', 'prometheus/alerts.yml'], REPO_ROOT);
-    expect(r.output).toContain('SUCCESS: 3 rules found');
+    expect(r.output).toContain('SUCCESS: 4 rules found');
     expect(r.status, r.output).toBe(0);
   });
 
@@ -551,6 +563,45 @@ describe('grafana/dashboards/tollgate.json', () => {
     for (const q of ['0.5', '0.95', '0.99']) {
       expect(some(new RegExp(`^histogram_quantile\\(${q.replace('.', '\\.')}, sum by \\(le\\) \\(rate\\(llm_request_duration_seconds_bucket`))).toBe(true);
     }
+  });
+
+  it('links the latency panels and the dashboard to traces through the provisioned Jaeger data source', () => {
+    const jaeger = datasources.datasources.find((d) => d.type === 'jaeger');
+    /** The Explore query an `/explore?...&panes=<json>` link opens. */
+    const exploreQuery = (url: string): Record<string, unknown> => {
+      expect(url).toMatch(/^\/explore\?schemaVersion=1&orgId=1&panes=/);
+      const panes = JSON.parse(url.slice(url.indexOf('panes=') + 'panes='.length)) as Record<
+        string,
+        { datasource: string; queries: Record<string, unknown>[]; range: { from: string; to: string } }
+      >;
+      const [pane, ...others] = Object.values(panes);
+      expect(others).toEqual([]);
+      expect(pane?.datasource).toBe(jaeger?.uid);
+      expect(pane?.range).toEqual({ from: '${__from}', to: '${__to}' });
+      expect(pane?.queries).toHaveLength(1);
+      return pane?.queries[0] ?? {};
+    };
+    const latency = allPanels(dashboard).filter((p) => p.targets?.some((t) => (t.expr ?? '').startsWith('histogram_quantile(')));
+    expect(latency.length).toBeGreaterThan(0);
+    const withLinks = latency.filter((p) => (p.fieldConfig?.defaults?.links ?? []).length > 0);
+    expect(withLinks.map((p) => p.title)).toEqual(['LLM request latency p50 / p95 / p99', 'LLM request latency p95 per model']);
+    for (const panel of withLinks) {
+      for (const link of panel.fieldConfig?.defaults?.links ?? []) {
+        expect(exploreQuery(link.url)).toEqual({
+          refId: 'A',
+          datasource: { type: 'jaeger', uid: jaeger?.uid },
+          queryType: 'search',
+          service: '${service}',
+          minDuration: '${__value.raw}s',
+        });
+      }
+    }
+    const [dashboardLink] = dashboard.links ?? [];
+    expect(exploreQuery(dashboardLink?.url ?? '')).toMatchObject({ queryType: 'search', service: '${service}' });
+    // the service variable starts at the demo's service name
+    const serviceVariable = dashboard.templating?.list?.find((v) => v.name === 'service');
+    expect(serviceVariable?.type).toBe('textbox');
+    expect(serviceVariable?.current?.value).toBe(service('tollgate-demo').environment?.OTEL_SERVICE_NAME);
   });
 
   it('resolves every Grafana variable in every expression', () => {

@@ -234,18 +234,21 @@ describe.skipIf(skipReason !== undefined)(`dashboard against a real Prometheus s
     expect(Number(tokens?.value[1])).toBeGreaterThan(0);
   });
 
-  it('the TollgateBudgetExceeded alert fires on the demo\'s refused call', async () => {
+  it('the TollgateBudgetExceeded alert fires on the demo\'s refused call, critical for deny and warning for fallback and warn', async () => {
     const exceeded = await query('sum(budget_exceeded_total) > 0');
     expect(exceeded.length, 'the demo exceeds a budget at least once').toBeGreaterThan(0);
     const firing = await poll(
-      'TollgateBudgetExceeded firing',
+      'TollgateBudgetExceeded firing for a deny',
       async () => {
         const alerts = await query('ALERTS{alertname="TollgateBudgetExceeded",alertstate="firing"}');
-        return alerts.length > 0 ? alerts : undefined;
+        return alerts.some((a) => a.metric.action === 'deny') ? alerts : undefined;
       },
       [],
       10_000,
     );
-    expect(firing[0]?.metric.severity).toBe('critical');
+    for (const alert of firing) {
+      expect(alert.metric.severity, alert.metric.action).toBe(alert.metric.action === 'deny' ? 'critical' : 'warning');
+    }
+    expect(firing.map((a) => a.metric.action)).toEqual(expect.arrayContaining(['deny', 'fallback']));
   });
 });
