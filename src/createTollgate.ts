@@ -163,16 +163,10 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
       fix: 'use 0 to never re-read stored budgets, or e.g. 30000',
     });
   }
-  const pricing = new PricingCatalog({
-    overrides: config.pricing.overrides,
-    files: config.pricing.files,
-    unknownModel: config.pricing.unknownModel,
-    localModels: config.pricing.localModels,
-    localModelTags: config.pricing.localModelTags,
-  });
+  const pricing = new PricingCatalog(config.pricing); // unpricedUnderCap is the engine's (below)
   const problems = new Problems({ quiet: config.quiet, clock });
   const estimator = new DefaultTokenEstimator();
-  const metrics = new TollgateMetrics({ prefix: config.metrics.prefix, taskSeriesCap: config.metrics.taskSeriesCap });
+  const metrics = new TollgateMetrics(config.metrics);
   metrics.setProblemSource(() => problems.counts());
   // A store failure the engine went on without (fail open, a settlement not counted, budgets not loaded) is one of tollgate's own errors.
   problems.onReport((report) => {

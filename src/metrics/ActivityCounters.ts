@@ -1,5 +1,6 @@
 import { Counter } from 'prom-client';
 import type { UsageRecord } from '../core/UsageRecord.js';
+import type { LabelFold } from './LabelFold.js';
 import { METRIC_CONTRACT_CHECKS_TOTAL, METRIC_MEMORY_OPERATIONS_TOTAL, METRIC_TOOL_CALLS_TOTAL } from './MetricNames.js';
 import type { MetricsSetup } from './TollgateMetricsOptions.js';
 import {
@@ -15,15 +16,22 @@ import {
 
 /**
  * `tool_calls_total`, `memory_operations_total` and `contract_checks_total`: low-volume
- * counters of the records that are not model calls, kept as plain prom-client counters.
+ * counters of the records that are not model calls, kept as plain prom-client counters, their
+ * labels bounded by a LabelFold each.
  */
 export class ActivityCounters {
   private readonly toolCalls: Counter<'tool' | 'status'>;
   private readonly memoryOperations: Counter<'operation' | 'status'>;
   private readonly contractChecks: Counter<'contract' | 'result'>;
+  private readonly toolFold: LabelFold;
+  private readonly memoryFold: LabelFold;
+  private readonly contractFold: LabelFold;
 
   constructor(setup: MetricsSetup) {
     const { name, registers } = setup;
+    this.toolFold = setup.folds.fold(METRIC_TOOL_CALLS_TOTAL);
+    this.memoryFold = setup.folds.fold(METRIC_MEMORY_OPERATIONS_TOTAL);
+    this.contractFold = setup.folds.fold(METRIC_CONTRACT_CHECKS_TOTAL);
     this.toolCalls = new Counter({
       name: name(METRIC_TOOL_CALLS_TOTAL),
       help: 'Tool executions by status.',
@@ -50,19 +58,19 @@ export class ActivityCounters {
     switch (record.operation) {
       case TOOL_OPERATION: {
         const tool = readMetadata(record.metadata, METADATA_TOOL, 'gen_ai.tool.name') ?? 'unknown';
-        this.toolCalls.inc({ tool, status });
+        this.toolCalls.inc(this.toolFold.values({ tool, status }));
         return;
       }
       case MEMORY_OPERATION: {
         const operation = readMetadata(record.metadata, METADATA_MEMORY_OPERATION, 'tollgate.memory.operation') ?? 'unknown';
-        this.memoryOperations.inc({ operation, status });
+        this.memoryOperations.inc(this.memoryFold.values({ operation, status }));
         return;
       }
       case CONTRACT_OPERATION: {
         const contract = readMetadata(record.metadata, METADATA_CONTRACT, 'tollgate.contract.name') ?? 'unknown';
         const result =
           readMetadata(record.metadata, METADATA_CONTRACT_RESULT, 'tollgate.contract.result') ?? (status === 'ok' ? 'pass' : 'fail');
-        this.contractChecks.inc({ contract, result });
+        this.contractChecks.inc(this.contractFold.values({ contract, result }));
         return;
       }
     }

@@ -4,6 +4,7 @@ import { NANOS_PER_USD } from '../core/money.js';
 import type { UsageRecord } from '../core/UsageRecord.js';
 import { CellCounter, CellGauge, CellHistogram } from './CellMetrics.js';
 import type { HistogramCell, ValueCell } from './CellMetrics.js';
+import type { LabelFold } from './LabelFold.js';
 import {
   METRIC_COST_TOTAL_PER_MODEL_USD,
   METRIC_COST_TOTAL_USD,
@@ -72,10 +73,13 @@ export class ModelSeriesMetrics {
   private readonly series = new Map<string, Map<string, ModelSeries>>();
   /** The series of the previous call: consecutive calls mostly share their pair. */
   private lastSeries: ModelSeries | undefined;
+  /** Bounds the providers and models every metric of this group has (they share their series). */
+  private readonly fold: LabelFold;
 
   constructor(setup: MetricsSetup) {
     const { name, registers } = setup;
     const pm: ProviderModel[] = ['provider', 'model'];
+    this.fold = setup.folds.fold('model_series');
     this.tokensInput = new CellCounter({
       name: name(METRIC_TOKENS_INPUT_TOTAL),
       help: 'Input tokens consumed (cached tokens included).',
@@ -183,10 +187,16 @@ export class ModelSeriesMetrics {
     }
   }
 
-  /** The series of a provider/model pair, created on first use. */
-  private seriesOf(provider: string, model: string): ModelSeries {
+  /** The series of a provider/model pair, created on first use (under `_other` once a label is at its cap). */
+  private seriesOf(givenProvider: string, givenModel: string): ModelSeries {
     const last = this.lastSeries;
-    if (last !== undefined && last.provider === provider && last.model === model) return last;
+    if (last !== undefined && last.provider === givenProvider && last.model === givenModel) return last;
+    const existing = this.series.get(givenProvider)?.get(givenModel);
+    if (existing !== undefined) {
+      this.lastSeries = existing;
+      return existing;
+    }
+    const { provider, model } = this.fold.values({ provider: givenProvider, model: givenModel });
     let byModel = this.series.get(provider);
     if (byModel === undefined) {
       byModel = new Map();

@@ -2,6 +2,7 @@ import type { Nanos } from '../core/money.js';
 import { NANOS_PER_USD } from '../core/money.js';
 import { CellCounter } from './CellMetrics.js';
 import type { ValueCell } from './CellMetrics.js';
+import type { LabelFold } from './LabelFold.js';
 import { METRIC_TOLLGATE_RESERVATION_SHORTFALL_USD_TOTAL } from './MetricNames.js';
 import type { MetricsSetup } from './TollgateMetricsOptions.js';
 
@@ -13,8 +14,10 @@ export class ShortfallCounter {
   private readonly counter: CellCounter<'provider' | 'model'>;
   /** provider NUL model → exact sum and its cell. */
   private readonly series = new Map<string, { nanos: Nanos; cell: ValueCell<'provider' | 'model'> }>();
+  private readonly fold: LabelFold;
 
   constructor(setup: MetricsSetup) {
+    this.fold = setup.folds.fold(METRIC_TOLLGATE_RESERVATION_SHORTFALL_USD_TOTAL);
     this.counter = new CellCounter({
       name: setup.name(METRIC_TOLLGATE_RESERVATION_SHORTFALL_USD_TOTAL),
       help: 'USD by which settled calls cost more than their reservation (under-estimated input, missing usage), per provider and model.',
@@ -24,11 +27,17 @@ export class ShortfallCounter {
   }
 
   /** Adds a shortfall of `nanos` (integer nano-USD); zero, negative and non-finite amounts are ignored. */
-  add(provider: string, model: string, nanos: Nanos): void {
+  add(givenProvider: string, givenModel: string, nanos: Nanos): void {
     if (!Number.isFinite(nanos) || nanos <= 0) return;
-    const key = `${provider}\u0000${model}`;
+    let key = `${givenProvider}\u0000${givenModel}`;
     let entry = this.series.get(key);
     if (entry === undefined) {
+      const { provider, model } = this.fold.values({ provider: givenProvider, model: givenModel });
+      key = `${provider}\u0000${model}`;
+      entry = this.series.get(key);
+    }
+    if (entry === undefined) {
+      const [provider = '', model = ''] = key.split('\u0000');
       entry = { nanos: 0, cell: this.counter.cell(key, { provider, model }) };
       this.series.set(key, entry);
     }

@@ -41,7 +41,7 @@ export class TollgateMetrics {
   private readonly errors: Counter<'component'>;
   private readonly ledgerErrors: Counter;
 
-  /** Throws an Error naming the option when `prefix`, `taskSeriesCap` or `durationBuckets` is invalid. */
+  /** Throws an Error naming the option when `prefix`, `taskSeriesCap`, `labelValueCap` or `durationBuckets` is invalid. */
   constructor(options: TollgateMetricsOptions = {}) {
     const setup = resolveMetricsOptions(options);
     const { name, registers } = setup;

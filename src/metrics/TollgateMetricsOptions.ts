@@ -1,4 +1,6 @@
 import { Registry } from 'prom-client';
+import { LabelFolds } from './LabelFold.js';
+import { METRIC_TOLLGATE_METRIC_LABELS_FOLDED_TOTAL } from './MetricNames.js';
 
 /** GenAI semconv bucket boundaries for `gen_ai.client.operation.duration`, seconds. */
 export const DEFAULT_DURATION_BUCKETS: readonly number[] = [
@@ -20,6 +22,12 @@ export interface TollgateMetricsOptions {
    * the task updated least recently is dropped from the gauge. Default 1000.
    */
   taskSeriesCap?: number;
+  /**
+   * At most this many distinct values of each label that user input reaches (provider, model,
+   * tool, memory operation, contract) per metric; later new values are recorded as `_other` and
+   * counted in `tollgate_metric_labels_folded_total{metric}`. Default 500.
+   */
+  labelValueCap?: number;
   /** Bucket upper bounds (seconds) of `llm_request_duration_seconds`. Default: the GenAI semconv duration boundaries. */
   durationBuckets?: number[];
 }
@@ -33,6 +41,8 @@ export interface MetricsSetup {
   name(base: string): string;
   taskSeriesCap: number;
   durationBuckets: number[];
+  /** The label folds of the metrics (labelValueCap values per label per metric). */
+  folds: LabelFolds;
 }
 
 /** Checks the options and applies their defaults; throws an Error naming the bad field. */
@@ -49,6 +59,12 @@ export function resolveMetricsOptions(options: TollgateMetricsOptions): MetricsS
       `tollgate: metrics option "taskSeriesCap" is ${String(taskSeriesCap)}; it must be a positive integer (default 1000)`,
     );
   }
+  const labelValueCap = options.labelValueCap ?? 500;
+  if (!Number.isInteger(labelValueCap) || labelValueCap < 1) {
+    throw new Error(
+      `tollgate: metrics option "labelValueCap" is ${String(labelValueCap)}; it must be a positive integer (default 500)`,
+    );
+  }
   const durationBuckets = options.durationBuckets ?? [...DEFAULT_DURATION_BUCKETS];
   if (
     durationBuckets.length === 0 ||
@@ -59,5 +75,7 @@ export function resolveMetricsOptions(options: TollgateMetricsOptions): MetricsS
     );
   }
   const registry = options.registry ?? new Registry();
-  return { registry, registers: [registry], name: (base) => `${prefix}${base}`, taskSeriesCap, durationBuckets };
+  const name = (base: string): string => `${prefix}${base}`;
+  const folds = new LabelFolds(name(METRIC_TOLLGATE_METRIC_LABELS_FOLDED_TOTAL), [registry], labelValueCap);
+  return { registry, registers: [registry], name, taskSeriesCap, durationBuckets, folds };
 }
