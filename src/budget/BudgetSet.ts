@@ -4,6 +4,8 @@ import { BudgetConfigError } from '../core/BudgetConfigError.js';
 import type { Bucket, Ledger } from '../ledger/Ledger.js';
 import { applyBudget } from './budgetBucket.js';
 import type { AppliedBudget, BucketContext } from './budgetBucket.js';
+import { BudgetIndex } from './BudgetIndex.js';
+import type { BudgetSlot } from './BudgetIndex.js';
 import { ID_SCOPES, normalizeBudget } from './normalizeBudget.js';
 import { PAUSE_RECORD_ID } from './PauseSwitch.js';
 import type { NormalizedBudget } from './normalizeBudget.js';
@@ -23,15 +25,20 @@ export interface PlanLists {
   enforced: boolean;
 }
 
-/** The budgets matching one provider/model pair, cached while the budgets and calendar windows stay the same. */
+/**
+ * The general budgets (all but keyed per-id ones, see BudgetIndex) matching one provider/model
+ * pair, cached while the budgets and calendar windows stay the same.
+ */
 interface Selection {
   version: number;
   validFrom: number;
   validUntil: number;
-  budgets: readonly NormalizedBudget[];
-  /** The applied form of each budget that is not per id (undefined for per-id ones). */
+  slots: readonly BudgetSlot[];
+  /** The applied form of each slot that is not per id (undefined for per-id ones). */
   fixed: readonly (AppliedBudget | undefined)[];
-  /** For selections without per-id budgets: the lists for every call. */
+  /** Whether any slot is a per-id budget (then every call works out its own lists). */
+  perId: boolean;
+  /** The lists of a call that no per-id budget applies to. */
   lists: PlanLists;
 }
 
@@ -50,6 +57,8 @@ export class BudgetSet {
   private mutations = 0;
   private version = 0;
   private readonly selections = new Map<string, Selection>();
+  /** Built on first use after each change of the budgets. */
+  private indexed: BudgetIndex | undefined;
   private readonly seenKeys = new Map<string, Set<string>>();
 
   constructor(
@@ -138,27 +147,25 @@ export class BudgetSet {
     return [...this.budgets.values()].map((b) => ({ ...b, thresholds: [...b.thresholds] }));
   }
 
-  /** The budgets that apply to a call of `ctx.model` now, as plan lists. */
+  /**
+   * The budgets that apply to a call of `ctx.model` now, as plan lists: the general budgets of
+   * the provider/model pair, and the keyed per-id budgets looked up by the call's ids.
+   */
   plan(ctx: BucketContext, now: number): PlanLists {
     const sel = this.selection(ctx.provider, ctx.model, now);
-    if (!sel.lists.hasPerId) return sel.lists;
-    const applied: AppliedBudget[] = [];
-    sel.budgets.forEach((budget, i) => {
-      const a = sel.fixed[i] ?? applyBudget(budget, ctx, now);
-      if (a !== undefined) applied.push(a);
-    });
-    const lists = listsOf(applied);
+    const keyed = this.index().keyedFor(ctx);
+    if (!sel.perId && keyed === undefined) return sel.lists;
+    const applied = applyInOrder(sel.slots, sel.fixed, keyed, ctx, now);
     this.remember(applied);
-    return lists;
+    return listsOf(applied);
   }
 
   /** Every budget that applies to a record's context at its time (settling without an admission). */
   applicable(ctx: BucketContext, now: number): AppliedBudget[] {
-    const out: AppliedBudget[] = [];
-    for (const budget of this.budgets.values()) {
-      const a = applyBudget(budget, ctx, now);
-      if (a !== undefined) out.push(a);
-    }
+    const cached = this.selections.get(pairKey(ctx.provider, ctx.model));
+    // Which general budgets match the pair does not depend on the time: a cached selection of another window will do.
+    const slots = cached !== undefined && cached.version === this.version ? cached.slots : this.selection(ctx.provider, ctx.model, now).slots;
+    const out = applyInOrder(slots, undefined, this.index().keyedFor(ctx), ctx, now);
     this.remember(out);
     return out;
   }
@@ -168,34 +175,41 @@ export class BudgetSet {
     return this.seenKeys.get(budgetId) ?? [];
   }
 
+  private index(): BudgetIndex {
+    this.indexed ??= new BudgetIndex(this.budgets.values());
+    return this.indexed;
+  }
+
   private selection(provider: string, model: string, now: number): Selection {
-    const key = `${provider}\u0000${model}`;
+    const key = pairKey(provider, model);
     const cached = this.selections.get(key);
     if (cached !== undefined && cached.version === this.version && now >= cached.validFrom && now < cached.validUntil) return cached;
     if (this.selections.size >= 1_000) this.selections.clear();
-    const budgets: NormalizedBudget[] = [];
+    const slots: BudgetSlot[] = [];
     const fixed: (AppliedBudget | undefined)[] = [];
+    const applied: AppliedBudget[] = [];
     let validFrom = Number.NEGATIVE_INFINITY;
     let validUntil = Number.POSITIVE_INFINITY;
     const probe: BucketContext = { id: '', provider, model };
-    for (const budget of this.budgets.values()) {
+    for (const slot of this.index().general) {
+      const budget = slot.budget;
       if (budget.provider !== undefined && budget.provider !== provider) continue;
       if (budget.model !== undefined && budget.model !== model) continue;
-      budgets.push(budget);
+      slots.push(slot);
       if (ID_SCOPES.has(budget.scope)) {
         fixed.push(undefined);
         continue;
       }
       const a = applyBudget(budget, probe, now) as AppliedBudget;
       fixed.push(a);
+      applied.push(a);
       // Calendar windows hold until their end; rolling, total and request budgets do not change with time.
       if (budget.window !== 'rolling' && a.windowStart !== undefined && a.windowEnd !== undefined) {
         validFrom = Math.max(validFrom, a.windowStart);
         validUntil = Math.min(validUntil, a.windowEnd);
       }
     }
-    const lists = fixed.includes(undefined) ? { ...listsOf([]), hasPerId: true } : listsOf(fixed as AppliedBudget[]);
-    const sel: Selection = { version: this.version, validFrom, validUntil, budgets, fixed, lists };
+    const sel: Selection = { version: this.version, validFrom, validUntil, slots, fixed, perId: applied.length < slots.length, lists: listsOf(applied) };
     this.selections.set(key, sel);
     return sel;
   }
@@ -203,6 +217,7 @@ export class BudgetSet {
   private changed(): void {
     this.version++;
     this.selections.clear();
+    this.indexed = undefined;
   }
 
   private remember(applied: readonly AppliedBudget[]): void {
@@ -218,6 +233,37 @@ export class BudgetSet {
       if (keys.size > KEYS_PER_BUDGET) keys.delete(keys.values().next().value as string);
     }
   }
+}
+
+function pairKey(provider: string, model: string): string {
+  return `${provider}\u0000${model}`;
+}
+
+/**
+ * The budgets of `slots` (general, in budget order; `fixed` holds the applied form of those that
+ * do not depend on the call) and `keyed` (in budget order) that apply to the call, merged in
+ * budget order.
+ */
+function applyInOrder(
+  slots: readonly BudgetSlot[],
+  fixed: readonly (AppliedBudget | undefined)[] | undefined,
+  keyed: readonly BudgetSlot[] | undefined,
+  ctx: BucketContext,
+  now: number,
+): AppliedBudget[] {
+  const out: AppliedBudget[] = [];
+  const push = (a: AppliedBudget | undefined): void => {
+    if (a !== undefined) out.push(a);
+  };
+  let k = 0;
+  const keyedCount = keyed?.length ?? 0;
+  for (let i = 0; i < slots.length; i++) {
+    const slot = slots[i] as BudgetSlot;
+    for (; k < keyedCount && (keyed?.[k] as BudgetSlot).position < slot.position; k++) push(applyBudget((keyed?.[k] as BudgetSlot).budget, ctx, now));
+    push(fixed?.[i] ?? applyBudget(slot.budget, ctx, now));
+  }
+  for (; k < keyedCount; k++) push(applyBudget((keyed?.[k] as BudgetSlot).budget, ctx, now));
+  return out;
 }
 
 /** A plan's lists for the applied budgets (in budget order). */
