@@ -15,22 +15,50 @@ interface Fired {
   /** The budget and limit `nextNanos` was worked out for (a budget replaced at run time invalidates it). */
   budget: NormalizedBudget | undefined;
   limitNanos: number;
+  /** When the bucket was last checked, as a count of checks (least recently touched entries are evicted first). */
+  touched: number;
 }
 
+/** Options of the threshold tracker. */
+export interface ThresholdsOptions {
+  /**
+   * Buckets remembered at most (default 100,000). Beyond it the least recently settled buckets
+   * are forgotten, a tenth of the cap at a time; a forgotten bucket announces the thresholds it
+   * has already crossed once more when it is next settled.
+   */
+  maxEntries?: number;
+}
+
+/** Below this many entries, expired ones are never swept. */
 const SWEEP_SIZE = 10_000;
+const DEFAULT_MAX_ENTRIES = 100_000;
 
 /**
  * Emits each `threshold` event once per budget, key and window (rolling windows re-arm when
- * spend falls back under a threshold), from the bucket states a settlement returned.
+ * spend falls back under a threshold), from the bucket states a settlement returned. Entries
+ * of ended calendar windows are swept once the map has doubled since the last sweep (so a
+ * sweep costs O(1) per settlement, amortised), and the map holds at most `maxEntries`.
  */
 export class Thresholds {
   private readonly fired = new Map<string, Fired>();
+  private readonly maxEntries: number;
+  /** The next sweep runs when the map grows past this size. */
+  private sweepAt = SWEEP_SIZE;
+  private ticks = 0;
 
   constructor(
     private readonly budgets: BudgetSet,
     private readonly events: EventBus,
     private readonly clock: () => number,
-  ) {}
+    options: ThresholdsOptions = {},
+  ) {
+    this.maxEntries = Math.max(1, Math.floor(options.maxEntries ?? DEFAULT_MAX_ENTRIES));
+  }
+
+  /** Buckets remembered now. */
+  get size(): number {
+    return this.fired.size;
+  }
 
   check(buckets: readonly Bucket[], states: readonly BucketState[]): void {
     for (let i = 0; i < buckets.length; i++) {
@@ -40,9 +68,10 @@ export class Thresholds {
       if (budget === undefined || s === undefined || budget.thresholds.length === 0) continue;
       let entry = this.fired.get(bucket.key);
       if (entry === undefined) {
-        entry = { expiresAt: bucket.expiresAt, rolling: bucket.rollingMs !== undefined, thresholds: new Set(), nextNanos: 0, budget: undefined, limitNanos: 0 };
+        entry = { expiresAt: bucket.expiresAt, rolling: bucket.rollingMs !== undefined, thresholds: new Set(), nextNanos: 0, budget: undefined, limitNanos: 0, touched: 0 };
         this.fired.set(bucket.key, entry);
       }
+      entry.touched = ++this.ticks;
       if (!entry.rolling && entry.budget === budget && entry.limitNanos === bucket.limitNanos && s.spentNanos < entry.nextNanos) continue;
       let next = Number.POSITIVE_INFINITY;
       for (const t of budget.thresholds) {
@@ -67,9 +96,22 @@ export class Thresholds {
       entry.budget = budget;
       entry.limitNanos = bucket.limitNanos;
     }
-    if (this.fired.size > SWEEP_SIZE) {
-      const now = this.clock();
-      for (const [key, entry] of this.fired) if (entry.expiresAt !== undefined && entry.expiresAt <= now) this.fired.delete(key);
+    if (this.fired.size > this.sweepAt || this.fired.size > this.maxEntries) this.sweep();
+  }
+
+  /** Drops entries of ended windows, then, over the cap, the least recently touched down to 90 % of it. */
+  private sweep(): void {
+    const now = this.clock();
+    for (const [key, entry] of this.fired) if (entry.expiresAt !== undefined && entry.expiresAt <= now) this.fired.delete(key);
+    const excess = this.fired.size - (this.maxEntries - Math.floor(this.maxEntries / 10));
+    if (this.fired.size > this.maxEntries && excess > 0) {
+      const ticks = new Float64Array(this.fired.size);
+      let i = 0;
+      for (const entry of this.fired.values()) ticks[i++] = entry.touched;
+      // Ticks are distinct: the `excess` oldest entries are those touched at or before the excess-th smallest tick.
+      const oldest = ticks.sort()[excess - 1] as number;
+      for (const [key, entry] of this.fired) if (entry.touched <= oldest) this.fired.delete(key);
     }
+    this.sweepAt = Math.max(SWEEP_SIZE, 2 * this.fired.size);
   }
 }
