@@ -9,6 +9,7 @@ import { pinCores } from './lib/isolated.js';
 import { fmtNs, fmtRatio } from './lib/measure.js';
 import { DIST } from './lib/dist.js';
 import { ELD_CALLS, IN_FLIGHT, NAMES as CLIENT, runEventLoopDelay, runOpenAIClient } from './openaiClient.js';
+import { BASELINE as SCALE_BASELINE, KEYED, runBudgetsAtScale, TASK_IDS } from './budgetsAtScale.js';
 import { runOverhead } from './overhead.js';
 import { runPricing } from './pricing.js';
 import { runScrape } from './scrape.js';
@@ -192,6 +193,22 @@ await step('5 price lookup', async () => {
   }
 });
 
+await step('6 budgets at scale', async () => {
+  const r = await runBudgetsAtScale();
+  const bench = `6 tollgate.llm, ${TASK_IDS.toLocaleString('en-US')} task ids, keyed per-task budgets`;
+  const base = r[SCALE_BASELINE];
+  row(bench, SCALE_BASELINE, fmtNs(base.medianNs), '', '', '', '');
+  for (const [name, count] of Object.entries(KEYED)) {
+    const v = r[name];
+    row(bench, name, fmtNs(v.medianNs), 'single budget', fmtRatio(v.ratio), '≤ 1.2×', verdict(v.ratio <= 1.2));
+    figures[`6 ${count} keyed ratio`] = v.ratio;
+  }
+  notes.push(
+    `6: every call runs as one of ${TASK_IDS.toLocaleString('en-US')} task ids (a fixed stride through them); the keyed budgets' ids are spread evenly over them, so a call hits one with probability N / ${TASK_IDS.toLocaleString('en-US')}; ` +
+      `each process first makes one call per keyed id (so the store and the threshold tracker hold a counter for each); ratio = median of per-round ratios to the single budget (quartiles of 100,000 keyed: ${quartiles(r['+ 100,000 keyed per-task budgets'].samples, base.samples)}).`,
+  );
+});
+
 /** The commit the measured build was made from (with "+ uncommitted changes" when its tree differs), when dist/ sits in a git checkout. */
 function buildId() {
   const root = dirname(DIST);
@@ -214,7 +231,7 @@ const lines = [
     : '- Command: `npm run bench` (= `npm run build && node --expose-gc bench/run.js`)',
   `- Duration: ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s`,
   '',
-  'Benchmarks 1a, 1b, 1c, 2 and 2b run each variant in a process of its own; the processes take turns, one timed batch each per round',
+  'Benchmarks 1a, 1b, 1c, 2, 2b and 6 run each variant in a process of its own; the processes take turns, one timed batch each per round',
   '(the order rotates each round), with no forced garbage collection, so every variant pays for its own garbage as a service would.',
   `Every process of a round runs on the same CPU core, the core alternating between rounds (${pinCores().length > 0 ? `taskset, cores ${pinCores().join(', ')}` : 'not pinned here: no taskset or one core'}).`,
   'Ratios marked "per round" are the median over rounds of one batch time over the baseline batch time of the same round.',

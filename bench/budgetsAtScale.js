@@ -1,0 +1,75 @@
+// Benchmark 6: admission cost against the number of budgets. tollgate.llm (memory store) with
+// one daily deny budget (the baseline, as in 1a) vs the same budget plus 1, 1,000 and 100,000
+// per-task budgets that each have a `key` (one budget per task id). Every call runs as one of
+// 1,000,000 distinct task ids (a fixed stride through them, so consecutive calls have different
+// ids); the keyed budgets' ids are spread evenly over that range, so a call hits a keyed budget
+// with probability N / 1,000,000 (10 % of calls with 100,000 budgets: those reserve and settle
+// a second counter). Before timing, each process makes one call per keyed id, so the store and
+// the threshold tracker hold a counter for every keyed budget. Each variant runs in a process of
+// its own (lib/isolated.js); ratio = median of per-round ratios to the baseline.
+//   standalone: node --expose-gc bench/budgetsAtScale.js [rounds]   (needs dist/, or TOLLGATE_BENCH_DIST)
+import { context } from '@opentelemetry/api';
+import { fileURLToPath } from 'node:url';
+import { fromDist } from './lib/dist.js';
+import { runIsolated } from './lib/isolated.js';
+import { fmtNs, fmtRatio } from './lib/measure.js';
+import { BENCH_BUDGETS, makeTollgate, steadyPrune } from './lib/setup.js';
+
+const OPTIONS = { model: 'gpt-4o-mini', provider: 'openai', maxTokens: 256, inputTokens: 12 };
+const USAGE = { input: 12, output: 40 };
+/** Distinct task ids the calls run as. */
+export const TASK_IDS = 1_000_000;
+/** Coprime with TASK_IDS: call i runs as task (i * STRIDE) mod TASK_IDS, so 1M calls visit every id once. */
+const STRIDE = 7_919;
+export const BASELINE = 'single budget (daily deny)';
+/** Keyed per-task budget counts, by variant name. */
+export const KEYED = { '+ 1 keyed per-task budget': 1, '+ 1,000 keyed per-task budgets': 1_000, '+ 100,000 keyed per-task budgets': 100_000 };
+export const NAMES = [BASELINE, ...Object.keys(KEYED)];
+export const BATCH = 2000;
+
+const taskId = (n) => `task-${n}`;
+
+/** One variant, set up in the process that measures it. */
+export async function variant(name) {
+  const { withAttribution } = await fromDist('src/core/attribution.js');
+  const keyed = KEYED[name] ?? 0;
+  const spacing = keyed > 0 ? TASK_IDS / keyed : 0;
+  const budgets = [...BENCH_BUDGETS];
+  for (let k = 0; k < keyed; k++) budgets.push({ id: `task-budget-${k}`, scope: 'task', key: taskId(k * spacing), maxUsd: 1_000_000, onExceed: 'deny' });
+  const t = makeTollgate({ budgets });
+  const root = context.active();
+  const wrapped = (call) => {
+    call.setUsage(USAGE);
+    return 1;
+  };
+  const callAs = (n) => context.with(withAttribution(root, 'task', taskId(n)), () => t.tollgate.llm(OPTIONS, wrapped));
+  for (let k = 0; k < keyed; k++) {
+    await callAs(k * spacing);
+    if (k % 5_000 === 4_999) await t.tollgate.forceFlush();
+  }
+  await t.tollgate.forceFlush();
+  let next = 0;
+  return {
+    fn: () => {
+      const n = next;
+      next = (next + STRIDE) % TASK_IDS;
+      return callAs(n);
+    },
+    endBatch: () => t.tollgate.forceFlush(),
+    between: steadyPrune(t.tollgate.ledger),
+    report: () => ({ openSpans: t.tollgate.spanProcessor.openSpanCount }),
+    close: () => t.shutdown(),
+  };
+}
+
+export async function runBudgetsAtScale({ rounds = 15 } = {}) {
+  return runIsolated('budgetsAtScale.js', NAMES, { rounds, warmup: 2, batch: BATCH, baseline: BASELINE });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const rounds = process.argv[2] !== undefined ? Number(process.argv[2]) : 15;
+  const r = await runBudgetsAtScale({ rounds });
+  const lines = [`tollgate.llm, memory store, ${TASK_IDS.toLocaleString('en-US')} task ids, ${rounds} rounds of ${BATCH} calls`];
+  for (const name of NAMES) lines.push(`${name}: ${fmtNs(r[name].medianNs)} a call, ${fmtRatio(r[name].ratio)} the single budget`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
