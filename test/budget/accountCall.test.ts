@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { accountCall } from '../../src/budget/accountCall.js';
 import { CallPricing } from '../../src/budget/CallPricing.js';
 import type { CallPricingOptions } from '../../src/budget/CallPricing.js';
-import type { Admission, FinishedCall } from '../../src/budget/CallTypes.js';
+import type { FinishedCall } from '../../src/budget/CallTypes.js';
 import { Problems } from '../../src/core/Problems.js';
 import type { UsageRecord } from '../../src/core/UsageRecord.js';
-import { USD, linearPricer } from './engineHarness.js';
+import { USD, linearPricer, testAdmission } from './engineHarness.js';
 
 const NOW = Date.UTC(2026, 2, 10, 12);
 
@@ -14,25 +14,7 @@ function pricing(options: Partial<CallPricingOptions> = {}): CallPricing {
   return new CallPricing({ pricer: linearPricer({ big: 8 }), problems: new Problems({ quiet: true }), ...options });
 }
 
-/** An admission of gpt-4o reserving 1,000 input and 4,096 output tokens (9,192 nanos). */
-function admission(fields: Partial<Admission> = {}): Admission {
-  return {
-    id: 'c1',
-    provider: 'openai',
-    decision: 'allow',
-    model: 'gpt-4o',
-    requestedModel: 'gpt-4o',
-    reservedNanos: 9_192,
-    estimateNanos: 9_192,
-    buckets: [],
-    inputTokens: 1_000,
-    estimatedInputTokens: 1_000,
-    outputTokens: 4_096,
-    price: 'known',
-    enforced: true,
-    ...fields,
-  };
-}
+const admission = testAdmission;
 
 function done(fields: Partial<FinishedCall> = {}): FinishedCall {
   return { id: 'c1', provider: 'openai', model: 'gpt-4o', usage: { input: 1_000, output: 10 }, usageSource: 'reported', status: 'ok', ...fields };

@@ -147,3 +147,23 @@ export function spend(h: Harness, nanos: number, fields: Partial<CallRequest> = 
   h.engine.finish(a, finished(a.id, nanos, fields));
   return a;
 }
+
+/** An admission of gpt-4o reserving 1,000 input and 4,096 output tokens (9,192 nanos at the linear test prices). */
+export function testAdmission(fields: Partial<Admission> = {}): Admission {
+  return {
+    id: 'c1',
+    provider: 'openai',
+    decision: 'allow',
+    model: 'gpt-4o',
+    requestedModel: 'gpt-4o',
+    reservedNanos: 9_192,
+    estimateNanos: 9_192,
+    buckets: [],
+    inputTokens: 1_000,
+    estimatedInputTokens: 1_000,
+    outputTokens: 4_096,
+    price: 'known',
+    enforced: true,
+    ...fields,
+  };
+}

@@ -1,25 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Admission, SettledCall } from '../../src/budget/CallTypes.js';
 import { admissionAttributes, settledAttributes, usageAttributes } from '../../src/budget/settledAttributes.js';
-import { USD } from './engineHarness.js';
+import { USD, testAdmission } from './engineHarness.js';
 
 function admission(fields: Partial<Admission> = {}): Admission {
-  return {
-    id: 'c1',
-    provider: 'openai',
-    decision: 'allow',
-    model: 'gpt-4o',
-    requestedModel: 'gpt-4o',
-    reservedNanos: 0.25 * USD,
-    estimateNanos: 0.25 * USD,
-    buckets: [],
-    inputTokens: 1_000,
-    estimatedInputTokens: 1_000,
-    outputTokens: 4_096,
-    price: 'known',
-    enforced: true,
-    ...fields,
-  };
+  return testAdmission({ reservedNanos: 0.25 * USD, estimateNanos: 0.25 * USD, ...fields });
 }
 
 function settled(fields: Partial<SettledCall> = {}): SettledCall {
