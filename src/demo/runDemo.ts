@@ -47,7 +47,8 @@ export const DEMO_BUDGETS: BudgetSpec[] = [
 ];
 
 const SESSION = 'demo-session';
-const SYSTEM_PROMPT = 'You are a careful research analyst. '.repeat(40);
+// About 1,600 tokens, as many as the fake provider reports cached for it.
+const SYSTEM_PROMPT = 'You are a careful research analyst. '.repeat(230);
 const TOPICS = [
   'vector database pricing',
   'GPU spot market trends',
