@@ -1,6 +1,18 @@
 import type { Bucket } from '../ledger/Ledger.js';
 import { usdToNanos } from '../core/money.js';
-import { MS_PER_DAY, utcDayKey, utcDayStart, utcMonthKey, utcMonthStart, utcNextDayStart, utcNextMonthStart } from '../time/utcWindows.js';
+import {
+  MS_PER_DAY,
+  MS_PER_WEEK,
+  utcDayKey,
+  utcDayStart,
+  utcMonthKey,
+  utcMonthStart,
+  utcNextDayStart,
+  utcNextMonthStart,
+  utcNextWeekStart,
+  utcWeekKey,
+  utcWeekStart,
+} from '../time/utcWindows.js';
 import type { NormalizedBudget } from './normalizeBudget.js';
 
 /** The call fields that decide which budgets apply. */
@@ -26,7 +38,15 @@ export interface AppliedBudget {
 }
 
 export const ROLLING_DAY_MS = MS_PER_DAY;
+export const ROLLING_WEEK_MS = MS_PER_WEEK;
 export const ROLLING_MONTH_MS = 30 * MS_PER_DAY;
+const ROLLING_MS = { daily: ROLLING_DAY_MS, weekly: ROLLING_WEEK_MS, monthly: ROLLING_MONTH_MS } as const;
+/** Start, next start and counter key of each calendar window. */
+const CALENDAR = {
+  daily: { start: utcDayStart, next: utcNextDayStart, key: utcDayKey },
+  weekly: { start: utcWeekStart, next: utcNextWeekStart, key: utcWeekKey },
+  monthly: { start: utcMonthStart, next: utcNextMonthStart, key: utcMonthKey },
+} as const;
 /** The last applied counter of each global (total / calendar-window) budget: the same for every call in a window. */
 const globalApplied = new WeakMap<NormalizedBudget, { windowStart: number; windowEnd: number; applied: AppliedBudget }>();
 
@@ -34,7 +54,7 @@ const globalApplied = new WeakMap<NormalizedBudget, { windowStart: number; windo
  * The budget's counter for this call at `now`, or undefined when the budget does not
  * apply (provider / model filter, or the call lacks the id its scope needs, or `key` differs).
  * Bucket keys are `<budget id>|<key>|<window>` (id and key URI-encoded), where window is
- * `YYYY-MM-DD` (daily), `YYYY-MM` (monthly), `rolling`, or `all`.
+ * `YYYY-MM-DD` (daily), `YYYY-Www` (weekly, ISO week), `YYYY-MM` (monthly), `rolling`, or `all`.
  */
 export function applyBudget(budget: NormalizedBudget, ctx: BucketContext, now: number): AppliedBudget | undefined {
   if (budget.provider !== undefined && budget.provider !== ctx.provider) return undefined;
@@ -64,9 +84,10 @@ export function applyBudget(budget: NormalizedBudget, ctx: BucketContext, now: n
       return applied;
     }
     case 'daily':
+    case 'weekly':
     case 'monthly': {
       if (budget.window === 'rolling') {
-        const rollingMs = budget.scope === 'daily' ? ROLLING_DAY_MS : ROLLING_MONTH_MS;
+        const rollingMs = ROLLING_MS[budget.scope];
         return {
           budget,
           key: 'global',
@@ -76,14 +97,14 @@ export function applyBudget(budget: NormalizedBudget, ctx: BucketContext, now: n
           windowEnd: now,
         };
       }
-      const daily = budget.scope === 'daily';
-      const windowStart = daily ? utcDayStart(now) : utcMonthStart(now);
-      const windowEnd = daily ? utcNextDayStart(now) : utcNextMonthStart(now);
+      const calendar = CALENDAR[budget.scope];
+      const windowStart = calendar.start(now);
+      const windowEnd = calendar.next(now);
       const applied: AppliedBudget = {
         budget,
         key: 'global',
         limitNanos,
-        bucket: { ...base, key: keyOf('global', daily ? utcDayKey(now) : utcMonthKey(now)), expiresAt: windowEnd },
+        bucket: { ...base, key: keyOf('global', calendar.key(now)), expiresAt: windowEnd },
         windowStart,
         windowEnd,
       };

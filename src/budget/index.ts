@@ -22,7 +22,7 @@ export { InputCorrection } from './InputCorrection.js';
 export type { InputCorrectionOptions } from './InputCorrection.js';
 export { BudgetExceededError } from '../core/BudgetExceededError.js';
 export type { BudgetExceededDetails } from '../core/BudgetExceededError.js';
-export { applyBudget, counterKeyOf, ROLLING_DAY_MS, ROLLING_MONTH_MS } from './budgetBucket.js';
+export { applyBudget, counterKeyOf, ROLLING_DAY_MS, ROLLING_MONTH_MS, ROLLING_WEEK_MS } from './budgetBucket.js';
 export type { AppliedBudget, BucketContext } from './budgetBucket.js';
 export { LedgerUnavailableError } from '../core/LedgerUnavailableError.js';
 export { BUDGET_ACTIONS, BUDGET_SCOPES, DEFAULT_THRESHOLDS, defaultBudgetId, normalizeBudget } from './normalizeBudget.js';

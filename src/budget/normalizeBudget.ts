@@ -10,9 +10,12 @@ export interface NormalizedBudget extends BudgetSpec {
   thresholds: number[];
 }
 
-export const BUDGET_SCOPES: readonly BudgetScope[] = ['request', 'task', 'session', 'agent', 'daily', 'monthly', 'total'];
+export const BUDGET_SCOPES: readonly BudgetScope[] = ['request', 'task', 'session', 'agent', 'daily', 'weekly', 'monthly', 'total'];
 export const BUDGET_ACTIONS: readonly BudgetAction[] = ['deny', 'warn', 'fallback'];
 export const DEFAULT_THRESHOLDS: readonly number[] = [0.5, 0.8, 1];
+
+/** Scopes with a time window (calendar or rolling). */
+export const WINDOW_SCOPES: ReadonlySet<BudgetScope> = new Set<BudgetScope>(['daily', 'weekly', 'monthly']);
 
 /** Scopes whose counters are per id (the call must carry that id). */
 export const ID_SCOPES: ReadonlySet<BudgetScope> = new Set<BudgetScope>(['task', 'session', 'agent']);
@@ -47,8 +50,8 @@ export function normalizeBudget(input: unknown, path = 'budget'): NormalizedBudg
     throw new BudgetConfigError(`${path}.window`, `must be 'calendar' or 'rolling'; got ${JSON.stringify(rawWindow)}`);
   }
   let window: BudgetWindow = rawWindow;
-  if (window === 'rolling' && scope !== 'daily' && scope !== 'monthly') {
-    diag.warn(`tollgate: ${path}.window 'rolling' only applies to daily and monthly budgets; ignored for scope '${scope}'`);
+  if (window === 'rolling' && !WINDOW_SCOPES.has(scope as BudgetScope)) {
+    diag.warn(`tollgate: ${path}.window 'rolling' only applies to daily, weekly and monthly budgets; ignored for scope '${scope}'`);
     window = 'calendar';
   }
   const provider = optionalString(spec, 'provider', path);

@@ -18,7 +18,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
 const FIXES: Readonly<Record<string, string>> = {
   maxUsd: 'give the limit in USD, e.g. maxUsd = 5 (max_usd in TOML)',
   fallbackModel: 'add fallbackModel (the cheaper model to switch to) or use onExceed "deny" / "warn"',
-  scope: 'use request, task, session, agent, daily, monthly or total (per_request / per_session also work)',
+  scope: 'use request, task, session, agent, daily, weekly, monthly or total (per_request / per_session also work)',
   store: 'use "memory:", "sqlite:.tollgate/ledger.db" or "redis://127.0.0.1:6379/0"',
   thresholds: 'use fractions of the limit, e.g. [0.5, 0.8, 1]',
   unknownModel: "use 'zero', 'warn' or 'deny'",

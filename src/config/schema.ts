@@ -154,7 +154,7 @@ const nonNegativeInt = (what: string): z.ZodNumber =>
   z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).nonnegative({ error: `expected ${what}` });
 const text = (what: string): z.ZodString => z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
 
-const SCOPES = ['request', 'task', 'session', 'agent', 'daily', 'monthly', 'total'] as const;
+const SCOPES = ['request', 'task', 'session', 'agent', 'daily', 'weekly', 'monthly', 'total'] as const;
 const SEED_SCOPES: Readonly<Record<string, string>> = {
   per_request: 'request',
   per_task: 'task',

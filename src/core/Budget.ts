@@ -1,13 +1,14 @@
 /** What a budget counts against. */
-export type BudgetScope = 'request' | 'task' | 'session' | 'agent' | 'daily' | 'monthly' | 'total';
+export type BudgetScope = 'request' | 'task' | 'session' | 'agent' | 'daily' | 'weekly' | 'monthly' | 'total';
 
 /** What happens when a call would not fit. */
 export type BudgetAction = 'deny' | 'warn' | 'fallback';
 
 /**
- * `calendar`: daily resets at 00:00 UTC, monthly on the 1st (UTC).
- * `rolling`: the last 24 h (daily) / 30 days (monthly).
- * Only meaningful for daily and monthly scopes.
+ * `calendar`: daily resets at 00:00 UTC, weekly on Monday 00:00 UTC (ISO week),
+ * monthly on the 1st (UTC).
+ * `rolling`: the last 24 h (daily) / 7 days (weekly) / 30 days (monthly).
+ * Only meaningful for daily, weekly and monthly scopes.
  */
 export type BudgetWindow = 'calendar' | 'rolling';
 

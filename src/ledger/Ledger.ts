@@ -77,13 +77,14 @@ export type ReserveResult =
       states: BucketState[];
     };
 
-export type UsageGroupBy = 'model' | 'provider' | 'task' | 'session' | 'agent' | 'day' | 'operation' | 'status';
+export type UsageGroupBy = 'model' | 'provider' | 'task' | 'session' | 'agent' | 'day' | 'month' | 'operation' | 'status';
 
 export interface UsageQuery {
   /** Inclusive epoch ms. */
   since?: number;
   /** Exclusive epoch ms. */
   until?: number;
+  /** `day` is `YYYY-MM-DD`, `month` `YYYY-MM` (UTC). An unknown value rejects with a TypeError (see assertGroupBy). */
   by: UsageGroupBy;
   /** Optional equality filters. */
   where?: Partial<Pick<UsageRecord, 'provider' | 'model' | 'task' | 'session' | 'agent' | 'operation' | 'status'>>;

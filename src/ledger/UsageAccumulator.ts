@@ -5,7 +5,7 @@ export type UsageTotals = Omit<UsageGroup, 'key'>;
 
 /**
  * Sums usage rows into groups and returns them in the order every Ledger uses:
- * for `day`, key ascending; otherwise costNanos descending, then key ascending.
+ * for `day` and `month`, key ascending; otherwise costNanos descending, then key ascending.
  */
 export class UsageAccumulator {
   private readonly groups = new Map<string, UsageGroup>();
@@ -52,9 +52,9 @@ export function addTotals(target: UsageTotals, t: UsageTotals): void {
   target.costNanos += t.costNanos;
 }
 
-/** Sorts in place and returns the array: `day` by key ascending, others by cost descending then key. */
+/** Sorts in place and returns the array: `day` and `month` by key ascending, others by cost descending then key. */
 export function sortUsageGroups(groups: UsageGroup[], by: UsageGroupBy): UsageGroup[] {
-  if (by === 'day') return groups.sort((a, b) => compareKeys(a.key, b.key));
+  if (by === 'day' || by === 'month') return groups.sort((a, b) => compareKeys(a.key, b.key));
   return groups.sort((a, b) => b.costNanos - a.costNanos || compareKeys(a.key, b.key));
 }
 

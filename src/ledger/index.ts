@@ -24,3 +24,4 @@ export type { SqliteLedgerOptions } from './sqlite.js';
 export { UsageAccumulator, sortUsageGroups } from './UsageAccumulator.js';
 export type { UsageTotals } from './UsageAccumulator.js';
 export { withErrorCount } from './withErrorCount.js';
+export { assertGroupBy, USAGE_GROUP_BY } from './assertGroupBy.js';

@@ -8,6 +8,7 @@ import { addTotals, UsageAccumulator } from './UsageAccumulator.js';
 import type { UsageTotals } from './UsageAccumulator.js';
 import { dayOverlaps, dimensionsOf, groupKeyOf, matchesWhere, rollupBoundary, totalsOf } from './usageDimensions.js';
 import type { UsageDimensions } from './usageDimensions.js';
+import { assertGroupBy } from './assertGroupBy.js';
 
 /** A live reservation: its amount is held in each of its buckets until settled, released or expired. */
 interface Reservation {
@@ -104,6 +105,7 @@ export class MemoryLedger implements Ledger {
   }
 
   async usage(query: UsageQuery): Promise<UsageGroup[]> {
+    assertGroupBy(query.by);
     this.assertOpen();
     const acc = new UsageAccumulator();
     // Whole days before the prune boundary come from the rollups, later ones from the records.

@@ -45,7 +45,8 @@ export function totalsOf(record: UsageRecord): UsageTotals {
 }
 
 export function groupKeyOf(dims: UsageDimensions, by: UsageGroupBy): string {
-  return dims[by];
+  // `YYYY-MM` is the start of `YYYY-MM-DD`, so months also come from daily rollups.
+  return by === 'month' ? dims.day.slice(0, 7) : dims[by];
 }
 
 /** true when every field given in `where` equals the record's value ('' matches an absent field). */

@@ -1,4 +1,5 @@
 import { tapFailure } from '../core/maybePromise.js';
+import { assertGroupBy } from './assertGroupBy.js';
 import type { Ledger } from './Ledger.js';
 
 /**
@@ -6,7 +7,8 @@ import type { Ledger } from './Ledger.js';
  * rejects (the error still reaches the caller). Feeds `ledger_errors_total` whatever the
  * caller then does with the error (fail open or closed). `reserve` stays synchronous when
  * the ledger's is; every other method returns a promise (a synchronous throw becomes a
- * rejection). `close` is not counted.
+ * rejection). `close` is not counted, nor is a usage query with an unknown grouping (a
+ * caller's mistake, not a store failure).
  */
 export function withErrorCount(ledger: Ledger, onError: (operation: string) => void): Ledger {
   /** Runs `fn` (at once, so a store that works synchronously has done so on return) and counts its failure. */
@@ -33,7 +35,10 @@ export function withErrorCount(ledger: Ledger, onError: (operation: string) => v
     settle: (record, buckets) => counted('settle', () => ledger.settle(record, buckets)),
     release: (id) => counted('release', () => ledger.release(id)),
     bucketStates: (buckets, now) => counted('bucketStates', () => ledger.bucketStates(buckets, now)),
-    usage: (query) => counted('usage', () => ledger.usage(query)),
+    usage: async (query) => {
+      assertGroupBy(query.by);
+      return counted('usage', () => ledger.usage(query));
+    },
     records: (query) => counted('records', () => ledger.records(query)),
     prune: (before) => counted('prune', () => ledger.prune(before)),
     listBudgets: () => counted('listBudgets', () => ledger.listBudgets()),

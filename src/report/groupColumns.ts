@@ -2,9 +2,10 @@ import type { UsageTotals } from '../ledger/UsageAccumulator.js';
 import { displayUsd } from './displayUsd.js';
 import { formatCount } from './formatCount.js';
 
-/** Column title for a `by` field: 'model' → 'Model', 'day' → 'Day (UTC)'. */
+/** Column title for a `by` field: 'model' → 'Model', 'day' → 'Day (UTC)', 'month' → 'Month (UTC)'. */
 export function groupTitle(by: string): string {
   if (by === 'day') return 'Day (UTC)';
+  if (by === 'month') return 'Month (UTC)';
   return by.length === 0 ? 'Key' : by.charAt(0).toUpperCase() + by.slice(1);
 }
 

@@ -1,9 +1,9 @@
-import type { UsageGroupBy, UsageQuery } from '../ledger/Ledger.js';
+import type { UsageQuery } from '../ledger/Ledger.js';
+import { USAGE_GROUP_BY, unknownGroupByMessage } from '../ledger/assertGroupBy.js';
 import type { UsageStatus } from '../core/UsageRecord.js';
 import { HttpError } from './HttpError.js';
 import { parseTimeParam } from './parseTimeParam.js';
 
-const USAGE_GROUP_BY: readonly UsageGroupBy[] = ['model', 'provider', 'task', 'session', 'agent', 'day', 'operation', 'status'];
 const USAGE_STATUSES: readonly UsageStatus[] = ['ok', 'error', 'denied', 'cost_exceeded'];
 const USAGE_FILTERS = ['provider', 'model', 'task', 'session', 'agent', 'operation'] as const;
 
@@ -14,10 +14,9 @@ const USAGE_FILTERS = ['provider', 'model', 'task', 'session', 'agent', 'operati
  */
 export function usageQuery(params: URLSearchParams, now: number): UsageQuery {
   const by = params.get('by') ?? 'model';
-  if (!(USAGE_GROUP_BY as readonly string[]).includes(by)) {
-    throw new HttpError(400, `parameter "by" is "${by}"; use one of ${USAGE_GROUP_BY.join(', ')}`);
-  }
-  const query: UsageQuery = { by: by as UsageGroupBy };
+  const groupBy = USAGE_GROUP_BY.find((g) => g === by);
+  if (groupBy === undefined) throw new HttpError(400, `parameter "by": ${unknownGroupByMessage(by)}`);
+  const query: UsageQuery = { by: groupBy };
   for (const name of ['since', 'until'] as const) {
     const raw = params.get(name);
     if (raw === null) continue;

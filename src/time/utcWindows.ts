@@ -51,3 +51,26 @@ export function utcDayKeyStart(key: string): number {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(key)) return Number.NaN;
   return Date.parse(`${key}T00:00:00.000Z`);
 }
+
+export const MS_PER_WEEK = 7 * MS_PER_DAY;
+
+/** 00:00:00.000 UTC of the Monday starting the ISO week containing `ms`. */
+export function utcWeekStart(ms: number): number {
+  const day = Math.floor(ms / MS_PER_DAY);
+  // 1970-01-01 was a Thursday: day 0 is 3 days after a Monday.
+  const sinceMonday = (((day + 3) % 7) + 7) % 7;
+  return (day - sinceMonday) * MS_PER_DAY;
+}
+
+/** 00:00:00.000 UTC of the Monday after the ISO week containing `ms`. */
+export function utcNextWeekStart(ms: number): number {
+  return utcWeekStart(ms) + MS_PER_WEEK;
+}
+
+/** `YYYY-Www` (ISO 8601 week, UTC) of the week containing `ms`, e.g. `2026-W01`; the year is the ISO week-year. */
+export function utcWeekKey(ms: number): string {
+  const thursday = utcWeekStart(ms) + 3 * MS_PER_DAY;
+  const year = new Date(thursday).getUTCFullYear();
+  const week = Math.floor((thursday - Date.UTC(year, 0, 1)) / MS_PER_WEEK) + 1;
+  return `${year}-W${String(week).padStart(2, '0')}`;
+}

@@ -818,7 +818,7 @@ describe('BudgetEngine', () => {
     it('rejects with BudgetConfigError naming the field', async () => {
       const h = harness([], NOON);
       const field = async (spec: unknown) => ((await rejected(h.engine.add(spec as never))) as BudgetConfigError).field;
-      expect(await field({ scope: 'weekly', maxUsd: 1 })).toBe('budget.scope');
+      expect(await field({ scope: 'fortnightly', maxUsd: 1 })).toBe('budget.scope');
       expect(await field({ scope: 'daily', maxUsd: -1 })).toBe('budget.maxUsd');
       expect(await field({ scope: 'daily', maxUsd: 1, onExceed: 'fallback' })).toBe('budget.fallbackModel');
       expect(await field({ scope: 'daily', maxUsd: 1, window: 'weekly' })).toBe('budget.window');
@@ -846,7 +846,7 @@ describe('BudgetEngine', () => {
   });
 
   it('exposes every scope', () => {
-    const scopes: BudgetScope[] = ['request', 'task', 'session', 'agent', 'daily', 'monthly', 'total'];
+    const scopes: BudgetScope[] = ['request', 'task', 'session', 'agent', 'daily', 'weekly', 'monthly', 'total'];
     const h = harness(scopes.map((scope) => ({ scope, maxUsd: 1 })), NOON);
     const a = admitSync(h, call(0.1 * USD, { task: 't', session: 's', agent: 'g' }));
     expect(a.buckets.map((b) => b.key)).toEqual([
@@ -854,6 +854,7 @@ describe('BudgetEngine', () => {
       'session|s|all',
       'agent|g|all',
       'daily|global|2026-03-10',
+      'weekly|global|2026-W11',
       'monthly|global|2026-03',
       'total|global|all',
     ]);

@@ -55,7 +55,7 @@ const optional = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.op
 
 const specArb: fc.Arbitrary<BudgetSpec> = fc
   .record({
-    scope: fc.constantFrom('request', 'task', 'session', 'agent', 'daily', 'monthly', 'total' as const),
+    scope: fc.constantFrom('request', 'task', 'session', 'agent', 'daily', 'weekly', 'monthly', 'total' as const),
     maxUsd: fc.integer({ min: 1, max: 100 }),
     onExceed: fc.constantFrom('deny', 'warn' as const),
     rolling: fc.boolean(),
@@ -65,7 +65,7 @@ const specArb: fc.Arbitrary<BudgetSpec> = fc
   })
   .map(({ rolling, key, ...rest }) => {
     const spec: BudgetSpec = { ...rest };
-    if (rolling && (spec.scope === 'daily' || spec.scope === 'monthly')) spec.window = 'rolling';
+    if (rolling && (spec.scope === 'daily' || spec.scope === 'weekly' || spec.scope === 'monthly')) spec.window = 'rolling';
     if (key !== undefined && (spec.scope === 'task' || spec.scope === 'session' || spec.scope === 'agent')) spec.key = key;
     return spec;
   });

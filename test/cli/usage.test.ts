@@ -104,6 +104,22 @@ describe('tollgate usage show', () => {
     expect((JSON.parse(iso.stdout) as { groups: { key: string }[] }).groups.map((g) => g.key)).toEqual(['anthropic', 'openai', '']);
   });
 
+  it('groups by UTC month with --by month, in the JSON and the table', async () => {
+    const r = await runCli(['usage', 'show', '--since', '0', '--by', 'month', '--json'], { cwd: fx.dir });
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout) as { by: string; groups: { key: string; costNanos: number }[] };
+    expect(json.by).toBe('month');
+    const month = (ms: number): string => new Date(ms).toISOString().slice(0, 7);
+    const expectedKeys = [...new Set([month(Date.now() - 40 * 86_400_000), month(BASE), month(Date.now())])].sort();
+    expect(json.groups.map((g) => g.key)).toEqual(expect.arrayContaining([month(Date.now() - 40 * 86_400_000), month(BASE)]));
+    expect(json.groups.map((g) => g.key).every((k) => expectedKeys.includes(k))).toBe(true);
+    expect(json.groups.map((g) => g.costNanos).reduce((a, b) => a + b, 0)).toBe(14_650_000);
+
+    const table = await runCli(['usage', 'show', '--since', '0', '--by', 'month'], { cwd: fx.dir });
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain('Month (UTC)');
+  });
+
   it('groups by session, agent, operation and status', async () => {
     const keys = async (by: string): Promise<string[]> => {
       const r = await runCli(['usage', 'show', ...RANGE, '--by', by, '--json'], { cwd: fx.dir });
@@ -132,7 +148,9 @@ describe('tollgate usage show', () => {
 
     const by = await runCli(['usage', 'show', '--by', 'colour'], { cwd: fx.dir });
     expect(by.code).toBe(2);
-    expect(by.stderr).toContain("option '--by <field>' argument 'colour' is invalid. Allowed choices are model, provider, task, session, agent, day, operation, status.");
+    expect(by.stderr).toBe(
+      "error: option '--by <field>' argument 'colour' is invalid. unknown usage grouping \"colour\"; use one of model, provider, task, session, agent, day, month, operation, status\n",
+    );
   });
 
   it('reads the store named by --config and by TOLLGATE_STORE', async () => {
@@ -148,7 +166,7 @@ describe('tollgate usage show', () => {
   });
 
   it('exits 2 with the config error for a broken config file', async () => {
-    const broken = makeCliFixture('[[budgets]]\nscope = "weekly"\nmaxUsd = 1\n');
+    const broken = makeCliFixture('[[budgets]]\nscope = "fortnightly"\nmaxUsd = 1\n');
     const r = await runCli(['usage', 'show'], { cwd: broken.dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^tollgate: .*tollgate\.toml.*budgets\[0\]\.scope/);

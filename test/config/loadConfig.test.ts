@@ -285,8 +285,8 @@ describe('errors name the source, the field, what was expected and the fix', () 
       'src: budgets[0].thresholds[1]: expected a fraction in (0, 1], got 1.5. Fix: use fractions of the limit, e.g. [0.5, 0.8, 1]',
     ],
     [
-      { budgets: [{ scope: 'weekly', maxUsd: 1 }] },
-      'src: budgets[0].scope: expected one of request, task, session, agent, daily, monthly, total, got "weekly". Fix: use request, task, session, agent, daily, monthly or total (per_request / per_session also work)',
+      { budgets: [{ scope: 'fortnightly', maxUsd: 1 }] },
+      'src: budgets[0].scope: expected one of request, task, session, agent, daily, weekly, monthly, total, got "fortnightly". Fix: use request, task, session, agent, daily, weekly, monthly or total (per_request / per_session also work)',
     ],
     [
       { budgets: [{ scope: 'task', maxUsd: 1, onExceed: 'explode' }] },

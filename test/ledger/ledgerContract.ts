@@ -356,6 +356,36 @@ export function runLedgerContract(name: string, make: LedgerFactory, opts: Ledge
         expect(await spent(1_700)).toBe(20);
       });
 
+      it('keeps a weekly counter (ISO week key) for every day of its week, and starts a new one on Monday 00:00 UTC', async () => {
+        const monday = Date.UTC(2026, 2, 16); // 2026-W12 starts; T0 (Tuesday 2026-03-10) is in 2026-W11
+        const w11 = bucket('weekly|global|2026-W11', 100, { expiresAt: monday });
+        const w12 = bucket('weekly|global|2026-W12', 100, { expiresAt: monday + 7 * DAY });
+        await ledger.settle(record({ id: 'a', time: T0 - DAY, costNanos: 60 }), [w11]);
+        await ledger.settle(record({ id: 'b', time: T0 + 2 * DAY, costNanos: 40 }), [w11]);
+        for (const now of [T0, T0 + 3 * DAY, monday - 1]) {
+          expect((await ledger.reserve({ id: `r${now}`, amountNanos: 1, buckets: [w11], now, expiresAt: now + 1_000 })).ok).toBe(false);
+        }
+        expect((await ledger.reserve({ id: 'next', amountNanos: 100, buckets: [w12], now: monday, expiresAt: monday + 1_000 })).ok).toBe(true);
+        expect((await ledger.bucketStates([w11, w12], monday)).map((s) => [s.spentNanos, s.reservedNanos])).toEqual([
+          [100, 0],
+          [0, 100],
+        ]);
+      });
+
+      it('counts a 7-day rolling window: spend counts for 7 days, and is gone at most one slot (7 minutes) later', async () => {
+        const week = 7 * DAY;
+        const b = bucket('weekly%3Awindow%3Drolling|global|rolling', 100, { rollingMs: week });
+        const t = T0 + 12 * 3_600_000 + 12_345;
+        await ledger.settle(record({ id: 'a', time: t, costNanos: 100 }), [b]);
+        const spent = async (now: number) => (await ledger.bucketStates([b], now))[0]?.spentNanos;
+        expect(await spent(t)).toBe(100);
+        expect(await spent(t + 3 * DAY)).toBe(100);
+        expect(await spent(t + week - 1)).toBe(100);
+        expect((await ledger.reserve({ id: 'r1', amountNanos: 1, buckets: [b], now: t + week - 1, expiresAt: t + week })).ok).toBe(false);
+        expect(await spent(t + week + 7 * 60_000)).toBe(0);
+        expect((await ledger.reserve({ id: 'r2', amountNanos: 100, buckets: [b], now: t + week + 7 * 60_000, expiresAt: t + week + DAY })).ok).toBe(true);
+      });
+
       it('reports an unknown bucket as empty, with the limit it was asked about', async () => {
         const b = bucket('monthly|global|2026-03', 5_000, { expiresAt: Date.UTC(2026, 3, 1) });
         expect(await ledger.bucketStates([b], T0)).toEqual([
@@ -396,6 +426,9 @@ export function runLedgerContract(name: string, make: LedgerFactory, opts: Ledge
           group('2026-03-11', { calls: 2, inputTokens: 1_800, outputTokens: 400, cacheReadTokens: 500, cacheWriteTokens: 100, costNanos: 7_016 }),
           group('2026-03-12', { calls: 2, inputTokens: 310, outputTokens: 100, reasoningTokens: 40, costNanos: 2_500 }),
         ],
+        month: [
+          group('2026-03', { calls: 6, errors: 1, inputTokens: 2_410, outputTokens: 570, cacheReadTokens: 510, cacheWriteTokens: 100, reasoningTokens: 45, costNanos: 10_816 }),
+        ],
         operation: [
           group('chat', { calls: 5, errors: 1, inputTokens: 1_610, outputTokens: 570, cacheReadTokens: 510, cacheWriteTokens: 100, reasoningTokens: 45, costNanos: 10_800 }),
           group('embeddings', { calls: 1, inputTokens: 800, costNanos: 16 }),
@@ -414,6 +447,37 @@ export function runLedgerContract(name: string, make: LedgerFactory, opts: Ledge
           expect(await ledger.usage({ by })).toEqual(expected[by]);
         });
       }
+
+      it('groups by UTC month (YYYY-MM), months ascending, and keeps pruned days in their month', async () => {
+        const at = (id: string, time: number, costNanos: number) => record({ id, time, costNanos, inputTokens: 1 });
+        await settleAll([
+          at('feb', Date.UTC(2026, 1, 28, 12), 1),
+          at('mar-first', Date.UTC(2026, 2, 1), 10),
+          at('mar-last', Date.UTC(2026, 3, 1) - 1, 100),
+          at('apr-first', Date.UTC(2026, 3, 1), 1_000),
+          at('apr-later', Date.UTC(2026, 3, 20, 8), 10_000),
+        ]);
+        const expectedMonths = [
+          group('2026-02', { calls: 1, inputTokens: 1, costNanos: 1 }),
+          group('2026-03', { calls: 2, inputTokens: 2, costNanos: 110 }),
+          group('2026-04', { calls: 2, inputTokens: 2, costNanos: 11_000 }),
+        ];
+        expect(await ledger.usage({ by: 'month' })).toEqual(expectedMonths);
+        expect(await ledger.prune(Date.UTC(2026, 3, 10))).toBe(4);
+        expect(await ledger.usage({ by: 'month' })).toEqual(expectedMonths);
+        expect(await ledger.usage({ by: 'month', since: Date.UTC(2026, 2, 1) })).toEqual(expectedMonths.slice(1));
+      });
+
+      it('rejects an unknown grouping with a TypeError naming it and the accepted ones', async () => {
+        const err = await ledger.usage({ by: 'nope' as UsageGroupBy }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(TypeError);
+        expect((err as Error).message).toBe(
+          'unknown usage grouping "nope"; use one of model, provider, task, session, agent, day, month, operation, status',
+        );
+      });
 
       it('returns nothing for an empty ledger', async () => {
         expect(await ledger.usage({ by: 'model' })).toEqual([]);

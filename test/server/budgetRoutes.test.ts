@@ -55,7 +55,7 @@ describe('budget routes', () => {
   });
 
   it('answers 400 for an invalid budget on POST and PUT, naming the field', async () => {
-    const res = await send('POST', '/v1/budgets', { scope: 'weekly', maxUsd: 1 });
+    const res = await send('POST', '/v1/budgets', { scope: 'fortnightly', maxUsd: 1 });
     expect(res.status).toBe(400);
     expect(JSON.parse(res.text).error).toMatch(/^invalid budget: budget\.scope must be one of/);
     expect((await send('PUT', '/v1/budgets/x', { scope: 'daily', maxUsd: 0 })).status).toBe(400);

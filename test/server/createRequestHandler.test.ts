@@ -249,10 +249,19 @@ describe('GET /v1/usage', () => {
     }
   });
 
+  it('groups by UTC month with by=month', async () => {
+    const res = await call('/v1/usage?by=month');
+    expect(res.status).toBe(200);
+    expect(fx?.usageQueries.at(-1)).toEqual({ by: 'month' });
+    const body = res.body as { by: string; groups: { key: string; calls: number; costNanos: number }[] };
+    expect(body.by).toBe('month');
+    expect(body.groups.map((g) => [g.key, g.calls, g.costNanos])).toEqual([['2026-11', 3, 3_250_000]]);
+  });
+
   it('answers 400 naming the bad parameter', async () => {
     expect(await call('/v1/usage?by=user')).toMatchObject({
       status: 400,
-      body: { error: 'parameter "by" is "user"; use one of model, provider, task, session, agent, day, operation, status' },
+      body: { error: 'parameter "by": unknown usage grouping "user"; use one of model, provider, task, session, agent, day, month, operation, status' },
     });
     const since = await call('/v1/usage?since=yesterday');
     expect(since.status).toBe(400);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { BudgetConfigError } from '../../core/BudgetConfigError.js';
 import type { BudgetSpec } from '../../core/Budget.js';
-import { normalizeBudget } from '../../budget/normalizeBudget.js';
+import { normalizeBudget, WINDOW_SCOPES } from '../../budget/normalizeBudget.js';
 import type { NormalizedBudget } from '../../budget/normalizeBudget.js';
 import { displayUsd } from '../../report/displayUsd.js';
 import { usdToNanos } from '../../core/money.js';
@@ -55,7 +55,7 @@ export function registerBudgetsCommand(program: Command): void {
             b.scope,
             displayUsd(usdToNanos(b.maxUsd)),
             b.onExceed === 'fallback' ? `fallback → ${b.fallbackModel ?? ''}` : b.onExceed,
-            b.scope === 'daily' || b.scope === 'monthly' ? b.window : '-',
+            WINDOW_SCOPES.has(b.scope) ? b.window : '-',
             filtersOf(b),
             b.thresholds.map((t) => `${Math.round(t * 1000) / 10}%`).join(' '),
             b.source,
@@ -68,11 +68,11 @@ export function registerBudgetsCommand(program: Command): void {
   budgets
     .command('add')
     .description('Add (or replace, same id) a budget in the store; running services sharing the store pick it up within budgetRefreshMs (30 s)')
-    .requiredOption('--scope <scope>', 'request, task, session, agent, daily, monthly or total')
+    .requiredOption('--scope <scope>', 'request, task, session, agent, daily, weekly, monthly or total')
     .requiredOption('--max-usd <usd>', 'limit in USD (> 0)')
     .option('--on-exceed <action>', 'deny, warn or fallback (default deny)')
     .option('--fallback-model <model>', 'model to re-route to (required with --on-exceed fallback)')
-    .option('--window <window>', 'calendar (UTC day / month) or rolling (24 h / 30 d); daily and monthly only (default calendar)')
+    .option('--window <window>', 'calendar (UTC day / ISO week / month) or rolling (24 h / 7 d / 30 d); daily, weekly and monthly only (default calendar)')
     .option('--provider <provider>', 'only count calls to this provider')
     .option('--model <model>', 'only count calls to this model')
     .option('--key <id>', 'only this task / session / agent id (default: every id, each its own counter)')

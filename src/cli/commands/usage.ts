@@ -1,7 +1,8 @@
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
 import type { BudgetStatus } from '../../budget/budgetStatus.js';
 import { ID_SCOPES } from '../../budget/normalizeBudget.js';
+import { USAGE_GROUP_BY, assertGroupBy } from '../../ledger/assertGroupBy.js';
 import type { UsageGroupBy } from '../../ledger/Ledger.js';
 import { displayUsd } from '../../report/displayUsd.js';
 import { groupTitle } from '../../report/groupColumns.js';
@@ -16,7 +17,7 @@ import { usageGroupJson } from '../usageGroupJson.js';
 import type { UsageGroupJson } from '../usageGroupJson.js';
 
 /** The fields `--by` accepts. */
-export const USAGE_GROUPS: readonly UsageGroupBy[] = ['model', 'provider', 'task', 'session', 'agent', 'day', 'operation', 'status'];
+export const USAGE_GROUPS: readonly UsageGroupBy[] = USAGE_GROUP_BY;
 
 /** Per-id budgets (task / session / agent) report at most this many of the most expensive ids. */
 const STATUS_KEYS_PER_SCOPE = 20;
@@ -27,9 +28,19 @@ export interface TimeRange {
   until?: number;
 }
 
-/** `--by` with its choices (an unknown value exits 2, naming the flag and the choices). */
+/** `--by` with its choices (an unknown value exits 2, naming the flag, with the ledger's message for it). */
 export function byOption(defaultBy: UsageGroupBy = 'model'): Option {
-  return new Option('--by <field>', 'group by').choices(USAGE_GROUPS).default(defaultBy);
+  return new Option('--by <field>', 'group by (day and month in UTC)')
+    .choices(USAGE_GROUPS)
+    .default(defaultBy)
+    .argParser((value: string): UsageGroupBy => {
+      try {
+        assertGroupBy(value);
+      } catch (err: unknown) {
+        throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+      }
+      return value;
+    });
 }
 
 /**

@@ -19,6 +19,7 @@ import { RESERVE_SCRIPT } from './reserveScript.js';
 import { rollingSlotMs } from './rollingSlotMs.js';
 import { scanRecords } from './scanRecords.js';
 import { SETTLE_SCRIPT } from './settleScript.js';
+import { assertGroupBy } from '../assertGroupBy.js';
 
 const DEFAULT_RECORD_LIMIT = 100;
 /** Stream ids deleted per XDEL when pruning. */
@@ -150,6 +151,7 @@ export class RedisLedger implements Ledger {
   }
 
   async usage(query: UsageQuery): Promise<UsageGroup[]> {
+    assertGroupBy(query.by);
     const acc = new UsageAccumulator();
     const { since, until } = query;
     const { watermark, days } = await this.connection.run('usage', async (c, t) => {

@@ -19,6 +19,7 @@ import { SettlementQueue } from './SettlementQueue.js';
 import type { PendingSettlement } from './SettlementQueue.js';
 import { resolveSqliteOptions } from './SqliteLedgerOptions.js';
 import type { SqliteLedgerOptions } from './SqliteLedgerOptions.js';
+import { assertGroupBy } from '../assertGroupBy.js';
 
 /**
  * The default Ledger: an embedded SQLite database (better-sqlite3, WAL mode).
@@ -139,6 +140,7 @@ export class SqliteLedger implements Ledger {
   }
 
   async usage(query: UsageQuery): Promise<UsageGroup[]> {
+    assertGroupBy(query.by);
     this.assertOpen();
     this.writeQueued();
     return this.usageTx(query);

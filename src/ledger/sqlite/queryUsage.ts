@@ -29,6 +29,17 @@ const RECORD_GROUP_EXPR: Record<UsageGroupBy, string> = {
   session: "COALESCE(session, '')",
   agent: "COALESCE(agent, '')",
   day: "strftime('%Y-%m-%d', time / 1000, 'unixepoch')",
+  month: "strftime('%Y-%m', time / 1000, 'unixepoch')",
+};
+
+/** The group key of a daily rollup row. */
+const ROLLUP_GROUP_EXPR: Record<UsageGroupBy, string> = {
+  ...RECORD_GROUP_EXPR,
+  task: 'task',
+  session: 'session',
+  agent: 'agent',
+  day: 'day',
+  month: 'substr(day, 1, 7)',
 };
 
 const WHERE_FIELDS = ['provider', 'model', 'task', 'session', 'agent', 'operation', 'status'] as const;
@@ -56,7 +67,7 @@ export function queryUsage(db: SqliteDatabase, query: UsageQuery, watermark: num
       params.push(query.until);
     }
     const rows = db
-      .prepare<unknown[], GroupRow>(`SELECT ${query.by} AS k, ${ROLLUP_TOTALS_SQL} FROM daily_rollups WHERE ${clauses.join(' AND ')} GROUP BY k`)
+      .prepare<unknown[], GroupRow>(`SELECT ${ROLLUP_GROUP_EXPR[query.by]} AS k, ${ROLLUP_TOTALS_SQL} FROM daily_rollups WHERE ${clauses.join(' AND ')} GROUP BY k`)
       .all(...params);
     for (const { k, ...totals } of rows) acc.add(k, totals);
   }
