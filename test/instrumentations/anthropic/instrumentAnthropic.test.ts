@@ -4,8 +4,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { instrumentAnthropic } from '../../../instrumentations/anthropic/index.js';
 import type { BudgetSpec } from '../../../src/core/Budget.js';
 import { BudgetExceededError } from '../../../src/core/BudgetExceededError.js';
-import { startFakeAnthropic } from '../../fakes/startFakeAnthropic.js';
-import type { FakeAnthropic } from '../../fakes/startFakeAnthropic.js';
+import { startFakeAnthropic } from '../../fakes/index.js';
+import type { FakeAnthropic } from '../../fakes/index.js';
 import { createTestTollgate } from '../helpers.js';
 import type { TestTollgate } from '../helpers.js';
 
