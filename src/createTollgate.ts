@@ -112,6 +112,10 @@ export interface Tollgate extends TollgateHandle {
   /** Kill switch: refuse every call (here, and in every process sharing the store after its budget refresh) until `resume()`. */
   pause(reason?: string): Promise<PauseState>;
   resume(): Promise<boolean>;
+  /** Session `id`'s budget counters start again from zero (usage and records stay); logged in the store with `actor` (default 'api') and the time. */
+  resetSession: BudgetEngine['resets']['session'];
+  /** Every budget counter starts again from zero (usage and records stay); logged in the store with `actor` and the time. */
+  clearAll: BudgetEngine['resets']['all'];
   /** The full HTTP API (/metrics, /healthz, /v1/...) as a node:http handler for any framework. */
   readonly requestHandler: (req: IncomingMessage, res: ServerResponse) => void;
   /** Only /metrics (Prometheus text), as a node:http handler. */
@@ -333,6 +337,8 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     removeBudget: async (id) => engine.remove(id),
     pause: (reason) => engine.killSwitch.pause(reason),
     resume: () => engine.killSwitch.resume(),
+    resetSession: (id, actor) => engine.resets.session(id, actor),
+    clearAll: (actor) => engine.resets.all(actor),
     requestHandler,
     metricsHandler: metricsHandler(metrics, problems),
     serve: async (o = {}) => {

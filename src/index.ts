@@ -35,6 +35,8 @@ export type { Admission, CallRequest, FinishedCall, SettledCall, SettledCallSink
 export type { Pricer } from './budget/Pricer.js';
 export { PAUSE_RECORD_ID, PauseSwitch } from './budget/PauseSwitch.js';
 export type { PauseState } from './budget/PauseSwitch.js';
+export { BudgetResets } from './budget/BudgetResets.js';
+export type { BudgetResetResult } from './budget/BudgetResets.js';
 export { Problems } from './core/Problems.js';
 export type { ProblemKind, ProblemReport, ProblemsOptions } from './core/Problems.js';
 export type { BudgetAction, BudgetScope, BudgetSpec, BudgetWindow } from './core/Budget.js';
@@ -63,6 +65,7 @@ export type {
   RecordQuery,
   ReserveRequest,
   ReserveResult,
+  ResetRecord,
   StoredBudget,
   UsageGroup,
   UsageGroupBy,
@@ -76,7 +79,7 @@ export { PricingCatalog } from './pricing/PricingCatalog.js';
 export type { PriceRow, PricingOptions } from './pricing/PricingCatalog.js';
 export type { PriceOverride } from './pricing/PriceOverride.js';
 export type { CostBreakdown, ResolvedModel, TokenUsage, UnknownModelPolicy } from './pricing/types.js';
-export { formatUsd, nanosToUsd, NANOS_PER_USD, usdToNanos } from './core/money.js';
+export { formatUsd, MAX_BUDGET_USD, MAX_EXACT_NANOS, nanosToUsd, NANOS_PER_USD, usdToNanos } from './core/money.js';
 export { DefaultTokenEstimator } from './tokens/DefaultTokenEstimator.js';
 export type { TokenEstimator } from './tokens/TokenEstimator.js';
 

@@ -4,10 +4,8 @@ import { BudgetConfigError } from '../core/BudgetConfigError.js';
 import type { BudgetExceededError } from '../core/BudgetExceededError.js';
 import { isRefusal } from '../core/isRefusal.js';
 import { LedgerUnavailableError } from '../core/LedgerUnavailableError.js';
-import { chain, isPromise } from '../core/maybePromise.js';
-import type { MaybePromise } from '../core/maybePromise.js';
-import type { Nanos } from '../core/money.js';
-import { nanosToUsd } from '../core/money.js';
+import { chain, isPromise, type MaybePromise } from '../core/maybePromise.js';
+import { nanosToUsd, type Nanos } from '../core/money.js';
 import { Problems } from '../core/Problems.js';
 import type { TokenUsage } from '../core/TokenUsage.js';
 import { EventBus } from '../events/EventBus.js';
@@ -18,13 +16,13 @@ import { accountCall } from './accountCall.js';
 import { BudgetSet, requestLimitOf } from './BudgetSet.js';
 import { budgetStatus } from './budgetStatus.js';
 import type { BudgetStatus } from './budgetStatus.js';
-import { CallPricing } from './CallPricing.js';
-import type { UnpricedUnderCap } from './CallPricing.js';
+import { CallPricing, type UnpricedUnderCap } from './CallPricing.js';
 import type { Admission, CallRequest, FinishedCall, PriceBasis, SettledCall, SettledCallSink } from './CallTypes.js';
 import { Decisions } from './Decisions.js';
 import type { Failure, Outcome, Plan } from './Decisions.js';
 import { InputCorrection } from './InputCorrection.js';
 import { PauseSwitch } from './PauseSwitch.js';
+import { BudgetResets } from './BudgetResets.js';
 import type { NormalizedBudget } from './normalizeBudget.js';
 import type { Pricer } from './Pricer.js';
 import { Thresholds } from './Thresholds.js';
@@ -73,6 +71,8 @@ export class BudgetEngine {
   readonly failMode: 'open' | 'closed';
   /** The kill switch: `killSwitch.pause(reason)` refuses every admission (stored, so replicas obey) until `resume()`. */
   readonly killSwitch: PauseSwitch;
+  /** Resets of budget counters (`resets.session(id)`, `resets.all()`): logged in the store; usage and records stay. */
+  readonly resets: BudgetResets;
   private readonly ledger: Ledger;
   private readonly clock: () => number;
   private readonly reservationTtlMs: number;
@@ -124,6 +124,7 @@ export class BudgetEngine {
     });
     this.decisions = new Decisions(this.events, this.clock);
     this.killSwitch = new PauseSwitch(this.ledger, this.clock, this.events);
+    this.resets = new BudgetResets(this.ledger, () => this.budgets.values(), this.clock, (keys) => this.thresholds.forget(keys));
   }
 
   /** Store calls that failed (admissions let through under failMode 'open', failed settlements). */

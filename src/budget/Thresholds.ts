@@ -99,6 +99,12 @@ export class Thresholds {
     if (this.fired.size > this.sweepAt || this.fired.size > this.maxEntries) this.sweep();
   }
 
+  /** Forgets what was announced for these counters (every counter when undefined): after a reset, spend crosses the thresholds anew. */
+  forget(bucketKeys?: readonly string[]): void {
+    if (bucketKeys === undefined) this.fired.clear();
+    else for (const key of bucketKeys) this.fired.delete(key);
+  }
+
   /** Drops entries of ended windows, then, over the cap, the least recently touched down to 90 % of it. */
   private sweep(): void {
     const now = this.clock();

@@ -17,6 +17,8 @@ export type {
 export type { Pricer } from './Pricer.js';
 export { PAUSE_RECORD_ID, PauseSwitch } from './PauseSwitch.js';
 export type { PauseState } from './PauseSwitch.js';
+export { BudgetResets } from './BudgetResets.js';
+export type { BudgetResetResult } from './BudgetResets.js';
 export type { UnpricedUnderCap } from './CallPricing.js';
 export { InputCorrection } from './InputCorrection.js';
 export type { InputCorrectionOptions } from './InputCorrection.js';

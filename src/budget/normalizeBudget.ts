@@ -1,6 +1,7 @@
 import { diag } from '@opentelemetry/api';
 import type { BudgetAction, BudgetScope, BudgetSpec, BudgetWindow } from '../core/Budget.js';
 import { BudgetConfigError } from '../core/BudgetConfigError.js';
+import { MAX_BUDGET_USD } from '../core/money.js';
 
 /** A validated budget with every default applied. */
 export interface NormalizedBudget extends BudgetSpec {
@@ -34,8 +35,8 @@ export function normalizeBudget(input: unknown, path = 'budget'): NormalizedBudg
     throw new BudgetConfigError(`${path}.scope`, `must be one of ${BUDGET_SCOPES.join(', ')}; got ${JSON.stringify(scope)}`);
   }
   const maxUsd = spec['maxUsd'];
-  if (typeof maxUsd !== 'number' || !Number.isFinite(maxUsd) || maxUsd <= 0) {
-    throw new BudgetConfigError(`${path}.maxUsd`, `must be a number of USD greater than 0; got ${JSON.stringify(maxUsd)}`);
+  if (typeof maxUsd !== 'number' || !Number.isFinite(maxUsd) || maxUsd <= 0 || maxUsd > MAX_BUDGET_USD) {
+    throw new BudgetConfigError(`${path}.maxUsd`, `must be a number of USD greater than 0 and at most 1e15; got ${typeof maxUsd === 'number' ? String(maxUsd) : JSON.stringify(maxUsd)}`);
   }
   const onExceed = spec['onExceed'] ?? 'deny';
   if (typeof onExceed !== 'string' || !BUDGET_ACTIONS.includes(onExceed as BudgetAction)) {

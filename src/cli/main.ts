@@ -11,6 +11,7 @@ import { registerReportCommand } from './commands/report.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerPruneCommand } from './commands/prune.js';
+import { registerResetCommands } from './commands/resets.js';
 import { packageVersion } from './packageVersion.js';
 
 // `tollgate pricing | head` closes stdout early: stop quietly.
@@ -43,6 +44,7 @@ registerReportCommand(program);
 registerServeCommand(program);
 registerDoctorCommand(program);
 registerPruneCommand(program);
+registerResetCommands(program);
 
 /** Exit codes: 0 ok, 2 usage or configuration mistake, 1 anything unexpected. */
 try {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BudgetSpec } from '../core/Budget.js';
+import { MAX_BUDGET_USD } from '../core/money.js';
 import type { PriceOverride } from '../pricing/PriceOverride.js';
 import type { UnknownModelPolicy } from '../pricing/types.js';
 
@@ -178,7 +179,8 @@ export const BudgetSpecSchema = z.preprocess(
       maxUsd: z
         .number({ error: 'expected a number > 0' })
         .positive({ error: 'expected a number > 0' })
-        .refine(Number.isFinite, { error: 'expected a number > 0' }),
+        .refine(Number.isFinite, { error: 'expected a number > 0' })
+        .refine((usd) => usd <= MAX_BUDGET_USD, { error: 'expected at most 1e15 USD' }),
       onExceed: z.enum(['deny', 'warn', 'fallback'], { error: 'expected deny, warn or fallback' }).optional(),
       fallbackModel: text('a model name').optional(),
       window: z.enum(['calendar', 'rolling'], { error: 'expected calendar or rolling' }).optional(),

@@ -4,6 +4,20 @@ export type Nanos = number;
 /** Nano-USD in one USD. */
 export const NANOS_PER_USD = 1_000_000_000;
 
+/**
+ * The largest budget limit accepted anywhere (config, API, CLI, stored budgets): 1e15 USD
+ * (1e24 nano-USD). Limits above Number.MAX_SAFE_INTEGER nanos (about $9,007,199.25) are held
+ * as integer-valued doubles; every amount charged against them (reservations, settled costs)
+ * is an exact integer, so a comparison of an exact sum with such a limit is exact.
+ */
+export const MAX_BUDGET_USD = 1e15;
+
+/**
+ * Sums of nano-USD are exact up to this many (2^53 - 1, $9,007,199.254740991) per counter;
+ * beyond it a sum is the nearest double (within one part in 2^52).
+ */
+export const MAX_EXACT_NANOS = Number.MAX_SAFE_INTEGER;
+
 /** Integer nano-USD → float USD (for the edges: span attributes, metrics, JSON output). */
 export function nanosToUsd(n: Nanos): number {
   return n / NANOS_PER_USD;
@@ -11,13 +25,13 @@ export function nanosToUsd(n: Nanos): number {
 
 /**
  * Float USD → integer nano-USD, rounded to the nearest nano (half away from zero).
- * Throws a RangeError for NaN and infinities.
+ * Throws a RangeError for NaN, infinities and amounts whose nanos are not finite (above ~1.8e299 USD).
  */
 export function usdToNanos(usd: number): Nanos {
-  if (!Number.isFinite(usd)) {
-    throw new RangeError(`usdToNanos: expected a finite number of USD, got ${String(usd)}`);
-  }
   const scaled = usd * NANOS_PER_USD;
+  if (!Number.isFinite(scaled)) {
+    throw new RangeError(`usdToNanos: expected a finite number of USD (at most ${MAX_BUDGET_USD} for a budget), got ${String(usd)}`);
+  }
   const rounded = Math.sign(scaled) * Math.round(Math.abs(scaled));
   return rounded === 0 ? 0 : rounded;
 }

@@ -1,4 +1,4 @@
-import type { Bucket, BucketState, Ledger, RecordQuery, ReserveRequest, ReserveResult, StoredBudget, UsageGroup, UsageQuery } from './Ledger.js';
+import type { Bucket, BucketState, Ledger, RecordQuery, ReserveRequest, ReserveResult, ResetRecord, StoredBudget, UsageGroup, UsageQuery } from './Ledger.js';
 import type { UsageRecord } from '../core/UsageRecord.js';
 import type { RedisLedgerOptions } from './redis/RedisLedgerOptions.js';
 
@@ -56,6 +56,14 @@ export class LazyLedger implements Ledger {
 
   async deleteBudget(id: string): Promise<boolean> {
     return (await this.get()).deleteBudget(id);
+  }
+
+  async resetBuckets(reset: ResetRecord, bucketKeys?: readonly string[]): Promise<void> {
+    return (await this.get()).resetBuckets(reset, bucketKeys);
+  }
+
+  async resets(limit?: number): Promise<ResetRecord[]> {
+    return (await this.get()).resets(limit);
   }
 
   async ping(): Promise<void> {

@@ -120,6 +120,16 @@ export interface StoredBudget {
   spec: Record<string, unknown>;
 }
 
+/** A reset of budget counters as the ledger records it (who and when; see `Ledger.resetBuckets`). */
+export interface ResetRecord {
+  /** What was reset: `session:<id>`, or `all`. */
+  target: string;
+  /** Who asked for it (free text: a user, `api`, `cli`, `http`). */
+  actor: string;
+  /** Epoch ms. */
+  time: number;
+}
+
 export interface Ledger {
   /**
    * Atomically reserve `amountNanos` in every bucket of the request, or in none.
@@ -157,6 +167,14 @@ export interface Ledger {
   putBudget(budget: StoredBudget): Promise<void>;
   /** Resolves to false when no such budget existed. */
   deleteBudget(id: string): Promise<boolean>;
+  /**
+   * The settled spend of the buckets `bucketKeys` (every bucket when undefined) starts again from
+   * zero, in one step, and `reset` is added to the reset log. Records, usage and rollups are left
+   * as they are; live reservations keep holding until settled, released or expired.
+   */
+  resetBuckets(reset: ResetRecord, bucketKeys?: readonly string[]): Promise<void>;
+  /** The reset log, newest first; at most `limit` (default 100). */
+  resets(limit?: number): Promise<ResetRecord[]>;
   /** Rejects when the store cannot be reached. */
   ping(): Promise<void>;
   /**

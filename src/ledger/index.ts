@@ -7,6 +7,7 @@ export type {
   RecordQuery,
   ReserveRequest,
   ReserveResult,
+  ResetRecord,
   StoredBudget,
   UsageGroup,
   UsageGroupBy,

@@ -1,5 +1,5 @@
 import { utcDayKeyStart } from '../time/utcWindows.js';
-import type { Bucket, BucketState, Ledger, RecordQuery, ReserveRequest, ReserveResult, StoredBudget, UsageGroup, UsageQuery } from './Ledger.js';
+import type { Bucket, BucketState, Ledger, RecordQuery, ReserveRequest, ReserveResult, ResetRecord, StoredBudget, UsageGroup, UsageQuery } from './Ledger.js';
 import type { Nanos } from '../core/money.js';
 import type { UsageRecord } from '../core/UsageRecord.js';
 import { distinctBuckets } from './distinctBuckets.js';
@@ -62,6 +62,8 @@ export class MemoryLedger implements Ledger {
   /** Per-day usage totals by day and dimensions. */
   private readonly rollups = new Map<string, Rollup>();
   private readonly budgets = new Map<string, StoredBudget>();
+  /** The reset log, oldest first. */
+  private readonly resetLog: ResetRecord[] = [];
   /** Highest `before` ever pruned; days before it are answered from the rollups. */
   private watermark: number | undefined;
   private closed = false;
@@ -176,6 +178,28 @@ export class MemoryLedger implements Ledger {
   async deleteBudget(id: string): Promise<boolean> {
     this.assertOpen();
     return this.budgets.delete(id);
+  }
+
+  async resetBuckets(reset: ResetRecord, bucketKeys?: readonly string[]): Promise<void> {
+    this.assertOpen();
+    if (bucketKeys === undefined) {
+      this.counters.clear();
+      this.rolling.clear();
+    } else {
+      for (const key of bucketKeys) {
+        this.counters.delete(key);
+        this.rolling.delete(key);
+      }
+    }
+    this.resetLog.push({ ...reset });
+  }
+
+  async resets(limit = 100): Promise<ResetRecord[]> {
+    this.assertOpen();
+    return [...this.resetLog]
+      .reverse()
+      .slice(0, Math.max(0, limit))
+      .map((r) => ({ ...r }));
   }
 
   async ping(): Promise<void> {

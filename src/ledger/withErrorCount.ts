@@ -44,6 +44,8 @@ export function withErrorCount(ledger: Ledger, onError: (operation: string) => v
     listBudgets: () => counted('listBudgets', () => ledger.listBudgets()),
     putBudget: (budget) => counted('putBudget', () => ledger.putBudget(budget)),
     deleteBudget: (id) => counted('deleteBudget', () => ledger.deleteBudget(id)),
+    resetBuckets: (reset, bucketKeys) => counted('resetBuckets', () => ledger.resetBuckets(reset, bucketKeys)),
+    resets: (limit) => counted('resets', () => ledger.resets(limit)),
     ping: () => counted('ping', () => ledger.ping()),
     ...(flush !== undefined ? { flush: () => counted('flush', flush) } : {}),
     close: () => ledger.close(),

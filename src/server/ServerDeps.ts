@@ -18,6 +18,16 @@ export interface BudgetAdmin {
   remove(id: string): MaybePromise<boolean>;
   /** Every budget's current state (spent, reserved, limit, remaining). Served as JSON. */
   status(): MaybePromise<readonly unknown[]>;
+  /** Resets of budget counters (`BudgetEngine.resets`). Unset: the reset routes answer 404. */
+  resets?: ResetAdmin;
+}
+
+/** What the HTTP API needs to reset budget counters (structural: `BudgetEngine.resets` has this shape). */
+export interface ResetAdmin {
+  /** The session's budget counters start again from zero; resolves to the logged reset. */
+  session(id: string, actor?: string): Promise<unknown>;
+  /** The reset log, newest first. */
+  list(limit?: number): Promise<readonly unknown[]>;
 }
 
 /** What the HTTP API needs of the kill switch (structural: `BudgetEngine.killSwitch` has this shape). */

@@ -10,6 +10,7 @@ import { EventStream } from './EventStream.js';
 import { HttpError, errorMessage } from './HttpError.js';
 import { hostGuard } from './hostGuard.js';
 import { pauseRoutes } from './pauseRoutes.js';
+import { resetRoutes } from './resetRoutes.js';
 import { readGuard } from './readGuard.js';
 import { routeRequest } from './routeRequest.js';
 import type { RouteEntry } from './routeRequest.js';
@@ -126,6 +127,7 @@ export function createRequestHandler(deps: ServerDeps): RequestHandler {
     },
     ...budgetRoutes(deps, guards),
     ...(deps.pause !== undefined ? pauseRoutes(deps.pause, guards) : []),
+    ...(deps.budgets.resets !== undefined ? resetRoutes(deps.budgets.resets, guards) : []),
     {
       pattern: /^\/v1\/status$/,
       methods: {

@@ -74,6 +74,8 @@ export function asyncLedger(inner: Ledger): Ledger {
     listBudgets: () => inner.listBudgets(),
     putBudget: (b) => inner.putBudget(b),
     deleteBudget: (id) => inner.deleteBudget(id),
+    resetBuckets: (reset, keys) => inner.resetBuckets(reset, keys),
+    resets: (limit) => inner.resets(limit),
     ping: () => inner.ping(),
     close: () => inner.close(),
   };

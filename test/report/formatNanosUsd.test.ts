@@ -15,12 +15,15 @@ describe('formatNanosUsd', () => {
     [20_000_000_000, 2, '20.00'],
     [1_999_999_999, 0, '2'],
     [Number.MAX_SAFE_INTEGER, 9, '9007199.254740991'],
+    [1e16, 2, '10000000.00'], // a $10M limit, beyond 2^53 nanos
+    [1e21, 4, '1000000000000.0000'], // a $1T limit
   ])('formatNanosUsd(%d, %d) = %s', (nanos, decimals, expected) => {
     expect(formatNanosUsd(nanos, decimals)).toBe(expected);
   });
 
   it('refuses non-integer nanos and bad decimals', () => {
-    expect(() => formatNanosUsd(0.5, 4)).toThrow('expected a safe integer number of nanos, got 0.5');
+    expect(() => formatNanosUsd(0.5, 4)).toThrow('expected an integer number of nanos, got 0.5');
+    expect(() => formatNanosUsd(Number.POSITIVE_INFINITY, 4)).toThrow('expected an integer number of nanos, got Infinity');
     expect(() => formatNanosUsd(1, 10)).toThrow('decimals must be an integer 0..9, got 10');
   });
 });

@@ -1,4 +1,4 @@
-import type { Bucket, BucketState, Ledger, RecordQuery, ReserveRequest, ReserveResult, StoredBudget, UsageGroup, UsageQuery } from '../Ledger.js';
+import type { Bucket, BucketState, Ledger, RecordQuery, ReserveRequest, ReserveResult, ResetRecord, StoredBudget, UsageGroup, UsageQuery } from '../Ledger.js';
 import type { UsageRecord } from '../../core/UsageRecord.js';
 import { MS_PER_DAY, utcDayKeyStart, utcDayStart } from '../../time/utcWindows.js';
 import { distinctBuckets } from '../distinctBuckets.js';
@@ -9,6 +9,7 @@ import { rollupDims, rollupField, rollupTotals } from './dayRollup.js';
 import { encodeRecord } from './recordCodec.js';
 import { RedisConnection, toUnavailable } from './RedisConnection.js';
 import { redisKeys } from './redisKeys.js';
+import { readRedisResets, resetRedisBuckets } from './redisResets.js';
 import type { RedisKeys } from './redisKeys.js';
 import { resolveRedisOptions } from './RedisLedgerOptions.js';
 import type { RedisLedgerOptions } from './RedisLedgerOptions.js';
@@ -83,7 +84,7 @@ export class RedisLedger implements Ledger {
     const keys: string[] = [];
     const args: (string | number)[] = [req.id, req.amountNanos, req.now, req.expiresAt, req.buckets.length];
     for (const b of req.buckets) {
-      checkNanos('reserve', `bucket ${b.key} limitNanos`, b.limitNanos);
+      checkLimit(b.key, b.limitNanos);
       keys.push(this.keys.bucket(b.key), this.keys.reservations(b.key), this.keys.reservedTotal(b.key));
       const rolling = b.rollingMs ?? 0;
       args.push(b.limitNanos, b.enforce ? '1' : '0', rolling, rolling > 0 ? rollingSlotMs(rolling) : 1, b.expiresAt ?? 0);
@@ -250,6 +251,14 @@ export class RedisLedger implements Ledger {
     return n > 0;
   }
 
+  async resetBuckets(reset: ResetRecord, bucketKeys?: readonly string[]): Promise<void> {
+    await this.connection.run('resetBuckets', (c, t) => resetRedisBuckets(c, t, this.keys, this.keyPrefix, reset, bucketKeys));
+  }
+
+  async resets(limit = 100): Promise<ResetRecord[]> {
+    return this.connection.run('resets', (c, t) => readRedisResets(c, t, this.keys, limit));
+  }
+
   async ping(): Promise<void> {
     await this.connection.run('ping', (c, t) => t(c.ping()));
   }
@@ -279,6 +288,17 @@ function toNumbers(reply: unknown): number[] {
 /** Token counts as the rollup script expects them: finite integers. */
 function tokens(n: number): number {
   return Number.isFinite(n) ? Math.round(n) : 0;
+}
+
+/**
+ * A limit may pass Number.MAX_SAFE_INTEGER (budgets above ~$9M, up to MAX_BUDGET_USD): it is
+ * sent as the integer-valued double it is, which Lua reads back exactly and compares with the
+ * bucket's integer sums.
+ */
+function checkLimit(bucketKey: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0) {
+    throw new RangeError(`RedisLedger.reserve: bucket ${bucketKey} limitNanos must be a non-negative integer number of nano-USD, got ${value}`);
+  }
 }
 
 function checkNanos(op: string, field: string, value: number): void {

@@ -4,7 +4,7 @@ import { diag } from '@opentelemetry/api';
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import { utcDayStart } from '../../time/utcWindows.js';
-import type { Bucket, BucketState, Ledger, RecordQuery, ReserveRequest, ReserveResult, StoredBudget, UsageGroup, UsageQuery } from '../Ledger.js';
+import type { Bucket, BucketState, Ledger, RecordQuery, ReserveRequest, ReserveResult, ResetRecord, StoredBudget, UsageGroup, UsageQuery } from '../Ledger.js';
 import type { UsageRecord } from '../../core/UsageRecord.js';
 import { distinctBuckets } from '../distinctBuckets.js';
 import { LedgerClosedError } from '../LedgerClosedError.js';
@@ -16,6 +16,7 @@ import { queryRecords } from './queryRecords.js';
 import { queryUsage } from './queryUsage.js';
 import { recordValues } from './recordRow.js';
 import { SettlementQueue } from './SettlementQueue.js';
+import { SqliteResets } from './SqliteResets.js';
 import type { PendingSettlement } from './SettlementQueue.js';
 import { resolveSqliteOptions } from './SqliteLedgerOptions.js';
 import type { SqliteLedgerOptions } from './SqliteLedgerOptions.js';
@@ -50,6 +51,7 @@ export class SqliteLedger implements Ledger {
   private readonly writeTx: (batch: readonly PendingSettlement[]) => void;
   private readonly pruneTx: (before: number) => number;
   private readonly usageTx: (query: UsageQuery) => UsageGroup[];
+  private readonly resetLog: SqliteResets;
 
   constructor(options: SqliteLedgerOptions = {}) {
     const o = resolveSqliteOptions(options);
@@ -67,6 +69,7 @@ export class SqliteLedger implements Ledger {
     this.db.pragma(`synchronous = ${o.synchronous}`);
     migrateSchema(this.db, this.path);
     this.stmt = prepareStatements(this.db);
+    this.resetLog = new SqliteResets(this.db);
 
     const db = this.db;
     const reserve = db.transaction((req: ReserveRequest) => this.reserveInTx(req));
@@ -171,6 +174,18 @@ export class SqliteLedger implements Ledger {
   async deleteBudget(id: string): Promise<boolean> {
     this.assertOpen();
     return this.stmt.deleteBudget.run(id).changes > 0;
+  }
+
+  /** Queued settlements ('batched') are written first: they were made before the reset. */
+  async resetBuckets(reset: ResetRecord, bucketKeys?: readonly string[]): Promise<void> {
+    this.assertOpen();
+    this.writeQueued();
+    this.resetLog.reset(reset, bucketKeys);
+  }
+
+  async resets(limit = 100): Promise<ResetRecord[]> {
+    this.assertOpen();
+    return this.resetLog.recent(limit);
   }
 
   async ping(): Promise<void> {
