@@ -26,6 +26,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Bucket, Ledger, UsageGroup, UsageGroupBy } from '../../src/ledger/Ledger.js';
 import type { UsageRecord } from '../../src/core/UsageRecord.js';
 import { usageRecord } from '../helpers/usageRecord.js';
+import { usdToNanos } from '../../src/core/money.js';
 
 export interface LedgerContractOptions {
   /** Per-test timeout in ms (default: vitest's). */
@@ -576,6 +577,89 @@ export function runLedgerContract(name: string, make: LedgerFactory, opts: Ledge
         expect(await ledger.deleteBudget('daily')).toBe(true);
         expect(await ledger.deleteBudget('daily')).toBe(false);
         expect(await ledger.listBudgets()).toEqual([{ id: 'task', spec: { scope: 'task', maxUsd: 0.75, model: 'gpt-4o' } }]);
+      });
+    });
+
+    describe('limits beyond 2^53 nano-USD (budgets above ~$9M, up to MAX_BUDGET_USD)', () => {
+      it('compares exact sums with a $10M limit (1e16 nanos) and a $1T limit (1e21 nanos)', async () => {
+        const tenMillion = bucket('daily|global|2026-03-10', usdToNanos(1e7));
+        const trillion = bucket('total|global|all', usdToNanos(1e12));
+        expect([tenMillion.limitNanos, trillion.limitNanos]).toEqual([1e16, 1e21]);
+        await ledger.settle(record({ id: 's1', costNanos: 9_000_000_000_000_000 }), [tenMillion, trillion]);
+        // Up to 2^53 - 1 in all: the sum is exact and fits.
+        const fits = await ledger.reserve({ id: 'r1', amountNanos: 7_199_254_740_991, buckets: [tenMillion, trillion], now: T0, expiresAt: T0 + 60_000 });
+        expect(fits).toEqual({
+          ok: true,
+          states: [
+            { key: tenMillion.key, budgetId: 'daily', limitNanos: 1e16, spentNanos: 9e15, reservedNanos: 7_199_254_740_991 },
+            { key: trillion.key, budgetId: 'total', limitNanos: 1e21, spentNanos: 9e15, reservedNanos: 7_199_254_740_991 },
+          ],
+        });
+        // $1M more passes the $10M limit, and the $1T one has room for it.
+        const over = await ledger.reserve({ id: 'r2', amountNanos: 1_000_000_000_000_000, buckets: [trillion, tenMillion], now: T0, expiresAt: T0 + 60_000 });
+        expect(over.ok).toBe(false);
+        if (!over.ok) expect(over.failed.key).toBe(tenMillion.key);
+        expect((await ledger.reserve({ id: 'r3', amountNanos: 1_000_000_000_000_000, buckets: [trillion], now: T0, expiresAt: T0 + 60_000 })).ok).toBe(true);
+      });
+
+      it('keeps counting a bucket past 2^53 nanos, and a $1T limit still admits', async () => {
+        const trillion = bucket('total|global|all', 1e21);
+        await ledger.settle(record({ id: 's1', costNanos: 9_000_000_000_000_000 }), [trillion]);
+        await ledger.settle(record({ id: 's2', costNanos: 9_000_000_000_000_000 }), [trillion]);
+        expect((await ledger.bucketStates([trillion], T0))[0]?.spentNanos).toBe(18_000_000_000_000_000);
+        const r = await ledger.reserve({ id: 'r1', amountNanos: 5_000_000_000, buckets: [trillion], now: T0, expiresAt: T0 + 60_000 });
+        expect(r.ok).toBe(true);
+      });
+    });
+
+    describe('resets', () => {
+      const reset = (target: string, time = T0 + 5_000) => ({ target, actor: 'alice', time });
+
+      it('sets the named counters to zero and leaves the others, the records, usage and live reservations alone', async () => {
+        const s1 = bucket('session|S-1|all', 1_000);
+        const s2 = bucket('session|S-2|all', 1_000);
+        const daily = bucket('daily|global|2026-03-10', 10_000, { expiresAt: T0 + DAY });
+        const rolling = bucket('rolling|S-1|rolling', 1_000, { rollingMs: DAY });
+        await ledger.settle(record({ id: 'a', session: 'S-1', costNanos: 700, time: T0 + 1_000 }), [s1, daily, rolling]);
+        await ledger.settle(record({ id: 'b', session: 'S-2', costNanos: 300, time: T0 + 2_000 }), [s2, daily]);
+        await ledger.reserve({ id: 'live', amountNanos: 200, buckets: [s1], now: T0 + 3_000, expiresAt: T0 + 60_000 });
+        const usage = await ledger.usage({ by: 'session' });
+
+        await ledger.resetBuckets(reset('session:S-1'), [s1.key, rolling.key]);
+
+        const now = T0 + 6_000;
+        expect((await ledger.bucketStates([s1, s2, daily, rolling], now)).map((s) => [s.spentNanos, s.reservedNanos])).toEqual([
+          [0, 200],
+          [300, 0],
+          [1_000, 0],
+          [0, 0],
+        ]);
+        expect(await ledger.usage({ by: 'session' })).toEqual(usage);
+        expect((await ledger.records({})).map((r) => r.id)).toEqual(['b', 'a']);
+        // Spend settled after the reset counts from zero.
+        await ledger.settle(record({ id: 'c', session: 'S-1', costNanos: 50, time: now }), [s1, rolling]);
+        expect((await ledger.bucketStates([s1, rolling], now)).map((s) => s.spentNanos)).toEqual([50, 50]);
+        // The counter limits admission from zero: 50 spent + 200 reserved + 750 fits 1,000 exactly.
+        expect((await ledger.reserve({ id: 'next', amountNanos: 750, buckets: [s1], now, expiresAt: now + 60_000 })).ok).toBe(true);
+      });
+
+      it('resets every counter when no keys are given, and logs each reset newest first', async () => {
+        const s1 = bucket('session|S-1|all', 1_000);
+        const total = bucket('total|global|all', 1_000);
+        const rolling = bucket('daily|global|rolling', 1_000, { rollingMs: DAY });
+        await ledger.settle(record({ id: 'a', costNanos: 400, time: T0 + 1_000 }), [s1, total, rolling]);
+        expect(await ledger.resets()).toEqual([]);
+        await ledger.resetBuckets(reset('session:S-1', T0 + 2_000), [s1.key]);
+        await ledger.resetBuckets({ target: 'all', actor: 'cli:bob', time: T0 + 3_000 });
+        expect((await ledger.bucketStates([s1, total, rolling], T0 + 4_000)).map((s) => s.spentNanos)).toEqual([0, 0, 0]);
+        expect(await ledger.usage({ by: 'day' })).toEqual([group('2026-03-10', { calls: 1, costNanos: 400 })]);
+        expect(await ledger.resets()).toEqual([
+          { target: 'all', actor: 'cli:bob', time: T0 + 3_000 },
+          { target: 'session:S-1', actor: 'alice', time: T0 + 2_000 },
+        ]);
+        expect(await ledger.resets(1)).toEqual([{ target: 'all', actor: 'cli:bob', time: T0 + 3_000 }]);
+        await ledger.resetBuckets(reset('session:S-9', T0 + 4_000), []);
+        expect((await ledger.resets())[0]).toEqual({ target: 'session:S-9', actor: 'alice', time: T0 + 4_000 });
       });
     });
 
