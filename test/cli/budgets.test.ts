@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mainRedisStatus, MAIN_REDIS_HOST, MAIN_REDIS_PORT } from '../helpers/redisServer.js';
+import { SqliteLedger } from '../../src/ledger/sqlite.js';
+import { mainRedisStatus, MAIN_REDIS_HOST, MAIN_REDIS_PORT, redisServerStatus, startRedisServer } from '../helpers/redisServer.js';
 import { buildCli } from './buildCli.js';
 import { makeCliFixture } from './cliFixture.js';
 import { runCli } from './runCli.js';
@@ -16,6 +17,7 @@ const DEFAULT_THRESHOLDS = [0.5, 0.8, 1];
 const dailyCap = { id: 'daily-cap', scope: 'daily', maxUsd: 5, onExceed: 'deny', window: 'calendar', thresholds: DEFAULT_THRESHOLDS };
 
 const redis = await mainRedisStatus();
+const redisServers = redisServerStatus();
 
 beforeAll(async () => {
   await buildCli();
@@ -182,5 +184,87 @@ describe('tollgate budgets', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^tollgate: cannot open the store redis:\/\/127\.0\.0\.1:1\/0: .*\(tollgate doctor checks the setup\)\n$/);
+  });
+});
+
+describe('tollgate budgets: money beyond $9M', () => {
+  it('adds and lists budgets of $10M and $1T, from the config and the store', async () => {
+    const fx = makeCliFixture(`
+[[budgets]]
+id = "trillion"
+scope = "total"
+maxUsd = 1e12
+`);
+    const add = await runCli(['budgets', 'add', '--id', 'ten-million', '--scope', 'daily', '--max-usd', '1e7'], { cwd: fx.dir });
+    expect(add.code).toBe(0);
+    expect(add.stdout).toBe(`Added budget "ten-million" (daily, $10000000.0000, deny) to sqlite:${fx.dbPath}.\n`);
+    expect(await listJson(fx.dir)).toEqual([
+      { id: 'trillion', scope: 'total', maxUsd: 1e12, onExceed: 'deny', window: 'calendar', thresholds: DEFAULT_THRESHOLDS, source: 'config' },
+      { id: 'ten-million', scope: 'daily', maxUsd: 1e7, onExceed: 'deny', window: 'calendar', thresholds: DEFAULT_THRESHOLDS, source: 'store' },
+    ]);
+    const table = await runCli(['budgets', 'list'], { cwd: fx.dir });
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain('│ $1000000000000.0000 │');
+    for (const args of [['usage', 'show'], ['report']]) {
+      const r = await runCli(args, { cwd: fx.dir });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+    }
+  });
+
+  it('refuses --max-usd above 1e15 (or not a positive number) with exit 2, and stores nothing', async () => {
+    const fx = makeCliFixture();
+    for (const value of ['1e308', '2e15', 'Infinity', 'NaN', '-5']) {
+      const r = await runCli(['budgets', 'add', '--scope', 'daily', '--max-usd', value], { cwd: fx.dir });
+      expect(r.code, value).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^error: invalid budget: --max-usd must be a number of USD greater than 0 and at most 1e15; got /);
+    }
+    expect(await listJson(fx.dir)).toEqual([]);
+    const config = makeCliFixture('[[budgets]]\nscope = "daily"\nmaxUsd = 1e308\n');
+    const r = await runCli(['budgets', 'list'], { cwd: config.dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('budgets[0].maxUsd');
+    expect(r.stderr).toContain('expected at most 1e15 USD');
+  });
+
+  it('goes on when the store already holds an out-of-range budget: list, usage and report exit 0 and name it', async () => {
+    const fx = makeCliFixture();
+    const ledger = new SqliteLedger({ path: fx.dbPath });
+    await ledger.putBudget({ id: 'broken', spec: { scope: 'daily', maxUsd: 1e308, onExceed: 'deny' } });
+    await ledger.putBudget({ id: 'daily', spec: { scope: 'daily', maxUsd: 5, onExceed: 'deny' } });
+    await ledger.close();
+    for (const args of [['budgets', 'list', '--json'], ['usage', 'show'], ['report']]) {
+      const r = await runCli(args, { cwd: fx.dir });
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stderr).toContain('ignoring the invalid budget "broken" stored in the ledger');
+      expect(r.stderr).toContain('at most 1e15; got 1e+308');
+      if (args[0] === 'budgets') expect((JSON.parse(r.stdout) as { id: string }[]).map((b) => b.id)).toEqual(['daily']);
+    }
+    const removed = await runCli(['budgets', 'remove', 'broken'], { cwd: fx.dir });
+    expect(removed.code).toBe(0);
+    expect((await runCli(['budgets', 'list'], { cwd: fx.dir })).stderr).toBe('');
+  });
+
+  it.runIf(redisServers.run)('does the same on a Redis store', async () => {
+    const server = await startRedisServer();
+    try {
+      const env = { TOLLGATE_STORE: server.url };
+      const cwd = makeCliFixture().dir;
+      expect((await runCli(['budgets', 'add', '--scope', 'total', '--max-usd', '1e308'], { cwd, env })).code).toBe(2);
+      expect((await runCli(['budgets', 'add', '--id', 'trillion', '--scope', 'total', '--max-usd', '1e12'], { cwd, env })).code).toBe(0);
+      const client = new Redis(server.url, { maxRetriesPerRequest: 1 });
+      expect(await client.hkeys('tollgate:budgets')).toEqual(['trillion']);
+      await client.hset('tollgate:budgets', 'broken', JSON.stringify({ scope: 'daily', maxUsd: 1e308 }));
+      await client.quit();
+      for (const args of [['budgets', 'list', '--json'], ['usage', 'show'], ['report']]) {
+        const r = await runCli(args, { cwd, env });
+        expect(r.code, args.join(' ')).toBe(0);
+        expect(r.stderr).toContain('ignoring the invalid budget "broken"');
+        if (args[0] === 'budgets') expect((JSON.parse(r.stdout) as { id: string; maxUsd: number }[]).map((b) => [b.id, b.maxUsd])).toEqual([['trillion', 1e12]]);
+      }
+    } finally {
+      await server.kill();
+    }
   });
 });
