@@ -393,3 +393,19 @@ describe('errors name the source, the field, what was expected and the fix', () 
     );
   });
 });
+
+describe('budget limits', () => {
+  it('accepts maxUsd up to 1e15 (budgets beyond $9M) and refuses more, naming the file and field', () => {
+    const dir = tempDir();
+    write(dir, 'tollgate.toml', '[[budgets]]\nscope = "daily"\nmaxUsd = 1e7\n\n[[budgets]]\nscope = "total"\nmaxUsd = 1e12\n\n[[budgets]]\nscope = "monthly"\nmaxUsd = 1e15\n');
+    expect(loadConfig({ cwd: dir, env: {} }).budgets.map((b) => b.maxUsd)).toEqual([1e7, 1e12, 1e15]);
+    const bad = tempDir();
+    write(bad, 'tollgate.toml', '[[budgets]]\nscope = "daily"\nmaxUsd = 1e308\n');
+    const err = errorOf(() => loadConfig({ cwd: bad, env: {} }));
+    expect(err.message).toContain('budgets[0].maxUsd: expected at most 1e15 USD');
+    expect(err.message).toContain('tollgate.toml');
+    expect(errorOf(() => loadConfig({ noFile: true, env: {}, overrides: { budgets: [{ scope: 'daily', maxUsd: Number.POSITIVE_INFINITY }] } })).message).toContain(
+      'budgets[0].maxUsd',
+    );
+  });
+});

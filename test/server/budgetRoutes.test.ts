@@ -66,4 +66,19 @@ describe('budget routes', () => {
     const res = await rawRequest(fx.server.port, { path: '/v1/budgets' });
     expect(JSON.parse(res.text)).toMatchObject({ budgets: [{ id: 'd' }], status: [{ budget: { id: 'd' }, limitUsd: 3 }], pause: { paused: false } });
   });
+
+  it('accepts limits of $10M and $1T and refuses one above 1e15 with 400, storing nothing', async () => {
+    const huge = await send('POST', '/v1/budgets', '{"id":"huge","scope":"total","maxUsd":1e308}');
+    expect(huge.status).toBe(400);
+    expect(JSON.parse(huge.text)).toEqual({ error: 'invalid budget: budget.maxUsd must be a number of USD greater than 0 and at most 1e15; got 1e+308' });
+    expect(await fx.ledger.listBudgets()).toEqual([]);
+    expect((await send('POST', '/v1/budgets', { id: 'ten-million', scope: 'daily', maxUsd: 1e7 })).status).toBe(201);
+    expect((await send('PUT', '/v1/budgets/trillion', { scope: 'total', maxUsd: 1e12 })).status).toBe(201);
+    const status = await rawRequest(fx.server.port, { path: '/v1/budgets', headers: json });
+    expect(status.text).toContain('"limitUsd":1000000000000');
+    expect((await fx.ledger.listBudgets()).map((b) => [b.id, b.spec.maxUsd])).toEqual([
+      ['ten-million', 1e7],
+      ['trillion', 1e12],
+    ]);
+  });
 });
