@@ -121,8 +121,8 @@ describe('tollgate budgets', () => {
   it('exits 2 with the engine\'s message for an invalid budget', async () => {
     const fx = makeCliFixture();
     const cases: [string[], string][] = [
-      [['--scope', 'daily', '--max-usd', '-1'], 'error: invalid budget: --max-usd must be a number of USD greater than 0; got -1\n'],
-      [['--scope', 'daily', '--max-usd', 'five'], 'error: invalid budget: --max-usd must be a number of USD greater than 0; got "five"\n'],
+      [['--scope', 'daily', '--max-usd', '-1'], 'error: invalid budget: --max-usd must be a number of USD greater than 0 and at most 1e15; got -1\n'],
+      [['--scope', 'daily', '--max-usd', 'five'], 'error: invalid budget: --max-usd must be a number of USD greater than 0 and at most 1e15; got "five"\n'],
       [['--scope', 'fortnightly', '--max-usd', '1'], 'error: invalid budget: --scope must be one of request, task, session, agent, daily, weekly, monthly, total; got "fortnightly"\n'],
       [['--scope', 'daily', '--max-usd', '1', '--on-exceed', 'fallback'], 'error: invalid budget: --fallback-model is required when --on-exceed is fallback (the model to use instead)\n'],
       [['--scope', 'daily', '--max-usd', '1', '--on-exceed', 'block'], 'error: invalid budget: --on-exceed must be one of deny, warn, fallback; got "block"\n'],

@@ -364,7 +364,7 @@ describe('/v1/budgets', () => {
     res = await call('/v1/budgets', { method: 'POST', headers: auth, body: '' });
     expect(res).toMatchObject({ status: 400, body: { error: 'the request body is empty; send a JSON object' } });
     res = await call('/v1/budgets', { method: 'POST', headers: auth, body: JSON.stringify({ scope: 'daily', maxUsd: -1 }) });
-    expect(res).toMatchObject({ status: 400, body: { error: 'invalid budget: budget.maxUsd must be a number of USD greater than 0; got -1' } });
+    expect(res).toMatchObject({ status: 400, body: { error: 'invalid budget: budget.maxUsd must be a number of USD greater than 0 and at most 1e15; got -1' } });
   });
 
   it('answers 413 for a body over the limit', async () => {
