@@ -30,7 +30,7 @@ export function nanosToUsd(n: Nanos): number {
 export function usdToNanos(usd: number): Nanos {
   const scaled = usd * NANOS_PER_USD;
   if (!Number.isFinite(scaled)) {
-    throw new RangeError(`usdToNanos: expected a finite number of USD (at most ${MAX_BUDGET_USD} for a budget), got ${String(usd)}`);
+    throw new RangeError(`usdToNanos: expected a finite number of USD (at most 1e15 for a budget), got ${String(usd)}`);
   }
   const rounded = Math.sign(scaled) * Math.round(Math.abs(scaled));
   return rounded === 0 ? 0 : rounded;
