@@ -113,7 +113,7 @@ export class BudgetEngine {
       throw new BudgetConfigError('failMode', `must be 'open' or 'closed'; got ${JSON.stringify(options.failMode)}`);
     }
     this.budgets = new BudgetSet(this.ledger, options.budgets ?? [], (id, err) =>
-      this.problems.report('store', `ignoring the invalid budget "${id}" stored in the ledger; fix or remove it with \`tollgate budgets\``, err),
+      this.problems.report('store', `ignoring the invalid budget "${id}" stored in the ledger (the other budgets apply); remove it with \`tollgate budgets remove ${id}\` or DELETE /v1/budgets/${id}`, err),
     );
     this.thresholds = new Thresholds(this.budgets, this.events, this.clock);
     this.pricing = new CallPricing({
