@@ -4,6 +4,7 @@ import type { TokenUsage } from '../core/TokenUsage.js';
 import type { UsageRecord } from '../core/UsageRecord.js';
 import { METADATA_DECISION, METADATA_ERROR_TYPE, METADATA_REQUESTED_MODEL } from '../metrics/UsageKinds.js';
 import type { CostBreakdown } from '../pricing/types.js';
+import { billedUnitMetadata } from './billedUnits.js';
 import type { CallPricing } from './CallPricing.js';
 import type { Admission, CostSource, FinishedCall, PriceBasis, SettledCall } from './CallTypes.js';
 
@@ -59,6 +60,7 @@ export function accountCall(
   if (call.errorType !== undefined) metadata[METADATA_ERROR_TYPE] = call.errorType;
   if (costSource === 'estimated' || costSource === 'ceiling') metadata[METADATA_COST_SOURCE] = costSource;
   if (call.bypassed === true) metadata[METADATA_BYPASSED] = true;
+  Object.assign(metadata, billedUnitMetadata(usage, cost));
   if (Object.keys(metadata).length > 0) record.metadata = metadata;
   const reservedNanos = admission?.reservedNanos ?? 0;
   const settled: SettledCall = {
