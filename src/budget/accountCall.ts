@@ -17,7 +17,7 @@ export const METADATA_BYPASSED = 'bypassed';
  * Prices a finished call and builds its usage record: the one pure record builder shared by
  * the call driver and the span processor. The cost is the provider's own when it reported one,
  * else the usage priced with the first priced model among the response model, the model sent
- * and the model asked for; an unpriced model is charged at the ceiling when a cap applies
+ * and the model asked for (the record is labelled with the model sent); an unpriced model is charged at the ceiling when a cap applies
  * (`enforced`), else $0. A call that went through without usage is charged its admission's
  * worst case (source 'estimated'), never $0.
  */
@@ -37,7 +37,9 @@ export function accountCall(
     usageSource = 'estimated';
   }
   const model = pickModel(pricing, call.provider, [call.responseModel, sent, requested]);
-  const record = buildRecord(call, model, usage, now);
+  // One model label for every outcome (allowed, denied, fallback): the model sent, which denied
+  // calls know too; the response model (often a dated snapshot) prices the call and stays on the span.
+  const record = buildRecord(call, sent !== '' ? sent : model, usage, now);
   let cost: CostBreakdown | undefined;
   let costNanos: Nanos = 0;
   let costSource: CostSource = 'none';

@@ -23,6 +23,8 @@ export interface FakeOpenAIReplyShape {
   ignoreMaxTokens?: boolean;
   /** Billed units beyond tokens. Default: none. */
   units?: FakeOpenAIUnits;
+  /** The response's `model`, e.g. a dated snapshot. Default: the request's model. */
+  responseModel?: string;
 }
 
 /** Usage shapes of billed units beyond plain tokens, as the real APIs report them. */
@@ -147,7 +149,7 @@ interface Plan {
 }
 
 function plan(body: unknown, shape: FakeOpenAIReplyShape, promptParts: unknown, maxTokens: unknown): Plan {
-  const model = String(field(body, 'model') ?? 'unknown');
+  const model = shape.responseModel ?? String(field(body, 'model') ?? 'unknown');
   const reasoning = shape.reasoningTokens ?? 0;
   const wanted = shape.text !== undefined ? replyTokens(0, shape.text).length + reasoning : (shape.outputTokens ?? 5);
   const cap = typeof maxTokens === 'number' && shape.ignoreMaxTokens !== true ? maxTokens : Number.POSITIVE_INFINITY;
