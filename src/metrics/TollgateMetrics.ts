@@ -12,6 +12,8 @@ import { ProblemsCounter } from './ProblemsCounter.js';
 import type { ProblemCountSource } from './ProblemsCounter.js';
 import { ShortfallCounter } from './ShortfallCounter.js';
 import { TaskCostGauge } from './TaskCostGauge.js';
+import { UnpricedCallsCounter } from './UnpricedCallsCounter.js';
+import type { UnpricedCalls } from './UnpricedCallsCounter.js';
 import { resolveMetricsOptions } from './TollgateMetricsOptions.js';
 import type { TollgateMetricsOptions } from './TollgateMetricsOptions.js';
 import { EMBEDDINGS_OPERATION, LLM_OPERATIONS } from './UsageKinds.js';
@@ -37,6 +39,7 @@ export class TollgateMetrics {
   private readonly ledger: LedgerGauges;
   private readonly problems: ProblemsCounter;
   private readonly shortfall: ShortfallCounter;
+  private readonly unpriced: UnpricedCallsCounter;
   private readonly budgetExceeded: Counter<'scope' | 'action'>;
   private readonly errors: Counter<'component'>;
   private readonly ledgerErrors: Counter;
@@ -71,6 +74,7 @@ export class TollgateMetrics {
     });
     this.problems = new ProblemsCounter(setup, onSourceError);
     this.shortfall = new ShortfallCounter(setup);
+    this.unpriced = new UnpricedCallsCounter(setup);
   }
 
   /** Content-Type of `metricsText()`. */
@@ -124,6 +128,16 @@ export class TollgateMetrics {
    */
   recordShortfall(provider: string, model: string, nanos: Nanos): void {
     this.shortfall.add(provider, model, nanos);
+  }
+
+  /** Count one call priced by policy instead of price data (`tollgate_unpriced_calls_total{provider,model}`). */
+  recordUnpriced(provider: string, model: string): void {
+    this.unpriced.add(provider, model);
+  }
+
+  /** The unpriced calls counted so far, per provider and model (labels as recorded: `_other` past the cap), most first. */
+  unpricedCalls(): UnpricedCalls[] {
+    return this.unpriced.snapshot();
   }
 
   /** Count a call that did not fit a budget. */
