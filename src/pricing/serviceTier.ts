@@ -3,8 +3,8 @@ import type { IntegerPrice, ModelPrices } from './ModelPrices.js';
 /**
  * Token-price multipliers of OpenAI's service tiers, as a fraction (numerator, denominator).
  * The price data has no per-tier prices, so these follow OpenAI's pricing page: Flex is billed
- * at half the standard rate (the Batch rate), Priority at about twice it (2× for the GPT-5
- * family, 1.7× for GPT-4o and GPT-4.1: 2× is the bound, so a budget never under-charges).
+ * at half the standard rate (the Batch rate), Priority at about twice it (2× for GPT-5,
+ * 1.7–1.8× for GPT-4o, GPT-4.1 and the mini models: 2× is the bound, so a budget never under-charges).
  * Other tiers ('default', 'auto', 'scale', Anthropic's 'standard') bill standard rates.
  */
 export const SERVICE_TIER_MULTIPLIERS: Readonly<Record<string, readonly [bigint, bigint]>> = {
