@@ -2,6 +2,7 @@ import type { Nanos } from '../core/money.js';
 import { priceAt } from './ModelPrices.js';
 import type { ModelPrices } from './ModelPrices.js';
 import type { TokenUsage } from '../core/TokenUsage.js';
+import { isPricedTier } from './serviceTier.js';
 
 /** The amounts of one priced usage vector, integer nano-USD; the parts sum to `totalNanos`. */
 export interface CostParts {
@@ -34,7 +35,10 @@ const PART_NAMES = [
 /** The counts of TokenUsage, validated, absent ones as 0 (the service tier is not a count). */
 export type UsageCounts = Required<Omit<TokenUsage, 'serviceTier'>>;
 
-/** True when a usage carries more than the five token counts (the plain-number fast path does not price those). */
+/**
+ * True when a usage carries more than the five token counts, or a service tier with its own
+ * prices (the plain-number fast path prices neither; 'default' and other standard tiers stay on it).
+ */
 export function hasExtraUnits(usage: TokenUsage): boolean {
   return (
     usage.cacheWrite1h !== undefined ||
@@ -42,7 +46,7 @@ export function hasExtraUnits(usage: TokenUsage): boolean {
     usage.outputAudio !== undefined ||
     usage.webSearches !== undefined ||
     usage.fileSearches !== undefined ||
-    usage.serviceTier !== undefined
+    isPricedTier(usage.serviceTier)
   );
 }
 
