@@ -33,6 +33,7 @@ import { healthCheck } from './setup/healthCheck.js';
 import { metricsHandler } from './setup/metricsHandler.js';
 import { startOtel, type StartOptions, type StartedOtel } from './setup/startOtel.js';
 import { otelMetricsSink, prometheusSink, usageEventSink } from './sinks/settledCallSinks.js';
+import type { LabelFold } from './metrics/LabelFold.js';
 import { MS_PER_DAY, utcDayStart } from './time/utcWindows.js';
 import { DefaultTokenEstimator } from './tokens/DefaultTokenEstimator.js';
 import { TraceRing } from './traces/TraceRing.js';
@@ -199,7 +200,8 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     const groups = await ledger.usage({ by: 'day', since: utcDayStart(now), until: now + 1 });
     return sumUsage(groups).costNanos / 1e9;
   });
-  let meters: GenAiMeters | undefined = genAiMeters(meterProvider ?? metricsApi.getMeterProvider());
+  const genAiFold = metrics.labelFold('gen_ai_client');
+  let meters: GenAiMeters | undefined = genAiMeters(meterProvider ?? metricsApi.getMeterProvider(), genAiFold);
   // span → engine → ledger → sinks: every settled call, whoever drove it, reaches the same sinks once.
   engine.addSink(prometheusSink(metrics));
   engine.addSink(otelMetricsSink(() => meters));
@@ -350,7 +352,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
       if (otel !== undefined) return otel;
       otel = startOtel(processor, { serviceName: config.otel.serviceName, exporter: config.otel.exporter, ...o });
       // The SDK just registered the global meter provider: send the GenAI metrics there.
-      if (meterProvider === undefined) meters = genAiMeters(metricsApi.getMeterProvider());
+      if (meterProvider === undefined) meters = genAiMeters(metricsApi.getMeterProvider(), genAiFold);
       return otel;
     },
     prune,
@@ -385,9 +387,9 @@ const PRUNE_INTERVAL_MS = 3_600_000;
  * The GenAI meters on `provider`'s tollgate meter, or undefined when that meter is the API's
  * no-op meter (no meter provider registered): recording into it would be work for nothing.
  */
-function genAiMeters(provider: MeterProvider): GenAiMeters | undefined {
+function genAiMeters(provider: MeterProvider, fold: LabelFold): GenAiMeters | undefined {
   const meter = provider.getMeter('tollgate', VERSION);
-  return meter === createNoopMeter() ? undefined : new GenAiMeters(meter);
+  return meter === createNoopMeter() ? undefined : new GenAiMeters(meter, fold);
 }
 
 /** The admission as callers see it. */

@@ -12,13 +12,14 @@ import { anthropicUsage } from './anthropicUsage.js';
 /**
  * Anthropic message stream events: id, model and input/cache usage from `message_start`,
  * text from `content_block_delta` (output tokens counted with `countTokens`), and the
- * final `output_tokens` (plus any non-null input/cache fields) from `message_delta`.
+ * final `output_tokens` (plus any non-null input, cache and server-tool fields) from `message_delta`.
  */
 export class AnthropicStreamAccumulator implements StreamAccumulator<unknown> {
   readonly #countTokens: (text: string) => number;
   #id: string | undefined;
   #model: string | undefined;
   #stop: string | undefined;
+  #startRaw: unknown;
   #start: TokenUsage | undefined;
   #final: TokenUsage | undefined;
   #text = '';
@@ -34,7 +35,8 @@ export class AnthropicStreamAccumulator implements StreamAccumulator<unknown> {
         const message = field(event, 'message');
         this.#id = stringField(message, 'id') ?? this.#id;
         this.#model = stringField(message, 'model') ?? this.#model;
-        this.#start = anthropicUsage(field(message, 'usage'));
+        this.#startRaw = field(message, 'usage');
+        this.#start = anthropicUsage(this.#startRaw);
         return;
       }
       case 'content_block_delta': {
@@ -49,26 +51,16 @@ export class AnthropicStreamAccumulator implements StreamAccumulator<unknown> {
       case 'message_delta': {
         this.#stop = stringField(field(event, 'delta'), 'stop_reason') ?? this.#stop;
         const usage = field(event, 'usage');
-        const output = numberField(usage, 'output_tokens');
-        if (output === undefined) return;
-        const merged = {
-          input_tokens: numberField(usage, 'input_tokens') ?? this.#startUncached(),
-          cache_creation_input_tokens: numberField(usage, 'cache_creation_input_tokens') ?? this.#start?.cacheWrite,
-          cache_read_input_tokens: numberField(usage, 'cache_read_input_tokens') ?? this.#start?.cacheRead,
-          output_tokens: output,
-        };
+        if (numberField(usage, 'output_tokens') === undefined) return;
+        // message_delta's counts are cumulative; its null fields keep message_start's values.
+        const merged: Record<string, unknown> = { ...(isObject(this.#startRaw) ? this.#startRaw : {}) };
+        for (const [key, value] of Object.entries(usage as Record<string, unknown>)) if (value !== null && value !== undefined) merged[key] = value;
         this.#final = anthropicUsage(merged);
         return;
       }
       default:
         return;
     }
-  }
-
-  /** Uncached input tokens of message_start (its input minus the cache parts). */
-  #startUncached(): number | undefined {
-    const s = this.#start;
-    return s === undefined ? undefined : s.input - (s.cacheRead ?? 0) - (s.cacheWrite ?? 0);
   }
 
   isInjected(): boolean {
@@ -101,4 +93,8 @@ export class AnthropicStreamAccumulator implements StreamAccumulator<unknown> {
   outputText(): string {
     return this.#text;
   }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object';
 }

@@ -8,11 +8,12 @@ import {
 import type { StreamAccumulator } from '../shared/StreamAccumulator.js';
 import { field, numberField, stringField } from '../../src/core/fields.js';
 import { openaiUsage } from './openaiUsage.js';
+import { withServiceTier } from './readOpenAIResult.js';
 
 /**
  * Chat-completion chunks: id, model, finish reasons per choice, text, one output token
- * per content delta (OpenAI streams a token per chunk), and the usage of the final
- * chunk. With `usageInjected`, the `usage: null` the server adds to every chunk is
+ * per content or tool-call argument delta (OpenAI streams a token per chunk), and the usage
+ * of the final chunk (with the service tier the chunks state). With `usageInjected`, the `usage: null` the server adds to every chunk is
  * removed (the caller did not ask for it) and the usage-only chunk is marked injected.
  */
 export class ChatStreamAccumulator implements StreamAccumulator<unknown> {
@@ -23,6 +24,7 @@ export class ChatStreamAccumulator implements StreamAccumulator<unknown> {
   #text = '';
   #counted = 0;
   #usage: TokenUsage | undefined;
+  #tier: string | undefined;
 
   constructor(usageInjected: boolean) {
     this.#usageInjected = usageInjected;
@@ -31,17 +33,26 @@ export class ChatStreamAccumulator implements StreamAccumulator<unknown> {
   add(chunk: unknown): void {
     this.#id ??= stringField(chunk, 'id');
     this.#model ??= stringField(chunk, 'model');
+    this.#tier = stringField(chunk, 'service_tier') ?? this.#tier;
     const usage = field(chunk, 'usage');
     if (usage === null && this.#usageInjected) delete (chunk as Record<string, unknown>)['usage'];
-    const reported = openaiUsage(usage);
+    const reported = withServiceTier(openaiUsage(usage), { service_tier: this.#tier });
     if (reported !== undefined) this.#usage = reported;
     const choices = field(chunk, 'choices');
     if (!Array.isArray(choices)) return;
     for (const choice of choices) {
-      const content = stringField(field(choice, 'delta'), 'content');
+      const delta = field(choice, 'delta');
+      const content = stringField(delta, 'content');
       if (content !== undefined && content !== '') {
         this.#counted += 1;
         this.#text += content;
+      }
+      const toolCalls = field(delta, 'tool_calls');
+      if (Array.isArray(toolCalls)) {
+        for (const call of toolCalls) {
+          const args = stringField(field(call, 'function'), 'arguments');
+          if (args !== undefined && args !== '') this.#counted += 1;
+        }
       }
       const reason = stringField(choice, 'finish_reason');
       if (reason !== undefined) this.#finish.set(numberField(choice, 'index') ?? 0, reason);

@@ -8,14 +8,15 @@ import {
 import type { StreamAccumulator } from '../shared/StreamAccumulator.js';
 import { field, stringField } from '../../src/core/fields.js';
 import { openaiUsage } from './openaiUsage.js';
-import { responsesFinishReason } from './readOpenAIResult.js';
+import { responsesFinishReason, withServerTools, withServiceTier } from './readOpenAIResult.js';
 
 const FINAL_EVENTS = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
 /**
  * Responses API stream events: the response id and model from `response.created`, one
- * output token per `response.output_text.delta`, and usage and status from the final
- * `response.completed` / `response.incomplete` / `response.failed` event.
+ * output token per `response.output_text.delta` and `response.function_call_arguments.delta`,
+ * and usage (with the service tier and the server-side tool calls of its output) and status
+ * from the final `response.completed` / `response.incomplete` / `response.failed` event.
  */
 export class ResponsesStreamAccumulator implements StreamAccumulator<unknown> {
   #id: string | undefined;
@@ -27,11 +28,11 @@ export class ResponsesStreamAccumulator implements StreamAccumulator<unknown> {
 
   add(event: unknown): void {
     const type = stringField(event, 'type');
-    if (type === 'response.output_text.delta') {
+    if (type === 'response.output_text.delta' || type === 'response.function_call_arguments.delta') {
       const delta = stringField(event, 'delta');
       if (delta !== undefined && delta !== '') {
         this.#counted += 1;
-        this.#text += delta;
+        if (type === 'response.output_text.delta') this.#text += delta;
       }
       return;
     }
@@ -40,7 +41,8 @@ export class ResponsesStreamAccumulator implements StreamAccumulator<unknown> {
     this.#id = stringField(response, 'id') ?? this.#id;
     this.#model = stringField(response, 'model') ?? this.#model;
     if (type !== undefined && FINAL_EVENTS.has(type)) {
-      this.#usage = openaiUsage(field(response, 'usage')) ?? this.#usage;
+      const usage = withServerTools(withServiceTier(openaiUsage(field(response, 'usage')), response), field(response, 'output'));
+      this.#usage = usage ?? this.#usage;
       this.#finish = responsesFinishReason(response);
     }
   }

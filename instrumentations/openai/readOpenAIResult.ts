@@ -8,6 +8,7 @@ import type { CallResult } from '../shared/gatedCall.js';
 import { field, stringField } from '../../src/core/fields.js';
 import type { OpenAIEndpoint } from './describeOpenAIRequest.js';
 import { openaiUsage } from './openaiUsage.js';
+import type { TokenUsage } from '../../src/core/TokenUsage.js';
 
 /** Response attributes, usage and output of a parsed (non-streaming) OpenAI result. */
 export function readOpenAIResult(endpoint: OpenAIEndpoint, data: unknown): CallResult {
@@ -16,7 +17,7 @@ export function readOpenAIResult(endpoint: OpenAIEndpoint, data: unknown): CallR
   const model = stringField(data, 'model');
   if (id !== undefined) attributes[ATTR_GEN_AI_RESPONSE_ID] = id;
   if (model !== undefined) attributes[ATTR_GEN_AI_RESPONSE_MODEL] = model;
-  const usage = openaiUsage(field(data, 'usage'));
+  const usage = withServiceTier(openaiUsage(field(data, 'usage')), data);
   switch (endpoint) {
     case 'chat.completions': {
       const choices = field(data, 'choices');
@@ -28,7 +29,7 @@ export function readOpenAIResult(endpoint: OpenAIEndpoint, data: unknown): CallR
     case 'responses': {
       const reason = responsesFinishReason(data);
       if (reason !== undefined) attributes[ATTR_GEN_AI_RESPONSE_FINISH_REASONS] = [reason];
-      return { attributes, usage, output: field(data, 'output') };
+      return { attributes, usage: withServerTools(usage, field(data, 'output')), output: field(data, 'output') };
     }
     case 'embeddings':
       return { attributes, usage: usage !== undefined ? { input: usage.input, output: 0 } : undefined };
@@ -45,4 +46,31 @@ export function responsesFinishReason(response: unknown): string | undefined {
     return reason === 'max_output_tokens' ? 'length' : (reason ?? status);
   }
   return status;
+}
+
+/** The usage with the service tier the response states (OpenAI bills `priority` and `flex` at their own rates). */
+export function withServiceTier(usage: TokenUsage | undefined, response: unknown): TokenUsage | undefined {
+  const tier = stringField(response, 'service_tier');
+  if (usage === undefined || tier === undefined) return usage;
+  return { ...usage, serviceTier: tier };
+}
+
+/**
+ * The usage with the server-side tool calls of a Responses API output: each `web_search_call`
+ * item is one billed web search, each `file_search_call` one billed file search.
+ */
+export function withServerTools(usage: TokenUsage | undefined, output: unknown): TokenUsage | undefined {
+  if (usage === undefined || !Array.isArray(output)) return usage;
+  let webSearches = 0;
+  let fileSearches = 0;
+  for (const item of output) {
+    const type = stringField(item, 'type');
+    if (type === 'web_search_call') webSearches += 1;
+    else if (type === 'file_search_call') fileSearches += 1;
+  }
+  if (webSearches === 0 && fileSearches === 0) return usage;
+  const result: TokenUsage = { ...usage };
+  if (webSearches > 0) result.webSearches = webSearches;
+  if (fileSearches > 0) result.fileSearches = fileSearches;
+  return result;
 }

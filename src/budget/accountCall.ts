@@ -4,6 +4,7 @@ import type { TokenUsage } from '../core/TokenUsage.js';
 import type { UsageRecord } from '../core/UsageRecord.js';
 import { METADATA_DECISION, METADATA_ERROR_TYPE, METADATA_REQUESTED_MODEL } from '../metrics/UsageKinds.js';
 import type { CostBreakdown } from '../pricing/types.js';
+import { billedUnitMetadata } from './billedUnits.js';
 import type { CallPricing } from './CallPricing.js';
 import type { Admission, CostSource, FinishedCall, PriceBasis, SettledCall } from './CallTypes.js';
 
@@ -16,7 +17,7 @@ export const METADATA_BYPASSED = 'bypassed';
  * Prices a finished call and builds its usage record: the one pure record builder shared by
  * the call driver and the span processor. The cost is the provider's own when it reported one,
  * else the usage priced with the first priced model among the response model, the model sent
- * and the model asked for; an unpriced model is charged at the ceiling when a cap applies
+ * and the model asked for (the record is labelled with the model sent); an unpriced model is charged at the ceiling when a cap applies
  * (`enforced`), else $0. A call that went through without usage is charged its admission's
  * worst case (source 'estimated'), never $0.
  */
@@ -36,7 +37,9 @@ export function accountCall(
     usageSource = 'estimated';
   }
   const model = pickModel(pricing, call.provider, [call.responseModel, sent, requested]);
-  const record = buildRecord(call, model, usage, now);
+  // One model label for every outcome (allowed, denied, fallback): the model sent, which denied
+  // calls know too; the response model (often a dated snapshot) prices the call and stays on the span.
+  const record = buildRecord(call, sent !== '' ? sent : model, usage, now);
   let cost: CostBreakdown | undefined;
   let costNanos: Nanos = 0;
   let costSource: CostSource = 'none';
@@ -59,6 +62,7 @@ export function accountCall(
   if (call.errorType !== undefined) metadata[METADATA_ERROR_TYPE] = call.errorType;
   if (costSource === 'estimated' || costSource === 'ceiling') metadata[METADATA_COST_SOURCE] = costSource;
   if (call.bypassed === true) metadata[METADATA_BYPASSED] = true;
+  Object.assign(metadata, billedUnitMetadata(usage, cost));
   if (Object.keys(metadata).length > 0) record.metadata = metadata;
   const reservedNanos = admission?.reservedNanos ?? 0;
   const settled: SettledCall = {

@@ -25,6 +25,7 @@ import {
   ATTR_TOLLGATE_RESERVED_USD,
   ATTR_TOLLGATE_SHORTFALL_USD,
 } from '../semconv/attributes.js';
+import { billedUnitAttributes } from './billedUnits.js';
 import type { Admission, SettledCall } from './CallTypes.js';
 
 /** What an admission says on its span: decision, reservation, fallback, an output limit set for the caller. */
@@ -65,6 +66,7 @@ export function settledAttributes(settled: SettledCall): Attributes {
     attrs[ATTR_TOLLGATE_COST_CACHE_WRITE_USD] = nanosToUsd(b.cacheWriteNanos);
     if (b.reasoningNanos > 0) attrs[ATTR_TOLLGATE_COST_REASONING_USD] = nanosToUsd(b.reasoningNanos);
   }
+  Object.assign(attrs, billedUnitAttributes(settled.record.metadata));
   if (settled.shortfallNanos > 0) attrs[ATTR_TOLLGATE_SHORTFALL_USD] = nanosToUsd(settled.shortfallNanos);
   return attrs;
 }

@@ -18,7 +18,11 @@ export interface UsageRecord {
   agent?: string;
   /** e.g. 'openai', 'anthropic' (GenAI semconv `gen_ai.provider.name` values). */
   provider: string;
-  /** The model that was actually used (response model when known). */
+  /**
+   * The model sent in the request: the one asked for, or the fallback that replaced it. The same
+   * label for allowed, denied and fallback calls; the provider's response model (often a dated
+   * snapshot, which prices the call when it has a price) is the span's `gen_ai.response.model`.
+   */
   model: string;
   /** GenAI semconv operation: chat, text_completion, embeddings, execute_tool, ... */
   operation: string;

@@ -13,6 +13,7 @@ import {
   OTEL_METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
   OTEL_METRIC_TOLLGATE_COST,
 } from './MetricNames.js';
+import type { LabelFold } from './LabelFold.js';
 import { EMBEDDINGS_OPERATION, LLM_OPERATIONS, METADATA_ERROR_TYPE, METADATA_REQUESTED_MODEL, readMetadata } from './UsageKinds.js';
 
 /** `gen_ai.token.type` attribute (GenAI semconv). */
@@ -32,14 +33,19 @@ const NANOS_PER_USD = 1_000_000_000;
 /**
  * The OpenTelemetry GenAI client metrics (semconv v1.41) plus a cost counter, made from
  * the host's `Meter` so they leave through its MeterProvider (OTLP or anything else).
- * Attributes are operation, provider, request/response model and error.type: never ids.
+ * Attributes are operation, provider, request/response model and error.type: never ids. With a
+ * `fold`, operation, provider and the models are bounded like the Prometheus labels (values past
+ * the cap recorded as `_other`, counted in `tollgate_metric_labels_folded_total`).
  */
 export class GenAiMeters {
   private readonly tokenUsage: Histogram;
   private readonly operationDuration: Histogram;
   private readonly cost: Counter;
 
-  constructor(meter: Meter) {
+  constructor(
+    meter: Meter,
+    private readonly fold?: LabelFold,
+  ) {
     this.tokenUsage = meter.createHistogram(OTEL_METRIC_GEN_AI_CLIENT_TOKEN_USAGE, {
       description: 'Number of input and output tokens used.',
       unit: '{token}',
@@ -69,7 +75,7 @@ export class GenAiMeters {
   }
 
   private recordUnsafe(record: UsageRecord, durationSeconds: number | undefined): void {
-    const attributes = genAiAttributes(record);
+    const attributes = genAiAttributes(record, this.fold);
     const isLlm = LLM_OPERATIONS.has(record.operation);
     const isEmbed = record.operation === EMBEDDINGS_OPERATION;
     if (isLlm || isEmbed) {
@@ -90,13 +96,19 @@ export class GenAiMeters {
 }
 
 /** Metric attributes of a usage record: low-cardinality only. */
-function genAiAttributes(record: UsageRecord): Attributes {
+function genAiAttributes(record: UsageRecord, fold: LabelFold | undefined): Attributes {
+  const given = {
+    operation: record.operation,
+    provider: record.provider,
+    requestModel: readMetadata(record.metadata, METADATA_REQUESTED_MODEL, 'tollgate.requested_model') ?? record.model,
+    responseModel: record.model,
+  };
+  const v = fold === undefined ? given : fold.values(given);
   const attributes: Attributes = {
-    [ATTR_GEN_AI_OPERATION_NAME]: record.operation,
-    [ATTR_GEN_AI_PROVIDER_NAME]: record.provider,
-    [ATTR_GEN_AI_REQUEST_MODEL]:
-      readMetadata(record.metadata, METADATA_REQUESTED_MODEL, 'tollgate.requested_model') ?? record.model,
-    [ATTR_GEN_AI_RESPONSE_MODEL]: record.model,
+    [ATTR_GEN_AI_OPERATION_NAME]: v.operation,
+    [ATTR_GEN_AI_PROVIDER_NAME]: v.provider,
+    [ATTR_GEN_AI_REQUEST_MODEL]: v.requestModel,
+    [ATTR_GEN_AI_RESPONSE_MODEL]: v.responseModel,
   };
   if (record.status !== 'ok') {
     attributes[ATTR_ERROR_TYPE] =

@@ -38,17 +38,25 @@ export class LedgerGauges {
         dailyRemaining.set(Math.min(...daily.map((s) => s.remainingUsd)));
       },
     });
+    const keyFold = setup.folds.fold(METRIC_BUDGET_REMAINING_USD);
     const budgetRemaining: Gauge<'budget' | 'scope' | 'key'> = new Gauge({
       name: name(METRIC_BUDGET_REMAINING_USD),
-      help: 'USD left under each budget and key in its current window.',
+      help: 'USD left under each budget and key in its current window (keys past the label cap share "_other", the least left among them).',
       labelNames: ['budget', 'scope', 'key'],
       registers,
       collect: async () => {
         const statuses = await this.readBudgets();
         budgetRemaining.reset();
+        // Keys past the cap share the `_other` series, which shows the least USD left among them.
+        const values = new Map<string, { labels: { budget: string; scope: string; key: string }; usd: number }>();
         for (const s of statuses ?? []) {
-          budgetRemaining.set({ budget: s.budget.id, scope: s.budget.scope, key: s.key }, s.remainingUsd);
+          const { key } = keyFold.values({ key: s.key });
+          const id = `${s.budget.id}\u0000${s.budget.scope}\u0000${key}`;
+          const seen = values.get(id);
+          if (seen === undefined) values.set(id, { labels: { budget: s.budget.id, scope: s.budget.scope, key }, usd: s.remainingUsd });
+          else seen.usd = Math.min(seen.usd, s.remainingUsd);
         }
+        for (const v of values.values()) budgetRemaining.set(v.labels, v.usd);
       },
     });
     const dailyCost: Gauge = new Gauge({

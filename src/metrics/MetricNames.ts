@@ -27,6 +27,8 @@ export const METRIC_TOLLGATE_PROBLEMS_TOTAL = 'tollgate_problems_total';
 export const METRIC_TOLLGATE_RESERVATION_SHORTFALL_USD_TOTAL = 'tollgate_reservation_shortfall_usd_total';
 /** Observations whose label value was folded into `_other` (a metric at its cap of distinct values), by metric. */
 export const METRIC_TOLLGATE_METRIC_LABELS_FOLDED_TOTAL = 'tollgate_metric_labels_folded_total';
+/** Calls priced by policy instead of price data (unknown model, or a billed unit without a price), per provider and model. */
+export const METRIC_TOLLGATE_UNPRICED_CALLS_TOTAL = 'tollgate_unpriced_calls_total';
 
 /** OpenTelemetry GenAI client metrics (semconv v1.41) and tollgate's cost counter. */
 export const OTEL_METRIC_GEN_AI_CLIENT_TOKEN_USAGE = 'gen_ai.client.token.usage';

@@ -164,13 +164,16 @@ export class ModelSeriesMetrics {
     if (isLlm) this.statusCell(s.calls, this.llmCalls, s, record.status).value += 1;
     else if (isEmbed) this.statusCell(s.embeds, this.embedRequests, s, record.status).value += 1;
 
-    // Client calls always have their token series (zeros included), so rate() works from the first call.
-    if (isLlm || isEmbed || record.inputTokens > 0) (s.input ??= this.tokensInput.cell(seriesKey(s), pmLabels(s))).value += record.inputTokens;
-    if (isLlm || record.outputTokens > 0) (s.output ??= this.tokensOutput.cell(seriesKey(s), pmLabels(s))).value += record.outputTokens;
+    // Client calls that ran always have their token series (zeros included), so rate() works from the
+    // first call; a denied call never ran, so it adds no token or cost series of its own.
+    const ran = record.status !== 'denied';
+    const client = (isLlm || isEmbed) && ran;
+    if (client || record.inputTokens > 0) (s.input ??= this.tokensInput.cell(seriesKey(s), pmLabels(s))).value += record.inputTokens;
+    if ((isLlm && ran) || record.outputTokens > 0) (s.output ??= this.tokensOutput.cell(seriesKey(s), pmLabels(s))).value += record.outputTokens;
     if (record.cacheReadTokens > 0) (s.cachedInput ??= this.tokensCachedInput.cell(seriesKey(s), pmLabels(s))).value += record.cacheReadTokens;
     if (record.reasoningTokens > 0) (s.reasoning ??= this.tokensReasoning.cell(seriesKey(s), pmLabels(s))).value += record.reasoningTokens;
 
-    if (record.costNanos > 0 || isLlm || isEmbed) {
+    if (record.costNanos > 0 || client) {
       s.costNanos += record.costNanos;
       s.costed = true;
       this.totalCostNanos += record.costNanos;

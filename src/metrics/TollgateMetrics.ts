@@ -11,7 +11,10 @@ import { ModelSeriesMetrics } from './ModelSeriesMetrics.js';
 import { ProblemsCounter } from './ProblemsCounter.js';
 import type { ProblemCountSource } from './ProblemsCounter.js';
 import { ShortfallCounter } from './ShortfallCounter.js';
+import type { LabelFold, LabelFolds } from './LabelFold.js';
 import { TaskCostGauge } from './TaskCostGauge.js';
+import { UnpricedCallsCounter } from './UnpricedCallsCounter.js';
+import type { UnpricedCalls } from './UnpricedCallsCounter.js';
 import { resolveMetricsOptions } from './TollgateMetricsOptions.js';
 import type { TollgateMetricsOptions } from './TollgateMetricsOptions.js';
 import { EMBEDDINGS_OPERATION, LLM_OPERATIONS } from './UsageKinds.js';
@@ -37,6 +40,8 @@ export class TollgateMetrics {
   private readonly ledger: LedgerGauges;
   private readonly problems: ProblemsCounter;
   private readonly shortfall: ShortfallCounter;
+  private readonly unpriced: UnpricedCallsCounter;
+  private readonly folds: LabelFolds;
   private readonly budgetExceeded: Counter<'scope' | 'action'>;
   private readonly errors: Counter<'component'>;
   private readonly ledgerErrors: Counter;
@@ -71,6 +76,8 @@ export class TollgateMetrics {
     });
     this.problems = new ProblemsCounter(setup, onSourceError);
     this.shortfall = new ShortfallCounter(setup);
+    this.unpriced = new UnpricedCallsCounter(setup);
+    this.folds = setup.folds;
   }
 
   /** Content-Type of `metricsText()`. */
@@ -124,6 +131,24 @@ export class TollgateMetrics {
    */
   recordShortfall(provider: string, model: string, nanos: Nanos): void {
     this.shortfall.add(provider, model, nanos);
+  }
+
+  /**
+   * A label fold counted in `tollgate_metric_labels_folded_total{metric}` with this registry's
+   * cap (`labelValueCap`), for metrics kept elsewhere (the OTel GenAI meters).
+   */
+  labelFold(metric: string): LabelFold {
+    return this.folds.fold(metric);
+  }
+
+  /** Count one call priced by policy instead of price data (`tollgate_unpriced_calls_total{provider,model}`). */
+  recordUnpriced(provider: string, model: string): void {
+    this.unpriced.add(provider, model);
+  }
+
+  /** The unpriced calls counted so far, per provider and model (labels as recorded: `_other` past the cap), most first. */
+  unpricedCalls(): UnpricedCalls[] {
+    return this.unpriced.snapshot();
   }
 
   /** Count a call that did not fit a budget. */

@@ -2,6 +2,7 @@ export { TollgateMetrics } from './TollgateMetrics.js';
 export { DEFAULT_DURATION_BUCKETS } from './TollgateMetricsOptions.js';
 export type { TollgateMetricsOptions } from './TollgateMetricsOptions.js';
 export type { ProblemCountSource } from './ProblemsCounter.js';
+export type { UnpricedCalls } from './UnpricedCallsCounter.js';
 export {
   GenAiMeters,
   ATTR_GEN_AI_TOKEN_TYPE,
@@ -30,6 +31,7 @@ export {
   METRIC_TOLLGATE_ERRORS_TOTAL,
   METRIC_TOLLGATE_PROBLEMS_TOTAL,
   METRIC_TOLLGATE_RESERVATION_SHORTFALL_USD_TOTAL,
+  METRIC_TOLLGATE_UNPRICED_CALLS_TOTAL,
   METRIC_TOOL_CALLS_TOTAL,
   OTEL_METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
   OTEL_METRIC_GEN_AI_CLIENT_TOKEN_USAGE,

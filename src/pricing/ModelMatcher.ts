@@ -2,6 +2,7 @@ import { diag } from '@opentelemetry/api';
 import { calcPrice, findProvider } from '@pydantic/genai-prices';
 import type { ModelInfo } from '@pydantic/genai-prices';
 import { loadBundledPrices } from './bundledPrices.js';
+import type { BundledPrices } from './bundledPrices.js';
 import { isTaggedLocalModel } from './localModels.js';
 import type { NumberPrices } from './costWithNumbers.js';
 import type { PriceEntry } from './loadPricingFile.js';
@@ -53,6 +54,21 @@ export class ModelMatcher {
   ) {}
 
   /** The resolution of a pair, or undefined when no price data knows the model. */
+  /**
+   * The first of `keys` that is a bundled alias, resolved to its target. With `superseding`, only
+   * aliases marked so, and only for calls to the alias's own provider (`pid`) or no provider.
+   */
+  private bundledAlias(bundled: BundledPrices, keys: readonly string[], superseding: false | { pid: string | undefined }): Resolution | undefined {
+    for (const k of keys) {
+      const alias = bundled.aliases.get(k);
+      if (alias === undefined) continue;
+      if (superseding !== false && (alias.supersedes !== true || (superseding.pid !== undefined && superseding.pid !== normalizeProviderId(alias.provider)))) continue;
+      const target = findProvider({ providerId: alias.provider })?.models.find((m: ModelInfo) => m.id === alias.model);
+      if (target !== undefined) return genaiResolution(alias.provider, target);
+    }
+    return undefined;
+  }
+
   match(model: string, provider: string | undefined): Resolution | undefined {
     const name = model.trim().toLowerCase();
     const rawProvider = provider?.trim().toLowerCase() || undefined;
@@ -103,7 +119,12 @@ export class ModelMatcher {
       };
     }
 
-    // 3. genai-prices matching
+    // 3. bundled aliases that supersede the price data's own match (it names the model the alias served before)
+    const bundled = loadBundledPrices();
+    const superseding = this.bundledAlias(bundled, keys, { pid });
+    if (superseding !== undefined) return superseding;
+
+    // 4. genai-prices matching
     const attempts: [string, string | undefined][] = [];
     if (pid !== undefined) {
       attempts.push([name, pid]);
@@ -118,14 +139,9 @@ export class ModelMatcher {
       if (found !== undefined) return found;
     }
 
-    // 4. bundled aliases and prices
-    const bundled = loadBundledPrices();
-    for (const k of keys) {
-      const alias = bundled.aliases.get(k);
-      if (alias === undefined) continue;
-      const target = findProvider({ providerId: alias.provider })?.models.find((m: ModelInfo) => m.id === alias.model);
-      if (target !== undefined) return genaiResolution(alias.provider, target);
-    }
+    // 5. bundled aliases and prices
+    const aliased = this.bundledAlias(bundled, keys, false);
+    if (aliased !== undefined) return aliased;
     for (const entry of bundled.models) {
       const k = entry.key.toLowerCase();
       const split = splitKey(k);
@@ -136,7 +152,7 @@ export class ModelMatcher {
       };
     }
 
-    // 5. a dated or -latest id that nothing knew: try without the suffix
+    // 6. a dated or -latest id that nothing knew: try without the suffix
     const undated = name.replace(DATED_SUFFIX, '');
     if (undated !== name && undated.length > 0) return this.match(undated, provider);
     return undefined;

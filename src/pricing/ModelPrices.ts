@@ -17,9 +17,17 @@ export interface ModelPrices {
   output?: IntegerPrice;
   cacheRead?: IntegerPrice;
   cacheWrite?: IntegerPrice;
+  /** Writes to a 1-hour cache (Anthropic); the 5-minute rate is `cacheWrite`. */
+  cacheWrite1h?: IntegerPrice;
   reasoning?: IntegerPrice;
+  inputAudio?: IntegerPrice;
+  outputAudio?: IntegerPrice;
   /** Per-call fee, nano-USD per 1,000 requests. */
   requestsPerK?: IntegerPrice;
+  /** Server-side web searches, nano-USD per 1,000 searches. */
+  webSearchesPerK?: IntegerPrice;
+  /** Server-side file searches, nano-USD per 1,000 searches. */
+  fileSearchesPerK?: IntegerPrice;
 }
 
 /** Which genai-prices price keys map to which tollgate price (the others price usage tollgate does not count). */
@@ -28,8 +36,13 @@ const GENAI_KEYS: Readonly<Record<string, keyof ModelPrices>> = {
   output_mtok: 'output',
   cache_read_mtok: 'cacheRead',
   cache_write_mtok: 'cacheWrite',
+  cache_write_1h_mtok: 'cacheWrite1h',
   output_reasoning_mtok: 'reasoning',
+  input_audio_mtok: 'inputAudio',
+  output_audio_mtok: 'outputAudio',
   requests_kcount: 'requestsPerK',
+  web_searches_kcount: 'webSearchesPerK',
+  storage_searches_kcount: 'fileSearchesPerK',
 };
 
 /**

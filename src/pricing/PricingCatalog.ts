@@ -4,7 +4,7 @@ import type { TokenUsage } from '../core/TokenUsage.js';
 import { UnknownModelError } from '../core/UnknownModelError.js';
 import { catalogueEntries } from './catalogueEntries.js';
 import { ceilingPrices } from './ceilingPrices.js';
-import { checkUsage, computeCost } from './computeCost.js';
+import { checkUsage, computeCost, hasExtraUnits, unpricedUnits } from './computeCost.js';
 import { costWithNumbers, numberPrices, totalWithNumbers } from './costWithNumbers.js';
 import type { NumberPrices } from './costWithNumbers.js';
 import { globToRegExp } from './globToRegExp.js';
@@ -22,6 +22,7 @@ import type { PriceSchedule } from './PriceSchedule.js';
 import { normalizeProviderId } from './providerIds.js';
 import { pricingProvider } from './providerNames.js';
 import { ResolutionMemo } from './ResolutionMemo.js';
+import { isPricedTier, pricesForTier } from './serviceTier.js';
 import type { CostBreakdown, ResolvedModel, UnknownModelPolicy } from './types.js';
 
 export type { PriceRow } from './priceRow.js';
@@ -130,6 +131,7 @@ export class PricingCatalog {
       }
       return zeroCost(resolved);
     }
+    if (hasExtraUnits(usage)) return costOfUnits(usage, this.pricesNow(schedule), resolved);
     // One read of the prices in force (a time-dependent schedule reads the clock once per call).
     const prices = schedule.entries.length === 1 ? undefined : this.pricesNow(schedule);
     const flat = prices === undefined ? this.flatPrices(resolution) : numberPrices(prices);
@@ -159,6 +161,7 @@ export class PricingCatalog {
       checkUsage(usage);
       return zeroCost(model);
     }
+    if (hasExtraUnits(usage)) return costOfUnits(usage, prices, model);
     const flat = numberPrices(prices);
     const fast = flat === null ? undefined : costWithNumbers(usage, flat, model);
     return fast ?? { ...computeCost(usage, prices), model };
@@ -251,6 +254,26 @@ function unknownResolution(model: string, provider: string | undefined): Resolut
   return { resolved: { provider: split.provider ?? 'unknown', model: split.model, source: 'unknown', known: false } };
 }
 
+/** The BigInt path for a usage with more than token counts: tier prices, audio, 1-hour cache writes, server-tool fees. */
+function costOfUnits(usage: TokenUsage, prices: ModelPrices, model: ResolvedModel): CostBreakdown {
+  const breakdown: CostBreakdown = { ...computeCost(usage, pricesForTier(prices, usage.serviceTier)), model };
+  const unpriced = unpricedUnits(usage, prices);
+  if (unpriced.length > 0) breakdown.unpricedUnits = unpriced;
+  if (isPricedTier(usage.serviceTier)) breakdown.serviceTier = usage.serviceTier;
+  return breakdown;
+}
+
 function zeroCost(model: ResolvedModel): CostBreakdown {
-  return { totalNanos: 0, inputNanos: 0, cacheReadNanos: 0, cacheWriteNanos: 0, outputNanos: 0, reasoningNanos: 0, requestNanos: 0, model };
+  return {
+    totalNanos: 0,
+    inputNanos: 0,
+    cacheReadNanos: 0,
+    cacheWriteNanos: 0,
+    outputNanos: 0,
+    reasoningNanos: 0,
+    requestNanos: 0,
+    audioNanos: 0,
+    serverToolNanos: 0,
+    model,
+  };
 }

@@ -9,6 +9,12 @@ export interface BundledAlias {
   provider: string;
   model: string;
   source: string;
+  /**
+   * true when the alias wins over the price data's own match of the name (the price data
+   * matches the alias to the model it served before); otherwise it applies only to names the
+   * price data does not know.
+   */
+  supersedes?: boolean;
 }
 
 /** What `data/prices.json` (shipped in the package) holds. */
@@ -42,6 +48,9 @@ export function loadBundledPrices(): BundledPrices {
   for (const [name, alias] of Object.entries(data.aliases ?? {})) {
     if (typeof alias.provider !== 'string' || typeof alias.model !== 'string' || typeof alias.source !== 'string') {
       throw new Error(`${path}: aliases.${name}: expected { provider, model, source } strings`);
+    }
+    if (alias.supersedes !== undefined && typeof alias.supersedes !== 'boolean') {
+      throw new Error(`${path}: aliases.${name}.supersedes: expected true or false`);
     }
     aliases.set(name.toLowerCase(), alias);
   }

@@ -2,7 +2,7 @@ import type { IntegerPrice, ModelPrices } from './ModelPrices.js';
 import type { PriceSchedule } from './PriceSchedule.js';
 
 /** The token kinds a ceiling prices. */
-const KINDS = ['input', 'output', 'cacheRead', 'cacheWrite'] as const;
+const KINDS = ['input', 'output', 'cacheRead', 'cacheWrite', 'cacheWrite1h', 'inputAudio', 'outputAudio', 'webSearchesPerK', 'fileSearchesPerK'] as const;
 type Kind = (typeof KINDS)[number];
 
 /**
@@ -53,7 +53,8 @@ export function maxPrice(prices: readonly IntegerPrice[]): IntegerPrice | undefi
 }
 
 /**
- * The ceiling of some models' prices: for input, output, cache read and cache write, the
+ * The ceiling of some models' prices: for input, output, cache read and cache write (5-minute
+ * and 1-hour), audio input and output, and server-side web and file searches, the
  * dearest price any of them charges for that kind of token (at every input size), over every
  * price entry in force now or later. A model without a cache price charges cached tokens at
  * its input price, and one with a reasoning price charges reasoning tokens (part of the
@@ -61,7 +62,7 @@ export function maxPrice(prices: readonly IntegerPrice[]): IntegerPrice | undefi
  * same usage, per-request fees aside. Undefined when none of the models has a token price.
  */
 export function ceilingPrices(schedules: Iterable<PriceSchedule>, now: Date): ModelPrices | undefined {
-  const byKind: Record<Kind, IntegerPrice[]> = { input: [], output: [], cacheRead: [], cacheWrite: [] };
+  const byKind = Object.fromEntries(KINDS.map((k) => [k, [] as IntegerPrice[]])) as Record<Kind, IntegerPrice[]>;
   const add = (kind: Kind, price: IntegerPrice | undefined): void => {
     if (price !== undefined) byKind[kind].push(price);
   };
@@ -76,6 +77,11 @@ export function ceilingPrices(schedules: Iterable<PriceSchedule>, now: Date): Mo
       add('output', p.reasoning);
       add('cacheRead', p.cacheRead ?? p.input);
       add('cacheWrite', p.cacheWrite ?? p.input);
+      add('cacheWrite1h', p.cacheWrite1h ?? p.cacheWrite ?? p.input);
+      add('inputAudio', p.inputAudio ?? p.input);
+      add('outputAudio', p.outputAudio ?? p.output);
+      add('webSearchesPerK', p.webSearchesPerK);
+      add('fileSearchesPerK', p.fileSearchesPerK);
     }
   }
   if (!priced) return undefined;

@@ -114,6 +114,8 @@ export function costWithNumbers(usage: TokenUsage, p: NumberPrices, model: Resol
     outputNanos: parts[3] as number,
     reasoningNanos: parts[4] as number,
     requestNanos: parts[5] as number,
+    audioNanos: 0,
+    serverToolNanos: 0,
     model,
   };
 }

@@ -27,6 +27,14 @@ export interface CostBreakdown {
   reasoningNanos: Nanos;
   /** Per-call fee, for the few models priced per request as well; absent or 0 otherwise. */
   requestNanos?: Nanos;
+  /** Audio input and output tokens at the audio rates; absent or 0 when none. */
+  audioNanos?: Nanos;
+  /** Server-side tool requests (web search, file search); absent or 0 when none. */
+  serverToolNanos?: Nanos;
+  /** Billed units the model has no price for (see `unpricedUnits`); absent when every unit used is priced. */
+  unpricedUnits?: string[];
+  /** The service tier whose prices were applied ('priority', 'flex'); absent for standard prices. */
+  serviceTier?: string;
   model: ResolvedModel;
 }
 

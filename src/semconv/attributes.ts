@@ -69,6 +69,24 @@ export const ATTR_TOLLGATE_COST_OUTPUT_USD = 'tollgate.cost.output_usd';
 export const ATTR_TOLLGATE_COST_CACHE_READ_USD = 'tollgate.cost.cache_read_usd';
 export const ATTR_TOLLGATE_COST_CACHE_WRITE_USD = 'tollgate.cost.cache_write_usd';
 export const ATTR_TOLLGATE_COST_REASONING_USD = 'tollgate.cost.reasoning_usd';
+/** Audio input and output tokens at the audio rates (USD). */
+export const ATTR_TOLLGATE_COST_AUDIO_USD = 'tollgate.cost.audio_usd';
+/** Server-side tool requests: web and file searches (USD). */
+export const ATTR_TOLLGATE_COST_SERVER_TOOL_USD = 'tollgate.cost.server_tool_usd';
+/** Billed units the model has no price for (cache_write_1h, input_audio, output_audio, web_search, file_search). */
+export const ATTR_TOLLGATE_COST_UNPRICED_UNITS = 'tollgate.cost.unpriced_units';
+/** The service tier whose prices applied (priority, flex). */
+export const ATTR_TOLLGATE_SERVICE_TIER = 'tollgate.service_tier';
+/** Part of the cache-creation input tokens written to a 1-hour cache. */
+export const ATTR_TOLLGATE_USAGE_CACHE_WRITE_1H_TOKENS = 'tollgate.usage.cache_creation_1h.input_tokens';
+/** Audio input tokens (part of the input tokens). */
+export const ATTR_TOLLGATE_USAGE_INPUT_AUDIO_TOKENS = 'tollgate.usage.audio.input_tokens';
+/** Audio output tokens (part of the output tokens). */
+export const ATTR_TOLLGATE_USAGE_OUTPUT_AUDIO_TOKENS = 'tollgate.usage.audio.output_tokens';
+/** Server-side web searches billed. */
+export const ATTR_TOLLGATE_USAGE_WEB_SEARCHES = 'tollgate.usage.web_search.requests';
+/** Server-side file searches billed. */
+export const ATTR_TOLLGATE_USAGE_FILE_SEARCHES = 'tollgate.usage.file_search.requests';
 /** Exact cost in integer nano-USD. */
 export const ATTR_TOLLGATE_COST_NANOS = 'tollgate.cost.nanos';
 /** Where the price came from: genai-prices | bundled | override | local | unknown | provider. */

@@ -139,6 +139,7 @@ export function createRequestHandler(deps: ServerDeps): RequestHandler {
             traceCount: deps.traces.size,
             ...extra,
             events: stream.stats(),
+            unpricedCalls: deps.metrics.unpricedCalls(),
           };
           if (deps.rateLimitStatus !== undefined) body.rateLimits = deps.rateLimitStatus();
           if (deps.pause !== undefined) body.pause = deps.pause.current();

@@ -10,8 +10,18 @@ export function prometheusSink(metrics: TollgateMetrics): SettledCallSink {
     settled(call: SettledCall): void {
       metrics.recordUsage(call.record, call.durationSeconds);
       if (call.shortfallNanos > 0) metrics.recordShortfall(call.record.provider, call.record.model, call.shortfallNanos);
+      if (isUnpriced(call)) metrics.recordUnpriced(call.record.provider, call.record.model);
     },
   };
+}
+
+/**
+ * A call priced by policy instead of price data: its model has no price (charged $0 or at the
+ * ceiling), or it used a billed unit its model has no price for (charged as text, or not at all).
+ */
+export function isUnpriced(call: SettledCall): boolean {
+  if (call.priceSource === 'unknown' || call.priceSource === 'ceiling') return true;
+  return call.cost?.unpricedUnits !== undefined && call.cost.unpricedUnits.length > 0;
 }
 
 /** OTel GenAI metrics (`gen_ai.client.token.usage`, `gen_ai.client.operation.duration`), on whichever meters are current. */

@@ -52,9 +52,9 @@ describe('accountCall', () => {
     expect(settled.shortfallNanos).toBe(0.5 * USD - 9_192);
   });
 
-  it('prices the response model when it has a price, else the model sent', () => {
+  it('prices the response model when it has a price, else the model sent; labels the record with the model sent', () => {
     const priced = accountCall(admission(), done({ responseModel: 'big' }), NOW, pricing(), never);
-    expect([priced.record.model, priced.record.costNanos]).toEqual(['big', 8 * 1_020]);
+    expect([priced.record.model, priced.record.costNanos]).toEqual(['gpt-4o', 8 * 1_020]);
     const unpriced = accountCall(admission(), done({ responseModel: 'unpriced-snapshot-2026' }), NOW, pricing(), never);
     expect([unpriced.record.model, unpriced.record.costNanos, unpriced.costSource]).toEqual(['gpt-4o', 1_020, 'computed']);
   });
@@ -115,7 +115,7 @@ describe('accountCall', () => {
     expect([free.record.costNanos, free.costSource]).toEqual([0, 'unpriced']);
     // A response model with a price is priced from it, even when the model sent had none.
     const known = accountCall(admission({ model: 'unpriced-x', price: 'ceiling' }), done({ model: 'unpriced-x', responseModel: 'big' }), NOW, pricing(), never);
-    expect([known.record.model, known.record.costNanos, known.costSource]).toEqual(['big', 8 * 1_020, 'computed']);
+    expect([known.record.model, known.record.costNanos, known.costSource]).toEqual(['unpriced-x', 8 * 1_020, 'computed']);
   });
 
   it('without an admission, an unpriced model is charged at the ceiling when a cap applies to its record, even under a refusing policy', () => {

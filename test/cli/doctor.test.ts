@@ -181,7 +181,7 @@ describe('tollgate doctor', () => {
     const ok = await runCli(['doctor', '--json', '--url', healthy.url], { cwd: fx.dir });
     expect(ok.code).toBe(0);
     expect((JSON.parse(ok.stdout) as DoctorJson).checks[4]).toEqual({ name: 'server', status: 'ok', detail: `${healthy.url}/healthz answered 200` });
-    expect(healthy.requests.map((q) => `${q.method} ${q.url}`)).toEqual(['GET /healthz']);
+    expect(healthy.requests.map((q) => `${q.method} ${q.url}`)).toEqual(['GET /healthz', 'GET /v1/status']);
 
     const sick = await httpServer(503, '{"ok":false,"checks":{"store":{"ok":false,"error":"down"}}}');
     const fail = await runCli(['doctor', '--json', '--url', sick.url], { cwd: fx.dir });

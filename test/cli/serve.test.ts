@@ -51,7 +51,9 @@ describe('tollgate serve', () => {
 
       const doctor = await runCli(['doctor', '--json', '--url', started.url], { cwd: fx.dir });
       expect(doctor.code).toBe(0);
-      expect((JSON.parse(doctor.stdout) as { checks: unknown[] }).checks.at(-1)).toEqual({ name: 'server', status: 'ok', detail: `${started.url}/healthz answered 200` });
+      const checks = (JSON.parse(doctor.stdout) as { checks: unknown[] }).checks;
+      expect(checks.at(-2)).toEqual({ name: 'server', status: 'ok', detail: `${started.url}/healthz answered 200` });
+      expect(checks.at(-1)).toEqual({ name: 'unpriced', status: 'ok', detail: 'every call so far was priced from price data' });
 
       cli.child.kill('SIGTERM');
       expect(await cli.exited).toEqual({ code: 0, signal: null });

@@ -7,6 +7,7 @@ export type {
   FakeOpenAIOptions,
   FakeOpenAIReply,
   FakeOpenAIReplyShape,
+  FakeOpenAIUnits,
 } from '../../src/demo/fakes/startFakeOpenAI.js';
 export { startFakeAnthropic } from '../../src/demo/fakes/startFakeAnthropic.js';
 export type {
@@ -15,5 +16,6 @@ export type {
   FakeAnthropicOptions,
   FakeAnthropicReply,
   FakeAnthropicReplyShape,
+  FakeAnthropicIteration,
 } from '../../src/demo/fakes/startFakeAnthropic.js';
 export type { FakeHttpServer, RecordedRequest } from '../../src/demo/fakes/fakeHttpServer.js';

@@ -9,6 +9,7 @@ import type { HistogramMetricData, MetricData, SumMetricData } from '@openteleme
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UsageRecord } from '../../src/core/UsageRecord.js';
 import { GenAiMeters } from '../../src/metrics/GenAiMeters.js';
+import { LabelFold } from '../../src/metrics/LabelFold.js';
 
 function usage(overrides: Partial<UsageRecord> = {}): UsageRecord {
   return {
@@ -30,11 +31,11 @@ function usage(overrides: Partial<UsageRecord> = {}): UsageRecord {
   };
 }
 
-function setup(): { meters: GenAiMeters; collect: () => Promise<MetricData[]>; shutdown: () => Promise<void> } {
+function setup(fold?: LabelFold): { meters: GenAiMeters; collect: () => Promise<MetricData[]>; shutdown: () => Promise<void> } {
   const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
   const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
   const provider = new MeterProvider({ readers: [reader] });
-  const meters = new GenAiMeters(provider.getMeter('tollgate-test'));
+  const meters = new GenAiMeters(provider.getMeter('tollgate-test'), fold);
   return {
     meters,
     collect: async () => {
@@ -133,5 +134,19 @@ describe('GenAiMeters', () => {
       ['embeddings', 0.00000128],
       ['execute_tool', 0.001],
     ]);
+  });
+});
+
+describe('GenAiMeters label bounds', () => {
+  it('with a fold, models past the cap are recorded as _other and each folded record is counted', async () => {
+    let folded = 0;
+    const m = setup(new LabelFold(3, () => (folded += 1)));
+    cleanup = m.shutdown;
+    for (let i = 0; i < 10; i++) m.meters.record(usage({ model: `model-${i}` }), 0.5);
+    const cost = byName(await m.collect(), 'tollgate.cost') as SumMetricData;
+    const models = cost.dataPoints.map((p) => p.attributes['gen_ai.response.model']);
+    expect(new Set(models)).toEqual(new Set(['model-0', 'model-1', 'model-2', '_other']));
+    expect(cost.dataPoints.find((p) => p.attributes['gen_ai.response.model'] === '_other')?.value).toBeCloseTo(7 * 0.0045, 12);
+    expect(folded).toBe(7);
   });
 });

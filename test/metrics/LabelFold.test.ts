@@ -59,6 +59,34 @@ describe('TollgateMetrics label cardinality', () => {
     expect(sampleValue(text, 'tollgate_metric_labels_folded_total', { metric: 'tollgate_reservation_shortfall_usd_total' })).toBe(7);
   });
 
+  it('budget_remaining_usd keys past the cap share _other, showing the least USD left among them', async () => {
+    const metrics = new TollgateMetrics({ labelValueCap: 2 });
+    const remaining = [0.5, 0.4, 0.3, 0.1, 0.2];
+    metrics.setBudgetSource(() =>
+      remaining.map((usd, i) => ({ budget: { id: 'per-task', scope: 'task' }, key: `T-${i}`, spentUsd: 0, reservedUsd: 0, limitUsd: 1, remainingUsd: usd })),
+    );
+    const text = await metrics.metricsText();
+    expect(seriesOf(text, 'budget_remaining_usd').sort()).toEqual([
+      'budget="per-task",key="T-0",scope="task"',
+      'budget="per-task",key="T-1",scope="task"',
+      'budget="per-task",key="_other",scope="task"',
+    ]);
+    expect(sampleValue(text, 'budget_remaining_usd', { budget: 'per-task', scope: 'task', key: '_other' })).toBe(0.1);
+    // The gauge is folded while it is collected, so a scrape may show the folded count of the scrapes before it: 3 per scrape.
+    const later = await metrics.metricsText();
+    expect([3, 6]).toContain(sampleValue(later, 'tollgate_metric_labels_folded_total', { metric: 'budget_remaining_usd' }));
+  });
+
+  it('tollgate_unpriced_calls_total is bounded like the other provider/model metrics', async () => {
+    const metrics = new TollgateMetrics({ labelValueCap: 3 });
+    for (let i = 0; i < 10; i++) metrics.recordUnpriced('openai', `typo-${i}`);
+    const text = await metrics.metricsText();
+    expect(seriesOf(text, 'tollgate_unpriced_calls_total')).toHaveLength(4);
+    expect(sampleValue(text, 'tollgate_unpriced_calls_total', { provider: 'openai', model: '_other' })).toBe(7);
+    expect(sampleValue(text, 'tollgate_metric_labels_folded_total', { metric: 'tollgate_unpriced_calls_total' })).toBe(7);
+    expect(metrics.unpricedCalls()[0]).toEqual({ provider: 'openai', model: '_other', calls: 7 });
+  });
+
   it('rejects a labelValueCap that is not a positive integer, naming it', () => {
     expect(() => new TollgateMetrics({ labelValueCap: 0 })).toThrow('labelValueCap');
   });

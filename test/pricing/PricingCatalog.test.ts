@@ -385,3 +385,15 @@ describe('list', () => {
     expect(c.list().length).toBeGreaterThan(1000);
   });
 });
+
+describe('aliases that moved', () => {
+  it('mistral-large-latest is priced as the model it serves now (a bundled alias superseding the price data), for Mistral or no provider only', () => {
+    const c = catalog();
+    expect(c.resolve('mistral-large-latest', 'mistral')).toMatchObject({ provider: 'mistral', model: 'mistral-large-2512', source: 'genai-prices' });
+    expect(c.resolve('mistral-large-latest')).toMatchObject({ model: 'mistral-large-2512' });
+    expect(c.describe('mistral-large-latest', 'mistral')).toEqual(c.describe('mistral-large-2512', 'mistral'));
+    // the dated Mistral Large 2 ids keep their own price
+    expect(c.resolve('mistral-large-2411', 'mistral')).toMatchObject({ model: 'mistral-large' });
+    expect(c.resolve('mistral-large-latest', 'openrouter').model).not.toBe('mistral-large-2512');
+  });
+});

@@ -23,7 +23,7 @@ const maxOf = (values: bigint[]): bigint => values.reduce((a, b) => (b > a ? b :
  * `rows` (cached tokens of a model without a cache price cost its input price; reasoning
  * tokens are output tokens), and the cost of `usage` at those prices, rounded half up once.
  */
-function expectedCeiling(rows: PriceRow[], usage: Required<TokenUsage>): { perM: Record<string, bigint>; totalNanos: number } {
+function expectedCeiling(rows: PriceRow[], usage: Required<Pick<TokenUsage, 'input' | 'output' | 'cacheRead' | 'cacheWrite' | 'reasoning'>>): { perM: Record<string, bigint>; totalNanos: number } {
   const token = rows.filter((r) => r.inputPerM !== null || r.outputPerM !== null);
   const perM = {
     input: maxOf(token.map((r) => nanosPerM(r.inputPerM))),
@@ -39,7 +39,7 @@ function expectedCeiling(rows: PriceRow[], usage: Required<TokenUsage>): { perM:
   return { perM, totalNanos: Number((exact + 500_000n) / 1_000_000n) };
 }
 
-const SMALL: Required<TokenUsage> = { input: 12_345, output: 678, cacheRead: 1_000, cacheWrite: 345, reasoning: 0 };
+const SMALL: Required<Pick<TokenUsage, 'input' | 'output' | 'cacheRead' | 'cacheWrite' | 'reasoning'>> = { input: 12_345, output: 678, cacheRead: 1_000, cacheWrite: 345, reasoning: 0 };
 
 describe('PricingCatalog.ceilingCost', () => {
   it("prices 'openai' at the dearest price of each token kind among the openai models", () => {

@@ -51,6 +51,9 @@ describe('ceilingPrices', () => {
       output: flatPrice(30n),
       cacheRead: flatPrice(4n),
       cacheWrite: flatPrice(12n),
+      cacheWrite1h: flatPrice(12n),
+      inputAudio: flatPrice(10n),
+      outputAudio: flatPrice(20n),
     });
   });
 
@@ -62,6 +65,9 @@ describe('ceilingPrices', () => {
       output: flatPrice(3n),
       cacheRead: flatPrice(2n),
       cacheWrite: flatPrice(2n),
+      cacheWrite1h: flatPrice(2n),
+      inputAudio: flatPrice(2n),
+      outputAudio: flatPrice(3n),
     });
   });
 });

@@ -8,10 +8,11 @@ import { openStore } from '../../ledger/openLedger.js';
 import { PricingCatalog } from '../../pricing/PricingCatalog.js';
 import { describeStore } from '../openTollgate.js';
 import { printJson, printLine, printTable } from '../output.js';
+import { checkUnpriced } from './checkUnpriced.js';
 
 /** One check's outcome. `skipped`: not configured, or it needs a check that failed. */
 export interface DoctorCheck {
-  name: 'config' | 'pricing' | 'store' | 'otlp' | 'server';
+  name: 'config' | 'pricing' | 'store' | 'otlp' | 'server' | 'unpriced';
   status: 'ok' | 'fail' | 'skipped';
   detail: string;
 }
@@ -33,8 +34,8 @@ const DEFAULT_TIMEOUT_MS = 3000;
 /**
  * `tollgate doctor [--url http://host:port] [--timeout ms] [--json]`: config parsed, pricing
  * files valid, store reachable, OTLP endpoint reachable (when OTEL_EXPORTER_OTLP_ENDPOINT
- * or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set), and a running server's /healthz
- * (with --url). Exit code 1 when any check fails.
+ * or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set), and a running server's /healthz and its
+ * unpriced calls (with --url). Exit code 1 when any check fails.
  */
 export function registerDoctorCommand(program: Command): void {
   program
@@ -68,7 +69,11 @@ export function registerDoctorCommand(program: Command): void {
         checks.push(await checkStore(config, timeoutMs));
       }
       checks.push(await checkOtlp(config, timeoutMs));
-      if (opts.url !== undefined) checks.push(await checkServer(opts.url, timeoutMs));
+      if (opts.url !== undefined) {
+        const server = await checkServer(opts.url, timeoutMs);
+        checks.push(server);
+        if (server.status === 'ok') checks.push(await checkUnpriced(opts.url, timeoutMs));
+      }
 
       const result: DoctorResult = { ok: checks.every((c) => c.status !== 'fail'), checks };
       if (opts.json === true) {

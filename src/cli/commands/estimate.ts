@@ -41,7 +41,7 @@ export interface EstimateResult {
   pricedAs: string;
   source: CostBreakdown['model']['source'];
   known: boolean;
-  usage: Required<TokenUsage>;
+  usage: Required<Pick<TokenUsage, 'input' | 'output' | 'cacheRead' | 'cacheWrite' | 'reasoning'>>;
   costUsd: number;
   costNanos: number;
   breakdown: {
@@ -75,7 +75,7 @@ export function registerEstimateCommand(program: Command): void {
         unknownModel: config.pricing.unknownModel,
         localModels: config.pricing.localModels,
       });
-      const usage: Required<TokenUsage> = {
+      const usage: Required<Pick<TokenUsage, 'input' | 'output' | 'cacheRead' | 'cacheWrite' | 'reasoning'>> = {
         input: inputTokens,
         output: outputTokens,
         cacheRead: options.cached ?? 0,

@@ -21,6 +21,22 @@ export interface FakeAnthropicReplyShape {
   chunkDelayMs?: number;
   /** Behave like a provider that ignores the request's `max_tokens`. Default false. */
   ignoreMaxTokens?: boolean;
+  /** Part of the cache writes made with a 1-hour TTL (`usage.cache_creation.ephemeral_1h_input_tokens`). Default 0. */
+  cacheCreation1hTokens?: number;
+  /** `usage.server_tool_use.web_search_requests` (in the final usage: the message, or a stream's message_delta). Default 0. */
+  webSearches?: number;
+  /** `usage.iterations`: the billed steps of a call with compaction, each with its own counts. Default none. */
+  iterations?: FakeAnthropicIteration[];
+}
+
+/** One billed step of a compacted call (`usage.iterations[]`). */
+export interface FakeAnthropicIteration {
+  /** 'compaction' for the summarising step, 'message' for the reply. */
+  type: string;
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationTokens?: number;
+  cacheReadTokens?: number;
 }
 
 /** An error reply in Anthropic's wire shape. */
@@ -106,15 +122,20 @@ async function messages(req: RecordedRequest, res: ServerResponse, shape: FakeAn
   const cacheCreation = shape.cacheCreationTokens ?? 0;
   const cacheRead = shape.cacheReadTokens ?? 0;
   const id = stableId('msg_', { model, prompt });
-  const usage = (output: number): Record<string, unknown> => ({
+  const cache1h = Math.min(shape.cacheCreation1hTokens ?? 0, cacheCreation);
+  const webSearches = shape.webSearches ?? 0;
+  const usage = (output: number, final = true): Record<string, unknown> => ({
     input_tokens: inputTokens,
     cache_creation_input_tokens: cacheCreation,
     cache_read_input_tokens: cacheRead,
+    cache_creation: { ephemeral_5m_input_tokens: cacheCreation - cache1h, ephemeral_1h_input_tokens: cache1h },
     output_tokens: output,
     service_tier: 'standard',
+    ...(final && webSearches > 0 ? { server_tool_use: { web_search_requests: webSearches, web_fetch_requests: 0 } } : {}),
+    ...(final && shape.iterations !== undefined ? { iterations: shape.iterations.map(iterationUsage) } : {}),
   });
   const headers = { 'request-id': requestId };
-  const message = (content: unknown[], stop: string | null, output: number): Record<string, unknown> => ({
+  const message = (content: unknown[], stop: string | null, output: number, final = true): Record<string, unknown> => ({
     id,
     type: 'message',
     role: 'assistant',
@@ -122,14 +143,14 @@ async function messages(req: RecordedRequest, res: ServerResponse, shape: FakeAn
     content,
     stop_reason: stop,
     stop_sequence: null,
-    usage: usage(output),
+    usage: usage(output, final),
   });
   if (field(body, 'stream') !== true) {
     sendJson(res, 200, message([{ type: 'text', text: tokens.join('') }], stopReason, outputTokens), headers);
     return;
   }
   function* events(): Generator<SseEvent> {
-    yield { event: 'message_start', data: { type: 'message_start', message: message([], null, 1) } };
+    yield { event: 'message_start', data: { type: 'message_start', message: message([], null, 1, false) } };
     yield { event: 'content_block_start', data: { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } } };
     yield { event: 'ping', data: { type: 'ping' } };
     for (const token of tokens) {
@@ -141,9 +162,26 @@ async function messages(req: RecordedRequest, res: ServerResponse, shape: FakeAn
     yield { event: 'content_block_stop', data: { type: 'content_block_stop', index: 0 } };
     yield {
       event: 'message_delta',
-      data: { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: outputTokens } },
+      data: { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: deltaUsage(outputTokens, usage(outputTokens)) },
     };
     yield { event: 'message_stop', data: { type: 'message_stop' } };
   }
   await sendSse(res, events(), shape.chunkDelayMs ?? 0, headers);
+}
+
+function iterationUsage(it: FakeAnthropicIteration): Record<string, unknown> {
+  return {
+    type: it.type,
+    input_tokens: it.inputTokens,
+    output_tokens: it.outputTokens,
+    cache_creation_input_tokens: it.cacheCreationTokens ?? 0,
+    cache_read_input_tokens: it.cacheReadTokens ?? 0,
+  };
+}
+
+/** A stream's message_delta usage: `output_tokens`, plus the server-tool and iteration counts known only at the end. */
+function deltaUsage(output: number, final: Record<string, unknown>): Record<string, unknown> {
+  const delta: Record<string, unknown> = { output_tokens: output };
+  for (const key of ['server_tool_use', 'iterations']) if (final[key] !== undefined) delta[key] = final[key];
+  return delta;
 }

@@ -21,6 +21,28 @@ export interface FakeOpenAIReplyShape {
   chunkDelayMs?: number;
   /** Behave like a provider that ignores the request's output limit. Default false. */
   ignoreMaxTokens?: boolean;
+  /** Billed units beyond tokens. Default: none. */
+  units?: FakeOpenAIUnits;
+  /** The response's `model`, e.g. a dated snapshot. Default: the request's model. */
+  responseModel?: string;
+}
+
+/** Usage shapes of billed units beyond plain tokens, as the real APIs report them. */
+export interface FakeOpenAIUnits {
+  /** `service_tier` of the response. Default 'default'. */
+  serviceTier?: string;
+  /** `prompt_tokens_details.audio_tokens` (part of the input). Default 0. */
+  inputAudioTokens?: number;
+  /** `completion_tokens_details.audio_tokens` (part of the output). Default 0. */
+  outputAudioTokens?: number;
+  /** `prompt_tokens_details.cache_write_tokens` (part of the input); omitted unless set. */
+  cacheWriteTokens?: number;
+  /** Thinking tokens counted in `total_tokens` but not in `completion_tokens` (Gemini's OpenAI-compatible endpoint). Default 0. */
+  hiddenThinkingTokens?: number;
+  /** `web_search_call` items in a Responses output. Default 0. */
+  webSearches?: number;
+  /** `file_search_call` items in a Responses output. Default 0. */
+  fileSearches?: number;
 }
 
 /** An error reply in OpenAI's wire shape. */
@@ -123,10 +145,11 @@ interface Plan {
   tokens: string[];
   truncated: boolean;
   delayMs: number;
+  units: FakeOpenAIUnits;
 }
 
 function plan(body: unknown, shape: FakeOpenAIReplyShape, promptParts: unknown, maxTokens: unknown): Plan {
-  const model = String(field(body, 'model') ?? 'unknown');
+  const model = shape.responseModel ?? String(field(body, 'model') ?? 'unknown');
   const reasoning = shape.reasoningTokens ?? 0;
   const wanted = shape.text !== undefined ? replyTokens(0, shape.text).length + reasoning : (shape.outputTokens ?? 5);
   const cap = typeof maxTokens === 'number' && shape.ignoreMaxTokens !== true ? maxTokens : Number.POSITIVE_INFINITY;
@@ -141,6 +164,7 @@ function plan(body: unknown, shape: FakeOpenAIReplyShape, promptParts: unknown, 
     tokens: replyTokens(textTokens, shape.text).slice(0, textTokens),
     truncated: wanted > cap,
     delayMs: shape.chunkDelayMs ?? 0,
+    units: shape.units ?? {},
   };
 }
 
@@ -148,11 +172,15 @@ function chatUsage(p: Plan): Record<string, unknown> {
   return {
     prompt_tokens: p.inputTokens,
     completion_tokens: p.outputTokens,
-    total_tokens: p.inputTokens + p.outputTokens,
-    prompt_tokens_details: { cached_tokens: p.cachedTokens, audio_tokens: 0 },
+    total_tokens: p.inputTokens + p.outputTokens + (p.units.hiddenThinkingTokens ?? 0),
+    prompt_tokens_details: {
+      cached_tokens: p.cachedTokens,
+      audio_tokens: p.units.inputAudioTokens ?? 0,
+      ...(p.units.cacheWriteTokens !== undefined ? { cache_write_tokens: p.units.cacheWriteTokens } : {}),
+    },
     completion_tokens_details: {
       reasoning_tokens: p.reasoningTokens,
-      audio_tokens: 0,
+      audio_tokens: p.units.outputAudioTokens ?? 0,
       accepted_prediction_tokens: 0,
       rejected_prediction_tokens: 0,
     },
@@ -184,7 +212,7 @@ async function chat(req: RecordedRequest, res: ServerResponse, shape: FakeOpenAI
           },
         ],
         usage: chatUsage(p),
-        service_tier: 'default',
+        service_tier: p.units.serviceTier ?? 'default',
         system_fingerprint: 'fp_fake',
       },
       headers,
@@ -198,7 +226,7 @@ async function chat(req: RecordedRequest, res: ServerResponse, shape: FakeOpenAI
       object: 'chat.completion.chunk',
       created: CREATED,
       model: p.model,
-      service_tier: 'default',
+      service_tier: p.units.serviceTier ?? 'default',
       system_fingerprint: 'fp_fake',
       choices,
       ...(includeUsage ? { usage: usage ?? null } : {}),
@@ -229,8 +257,10 @@ function responseObject(id: string, p: Plan, body: unknown, status: 'in_progress
     instructions: field(body, 'instructions') ?? null,
     max_output_tokens: field(body, 'max_output_tokens') ?? null,
     model: p.model,
+    service_tier: p.units.serviceTier ?? 'default',
     output: done
       ? [
+          ...serverToolItems(id, p.units),
           {
             id: `msg_${id.slice(5)}`,
             type: 'message',
@@ -258,6 +288,24 @@ function responseObject(id: string, p: Plan, body: unknown, status: 'in_progress
       : null,
     metadata: {},
   };
+}
+
+/** The `web_search_call` and `file_search_call` items a Responses output starts with. */
+function serverToolItems(id: string, units: FakeOpenAIUnits): Record<string, unknown>[] {
+  const web = Array.from({ length: units.webSearches ?? 0 }, (_, i) => ({
+    id: `ws_${i}_${id.slice(5)}`,
+    type: 'web_search_call',
+    status: 'completed',
+    action: { type: 'search', query: `query ${i}` },
+  }));
+  const file = Array.from({ length: units.fileSearches ?? 0 }, (_, i) => ({
+    id: `fs_${i}_${id.slice(5)}`,
+    type: 'file_search_call',
+    status: 'completed',
+    queries: [`query ${i}`],
+    results: null,
+  }));
+  return [...web, ...file];
 }
 
 async function responses(req: RecordedRequest, res: ServerResponse, shape: FakeOpenAIReplyShape, requestId: string): Promise<void> {
