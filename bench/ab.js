@@ -15,12 +15,24 @@ if (distA === undefined || distB === undefined) {
 }
 const BENCHES = {
   overhead: { module: 'overhead.js', baseline: 'bare OTel span', tollgate: ['tollgate.llm'], options: { batch: 4000, warmup: 4, rounds: 31 }, perOp: 1 },
-  client: { module: 'openaiClient.js', baseline: 'openai + @opentelemetry/instrumentation-openai', tollgate: ['openai + tollgate instrumentOpenAI'], options: { batch: 100, warmup: 3, rounds: 31 }, perOp: 1 },
-  eld: { module: 'openaiClient.js', baseline: 'openai + @opentelemetry/instrumentation-openai', tollgate: ['openai + tollgate instrumentOpenAI, SQLite store'], options: { batch: 1, warmup: 1, rounds: 9, args: { inFlight: 32 } }, perOp: 512 },
+  client: {
+    module: 'openaiClient.js',
+    baseline: 'openai + @opentelemetry/instrumentation-openai',
+    tollgate: ['openai + tollgate instrumentOpenAI', 'openai + tollgate instrumentOpenAI, SQLite store'],
+    options: { batch: 100, warmup: 3, rounds: 31 },
+    perOp: 1,
+  },
+  eld: {
+    module: 'openaiClient.js',
+    baseline: 'openai + @opentelemetry/instrumentation-openai',
+    tollgate: ['openai + tollgate instrumentOpenAI, SQLite store'],
+    options: { batch: 1, warmup: 1, rounds: 7, args: { inFlight: 200, delayMs: 200 } },
+    perOp: 1000,
+  },
   throughput: {
     module: 'throughput.js',
     baseline: 'bare OTel span per call (no tollgate)',
-    tollgate: ['tollgate.llm, memory store', 'tollgate.llm, SQLite store (default: WAL, durability "transaction")', 'tollgate.llm, SQLite store (durability "batched")'],
+    tollgate: ['tollgate.llm, memory store', 'tollgate.llm, SQLite store (default: WAL, durability "transaction")'],
     options: { batch: 300, warmup: 2, rounds: 15, args: { redisPrefix: 'tollgate-bench-ab:' } },
     perOp: 1,
   },

@@ -1,45 +1,79 @@
 // Benchmark 1b: the real `openai` client (chat.completions.create, non-streaming) against the
-// fake OpenAI server of src/demo/fakes, started in the same process: no instrumentation vs
-// @opentelemetry/instrumentation-openai vs tollgate's instrumentOpenAI. Each variant runs in a
-// process of its own (lib/isolated.js), so the contrib instrumentation's require hook patches
-// only the process that measures it.
+// fake OpenAI server of src/demo/fakes running in another process (lib/fakeServerProcess.js):
+// no instrumentation vs @opentelemetry/instrumentation-openai vs tollgate's instrumentOpenAI on
+// the memory, SQLite (the default; durability 'transaction') and Redis stores. Each variant runs
+// in a process of its own (lib/isolated.js), so the contrib instrumentation's require hook
+// patches only the process that measures it. Each batch reports the process's CPU time
+// (process.cpuUsage) beside its wall time.
 //
-// Benchmark 1c: the same client with many calls in flight at once, tollgate on the default
-// store (SQLite, durability 'transaction'): the event-loop delay (perf_hooks
+// Benchmark 1c: the same clients with many calls in flight at once, the fake server holding
+// every request `delayMs` before it answers: the event-loop delay (perf_hooks
 // monitorEventLoopDelay) while the calls run, which is what the rest of a service feels.
+import { fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { metrics } from '@opentelemetry/api';
-import { fromDist, fromDistFirst } from './lib/dist.js';
+import { fromDist } from './lib/dist.js';
 import { runIsolated } from './lib/isolated.js';
 import { median } from './lib/measure.js';
 import { makeBareProvider, makeTollgate, steadyPrune, tempSqlite } from './lib/setup.js';
+import { redisKeysRemoved, redisUnavailable } from './lib/redis.js';
 
 const require = createRequire(import.meta.url);
+const here = dirname(fileURLToPath(import.meta.url));
 const BODY = { model: 'gpt-4o-mini', max_tokens: 64, messages: [{ role: 'user', content: 'Say hello in five words.' }] };
 export const NAMES = {
   none: 'openai, no instrumentation',
   contrib: 'openai + @opentelemetry/instrumentation-openai',
   tollgate: 'openai + tollgate instrumentOpenAI',
   tollgateSqlite: 'openai + tollgate instrumentOpenAI, SQLite store',
+  tollgateRedis: 'openai + tollgate instrumentOpenAI, Redis store',
 };
-/** Benchmark 1c: calls in flight at once, and calls per timed batch. */
-export const IN_FLIGHT = 32;
-export const ELD_CALLS = 512;
+/** Benchmark 1c: calls in flight at once, calls per timed batch, and how long the fake server holds each request. */
+export const IN_FLIGHT = 200;
+export const ELD_CALLS = 1000;
+export const ELD_DELAY_MS = 200;
+
+/** Starts lib/fakeServerProcess.js; resolves to its base URL and a stop function. */
+function startFakeServer(delayMs) {
+  const child = fork(join(here, 'lib', 'fakeServerProcess.js'), [String(delayMs)], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('message', (msg) => resolve({ baseURL: msg.baseURL, close: () => child.kill() }));
+    child.once('exit', (code) => reject(new Error(`fake server process exited ${code}`)));
+  });
+}
+
+/** A tollgate on the store the variant names (memory, SQLite default, or Redis), and its clean-up. */
+async function tollgateFor(name, redisPrefix) {
+  if (name === NAMES.tollgateSqlite) {
+    const sqlite = tempSqlite();
+    return { t: makeTollgate({ store: sqlite.store }), remove: sqlite.remove };
+  }
+  if (name === NAMES.tollgateRedis) {
+    const { RedisLedger } = await fromDist('src/ledger/redis.js');
+    const ledger = new RedisLedger({ url: 'redis://127.0.0.1:6379', keyPrefix: redisPrefix, commandTimeoutMs: 5000 });
+    await ledger.ping();
+    return { t: makeTollgate({ ledger }), remove: () => redisKeysRemoved(redisPrefix).catch(() => 0) };
+  }
+  return { t: makeTollgate({}), remove: () => undefined };
+}
 
 /**
- * One variant, set up in the process that measures it: a fake server and a client of the kind
- * named (tollgate: memory store, or the default SQLite store for NAMES.tollgateSqlite). With
- * `inFlight`, one operation is ELD_CALLS calls run `inFlight` at a time, and each batch reports
- * the event-loop delay seen while it ran.
+ * One variant, set up in the process that measures it: a client of the kind named against the
+ * fake server in its own process. Without `inFlight`, one operation is one call. With
+ * `inFlight`, one operation is ELD_CALLS calls run `inFlight` at a time, the server holding each
+ * `delayMs`, and each batch reports the event-loop delay seen while it ran. Every batch reports
+ * its CPU time (`cpuNs`).
  */
-export async function variant(name, { inFlight } = {}) {
-  const { startFakeOpenAI } = await fromDistFirst('src/demo/fakes/startFakeOpenAI.js', 'test/fakes/startFakeOpenAI.js');
-  const fake = await startFakeOpenAI({ outputTokens: 20 });
+export async function variant(name, { inFlight, delayMs = 0, redisPrefix = `tollgate-bench:${randomUUID()}:` } = {}) {
+  const fake = await startFakeServer(inFlight === undefined ? 0 : delayMs);
   const options = { baseURL: fake.baseURL, apiKey: 'test', maxRetries: 0 };
   let client;
   let t;
-  let sqlite;
+  let remove = () => undefined;
   if (name === NAMES.contrib) {
     const { OpenAIInstrumentation } = await import('@opentelemetry/instrumentation-openai');
     const instrumentation = new OpenAIInstrumentation();
@@ -54,10 +88,9 @@ export async function variant(name, { inFlight } = {}) {
     // The same CommonJS build as the contrib variant, so that only the instrumentation differs.
     const { OpenAI } = require('openai');
     client = new OpenAI(options);
-    if (name === NAMES.tollgate || name === NAMES.tollgateSqlite) {
+    if (name !== NAMES.none) {
       const { instrumentOpenAI } = await fromDist('instrumentations/openai/index.js');
-      if (name === NAMES.tollgateSqlite) sqlite = tempSqlite();
-      t = makeTollgate(sqlite !== undefined ? { store: sqlite.store } : {});
+      ({ t, remove } = await tollgateFor(name, redisPrefix));
       await t.tollgate.ready;
       client = instrumentOpenAI(client, t.tollgate);
     }
@@ -72,14 +105,26 @@ export async function variant(name, { inFlight } = {}) {
   }
   const close = async () => {
     await t?.shutdown();
-    await fake.close();
-    sqlite?.remove();
+    fake.close();
+    await remove();
   };
   const prune = t !== undefined ? steadyPrune(t.tollgate.ledger) : undefined;
-  if (inFlight === undefined) {
-    return { fn: () => client.chat.completions.create(BODY), ...(prune !== undefined ? { between: prune } : {}), close };
-  }
+  let cpuStart;
   const histogram = monitorEventLoopDelay({ resolution: 1 });
+  const beforeBatch = () => {
+    if (inFlight !== undefined) {
+      histogram.reset();
+      histogram.enable();
+    }
+    cpuStart = process.cpuUsage();
+  };
+  const afterBatch = () => {
+    const cpu = process.cpuUsage(cpuStart);
+    const cpuNs = (cpu.user + cpu.system) * 1000;
+    if (inFlight === undefined) return { cpuNs };
+    histogram.disable();
+    return { cpuNs, p50: histogram.percentile(50), p99: histogram.percentile(99), max: histogram.max, mean: histogram.mean };
+  };
   const many = async () => {
     let next = 0;
     const worker = async () => {
@@ -92,34 +137,58 @@ export async function variant(name, { inFlight } = {}) {
     await t?.tollgate.forceFlush();
   };
   return {
-    fn: many,
-    beforeBatch: () => {
-      histogram.reset();
-      histogram.enable();
-    },
-    afterBatch: () => {
-      histogram.disable();
-      return { p50: histogram.percentile(50), p99: histogram.percentile(99), max: histogram.max, mean: histogram.mean };
-    },
+    fn: inFlight === undefined ? () => client.chat.completions.create(BODY) : many,
+    // Timed: the batch ends when its settlements are in the store.
+    ...(t !== undefined && inFlight === undefined ? { endBatch: () => t.tollgate.forceFlush() } : {}),
+    beforeBatch,
+    afterBatch,
     ...(prune !== undefined ? { between: prune } : {}),
     close,
   };
 }
 
-export async function runOpenAIClient() {
-  const names = [NAMES.none, NAMES.contrib, NAMES.tollgate];
-  const results = await runIsolated('openaiClient.js', names, { rounds: 41, warmup: 3, batch: 100, baseline: NAMES.contrib });
-  return { results };
+/** The variants of 1b and 1c: every store, Redis when a server answers on 127.0.0.1:6379. */
+async function variantNames() {
+  const names = [NAMES.none, NAMES.contrib, NAMES.tollgate, NAMES.tollgateSqlite];
+  const unavailable = await redisUnavailable();
+  if (unavailable === undefined) names.push(NAMES.tollgateRedis);
+  return { names, redisUnavailable: unavailable };
 }
 
-/** Benchmark 1c: per variant, ns per call with IN_FLIGHT calls in flight, and the medians over batches of the event-loop delay percentiles (ns). */
+/** Per variant, the median over rounds of a batch's CPU time per operation, and of its ratio to the baseline's in the same round. */
+function cpuOf(results, baseline, perOp) {
+  const base = results[baseline].batchExtras.map((e) => e.cpuNs);
+  const out = {};
+  for (const [name, r] of Object.entries(results)) {
+    const cpu = r.batchExtras.map((e) => e.cpuNs);
+    out[name] = { cpuNs: median(cpu) / perOp, cpuRatio: median(cpu.map((c, i) => c / base[i])), cpuSamples: cpu };
+  }
+  return out;
+}
+
+export async function runOpenAIClient() {
+  const { names, redisUnavailable } = await variantNames();
+  const results = await runIsolated('openaiClient.js', names, { rounds: Number(process.env.TOLLGATE_BENCH_ROUNDS ?? 41), warmup: 3, batch: 100, baseline: NAMES.contrib });
+  const cpu = cpuOf(results, NAMES.contrib, 100);
+  for (const name of names) Object.assign(results[name], cpu[name]);
+  return { results, redisUnavailable };
+}
+
+/** Benchmark 1c: per variant, wall and CPU ns per call with IN_FLIGHT calls in flight, and the medians over batches of the event-loop delay percentiles (ns). */
 export async function runEventLoopDelay() {
-  const names = [NAMES.none, NAMES.contrib, NAMES.tollgateSqlite];
-  const results = await runIsolated('openaiClient.js', names, { rounds: 9, warmup: 1, batch: 1, args: { inFlight: IN_FLIGHT }, baseline: NAMES.contrib });
+  const { names, redisUnavailable } = await variantNames();
+  const results = await runIsolated('openaiClient.js', names, {
+    rounds: Number(process.env.TOLLGATE_BENCH_ROUNDS ?? 7),
+    warmup: 1,
+    batch: 1,
+    args: { inFlight: IN_FLIGHT, delayMs: ELD_DELAY_MS },
+    baseline: NAMES.contrib,
+  });
+  const cpu = cpuOf(results, NAMES.contrib, ELD_CALLS);
   const out = {};
   for (const [name, r] of Object.entries(results)) {
     const pick = (k) => median(r.batchExtras.map((e) => e[k]));
-    out[name] = { nsPerCall: r.medianNs / ELD_CALLS, ratio: r.ratio, p50: pick('p50'), p99: pick('p99'), max: pick('max'), mean: pick('mean') };
+    out[name] = { nsPerCall: r.medianNs / ELD_CALLS, ratio: r.ratio, p50: pick('p50'), p99: pick('p99'), max: pick('max'), mean: pick('mean'), ...cpu[name] };
   }
-  return { results: out };
+  return { results: out, redisUnavailable };
 }

@@ -8,12 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { pinCores } from './lib/isolated.js';
 import { fmtNs, fmtRatio } from './lib/measure.js';
 import { DIST } from './lib/dist.js';
-import { ELD_CALLS, IN_FLIGHT, NAMES as CLIENT, runEventLoopDelay, runOpenAIClient } from './openaiClient.js';
+import { ELD_CALLS, ELD_DELAY_MS, IN_FLIGHT, NAMES as CLIENT, runEventLoopDelay, runOpenAIClient } from './openaiClient.js';
 import { BASELINE as SCALE_BASELINE, KEYED, runBudgetsAtScale, TASK_IDS } from './budgetsAtScale.js';
 import { runOverhead } from './overhead.js';
 import { runPricing } from './pricing.js';
 import { runScrape } from './scrape.js';
-import { BATCH, NAMES as THROUGHPUT, runLedgerThroughput, runThroughput } from './throughput.js';
+import { BATCH, LEDGER_IN_FLIGHT, NAMES as THROUGHPUT, runLedgerThroughput, runThroughput } from './throughput.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MB = 1024 * 1024;
@@ -35,7 +35,11 @@ function quartiles(a, b) {
 }
 const log = (msg) => process.stderr.write(`${msg}\n`);
 
+/** TOLLGATE_BENCH_ONLY=1b,1c: run only the steps whose names start with one of these. */
+const only = process.env.TOLLGATE_BENCH_ONLY?.split(',').map((x) => x.trim());
+
 async function step(name, fn) {
+  if (only !== undefined && !only.some((o) => name.startsWith(`${o} `))) return;
   log(`bench: ${name}...`);
   const t0 = Date.now();
   try {
@@ -66,45 +70,63 @@ await step('1a per-call overhead', async () => {
   if (tg.ratio > 1.5) notes.push(`1a: missed by ${fmtRatio(tg.ratio / 1.5)} (${fmtNs(tg.medianNs - 1.5 * span.medianNs)} per call over the target).`);
 });
 
+const CLIENT_LABEL = {
+  [CLIENT.none]: 'no instrumentation',
+  [CLIENT.contrib]: '@opentelemetry/instrumentation-openai',
+  [CLIENT.tollgate]: 'tollgate instrumentOpenAI, memory store',
+  [CLIENT.tollgateSqlite]: 'tollgate instrumentOpenAI, SQLite (default store, default durability)',
+  [CLIENT.tollgateRedis]: 'tollgate instrumentOpenAI, Redis (127.0.0.1:6379)',
+};
+const FIGURE_KEY = { [CLIENT.none]: 'none', [CLIENT.contrib]: 'contrib', [CLIENT.tollgate]: 'memory', [CLIENT.tollgateSqlite]: 'sqlite', [CLIENT.tollgateRedis]: 'redis' };
+
 await step('1b real openai client', async () => {
-  const { results: r } = await runOpenAIClient();
+  const { results: r, redisUnavailable } = await runOpenAIClient();
+  const bench = '1b openai chat.completions.create (fake server in another process): CPU time a call';
   const none = r[CLIENT.none];
-  const contrib = r[CLIENT.contrib];
-  const tg = r[CLIENT.tollgate];
-  row('1b openai chat.completions.create', 'no instrumentation', fmtNs(none.medianNs), '', '', '', '');
-  row('1b openai chat.completions.create', '@opentelemetry/instrumentation-openai', fmtNs(contrib.medianNs), 'no instrumentation', fmtRatio(contrib.medianNs / none.medianNs), '', '');
-  row('1b openai chat.completions.create', 'tollgate instrumentOpenAI (memory store)', fmtNs(tg.medianNs), 'instrumentation-openai', fmtRatio(tg.ratio), '≤ 1.1×', verdict(tg.ratio <= 1.1));
-  figures['1b ratio'] = tg.ratio;
-  figures['1b tollgate ns'] = tg.medianNs;
-  figures['1b contrib ns'] = contrib.medianNs;
-  figures['1b none ns'] = none.medianNs;
+  for (const [name, v] of Object.entries(r)) {
+    const isContrib = name === CLIENT.contrib;
+    const target = name === CLIENT.tollgateSqlite ? '≤ 1.05×' : '';
+    const latency = name === CLIENT.none ? `${fmtNs(v.medianNs)} a call` : `${fmtNs(v.medianNs)} a call (${v.medianNs >= none.medianNs ? '+' : '−'}${fmtNs(Math.abs(v.medianNs - none.medianNs))} vs none)`;
+    row(bench, CLIENT_LABEL[name], `${fmtNs(v.cpuNs)} CPU; ${latency}`, isContrib ? '' : 'instrumentation-openai', isContrib ? '' : `${fmtRatio(v.cpuRatio)} CPU, ${fmtRatio(v.ratio)} time`, target, target === '' ? '' : verdict(v.cpuRatio <= 1.05));
+    figures[`1b ${FIGURE_KEY[name]} cpu ns`] = v.cpuNs;
+    figures[`1b ${FIGURE_KEY[name]} cpu ratio`] = v.cpuRatio;
+    figures[`1b ${FIGURE_KEY[name]} ns`] = v.medianNs;
+  }
+  const sqlite = r[CLIENT.tollgateSqlite];
   notes.push(
-    `1b: ratio = median over ${tg.samples.length} rounds of per-round ratios (quartiles ${quartiles(tg.samples, contrib.samples)}); ` +
-      `tollgate vs no instrumentation: ${fmtRatio(tg.medianNs / none.medianNs)} (${tg.medianNs >= none.medianNs ? '+' : '−'}${fmtNs(Math.abs(tg.medianNs - none.medianNs))} per call); ` +
-      `the contrib instrumentation vs none: +${fmtNs(contrib.medianNs - none.medianNs)}.`,
+    `1b: ${sqlite.cpuSamples.length} rounds of 100 calls one after another per variant; CPU = process.cpuUsage() (user + system) of the measuring process over a batch, which ends when tollgate's settlements are committed (forceFlush); ` +
+      `ratios = median over rounds of the per-round ratio to the contrib instrumentation (SQLite CPU quartiles ${quartiles(sqlite.cpuSamples, r[CLIENT.contrib].cpuSamples)}). ` +
+      `Added latency = wall time a call minus the uninstrumented client's (the fake server answers at once).`,
   );
+  if (redisUnavailable !== undefined) notes.push(`1b: Redis not measured: ${redisUnavailable}`);
 });
 
 await step('1c event-loop delay, calls in flight', async () => {
-  const { results: r } = await runEventLoopDelay();
+  const { results: r, redisUnavailable } = await runEventLoopDelay();
   const ms = (ns) => `${(ns / 1e6).toFixed(2)} ms`;
-  const bench = `1c openai, ${IN_FLIGHT} calls in flight: event-loop delay p50 / p99 / max`;
-  for (const name of [CLIENT.none, CLIENT.contrib, CLIENT.tollgateSqlite]) {
-    const v = r[name];
-    const label = name === CLIENT.tollgateSqlite ? 'tollgate instrumentOpenAI, default store (SQLite, "transaction")' : name === CLIENT.contrib ? '@opentelemetry/instrumentation-openai' : 'no instrumentation';
-    row(bench, label, `${ms(v.p50)} / ${ms(v.p99)} / ${ms(v.max)}; ${fmtNs(v.nsPerCall)} a call`, name === CLIENT.contrib ? '' : 'instrumentation-openai', name === CLIENT.contrib ? '' : `${fmtRatio(v.ratio)} time`, '', '');
+  const bench = `1c openai, ${IN_FLIGHT} calls in flight, server holds each ${ELD_DELAY_MS} ms: event-loop delay p50 / p99 / max`;
+  const contrib = r[CLIENT.contrib];
+  for (const [name, v] of Object.entries(r)) {
+    const isContrib = name === CLIENT.contrib;
+    const target = name === CLIENT.tollgateSqlite ? 'p99 ≤ contrib + 1 ms' : '';
+    row(
+      bench,
+      CLIENT_LABEL[name],
+      `${ms(v.p50)} / ${ms(v.p99)} / ${ms(v.max)}; ${fmtNs(v.cpuNs)} CPU a call`,
+      isContrib ? '' : 'instrumentation-openai',
+      isContrib ? '' : `p99 ${v.p99 >= contrib.p99 ? '+' : '−'}${ms(Math.abs(v.p99 - contrib.p99))}; ${fmtRatio(v.cpuRatio)} CPU`,
+      target,
+      target === '' ? '' : verdict(v.p99 <= contrib.p99 + 1e6),
+    );
+    figures[`1c ${FIGURE_KEY[name]} p50 ms`] = v.p50 / 1e6;
+    figures[`1c ${FIGURE_KEY[name]} p99 ms`] = v.p99 / 1e6;
+    figures[`1c ${FIGURE_KEY[name]} cpu ratio`] = v.cpuRatio;
   }
-  const tg = r[CLIENT.tollgateSqlite];
-  figures['1c tollgate sqlite p50 ms'] = tg.p50 / 1e6;
-  figures['1c tollgate sqlite p99 ms'] = tg.p99 / 1e6;
-  figures['1c tollgate sqlite max ms'] = tg.max / 1e6;
-  figures['1c contrib p99 ms'] = r[CLIENT.contrib].p99 / 1e6;
-  figures['1c none p99 ms'] = r[CLIENT.none].p99 / 1e6;
-  figures['1c tollgate sqlite ratio'] = tg.ratio;
   notes.push(
-    `1c: ${IN_FLIGHT} calls in flight at once (${ELD_CALLS} calls a batch, fake server in the same process); the delay is how late a 1 ms timer fires (perf_hooks.monitorEventLoopDelay, resolution 1 ms) while a batch runs; ` +
-      'figures are medians over batches of each batch\'s percentile; the time ratio is the median of per-round batch-time ratios against the contrib instrumentation.',
+    `1c: ${IN_FLIGHT} calls in flight at once, ${ELD_CALLS} calls a batch, the fake server (another process) holding every request ${ELD_DELAY_MS} ms; the delay is how late a 1 ms timer fires (perf_hooks.monitorEventLoopDelay, resolution 1 ms) while a batch runs; ` +
+      "figures are medians over batches of each batch's percentile; the CPU ratio is the median of per-round ratios to the contrib instrumentation.",
   );
+  if (redisUnavailable !== undefined) notes.push(`1c: Redis not measured: ${redisUnavailable}`);
 });
 
 await step('2 calls per second end to end', async () => {
@@ -112,8 +134,8 @@ await step('2 calls per second end to end', async () => {
   const perSec = (ns) => `${Math.round(1e9 / ns).toLocaleString('en-US')}/s`;
   const span = r[THROUGHPUT.span];
   row('2 calls/s, one after another', THROUGHPUT.span, `${perSec(span.medianNs)} (${fmtNs(span.medianNs)} each)`, '', '', '', '');
-  const keys = { [THROUGHPUT.memory]: 'memory', [THROUGHPUT.sqlite]: 'sqlite', [THROUGHPUT.sqliteBatched]: 'sqlite batched', [THROUGHPUT.redis]: 'redis' };
-  for (const name of [THROUGHPUT.memory, THROUGHPUT.sqlite, THROUGHPUT.sqliteBatched, THROUGHPUT.redis]) {
+  const keys = { [THROUGHPUT.memory]: 'memory', [THROUGHPUT.sqlite]: 'sqlite', [THROUGHPUT.redis]: 'redis' };
+  for (const name of [THROUGHPUT.memory, THROUGHPUT.sqlite, THROUGHPUT.redis]) {
     const v = r[name];
     if (v === undefined) continue;
     row('2 calls/s, one after another', name, `${perSec(v.medianNs)} (${fmtNs(v.medianNs)} each)`, 'bare OTel span', `${fmtRatio(v.ratio)} time`, '', '');
@@ -128,10 +150,15 @@ await step('2 calls per second end to end', async () => {
   if (redisUnavailable !== undefined) notes.push(`2: Redis not measured: ${redisUnavailable}`);
 });
 
-await step('2b MemoryLedger alone', async () => {
-  const v = await runLedgerThroughput();
-  row('2b MemoryLedger, no spans', 'reserve + settle (settle awaited), one daily bucket', `${Math.round(v.perSecond).toLocaleString('en-US')}/s (${fmtNs(v.nsPerSettlement)} each)`, '', '', '', '');
-  figures['2b ledger per s'] = v.perSecond;
+await step('2b settlements per second, one process', async () => {
+  const { results: r, redisUnavailable } = await runLedgerThroughput();
+  const bench = `2b one process, each store alone: reserve + settle, ${LEDGER_IN_FLIGHT} calls in flight`;
+  for (const [name, v] of Object.entries(r)) {
+    const target = name === THROUGHPUT.ledgerMemory ? '' : '≥ 50,000/s';
+    row(bench, name, `${Math.round(v.perSecond).toLocaleString('en-US')}/s (${fmtNs(v.nsPerSettlement)} each)`, '', '', target, target === '' ? '' : verdict(v.perSecond >= 50_000));
+    figures[`2b ${name} per s`] = v.perSecond;
+  }
+  if (redisUnavailable !== undefined) notes.push(`2b: Redis not measured: ${redisUnavailable}`);
 });
 
 await step('3 /metrics scrape', async () => {

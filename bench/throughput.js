@@ -1,17 +1,19 @@
 // Benchmark 2: calls per second end to end through tollgate.llm (the call driver: span,
 // admission and reservation against a daily deny budget, the call, pricing, settlement, sinks)
-// on the memory, SQLite (temp file; durability 'transaction', the default, and 'batched') and
+// on the memory, SQLite (temp file, default durability) and
 // Redis (127.0.0.1:6379, unique key prefix, removed afterwards) stores, one call after another;
 // each batch ends when its settlements are in the store (tollgate.forceFlush). Each variant runs
 // in a process of its own (lib/isolated.js). The baseline is one bare OTel span per call with
 // the same attributes (no-op processor), as in benchmark 1a.
 //
-// Benchmark 2b: the MemoryLedger alone, reserve + settle, without spans or pricing.
+// Benchmark 2b: each store alone (memory, SQLite, Redis), reserve + settle with many calls in
+// flight, without spans or pricing: one process's settlements per second.
 import { randomUUID } from 'node:crypto';
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import { fromDist } from './lib/dist.js';
 import { runIsolated } from './lib/isolated.js';
 import { median } from './lib/measure.js';
+import { redisKeysRemoved, redisUnavailable } from './lib/redis.js';
 import { BENCH_BUDGETS, makeBareProvider, makeTollgate, steadyPrune, tempSqlite } from './lib/setup.js';
 
 const OPTIONS = { model: 'gpt-4o-mini', provider: 'openai', maxTokens: 256, inputTokens: 12 };
@@ -32,37 +34,25 @@ export const NAMES = {
   span: 'bare OTel span per call (no tollgate)',
   memory: 'tollgate.llm, memory store',
   sqlite: 'tollgate.llm, SQLite store (default: WAL, durability "transaction")',
-  sqliteBatched: 'tollgate.llm, SQLite store (durability "batched")',
   redis: 'tollgate.llm, Redis store',
-  ledger: 'MemoryLedger reserve + settle',
+  ledgerMemory: 'MemoryLedger',
+  ledgerSqlite: 'SqliteLedger (default durability)',
+  ledgerRedis: 'RedisLedger (127.0.0.1:6379)',
 };
+/** Benchmark 2b: reservations and settlements in flight at once. */
+export const LEDGER_IN_FLIGHT = 256;
 
 const wrapped = (call) => {
   call.setUsage(USAGE);
   return 1;
 };
 
-async function redisKeysRemoved(prefix) {
-  const { default: Redis } = await import('ioredis');
-  const client = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await client.connect();
-  let cursor = '0';
-  let removed = 0;
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) removed += await client.del(...keys);
-  } while (cursor !== '0');
-  await client.quit();
-  return removed;
-}
-
 /** A tollgate on the store a variant names, and what to do after it is closed. */
 async function storeFor(name, redisPrefix) {
   if (name === NAMES.memory) return { options: {}, remove: () => undefined };
-  if (name === NAMES.sqlite || name === NAMES.sqliteBatched) {
+  if (name === NAMES.sqlite) {
     const sqlite = tempSqlite();
-    return { options: { store: sqlite.store, sqlite: { durability: name === NAMES.sqlite ? 'transaction' : 'batched' } }, remove: sqlite.remove };
+    return { options: { store: sqlite.store }, remove: sqlite.remove };
   }
   const { RedisLedger } = await fromDist('src/ledger/redis.js');
   const ledger = new RedisLedger({ url: 'redis://127.0.0.1:6379', keyPrefix: redisPrefix, commandTimeoutMs: 5000 });
@@ -72,7 +62,7 @@ async function storeFor(name, redisPrefix) {
 
 /** One variant, set up in the process that measures it. One operation is one call. */
 export async function variant(name, { redisPrefix }) {
-  if (name === NAMES.ledger) return ledgerVariant();
+  if (name === NAMES.ledgerMemory || name === NAMES.ledgerSqlite || name === NAMES.ledgerRedis) return ledgerVariant(name, redisPrefix);
   if (name === NAMES.span) {
     const tracer = makeBareProvider().getTracer('bench');
     return {
@@ -104,24 +94,12 @@ export async function variant(name, { redisPrefix }) {
   };
 }
 
-async function redisUnavailable() {
-  try {
-    const { RedisLedger } = await fromDist('src/ledger/redis.js');
-    const ledger = new RedisLedger({ url: 'redis://127.0.0.1:6379', keyPrefix: `tollgate-bench-probe:${randomUUID()}:`, commandTimeoutMs: 2000 });
-    await ledger.ping();
-    await ledger.close();
-    return undefined;
-  } catch (err) {
-    return err instanceof Error ? err.message : String(err);
-  }
-}
-
 export async function runThroughput() {
   const redisPrefix = `tollgate-bench:${randomUUID()}:`;
   const unavailable = await redisUnavailable();
-  const names = [NAMES.span, NAMES.memory, NAMES.sqlite, NAMES.sqliteBatched];
+  const names = [NAMES.span, NAMES.memory, NAMES.sqlite];
   if (unavailable === undefined) names.push(NAMES.redis);
-  const batches = { [NAMES.span]: BATCH.memory, [NAMES.memory]: BATCH.memory, [NAMES.sqlite]: BATCH.sqlite, [NAMES.sqliteBatched]: BATCH.sqlite, [NAMES.redis]: BATCH.redis };
+  const batches = { [NAMES.span]: BATCH.memory, [NAMES.memory]: BATCH.memory, [NAMES.sqlite]: BATCH.sqlite, [NAMES.redis]: BATCH.redis };
   try {
     const results = await runIsolated('throughput.js', names, { rounds: 15, warmup: 2, batches, args: { redisPrefix }, baseline: NAMES.span });
     return { results, redisUnavailable: unavailable };
@@ -132,16 +110,46 @@ export async function runThroughput() {
 
 const LEDGER_BATCH = 20_000;
 
-/** Benchmark 2b: MemoryLedger reserve + settle in one daily bucket, each settlement awaited. */
+/**
+ * Benchmark 2b: one process's settlements per second on each store alone (no spans, no pricing):
+ * LEDGER_IN_FLIGHT calls at a time, each a reserve then a settle (both awaited) in one daily
+ * deny bucket; a batch is LEDGER_BATCH calls.
+ */
 export async function runLedgerThroughput() {
-  const results = await runIsolated('throughput.js', [NAMES.ledger], { rounds: 9, warmup: 1, batch: 1 });
-  const ns = median(results[NAMES.ledger].samples) / LEDGER_BATCH;
-  return { nsPerSettlement: ns, perSecond: 1e9 / ns };
+  const redisPrefix = `tollgate-bench-ledger:${randomUUID()}:`;
+  const unavailable = await redisUnavailable();
+  const names = [NAMES.ledgerMemory, NAMES.ledgerSqlite];
+  if (unavailable === undefined) names.push(NAMES.ledgerRedis);
+  try {
+    const results = await runIsolated('throughput.js', names, { rounds: 7, warmup: 1, batch: 1, args: { redisPrefix } });
+    const out = {};
+    for (const name of names) {
+      const ns = median(results[name].samples) / LEDGER_BATCH;
+      out[name] = { nsPerSettlement: ns, perSecond: 1e9 / ns };
+    }
+    return { results: out, redisUnavailable: unavailable };
+  } finally {
+    if (unavailable === undefined) await redisKeysRemoved(redisPrefix).catch(() => 0);
+  }
 }
 
-async function ledgerVariant() {
-  const { MemoryLedger } = await fromDist('src/ledger/memory.js');
-  const bucket = [{ key: 'daily|global|bench', budgetId: 'daily', limitNanos: 1e18, enforce: true, expiresAt: Date.now() + 86_400_000 }];
+async function ledgerOf(name, redisPrefix) {
+  if (name === NAMES.ledgerMemory) {
+    const { MemoryLedger } = await fromDist('src/ledger/memory.js');
+    return { ledger: new MemoryLedger(), remove: () => undefined };
+  }
+  if (name === NAMES.ledgerSqlite) {
+    const { SqliteLedger } = await fromDist('src/ledger/sqlite.js');
+    const sqlite = tempSqlite();
+    return { ledger: new SqliteLedger({ path: sqlite.store.slice('sqlite:'.length) }), remove: sqlite.remove };
+  }
+  const { RedisLedger } = await fromDist('src/ledger/redis.js');
+  return { ledger: new RedisLedger({ url: 'redis://127.0.0.1:6379', keyPrefix: redisPrefix, commandTimeoutMs: 5000 }), remove: () => undefined };
+}
+
+async function ledgerVariant(name, redisPrefix) {
+  const { ledger, remove } = await ledgerOf(name, redisPrefix);
+  const bucket = [{ key: 'daily|global|bench', budgetId: 'daily', limitNanos: 1e15, enforce: true, expiresAt: Date.now() + 86_400_000 }];
   const record = (id, time) => ({
     id, time, provider: 'openai', model: 'gpt-4o-mini', operation: 'chat',
     inputTokens: 12, outputTokens: 40, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNanos: 25_800, status: 'ok',
@@ -149,16 +157,28 @@ async function ledgerVariant() {
   let seq = 0;
   // Call ids as the driver passes them: span ids, 16 lowercase hex digits.
   const spanId = () => (seq++).toString(16).padStart(16, '0');
-  const ledger = new MemoryLedger();
+  const one = async () => {
+    const id = spanId();
+    const time = Date.now();
+    const reserved = await ledger.reserve({ id, amountNanos: 200_000, buckets: bucket, now: time, expiresAt: time + 600_000 });
+    if (!reserved.ok) throw new Error('the bench bucket refused a reservation');
+    await ledger.settle(record(id, time), bucket);
+  };
   return {
     fn: async () => {
-      const time = Date.now();
-      for (let i = 0; i < LEDGER_BATCH; i++) {
-        const id = spanId();
-        ledger.reserve({ id, amountNanos: 200_000, buckets: bucket, now: time, expiresAt: time + 600_000 });
-        await ledger.settle(record(id, time), bucket);
-      }
+      let started = 0;
+      const worker = async () => {
+        while (started < LEDGER_BATCH) {
+          started++;
+          await one();
+        }
+      };
+      await Promise.all(Array.from({ length: LEDGER_IN_FLIGHT }, worker));
     },
     between: steadyPrune(ledger),
+    close: async () => {
+      await ledger.close();
+      await remove();
+    },
   };
 }

@@ -111,11 +111,9 @@ export class Thresholds {
     for (const [key, entry] of this.fired) if (entry.expiresAt !== undefined && entry.expiresAt <= now) this.fired.delete(key);
     const excess = this.fired.size - (this.maxEntries - Math.floor(this.maxEntries / 10));
     if (this.fired.size > this.maxEntries && excess > 0) {
-      const ticks = new Float64Array(this.fired.size);
-      let i = 0;
-      for (const entry of this.fired.values()) ticks[i++] = entry.touched;
+      const ticks = [...this.fired.values()].map((entry) => entry.touched).sort((a, b) => a - b);
       // Ticks are distinct: the `excess` oldest entries are those touched at or before the excess-th smallest tick.
-      const oldest = ticks.sort()[excess - 1] as number;
+      const oldest = ticks[excess - 1] as number;
       for (const [key, entry] of this.fired) if (entry.touched <= oldest) this.fired.delete(key);
     }
     this.sweepAt = Math.max(SWEEP_SIZE, 2 * this.fired.size);

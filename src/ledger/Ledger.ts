@@ -4,12 +4,12 @@
  * Money is always an integer number of nano-USD (1 USD = 1_000_000_000 nanos);
  * floats appear only at the edges (span attributes, metrics, reports).
  *
- * Only `reserve` may answer synchronously: the memory and SQLite stores do, so a budget
- * can be decided inside a span processor's `onStart` and a deny thrown out of
- * `tracer.startSpan` before a request leaves the process; Redis answers with a promise.
- * Every other method returns a promise. The stores that work synchronously (memory,
- * SQLite) still do that work at call time and return a settled promise, so a settlement
- * is visible to the very next read without waiting for the promise.
+ * Only `reserve` may answer synchronously: the memory store does; SQLite (group commit:
+ * the operations of one event-loop turn share one transaction) and Redis answer with a
+ * promise, and the engine decides when it resolves. Every other method returns a promise.
+ * The memory store does its work at call time and returns a settled promise. SQLite
+ * resolves a settlement's promise once its transaction has committed (what survives a
+ * SIGKILL); bucket, usage and record reads see every operation issued before them.
  */
 
 export type { Nanos } from '../core/money.js';
@@ -136,7 +136,7 @@ export interface Ledger {
    * Fails when an enforced bucket's spent + reserved + amount would exceed its limit.
    * Non-enforced buckets are always charged. Reserving an id again replaces its reservation.
    *
-   * The one method that may answer synchronously (memory, SQLite); Redis answers with a promise.
+   * The one method that may answer synchronously (memory); SQLite and Redis answer with a promise.
    */
   reserve(req: ReserveRequest): MaybePromise<ReserveResult>;
   /**
@@ -178,7 +178,7 @@ export interface Ledger {
   /** Rejects when the store cannot be reached. */
   ping(): Promise<void>;
   /**
-   * Writes what the store has buffered (SQLite with durability 'batched'). Optional: stores
+   * Writes what the store has queued now (SQLite: commits the current group). Optional: stores
    * that buffer nothing omit it.
    */
   flush?(): Promise<void>;

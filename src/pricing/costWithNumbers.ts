@@ -53,14 +53,10 @@ function roundMillionths(exact: number): number {
   return (exact - rem) / MILLION + (rem >= HALF_MILLION ? 1 : 0);
 }
 
-/** Scratch for the largest-remainder split: pricing is synchronous, so one buffer serves every call. */
-const parts = new Float64Array(6);
-const remainders = new Float64Array(6);
-
 /**
  * computeCost() in plain numbers, for flat prices whenever every product and the sum stay
  * below 2^53 (so each step is exact): the same validation, half-up total and
- * largest-remainder split, without BigInt or array allocations. Undefined when the BigInt
+ * largest-remainder split, without BigInt. Undefined when the BigInt
  * path is needed.
  */
 export function costWithNumbers(usage: TokenUsage, p: NumberPrices, model: ResolvedModel): CostBreakdown | undefined {
@@ -84,20 +80,11 @@ export function costWithNumbers(usage: TokenUsage, p: NumberPrices, model: Resol
   const exact = n0 + n1 + n2 + n3 + n4 + n5;
   if (n0 > MAX_EXACT || n1 > MAX_EXACT || n2 > MAX_EXACT || n3 > MAX_EXACT || n4 > MAX_EXACT || exact > MAX_EXACT) return undefined;
   const total = roundMillionths(exact);
-  parts[0] = n0;
-  parts[1] = n1;
-  parts[2] = n2;
-  parts[3] = n3;
-  parts[4] = n4;
-  parts[5] = n5;
+  // Each part rounded down to whole nanos, and what was rounded off.
+  const remainders = [n0, n1, n2, n3, n4, n5].map((n) => n % MILLION);
+  const parts = [n0, n1, n2, n3, n4, n5].map((n, i) => (n - (remainders[i] as number)) / MILLION);
   let floorSum = 0;
-  for (let i = 0; i < 6; i++) {
-    const n = parts[i] as number;
-    const rem = n % MILLION;
-    remainders[i] = rem;
-    parts[i] = (n - rem) / MILLION;
-    floorSum += parts[i] as number;
-  }
+  for (const part of parts) floorSum += part;
   // The total rounds once; the parts get the missing nanos by largest remainder (lower index on ties).
   for (let missing = total - floorSum; missing > 0; missing--) {
     let best = -1;

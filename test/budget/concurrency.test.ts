@@ -49,7 +49,7 @@ function sqliteLedger(): Ledger {
 
 const stores: [string, () => Ledger, boolean][] = [
   ['memory', () => new MemoryLedger(), true],
-  ['SQLite', sqliteLedger, true],
+  ['SQLite (group commit: reserve answers with a promise)', sqliteLedger, false],
   ['asynchronous (memory behind promises)', () => asyncLedger(new MemoryLedger()), false],
 ];
 

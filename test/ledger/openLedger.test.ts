@@ -57,7 +57,7 @@ describe('openStore', () => {
     expect((sqlite as SqliteLedger).durability).toBe('transaction');
   });
 
-  it("passes the sqlite options on: durability 'batched' queues settlements until flushed", async () => {
+  it('passes the sqlite options on; a settlement is in the file once its promise resolves, whatever the durability', async () => {
     const path = join(tempDir(), 'ledger.db');
     const batched = openStore(`sqlite:${path}`, { sqlite: { durability: 'batched', flushIntervalMs: 60_000 } });
     cleanups.push(() => batched.close());
@@ -67,8 +67,6 @@ describe('openStore', () => {
     const other = new SqliteLedger({ path });
     cleanups.push(() => other.close());
     await batched.settle(usageRecord({ id: 'r1', time: 1_000 }), []);
-    expect(await other.records({})).toEqual([]);
-    await batched.flush?.();
     expect((await other.records({})).map((r) => r.id)).toEqual(['r1']);
   });
 

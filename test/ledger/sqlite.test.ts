@@ -15,16 +15,3 @@ runLedgerContract('SqliteLedger', async () => {
     },
   };
 });
-
-runLedgerContract('SqliteLedger (durability batched)', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tollgate-sqlite-batched-'));
-  // A long interval: the contract must hold while settlements are still queued.
-  const ledger = new SqliteLedger({ path: join(dir, 'ledger.db'), durability: 'batched', flushIntervalMs: 60_000 });
-  return {
-    ledger,
-    cleanup: async () => {
-      await ledger.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});

@@ -1,6 +1,7 @@
 /**
- * The SQLite ledger across processes: a restart keeps every total, and a SIGKILL in the
- * middle of a settle loop leaves a consistent database holding every settled record.
+ * The SQLite ledger across processes: a restart keeps every total, a SIGKILL in the middle of
+ * a settle loop leaves a consistent database holding every settled record, and a SIGKILL in the
+ * middle of a group commit loses nothing acknowledged and passes no cap.
  *
  * The child scripts are plain .mjs (no TypeScript loader in child processes); they import
  * the ledger compiled by tsc into a private temp dir in beforeAll (so no race with other
@@ -54,8 +55,8 @@ async function summary(dbPath: string, mode: 'write' | 'read'): Promise<unknown>
 }
 
 /** Runs crashSettler.mjs until it has printed `lines` lines, SIGKILLs it, and returns what it printed. */
-async function killMidLoop(dbPath: string, lines: number, mode?: 'batched'): Promise<string[]> {
-  const child = spawn(process.execPath, [join(FIXTURES, 'crashSettler.mjs'), sqliteModule, dbPath, ...(mode ? [mode] : [])], {
+async function killMidLoop(dbPath: string, lines: number): Promise<string[]> {
+  const child = spawn(process.execPath, [join(FIXTURES, 'crashSettler.mjs'), sqliteModule, dbPath], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -79,6 +80,39 @@ async function killMidLoop(dbPath: string, lines: number, mode?: 'batched'): Pro
   });
   expect(await exited).toBe('SIGKILL');
   return printed;
+}
+
+/** A groupCrash.mjs child: its stdout lines so far, a wait for a condition on them, and a SIGKILL. */
+function startGroupCrash(dbPath: string, prefix: string) {
+  const child = spawn(process.execPath, [join(FIXTURES, 'groupCrash.mjs'), sqliteModule, dbPath, prefix], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let partial = '';
+  let stderr = '';
+  let check: (() => void) | undefined;
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    const got = (partial + chunk).split('\n');
+    partial = got.pop() ?? '';
+    lines.push(...got);
+    check?.();
+  });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  return {
+    lines,
+    waitFor: (done: (lines: string[]) => boolean) =>
+      new Promise<void>((resolve, reject) => {
+        check = () => {
+          if (done(lines)) resolve();
+        };
+        check();
+        void exited.then((signal) => reject(new Error(`groupCrash ${prefix} exited (${String(signal)}) before it was killed: ${stderr}`)));
+      }),
+    kill: async () => {
+      check = undefined;
+      child.kill('SIGKILL');
+      expect(await exited).toBe('SIGKILL');
+    },
+  };
 }
 
 /** The file passes SQLite's own integrity check. */
@@ -170,38 +204,55 @@ describe('SqliteLedger across processes', () => {
     }
   });
 
-  it("crash, durability 'batched': everything flushed survives; at most the queued settlements are lost, their reservations held until they expire", async () => {
-    const dbPath = join(workDir, 'crash-batched', 'ledger.db');
-    const printed = await killMidLoop(dbPath, 400, 'batched');
-    const flushed = printed.filter((l) => l.startsWith('flushed ')).map((l) => Number(l.slice('flushed crash-'.length)));
-    expect(flushed.length).toBeGreaterThanOrEqual(10);
-    const lastFlushed = Math.max(...flushed);
+  it('crash mid group commit: two processes share a cap, one is SIGKILLed while a group is in its transaction; nothing acknowledged is lost, the group is all or nothing, the cap holds', async () => {
+    const dbPath = join(workDir, 'group-crash', 'ledger.db');
+    const a = startGroupCrash(dbPath, 'a');
+    const b = startGroupCrash(dbPath, 'b');
+    const count = (lines: string[], word: string) => lines.filter((l) => l.startsWith(`${word} `)).length;
+    // Kill A right after it queued a group: that group's transaction (1,000 operations) runs for many ms.
+    await a.waitFor((lines) => count(lines, 'queued') >= 7);
+    await a.kill();
+    // B goes on after A died: its groups commit past whatever A left behind.
+    const bAcked = count(b.lines, 'acked');
+    await b.waitFor((lines) => count(lines, 'acked') >= bAcked + 3);
+    await b.kill();
 
     expectIntact(dbPath);
+    const last = count(a.lines, 'queued') - 1;
+    // Killed mid group: A queued turn `last` and never saw it committed.
+    expect(a.lines.some((l) => l.startsWith(`acked ${last} `))).toBe(false);
+    const ackedBefore = a.lines.find((l) => l.startsWith(`acked ${last - 1} `));
+    expect(ackedBefore).toBeDefined();
+    const fittedBefore = Number(ackedBefore?.split(' ')[2]);
+
+    const acked = new Map<string, number>();
+    for (const l of [...a.lines, ...b.lines]) {
+      const [word, id, cost] = l.split(' ');
+      if (word === 'settled') acked.set(id as string, Number(cost));
+    }
+    expect(acked.size).toBeGreaterThan(2_000);
+    const T0 = Date.UTC(2026, 2, 10);
+    const cap = { key: 'daily|global|2026-03-10', budgetId: 'daily', limitNanos: 4_000_000, enforce: true };
+    const total = { key: 'total|global|all', budgetId: 'total', limitNanos: 1e15, enforce: true };
     const ledger = new SqliteLedger({ path: dbPath });
     try {
       const records = await ledger.records({ limit: 10_000_000 });
-      const indexes = records.map((r) => Number(r.id.slice('crash-'.length))).sort((a, b) => a - b);
-      // A whole prefix 0..n-1 (batches are written whole), reaching at least the last flush.
-      expect(indexes).toEqual(indexes.map((_, i) => i));
-      expect(indexes.length).toBeGreaterThanOrEqual(lastFlushed + 1);
-      // Lost: settled after the last write (queued when killed). Fewer than one batch interval of calls.
-      const settledIds = printed.filter((l) => l.startsWith('crash-'));
-      const lost = settledIds.length - records.length;
-      expect(lost).toBeGreaterThanOrEqual(0);
-      let sum = 0;
-      for (const r of records) sum += r.costNanos;
-      const states = await ledger.bucketStates(
-        [{ key: 'total|global|all', budgetId: 'total', limitNanos: 1e15, enforce: true }],
-        Date.UTC(2026, 2, 10) + settledIds.length,
-      );
-      expect(states[0]?.spentNanos).toBe(sum);
-      // The lost settlements' reservations (and the call cut off, if any) still hold budget: never an overspend.
-      const held = (states[0]?.reservedNanos ?? 0) / 10_000;
-      expect(held === lost || held === lost + 1).toBe(true);
-      // They stop counting when they expire (reservationTtlMs: 600,000 ms after the call).
-      const later = await ledger.bucketStates([{ key: 'total|global|all', budgetId: 'total', limitNanos: 1e15, enforce: true }], Date.UTC(2026, 2, 10) + 10_000_000);
-      expect(later[0]?.reservedNanos).toBe(0);
+      const stored = new Map(records.map((r) => [r.id, r.costNanos]));
+      // Every acknowledged settlement is in the file, with its cost.
+      for (const [id, cost] of acked) expect(stored.get(id)).toBe(cost);
+      // The cut-off group is all or nothing: the settlements it carried (A's reservations of the turn before) are all stored or none.
+      const carried = records.filter((r) => r.id.startsWith(`a-${last - 1}-`)).length;
+      expect([0, fittedBefore]).toContain(carried);
+
+      const [capState, totalState] = await ledger.bucketStates([cap, total], T0 + 1_000);
+      const spent = records.reduce((n, r) => n + r.costNanos, 0);
+      expect([capState?.spentNanos, totalState?.spentNanos]).toEqual([spent, spent]);
+      // Calls were refused at the cap, and it was never passed: spend plus what is still held.
+      expect(a.lines.concat(b.lines).some((l) => l.startsWith('acked ') && Number(l.split(' ')[2]) < 500)).toBe(true);
+      expect((capState?.spentNanos ?? 0) + (capState?.reservedNanos ?? 0)).toBeLessThanOrEqual(4_000_000);
+      // Reservations the dead processes committed and never settled hold the cap until they expire.
+      const [later] = await ledger.bucketStates([cap], T0 + 10_000_000);
+      expect(later?.reservedNanos).toBe(0);
     } finally {
       await ledger.close();
     }

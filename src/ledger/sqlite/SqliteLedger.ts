@@ -15,19 +15,21 @@ import type { SqliteStatements } from './prepareStatements.js';
 import { queryRecords } from './queryRecords.js';
 import { queryUsage } from './queryUsage.js';
 import { recordValues } from './recordRow.js';
-import { SettlementQueue } from './SettlementQueue.js';
+import { GroupCommit } from './GroupCommit.js';
 import { SqliteResets } from './SqliteResets.js';
-import type { PendingSettlement } from './SettlementQueue.js';
 import { resolveSqliteOptions } from './SqliteLedgerOptions.js';
 import type { SqliteLedgerOptions } from './SqliteLedgerOptions.js';
 import { assertGroupBy } from '../assertGroupBy.js';
 
 /**
  * The default Ledger: an embedded SQLite database (better-sqlite3, WAL mode).
- * `reserve` answers synchronously; every other method does its work at call time (a
- * settlement is visible to the very next read) and returns a settled promise.
- * Reservations run in one IMMEDIATE transaction, so they are atomic across every
- * process sharing the file.
+ *
+ * Reservations, settlements, releases and bucket reads go through a group commit
+ * (GroupCommit): those of one event-loop turn run in one IMMEDIATE transaction, each
+ * decided in order and atomic across every process sharing the file, and their promises
+ * resolve once that transaction has committed. A settlement whose promise resolved
+ * survives a SIGKILL of the process. Usage and record reads see every operation queued
+ * before them.
  *
  * Budget counters are kept apart from records (fixed counters, per-ms rolling entries),
  * and usage has per-day rollups, so `prune()` never changes a total.
@@ -35,21 +37,12 @@ import { assertGroupBy } from '../assertGroupBy.js';
 export class SqliteLedger implements Ledger {
   /** The resolved database file path. */
   readonly path: string;
-  /** When a settlement is written (see SqliteLedgerOptions.durability). */
+  /** The durability configured (both values write the same way; see SqliteLedgerOptions.durability). */
   readonly durability: 'transaction' | 'batched';
   private readonly db: SqliteDatabase;
   private readonly stmt: SqliteStatements;
+  private readonly group: GroupCommit;
   private closed = false;
-  /** 'batched': the settlements not written yet; undefined in 'transaction' mode. */
-  private readonly queue: SettlementQueue | undefined;
-  private readonly maxBatch: number;
-  private readonly flushTimer: NodeJS.Timeout | undefined;
-  private readonly reserveTx: (req: ReserveRequest) => ReserveResult;
-  private readonly settleTx: (record: UsageRecord, buckets: readonly Bucket[]) => BucketState[];
-  private readonly statesTx: (buckets: readonly Bucket[], now: number) => BucketState[];
-  private readonly releaseTx: (id: string) => void;
-  private readonly writeTx: (batch: readonly PendingSettlement[]) => void;
-  private readonly pruneTx: (before: number) => number;
   private readonly usageTx: (query: UsageQuery) => UsageGroup[];
   private readonly resetLog: SqliteResets;
 
@@ -57,6 +50,9 @@ export class SqliteLedger implements Ledger {
     const o = resolveSqliteOptions(options);
     this.path = o.path;
     this.durability = o.durability;
+    if (o.durability === 'batched') {
+      diag.warn("tollgate: sqlite durability 'batched' is no longer needed and writes as 'transaction' does: settlements are group-committed, each before its promise resolves");
+    }
     if (this.path !== ':memory:' && !this.path.startsWith('file:')) mkdirSync(dirname(this.path), { recursive: true });
     try {
       this.db = new Database(this.path, { timeout: o.busyTimeoutMs });
@@ -70,95 +66,55 @@ export class SqliteLedger implements Ledger {
     migrateSchema(this.db, this.path);
     this.stmt = prepareStatements(this.db);
     this.resetLog = new SqliteResets(this.db);
-
-    const db = this.db;
-    const reserve = db.transaction((req: ReserveRequest) => this.reserveInTx(req));
-    this.reserveTx = (req) => reserve.immediate(req);
-    const settle = db.transaction((record: UsageRecord, buckets: readonly Bucket[]) => {
-      this.writeSettlement(record, buckets);
-      return this.statesAt(buckets, record.time);
-    });
-    this.settleTx = (record, buckets) => settle.immediate(record, buckets);
-    // A read, unless a reservation expired since the last write (then it is purged first).
-    this.statesTx = db.transaction((buckets: readonly Bucket[], now: number) => this.statesAt(buckets, now));
-    const release = db.transaction((id: string) => this.dropReservation(id));
-    this.releaseTx = (id) => release.immediate(id);
-    const write = db.transaction((batch: readonly PendingSettlement[]) => {
-      for (const { record, buckets } of batch) this.writeSettlement(record, buckets);
-    });
-    this.writeTx = (batch) => write.immediate(batch);
-    const prune = db.transaction((before: number) => this.pruneInTx(before));
-    this.pruneTx = (before) => prune.immediate(before);
-    this.usageTx = db.transaction((query: UsageQuery) => queryUsage(db, query, this.stmt.getMeta.get('prune_watermark')?.value));
-
-    this.maxBatch = o.maxBatch;
-    if (o.durability === 'batched') {
-      this.queue = new SettlementQueue();
-      this.flushTimer = setInterval(() => {
-        try {
-          this.writeQueued();
-        } catch (err: unknown) {
-          // Kept queued; the next interval (or close) tries again.
-          diag.error(`tollgate: writing ${this.queue?.size ?? 0} queued settlements to ${this.path} failed; retrying`, err);
-        }
-      }, o.flushIntervalMs);
-      this.flushTimer.unref();
-    }
+    this.group = new GroupCommit(this.db, o.maxBatch);
+    this.usageTx = this.db.transaction((query: UsageQuery) => queryUsage(this.db, query, this.stmt.getMeta.get('prune_watermark')?.value));
   }
 
-  /**
-   * Writes the queued settlements ('batched' durability) in one transaction. Nothing to do in
-   * 'transaction' mode or after close. Rejects when the write fails; the settlements stay queued.
-   */
+  /** Commits the operations queued for the current group now. */
   async flush(): Promise<void> {
-    if (!this.closed) this.writeQueued();
+    if (!this.closed) this.group.commit();
   }
 
-  reserve(req: ReserveRequest): ReserveResult {
+  async reserve(req: ReserveRequest): Promise<ReserveResult> {
     this.assertOpen();
-    const result = this.reserveTx(req);
-    this.queue?.reserved(req, result.ok);
-    return result;
+    return this.group.run(() => this.reserveInTx(req));
   }
 
   async settle(record: UsageRecord, buckets: readonly Bucket[]): Promise<BucketState[]> {
     this.assertOpen();
-    if (this.queue === undefined) return this.settleTx(record, buckets);
-    this.queue.enqueue(record, buckets);
-    if (this.queue.size >= this.maxBatch) this.writeQueued();
-    return this.statesTx(buckets, record.time);
+    return this.group.run(() => {
+      this.writeSettlement(record, buckets);
+      return this.statesAt(buckets, record.time);
+    });
   }
 
   async release(id: string): Promise<void> {
     this.assertOpen();
-    // Settled already (queued): its reservation goes when the settlement is written.
-    if (this.queue?.has(id) === true) return;
-    this.queue?.forget(id);
-    this.releaseTx(id);
+    return this.group.run(() => this.dropReservation(id));
   }
 
   async bucketStates(buckets: readonly Bucket[], now: number): Promise<BucketState[]> {
     this.assertOpen();
-    return this.statesTx(buckets, now);
+    // In the group: it purges expired reservations, and sees every operation queued before it.
+    return this.group.run(() => this.statesAt(buckets, now));
   }
 
   async usage(query: UsageQuery): Promise<UsageGroup[]> {
     assertGroupBy(query.by);
     this.assertOpen();
-    this.writeQueued();
+    this.group.commit();
     return this.usageTx(query);
   }
 
   async records(query: RecordQuery): Promise<UsageRecord[]> {
     this.assertOpen();
-    this.writeQueued();
+    this.group.commit();
     return queryRecords(this.db, query);
   }
 
   async prune(before: number): Promise<number> {
     this.assertOpen();
-    this.writeQueued();
-    return this.pruneTx(before);
+    return this.group.run(() => this.pruneInTx(before));
   }
 
   async listBudgets(): Promise<StoredBudget[]> {
@@ -176,10 +132,10 @@ export class SqliteLedger implements Ledger {
     return this.stmt.deleteBudget.run(id).changes > 0;
   }
 
-  /** Queued settlements ('batched') are written first: they were made before the reset. */
+  /** The operations queued for the current group are committed first: they were made before the reset. */
   async resetBuckets(reset: ResetRecord, bucketKeys?: readonly string[]): Promise<void> {
     this.assertOpen();
-    this.writeQueued();
+    this.group.commit();
     this.resetLog.reset(reset, bucketKeys);
   }
 
@@ -193,12 +149,11 @@ export class SqliteLedger implements Ledger {
     this.stmt.ping.get();
   }
 
-  /** Idempotent. Writes queued settlements ('batched') first. */
+  /** Idempotent. Commits the queued operations first. */
   async close(): Promise<void> {
     if (this.closed) return;
-    if (this.flushTimer !== undefined) clearInterval(this.flushTimer);
     try {
-      this.writeQueued();
+      this.group.commit();
     } finally {
       this.closed = true;
       this.db.close();
@@ -207,13 +162,6 @@ export class SqliteLedger implements Ledger {
 
   private assertOpen(): void {
     if (this.closed) throw new LedgerClosedError('SQLite');
-  }
-
-  /** Writes the queued settlements in one transaction; on failure they stay queued. */
-  private writeQueued(): void {
-    if (this.queue === undefined || this.queue.size === 0) return;
-    this.writeTx(this.queue.batch());
-    this.queue.clear();
   }
 
   /** Removes a reservation and takes its amount off each of its buckets' reserved sum. */
@@ -241,12 +189,11 @@ export class SqliteLedger implements Ledger {
     return buckets.map((b) => this.stateOf(b, now));
   }
 
-  /** The bucket at `now` (expired reservations purged): what the file holds, plus this process's queued settlements. */
+  /** The bucket at `now` (expired reservations purged), as the file holds it. */
   private stateOf(b: Bucket, now: number): BucketState {
     const counter = this.stmt.counterState.get(b.key);
     const spentNanos = b.rollingMs !== undefined ? (this.stmt.rollingSpent.get(b.key, now - b.rollingMs, now)?.n ?? 0) : (counter?.s ?? 0);
-    const state = { key: b.key, budgetId: b.budgetId, limitNanos: b.limitNanos, spentNanos, reservedNanos: counter?.r ?? 0 };
-    return this.queue === undefined ? state : this.queue.adjust(state, b, now);
+    return { key: b.key, budgetId: b.budgetId, limitNanos: b.limitNanos, spentNanos, reservedNanos: counter?.r ?? 0 };
   }
 
   private reserveInTx(req: ReserveRequest): ReserveResult {

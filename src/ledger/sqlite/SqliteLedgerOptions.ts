@@ -17,20 +17,17 @@ export interface SqliteLedgerOptions {
   /** How long a writer waits for another process's lock, ms. Default 5000. */
   busyTimeoutMs?: number;
   /**
-   * When a settlement is written. 'transaction' (default): `settle` commits before it returns.
-   * 'batched': settlements are queued and written together in one transaction every
-   * `flushIntervalMs`, when `maxBatch` are waiting, on `flush()` and on `close()`, which makes a
-   * settlement many times cheaper. Reads in this process (reservations, bucket states, usage,
-   * records) see queued settlements exactly. What a crash (SIGKILL, power loss) can lose: the
-   * settlements of the last `flushIntervalMs` at most; their reservations stay in the file and
-   * stop counting when they expire (`reservationTtlMs`), so no budget is ever overspent because
-   * of it, but that spend is never counted. Other processes sharing the file see queued
-   * settlements once they are written; reservations are atomic across processes in both modes.
+   * Kept so that existing configurations load; both values now write the same way. Every
+   * reservation, settlement and release is committed by a group commit (all those of one
+   * event-loop turn in one transaction) before its promise resolves, so a settlement that
+   * resolved survives a SIGKILL. 'batched' used to acknowledge settlements before writing
+   * them; group commit makes that trade unnecessary, and choosing it logs a warning once.
+   * Default 'transaction'.
    */
   durability?: 'transaction' | 'batched';
-  /** 'batched': longest time a settlement waits to be written, ms. Default 100. */
+  /** Not used any more (it was the write interval of 'batched'); still checked to be a positive whole number. Default 100. */
   flushIntervalMs?: number;
-  /** 'batched': settlements written at the latest when this many are waiting. Default 1000. */
+  /** Most operations one group transaction holds: a group is committed at once when this many are queued. Default 1000. */
   maxBatch?: number;
 }
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { LedgerClosedError } from '../../../src/ledger/LedgerClosedError.js';
 import { DEFAULT_SQLITE_PATH, SQLITE_SCHEMA_VERSION, SqliteLedger } from '../../../src/ledger/sqlite.js';
 
@@ -64,7 +64,7 @@ describe('SqliteLedger specifics', () => {
     try {
       const task = { key: 'task|T|all', budgetId: 'task', limitNanos: 100, enforce: true };
       expect((await ledger.bucketStates([bucket, task], 1000)).map((s) => [s.spentNanos, s.reservedNanos])).toEqual([[10, 50], [0, 20]]);
-      expect(ledger.reserve({ id: 'r3', amountNanos: 41, buckets: [bucket], now: 1000, expiresAt: 5000 }).ok).toBe(false);
+      expect((await ledger.reserve({ id: 'r3', amountNanos: 41, buckets: [bucket], now: 1000, expiresAt: 5000 })).ok).toBe(false);
       await ledger.release('r2');
       expect((await ledger.bucketStates([bucket, task], 1000)).map((s) => s.reservedNanos)).toEqual([30, 0]);
       expect((await ledger.bucketStates([bucket], 5000))[0]?.reservedNanos).toBe(0); // r1 expired
@@ -77,10 +77,10 @@ describe('SqliteLedger specifics', () => {
     expect(() => new SqliteLedger({ path: join(tempDir(), 'x.db'), synchronous: 'OFF' as never })).toThrow(/synchronous/);
   });
 
-  it('fails with LedgerClosedError after close: reserve throws, the other methods reject', async () => {
+  it('fails with LedgerClosedError after close: every method rejects', async () => {
     const ledger = new SqliteLedger({ path: ':memory:' });
     await ledger.close();
-    expect(() => ledger.reserve({ id: 'r', amountNanos: 1, buckets: [], now: 0, expiresAt: 1 })).toThrow(LedgerClosedError);
+    await expect(ledger.reserve({ id: 'r', amountNanos: 1, buckets: [], now: 0, expiresAt: 1 })).rejects.toThrow(LedgerClosedError);
     await expect(ledger.ping()).rejects.toThrow(LedgerClosedError);
     await expect(ledger.records({})).rejects.toThrow(LedgerClosedError);
   });
@@ -91,79 +91,125 @@ describe('SqliteLedger specifics', () => {
     const b = new SqliteLedger({ path });
     try {
       const bucket = { key: 'daily|global|2026-03-10', budgetId: 'daily', limitNanos: 100, enforce: true };
-      expect(a.reserve({ id: 'r1', amountNanos: 70, buckets: [bucket], now: 0, expiresAt: 1_000 }).ok).toBe(true);
-      expect(b.reserve({ id: 'r2', amountNanos: 31, buckets: [bucket], now: 0, expiresAt: 1_000 }).ok).toBe(false);
-      expect(b.reserve({ id: 'r3', amountNanos: 30, buckets: [bucket], now: 0, expiresAt: 1_000 }).ok).toBe(true);
+      expect((await a.reserve({ id: 'r1', amountNanos: 70, buckets: [bucket], now: 0, expiresAt: 1_000 })).ok).toBe(true);
+      expect((await b.reserve({ id: 'r2', amountNanos: 31, buckets: [bucket], now: 0, expiresAt: 1_000 })).ok).toBe(false);
+      expect((await b.reserve({ id: 'r3', amountNanos: 30, buckets: [bucket], now: 0, expiresAt: 1_000 })).ok).toBe(true);
     } finally {
       await a.close();
       await b.close();
     }
   });
 
-  describe("durability 'batched'", () => {
+  describe('group commit', () => {
     const T0 = Date.UTC(2026, 2, 10);
-    const bucket = { key: 'daily|global|2026-03-10', budgetId: 'daily', limitNanos: 1_000_000, enforce: true, expiresAt: T0 + 86_400_000 };
-    const record = (i: number) => ({
-      id: `b-${i}`, time: T0 + i, provider: 'openai', model: 'gpt-4o', operation: 'chat',
+    const bucket = { key: 'daily|global|2026-03-10', budgetId: 'daily', limitNanos: 1_000, enforce: true, expiresAt: T0 + 86_400_000 };
+    const record = (i: number, metadata?: Record<string, unknown>) => ({
+      id: `g-${i}`, time: T0 + i, provider: 'openai', model: 'gpt-4o', operation: 'chat',
       inputTokens: 10, outputTokens: 5, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNanos: 100, status: 'ok' as const,
+      ...(metadata === undefined ? {} : { metadata: metadata as Record<string, string> }),
     });
+    const reserve = (ledger: SqliteLedger, id: string, amountNanos: number) =>
+      ledger.reserve({ id, amountNanos, buckets: [bucket], now: T0, expiresAt: T0 + 600_000 });
 
-    it('queues settlements: this process sees them at once, other processes all together once written', async () => {
-      const path = join(tempDir(), 'batched.db');
-      const batched = new SqliteLedger({ path, durability: 'batched', flushIntervalMs: 60_000 });
+    it('writes the operations of one event-loop turn together; each promise resolves once they are committed', async () => {
+      const path = join(tempDir(), 'group.db');
+      const ledger = new SqliteLedger({ path });
       const other = new SqliteLedger({ path });
       try {
-        for (let i = 0; i < 50; i++) {
-          expect(batched.reserve({ id: `b-${i}`, amountNanos: 1_000, buckets: [bucket], now: T0 + i, expiresAt: T0 + 600_000 }).ok).toBe(true);
-          const [state] = await batched.settle(record(i), [bucket]);
-          // Exact for this process at once: own spend counted, own reservation released.
-          expect(state).toMatchObject({ spentNanos: 100 * (i + 1), reservedNanos: 0 });
-        }
-        // Reservations are written at once (atomic across processes); the settlements are still queued.
-        expect((await other.bucketStates([bucket], T0 + 50))[0]).toMatchObject({ spentNanos: 0, reservedNanos: 50_000 });
-        expect(await other.records({ limit: 100 })).toHaveLength(0);
-        await batched.flush();
-        expect((await other.bucketStates([bucket], T0 + 50))[0]).toMatchObject({ spentNanos: 5_000, reservedNanos: 0 });
-        expect(await other.records({ limit: 100 })).toHaveLength(50);
+        const settled = [1, 2, 3].map((i) => ledger.settle(record(i), [bucket]));
+        // Queued, not yet written: another process sees none of them in this turn.
+        expect(await other.records({})).toEqual([]);
+        const states = await Promise.all(settled);
+        expect(states.map((s) => s[0]?.spentNanos)).toEqual([100, 200, 300]);
+        expect((await other.records({})).map((r) => r.id)).toEqual(['g-3', 'g-2', 'g-1']);
       } finally {
         await other.close();
-        await batched.close();
+        await ledger.close();
       }
     });
 
-    it('flushes on its interval, at maxBatch, and on close', async () => {
-      const path = join(tempDir(), 'interval.db');
-      const other = new SqliteLedger({ path });
-      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    it('decides the reservations of a group in order, atomically across two handles on one file', async () => {
+      const path = join(tempDir(), 'race.db');
+      const a = new SqliteLedger({ path });
+      const b = new SqliteLedger({ path });
       try {
-        const byInterval = new SqliteLedger({ path, durability: 'batched', flushIntervalMs: 20 });
-        await byInterval.settle(record(1), [bucket]);
-        vi.advanceTimersByTime(19);
-        expect(await other.records({})).toHaveLength(0);
-        vi.advanceTimersByTime(1);
-        expect((await other.records({})).map((r) => r.id)).toEqual(['b-1']);
-        await byInterval.close();
+        const results = await Promise.all(Array.from({ length: 200 }, (_, i) => reserve(i % 2 === 0 ? a : b, `r${i}`, 7)));
+        // 1,000 / 7: 142 fit, whichever handle asked; the first 142 in each group's order.
+        expect(results.filter((r) => r.ok)).toHaveLength(142);
+        expect((await a.bucketStates([bucket], T0))[0]?.reservedNanos).toBe(994);
+        expect((await b.bucketStates([bucket], T0))[0]?.reservedNanos).toBe(994);
       } finally {
-        vi.useRealTimers();
+        await a.close();
+        await b.close();
       }
+    });
 
-      const bySize = new SqliteLedger({ path, durability: 'batched', flushIntervalMs: 60_000, maxBatch: 3 });
-      await bySize.settle(record(2), [bucket]);
-      await bySize.settle(record(3), [bucket]);
-      expect(await other.records({})).toHaveLength(1);
-      await bySize.settle(record(4), [bucket]);
+    it('rolls back a failing operation alone: the rest of its group commits', async () => {
+      const ledger = new SqliteLedger({ path: join(tempDir(), 'one-fails.db') });
+      try {
+        const circular: Record<string, unknown> = {};
+        circular['self'] = circular;
+        const good = ledger.settle(record(1), [bucket]);
+        const bad = ledger.settle(record(2, circular), [bucket]);
+        const after = ledger.settle(record(3), [bucket]);
+        await expect(bad).rejects.toThrow(/circular/i);
+        expect((await good)[0]?.spentNanos).toBe(100);
+        expect((await after)[0]?.spentNanos).toBe(200);
+        expect((await ledger.records({})).map((r) => r.id)).toEqual(['g-3', 'g-1']);
+      } finally {
+        await ledger.close();
+      }
+    });
+
+    it('rejects every operation of a group whose transaction cannot begin, and none takes effect', async () => {
+      const path = join(tempDir(), 'busy.db');
+      const ledger = new SqliteLedger({ path, busyTimeoutMs: 10 });
+      const holder = new Database(path);
+      try {
+        holder.exec('BEGIN IMMEDIATE'); // another process holds the write lock
+        const ops = [reserve(ledger, 'r1', 10), ledger.settle(record(1), [bucket])];
+        for (const op of ops) await expect(op).rejects.toThrow(/locked|busy/i);
+        holder.exec('ROLLBACK');
+        expect(await ledger.records({})).toEqual([]);
+        expect((await ledger.bucketStates([bucket], T0))[0]).toMatchObject({ spentNanos: 0, reservedNanos: 0 });
+        // The next group goes through.
+        expect((await reserve(ledger, 'r2', 10)).ok).toBe(true);
+      } finally {
+        holder.close();
+        await ledger.close();
+      }
+    });
+
+    it('commits at once when maxBatch operations are queued, and on flush() and close()', async () => {
+      const path = join(tempDir(), 'max.db');
+      const other = new SqliteLedger({ path });
+      const ledger = new SqliteLedger({ path, maxBatch: 3 });
+      const first = [1, 2, 3].map((i) => ledger.settle(record(i), [bucket]));
+      // The third filled the group: written before this turn ends.
+      expect(await other.records({})).toHaveLength(3);
+      await Promise.all(first);
+      const fourth = ledger.settle(record(4), [bucket]);
+      await ledger.flush();
       expect(await other.records({})).toHaveLength(4);
-      await bySize.settle(record(5), [bucket]);
-      await bySize.close();
+      await fourth;
+      const fifth = ledger.settle(record(5), [bucket]);
+      await ledger.close();
+      expect((await fifth)[0]?.spentNanos).toBe(500);
       expect(await other.records({})).toHaveLength(5);
       await other.close();
     });
 
-    it('rejects invalid durability options, naming them', () => {
+    it("accepts durability 'batched' from older configurations and writes as 'transaction' does; rejects invalid options, naming them", async () => {
       const path = join(tempDir(), 'x.db');
+      const batched = new SqliteLedger({ path, durability: 'batched' });
+      const other = new SqliteLedger({ path });
+      await batched.settle(record(1), [bucket]);
+      expect(await other.records({})).toHaveLength(1);
+      await batched.close();
+      await other.close();
       expect(() => new SqliteLedger({ path, durability: 'lazy' as never })).toThrow(/durability must be 'transaction' or 'batched'/);
-      expect(() => new SqliteLedger({ path, durability: 'batched', flushIntervalMs: 0 })).toThrow(/flushIntervalMs/);
-      expect(() => new SqliteLedger({ path, durability: 'batched', maxBatch: 1.5 })).toThrow(/maxBatch/);
+      expect(() => new SqliteLedger({ path, flushIntervalMs: 0 })).toThrow(/flushIntervalMs/);
+      expect(() => new SqliteLedger({ path, maxBatch: 1.5 })).toThrow(/maxBatch/);
     });
   });
 });
