@@ -342,7 +342,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     },
     start: (o = {}) => {
       if (otel !== undefined) return otel;
-      otel = startOtel(processor, { serviceName: config.otel.serviceName, exporter: config.otel.exporter, ...o });
+      otel = startOtel(processor, o, { serviceName: config.otel.serviceName, exporter: config.otel.exporter });
       // The SDK just registered the global meter provider: send the GenAI metrics there.
       if (meterProvider === undefined) meters = genAiMeters(metricsApi.getMeterProvider());
       return otel;

@@ -1,6 +1,6 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Context, Span as ApiSpan } from '@opentelemetry/api';
-import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { SdkReadableSpan as ReadableSpan, SdkSpan as Span, SdkSpanProcessor as SpanProcessor } from '../core/SdkSpan.js';
 import { attributionOf } from '../core/attribution.js';
 import type { Attribution } from '../core/attribution.js';
 import { isRefusal } from '../core/isRefusal.js';

@@ -1,7 +1,7 @@
 import { SpanKind, SpanStatusCode, trace as traceApi } from '@opentelemetry/api';
 import type { Attributes, AttributeValue, Context } from '@opentelemetry/api';
-import { hrTimeToMilliseconds } from '@opentelemetry/core';
-import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { hrTimeToMilliseconds } from '../time/hrTimeToMilliseconds.js';
+import type { SdkReadableSpan as ReadableSpan, SdkSpan as Span, SdkSpanProcessor as SpanProcessor } from '../core/SdkSpan.js';
 import {
   ATTR_GEN_AI_USAGE_COST,
   ATTR_GEN_AI_USAGE_INPUT_TOKENS,
