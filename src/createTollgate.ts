@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createNoopMeter, metrics as metricsApi, trace, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { metrics as metricsApi, trace, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import type { MeterProvider } from '@opentelemetry/api';
 import { AlertDispatcher } from './alerts/AlertDispatcher.js';
 import { createAlertSinks } from './alerts/createAlertSinks.js';
@@ -18,7 +18,7 @@ import type { Ledger, UsageGroup, UsageQuery } from './ledger/Ledger.js';
 import { openStore } from './ledger/openLedger.js';
 import { withErrorCount } from './ledger/withErrorCount.js';
 import { sumUsage } from './ledger/UsageAccumulator.js';
-import { GenAiMeters } from './metrics/GenAiMeters.js';
+import { LazyGenAiMeters } from './metrics/LazyGenAiMeters.js';
 import { TollgateMetrics } from './metrics/TollgateMetrics.js';
 import { PricingCatalog } from './pricing/PricingCatalog.js';
 import type { TokenUsage } from './core/TokenUsage.js';
@@ -49,7 +49,7 @@ export interface TollgateOptions extends TollgateConfigInput {
   clock?: () => number;
   /** Where tollgate's own spans are made. Default: the global tracer provider. */
   tracerProvider?: TracerProvider;
-  /** Where the OTel GenAI metrics go. Default: the global meter provider at creation time. */
+  /** Where the OTel GenAI metrics go. Default: the global meter provider current when each call settles (so the SDK may be started after createTollgate). */
   meterProvider?: MeterProvider;
   /**
    * Refuse requests of other instrumentations' denied spans at `fetch` (see FetchGuard).
@@ -195,10 +195,11 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     const groups = await ledger.usage({ by: 'day', since: utcDayStart(now), until: now + 1 });
     return sumUsage(groups).costNanos / 1e9;
   });
-  let meters: GenAiMeters | undefined = genAiMeters(meterProvider ?? metricsApi.getMeterProvider());
+  // Looked up at each settled call: README's order creates tollgate before the SDK registers its meter provider.
+  const meters = new LazyGenAiMeters(meterProvider !== undefined ? () => meterProvider : () => metricsApi.getMeterProvider(), { name: 'tollgate', version: VERSION });
   // span → engine → ledger → sinks: every settled call, whoever drove it, reaches the same sinks once.
   engine.addSink(prometheusSink(metrics));
-  engine.addSink(otelMetricsSink(() => meters));
+  engine.addSink(otelMetricsSink(() => meters.current()));
   engine.addSink(usageEventSink(events));
   const estimateInputTokens = (model: string, input: unknown): number => estimator.estimateInput(model, input);
   const traces = new TraceRing({ maxTraces: config.traces.ringSize });
@@ -343,8 +344,6 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     start: (o = {}) => {
       if (otel !== undefined) return otel;
       otel = startOtel(processor, o, { serviceName: config.otel.serviceName, exporter: config.otel.exporter });
-      // The SDK just registered the global meter provider: send the GenAI metrics there.
-      if (meterProvider === undefined) meters = genAiMeters(metricsApi.getMeterProvider());
       return otel;
     },
     prune,
@@ -365,7 +364,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
         await dispatcher?.shutdown();
         await limiter?.shutdown();
         uninstallGuard();
-        meters = undefined;
+        meters.close();
         await ledger.close();
       })()),
   };
@@ -374,15 +373,6 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
 
 /** How often old usage records are pruned. */
 const PRUNE_INTERVAL_MS = 3_600_000;
-
-/**
- * The GenAI meters on `provider`'s tollgate meter, or undefined when that meter is the API's
- * no-op meter (no meter provider registered): recording into it would be work for nothing.
- */
-function genAiMeters(provider: MeterProvider): GenAiMeters | undefined {
-  const meter = provider.getMeter('tollgate', VERSION);
-  return meter === createNoopMeter() ? undefined : new GenAiMeters(meter);
-}
 
 /** The admission as callers see it. */
 function toInfo(a: Admission): AdmissionInfo {
