@@ -203,7 +203,13 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
   engine.addSink(usageEventSink(events));
   const estimateInputTokens = (model: string, input: unknown): number => estimator.estimateInput(model, input);
   const traces = new TraceRing({ maxTraces: config.traces.ringSize });
-  const processor = new BudgetSpanProcessor({ engine, estimateInputTokens, traceSink: traces, isDriven: (span) => calls.callOf(span) !== undefined });
+  const processor = new BudgetSpanProcessor({
+    engine,
+    estimateInputTokens,
+    traceSink: traces,
+    isDriven: (span) => calls.callOf(span) !== undefined,
+    onClientMetricsElsewhere: (parent) => calls.callOf(parent)?.markClientMetricsElsewhere(),
+  });
   events.on('budget_exceeded', (e) => metrics.recordBudgetExceeded(e.scope, e.action));
 
   const dispatcher = config.alerts.length > 0 ? new AlertDispatcher(events, { routes: createAlertSinks(config.alerts, config.otel.serviceName !== undefined ? { service: config.otel.serviceName } : {}) }) : undefined;

@@ -77,6 +77,23 @@ describe('GenAI metrics and the order of setup', () => {
     expect(names.get('gen_ai.client.token.usage')).toBe(2); // input and output
     expect(names.get('gen_ai.client.operation.duration')).toBe(1);
     expect(names.get('tollgate.cost')).toBe(1);
+    expect(names.has('gen_ai.client.operation.time_to_first_chunk')).toBe(false); // not streamed
+  });
+
+  it('a streamed call records time to first chunk once and time per output chunk for each later chunk', async () => {
+    const tollgate = tollgateForTest();
+    const host = startNodeSdk(tollgate);
+    cleanups.push(() => host.stop());
+    await tollgate.llm({ provider: 'openai', model: 'gpt-4o-mini', inputTokens: 10 }, (call) => {
+      for (let output = 1; output <= 3; output++) call.check({ input: 10, output }); // three chunks
+      call.setUsage({ input: 10, output: 3 });
+    });
+    await host.reader.forceFlush();
+    const scope = host.exporter.getMetrics().at(-1)!.scopeMetrics.find((s) => s.scope.name === 'tollgate')!;
+    const count = (name: string): number | undefined =>
+      scope.metrics.find((m) => m.descriptor.name === name)?.dataPoints.reduce((n, p) => n + (p.value as { count: number }).count, 0);
+    expect(count('gen_ai.client.operation.time_to_first_chunk')).toBe(1);
+    expect(count('gen_ai.client.operation.time_per_output_chunk')).toBe(2);
   });
 
   it('the other order: NodeSDK.start() first, then createTollgate', async () => {
