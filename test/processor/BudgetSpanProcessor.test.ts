@@ -67,7 +67,7 @@ describe('the recent-traces ring', () => {
       ['task T-2', 4],
     ]);
     const one = tg.traces.get(listed[0]?.traceId as string);
-    expect(one?.spans.map((x) => x.name).sort()).toEqual(['chat gpt-4o-mini', 'chat gpt-4o-mini', 'execute_tool search', one?.rootName].sort());
+    expect(one?.spans.map((x) => x.name).sort()).toEqual(['chat gpt-4o-mini', 'chat gpt-4o-mini', 'execute_tool search', 'invoke_agent task'].sort());
   });
 });
 

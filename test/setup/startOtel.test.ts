@@ -78,7 +78,8 @@ describe('tollgate.start()', () => {
     expect(body).toContain('checkout-agent');
     expect(body).toContain('chat gpt-4o-mini');
     expect(body).toContain('gen_ai.usage.cost');
-    expect(body).toContain('task T-1');
+    expect(body).toContain('"invoke_agent task"');
+    expect(body).toContain('T-1'); // as tollgate.task.id
     expect(got.find((r) => r.path === '/v1/metrics')?.headers['content-type']).toBe('application/json');
   });
 
