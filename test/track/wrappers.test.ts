@@ -248,4 +248,9 @@ describe('content capture', () => {
     expect(attrs['gen_ai.input.messages']).toBe(JSON.stringify(messages));
     expect(attrs['gen_ai.output.messages']).toBe('secret answer');
   });
+  it('records them when OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true is in the environment', async () => {
+    t = makeTestTollgate({ env: { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'true' } });
+    await t.tollgate.llm({ model: 'gpt-4o-mini', input: messages }, (c) => c.setOutput('secret answer'));
+    expect(t.byName('chat gpt-4o-mini').attributes['gen_ai.input.messages']).toBe(JSON.stringify(messages));
+  });
 });
