@@ -349,7 +349,9 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     },
     start: (o = {}) => {
       if (otel !== undefined) return otel;
-      otel = startOtel(processor, o, { serviceName: config.otel.serviceName, exporter: config.otel.exporter });
+      const started = startOtel(processor, o, { serviceName: config.otel.serviceName, exporter: config.otel.exporter });
+      // Settlements still in flight record their metrics first, so the SDK's last export has them.
+      otel = { sdk: started.sdk, shutdown: () => engine.forceFlush().then(() => started.shutdown(), () => started.shutdown()) };
       return otel;
     },
     prune,

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
 import type * as SdkMetrics from '@opentelemetry/sdk-metrics';
 import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -58,7 +60,7 @@ export function hostSdk(): HostSdk {
     batchProcessor: (exporter) => new BatchSpanProcessor(withOptions ? { exporter } : exporter),
     simpleProcessor: (exporter) => new SimpleSpanProcessor(withOptions ? { exporter } : exporter),
     load: (pkg) => fromSdkNode(pkg) as unknown,
-    version: sdkNodeVersion(fromSdkNode),
+    version: sdkNodeVersion(sdkNodeMain),
   };
   return loaded;
 }
@@ -82,10 +84,15 @@ function firstOf(load: NodeJS.Require, names: string[]): [string, unknown] {
   throw first;
 }
 
-function sdkNodeVersion(load: NodeJS.Require): string {
-  try {
-    return (load('@opentelemetry/sdk-node/package.json') as { version?: string }).version ?? 'unknown';
-  } catch {
-    return 'unknown';
+/** The version in the package.json above sdk-node's entry file (3.x does not export its package.json). */
+function sdkNodeVersion(main: string): string {
+  for (let dir = dirname(main); dir !== dirname(dir); dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === '@opentelemetry/sdk-node') return pkg.version ?? 'unknown';
+    } catch {
+      // no package.json here: look one folder up
+    }
   }
+  return 'unknown';
 }
