@@ -30,10 +30,11 @@ export const GEN_AI_OPERATION_DURATION_BUCKETS: readonly number[] = [
   0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
 ];
 
-/** Bucket boundaries of `gen_ai.client.operation.time_per_output_chunk` (seconds), from the GenAI semconv spec. */
-export const GEN_AI_TIME_PER_OUTPUT_CHUNK_BUCKETS: readonly number[] = [
-  0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5,
-];
+/**
+ * Bucket boundaries of `gen_ai.client.operation.time_to_first_chunk` and `time_per_output_chunk`
+ * (seconds): the operation-duration boundaries, as OpenTelemetry's own GenAI helpers use for both.
+ */
+export const GEN_AI_TIME_PER_OUTPUT_CHUNK_BUCKETS: readonly number[] = GEN_AI_OPERATION_DURATION_BUCKETS;
 
 const NANOS_PER_USD = 1_000_000_000;
 

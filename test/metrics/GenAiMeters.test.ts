@@ -148,7 +148,8 @@ describe('GenAiMeters', () => {
     const tpoc = byName(metrics, 'gen_ai.client.operation.time_per_output_chunk') as HistogramMetricData;
     expect(tpoc.dataPoints.map((p) => p.value.count)).toEqual([3]);
     expect(tpoc.dataPoints[0]?.value.sum).toBeCloseTo(0.17, 10);
-    expect(tpoc.dataPoints[0]?.value.buckets.boundaries).toEqual([0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5]);
+    expect(tpoc.dataPoints[0]?.value.buckets.boundaries).toEqual([0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92]);
+    expect(ttfc.dataPoints[0]?.value.buckets.boundaries).toEqual(tpoc.dataPoints[0]?.value.buckets.boundaries);
   });
 
   it('records only the cost of a call whose gen_ai.client.* metrics another instrumentation records', async () => {
