@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createNoopMeter, metrics as metricsApi, trace, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { metrics as metricsApi, trace, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import type { MeterProvider } from '@opentelemetry/api';
 import { AlertDispatcher } from './alerts/AlertDispatcher.js';
 import { createAlertSinks } from './alerts/createAlertSinks.js';
@@ -18,7 +18,7 @@ import type { Ledger, UsageGroup, UsageQuery } from './ledger/Ledger.js';
 import { openStore } from './ledger/openLedger.js';
 import { withErrorCount } from './ledger/withErrorCount.js';
 import { sumUsage } from './ledger/UsageAccumulator.js';
-import { GenAiMeters } from './metrics/GenAiMeters.js';
+import { LazyGenAiMeters } from './metrics/LazyGenAiMeters.js';
 import { TollgateMetrics } from './metrics/TollgateMetrics.js';
 import { PricingCatalog } from './pricing/PricingCatalog.js';
 import type { TokenUsage } from './core/TokenUsage.js';
@@ -33,7 +33,6 @@ import { healthCheck } from './setup/healthCheck.js';
 import { metricsHandler } from './setup/metricsHandler.js';
 import { startOtel, type StartOptions, type StartedOtel } from './setup/startOtel.js';
 import { otelMetricsSink, prometheusSink, usageEventSink } from './sinks/settledCallSinks.js';
-import type { LabelFold } from './metrics/LabelFold.js';
 import { MS_PER_DAY, utcDayStart } from './time/utcWindows.js';
 import { DefaultTokenEstimator } from './tokens/DefaultTokenEstimator.js';
 import { TraceRing } from './traces/TraceRing.js';
@@ -50,7 +49,7 @@ export interface TollgateOptions extends TollgateConfigInput {
   clock?: () => number;
   /** Where tollgate's own spans are made. Default: the global tracer provider. */
   tracerProvider?: TracerProvider;
-  /** Where the OTel GenAI metrics go. Default: the global meter provider at creation time. */
+  /** Where the OTel GenAI metrics go. Default: the global meter provider current when each call settles (so the SDK may be started after createTollgate). */
   meterProvider?: MeterProvider;
   /**
    * Refuse requests of other instrumentations' denied spans at `fetch` (see FetchGuard).
@@ -200,15 +199,21 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     const groups = await ledger.usage({ by: 'day', since: utcDayStart(now), until: now + 1 });
     return sumUsage(groups).costNanos / 1e9;
   });
-  const genAiFold = metrics.labelFold('gen_ai_client');
-  let meters: GenAiMeters | undefined = genAiMeters(meterProvider ?? metricsApi.getMeterProvider(), genAiFold);
+  // Looked up at each settled call: README's order creates tollgate before the SDK registers its meter provider.
+  const meters = new LazyGenAiMeters(meterProvider !== undefined ? () => meterProvider : () => metricsApi.getMeterProvider(), { name: 'tollgate', version: VERSION }, metrics.labelFold('gen_ai_client'));
   // span → engine → ledger → sinks: every settled call, whoever drove it, reaches the same sinks once.
   engine.addSink(prometheusSink(metrics));
-  engine.addSink(otelMetricsSink(() => meters));
+  engine.addSink(otelMetricsSink(() => meters.current()));
   engine.addSink(usageEventSink(events));
   const estimateInputTokens = (model: string, input: unknown): number => estimator.estimateInput(model, input);
   const traces = new TraceRing({ maxTraces: config.traces.ringSize });
-  const processor = new BudgetSpanProcessor({ engine, estimateInputTokens, traceSink: traces, isDriven: (span) => calls.callOf(span) !== undefined });
+  const processor = new BudgetSpanProcessor({
+    engine,
+    estimateInputTokens,
+    traceSink: traces,
+    isDriven: (span) => calls.callOf(span) !== undefined,
+    onClientMetricsElsewhere: (parent) => calls.callOf(parent)?.markClientMetricsElsewhere(),
+  });
   events.on('budget_exceeded', (e) => metrics.recordBudgetExceeded(e.scope, e.action));
 
   const dispatcher = config.alerts.length > 0 ? new AlertDispatcher(events, { routes: createAlertSinks(config.alerts, config.otel.serviceName !== undefined ? { service: config.otel.serviceName } : {}) }) : undefined;
@@ -350,9 +355,9 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     },
     start: (o = {}) => {
       if (otel !== undefined) return otel;
-      otel = startOtel(processor, { serviceName: config.otel.serviceName, exporter: config.otel.exporter, ...o });
-      // The SDK just registered the global meter provider: send the GenAI metrics there.
-      if (meterProvider === undefined) meters = genAiMeters(metricsApi.getMeterProvider(), genAiFold);
+      const started = startOtel(processor, o, { serviceName: config.otel.serviceName, exporter: config.otel.exporter });
+      // Settlements still in flight record their metrics first, so the SDK's last export has them.
+      otel = { sdk: started.sdk, shutdown: () => engine.forceFlush().then(() => started.shutdown(), () => started.shutdown()) };
       return otel;
     },
     prune,
@@ -373,7 +378,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
         await dispatcher?.shutdown();
         await limiter?.shutdown();
         uninstallGuard();
-        meters = undefined;
+        meters.close();
         await ledger.close();
       })()),
   };
@@ -382,15 +387,6 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
 
 /** How often old usage records are pruned. */
 const PRUNE_INTERVAL_MS = 3_600_000;
-
-/**
- * The GenAI meters on `provider`'s tollgate meter, or undefined when that meter is the API's
- * no-op meter (no meter provider registered): recording into it would be work for nothing.
- */
-function genAiMeters(provider: MeterProvider, fold: LabelFold): GenAiMeters | undefined {
-  const meter = provider.getMeter('tollgate', VERSION);
-  return meter === createNoopMeter() ? undefined : new GenAiMeters(meter, fold);
-}
 
 /** The admission as callers see it. */
 function toInfo(a: Admission): AdmissionInfo {

@@ -1,4 +1,5 @@
 import type { Nanos } from '../core/money.js';
+import type { StreamTiming } from '../core/StreamTiming.js';
 import type { TokenUsage } from '../core/TokenUsage.js';
 import type { UsageRecord, UsageStatus } from '../core/UsageRecord.js';
 import type { Bucket } from '../ledger/Ledger.js';
@@ -95,6 +96,10 @@ export interface FinishedCall extends CallContext {
   metadata?: Record<string, string | number | boolean>;
   /** Set when a call the engine denied was sent anyway (another library bypassed the guard). */
   bypassed?: boolean;
+  /** When the chunks of a streamed call arrived. */
+  stream?: StreamTiming;
+  /** Another instrumentation records this call's `gen_ai.client.*` metrics: tollgate records only its cost. */
+  clientMetricsElsewhere?: boolean;
 }
 
 /** Where a settled call's cost came from. */
@@ -113,6 +118,10 @@ export interface SettledCall {
   /** Reserved for the call (0 without an admission). */
   reservedNanos: Nanos;
   durationSeconds?: number;
+  /** When the chunks of a streamed call arrived. */
+  stream?: StreamTiming;
+  /** Another instrumentation records this call's `gen_ai.client.*` metrics. */
+  clientMetricsElsewhere?: boolean;
 }
 
 /** A consumer of settled calls (Prometheus, OTel meters, events, logs). Must not throw; if it does, the engine reports it. */

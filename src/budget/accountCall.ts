@@ -74,6 +74,8 @@ export function accountCall(
   };
   if (cost !== undefined) settled.cost = cost;
   if (call.durationSeconds !== undefined) settled.durationSeconds = call.durationSeconds;
+  if (call.stream !== undefined) settled.stream = call.stream;
+  if (call.clientMetricsElsewhere === true) settled.clientMetricsElsewhere = true;
   return settled;
 }
 

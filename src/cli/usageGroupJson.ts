@@ -1,32 +1,7 @@
-import { nanosToUsd } from '../core/money.js';
-import type { UsageGroup } from '../ledger/Ledger.js';
-import type { ReportData } from '../report/ReportData.js';
-
 /**
- * A usage group in the CLI's `--json` output. Money in every `--json` output is a USD
- * number (`costUsd`, `spentUsd`, `limitUsd`...); the exact amount is the integer
- * `costNanos` (nano-USD) beside it.
+ * Money in every `--json` output is a USD number (`costUsd`, `spentUsd`, `limitUsd`...); the
+ * exact amount is the integer `costNanos` (nano-USD) beside it. The library's `reportJson`
+ * (what `renderJson` prints) has the same shape, so the CLI prints it as it is.
  */
-export type UsageGroupJson = UsageGroup & { costUsd: number };
-
-/** `group` with `costUsd`, its cost as a USD number. */
-export function usageGroupJson<G extends Omit<UsageGroup, 'key'>>(group: G): G & { costUsd: number } {
-  return { ...group, costUsd: nanosToUsd(group.costNanos) };
-}
-
-/** What `tollgate report --format json` and `tollgate demo --json` print as the report. */
-export type ReportDataJson = Omit<ReportData, 'byProvider' | 'byModel' | 'topTasks'> & {
-  byProvider: UsageGroupJson[];
-  byModel: UsageGroupJson[];
-  topTasks: UsageGroupJson[];
-};
-
-/** The report with every usage group carrying `costUsd` (the other amounts are USD numbers already). */
-export function reportDataJson(data: ReportData): ReportDataJson {
-  return {
-    ...data,
-    byProvider: data.byProvider.map(usageGroupJson),
-    byModel: data.byModel.map(usageGroupJson),
-    topTasks: data.topTasks.map(usageGroupJson),
-  };
-}
+export { reportJson as reportDataJson, usageGroupJson } from '../report/renderJson.js';
+export type { ReportJson as ReportDataJson, UsageGroupJson } from '../report/renderJson.js';

@@ -31,7 +31,9 @@ const ENV_FIELDS: readonly [string, string][] = [
   ['TOLLGATE_ADMIN_TOKEN', 'server.adminToken'],
   ['TOLLGATE_READ_TOKEN', 'server.readToken'],
   ['TOLLGATE_ALLOWED_HOSTS', 'server.allowedHosts'],
+  // The GenAI semconv variable; TOLLGATE_CAPTURE_CONTENT is its older alias (the standard one wins when both are set).
   ['TOLLGATE_CAPTURE_CONTENT', 'captureContent'],
+  ['OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT', 'captureContent'],
   ['TOLLGATE_QUIET', 'quiet'],
   ['TOLLGATE_UNKNOWN_MODEL', 'pricing.unknownModel'],
   ['TOLLGATE_PRICING_FILE', 'pricing.files'],
@@ -95,6 +97,7 @@ function findConfigFile(options: LoadConfigOptions, env: NodeJS.ProcessEnv, cwd:
 function envValue(name: string, raw: string, cwd: string): unknown {
   switch (name) {
     case 'TOLLGATE_CAPTURE_CONTENT':
+    case 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT':
     case 'TOLLGATE_QUIET': {
       const v = raw.trim().toLowerCase();
       if (['true', '1', 'yes', 'on'].includes(v)) return true;

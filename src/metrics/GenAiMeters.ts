@@ -1,5 +1,6 @@
 import { diag } from '@opentelemetry/api';
 import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
+import type { StreamTiming } from '../core/StreamTiming.js';
 import type { UsageRecord } from '../core/UsageRecord.js';
 import {
   ATTR_ERROR_TYPE,
@@ -10,6 +11,8 @@ import {
 } from '../semconv/attributes.js';
 import {
   OTEL_METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
+  OTEL_METRIC_GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK,
+  OTEL_METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
   OTEL_METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
   OTEL_METRIC_TOLLGATE_COST,
 } from './MetricNames.js';
@@ -28,18 +31,35 @@ export const GEN_AI_OPERATION_DURATION_BUCKETS: readonly number[] = [
   0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
 ];
 
+/**
+ * Bucket boundaries of `gen_ai.client.operation.time_to_first_chunk` and `time_per_output_chunk`
+ * (seconds): the operation-duration boundaries, as OpenTelemetry's own GenAI helpers use for both.
+ */
+export const GEN_AI_TIME_PER_OUTPUT_CHUNK_BUCKETS: readonly number[] = GEN_AI_OPERATION_DURATION_BUCKETS;
+
 const NANOS_PER_USD = 1_000_000_000;
 
+/** What else is known about a settled call, for the metrics. */
+export interface GenAiCallTiming {
+  /** Seconds from the request to the end of the call. */
+  durationSeconds?: number | undefined;
+  /** When the chunks of a streamed call arrived (time to first chunk, time per output chunk). */
+  stream?: StreamTiming | undefined;
+  /** Another instrumentation records the call's `gen_ai.client.*` metrics: only `tollgate.cost` is recorded here. */
+  clientMetricsElsewhere?: boolean | undefined;
+}
+
 /**
- * The OpenTelemetry GenAI client metrics (semconv v1.41) plus a cost counter, made from
- * the host's `Meter` so they leave through its MeterProvider (OTLP or anything else).
- * Attributes are operation, provider, request/response model and error.type: never ids. With a
- * `fold`, operation, provider and the models are bounded like the Prometheus labels (values past
- * the cap recorded as `_other`, counted in `tollgate_metric_labels_folded_total`).
+ * The OpenTelemetry GenAI client metrics (semconv v1.41: token usage, operation duration, and
+ * for streams time to first chunk and time per output chunk) plus a cost counter, made from the
+ * host's `Meter` so they leave through its MeterProvider (OTLP or anything else).
+ * Attributes are operation, provider, request/response model and error.type: never ids.
  */
 export class GenAiMeters {
   private readonly tokenUsage: Histogram;
   private readonly operationDuration: Histogram;
+  private readonly timeToFirstChunk: Histogram;
+  private readonly timePerOutputChunk: Histogram;
   private readonly cost: Counter;
 
   constructor(
@@ -56,6 +76,16 @@ export class GenAiMeters {
       unit: 's',
       advice: { explicitBucketBoundaries: [...GEN_AI_OPERATION_DURATION_BUCKETS] },
     });
+    this.timeToFirstChunk = meter.createHistogram(OTEL_METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK, {
+      description: 'Time to receive the first chunk of a streamed response.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: [...GEN_AI_OPERATION_DURATION_BUCKETS] },
+    });
+    this.timePerOutputChunk = meter.createHistogram(OTEL_METRIC_GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK, {
+      description: 'Time per output chunk, for each chunk after the first, from the end of the previous chunk.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: [...GEN_AI_TIME_PER_OUTPUT_CHUNK_BUCKETS] },
+    });
     this.cost = meter.createCounter(OTEL_METRIC_TOLLGATE_COST, {
       description: 'Cost of settled GenAI calls.',
       unit: 'USD',
@@ -64,21 +94,24 @@ export class GenAiMeters {
 
   /**
    * Record one settled call. Token usage and duration are recorded for client operations
-   * (chat, text_completion, generate_content, embeddings); cost for every record that has one.
+   * (chat, text_completion, generate_content, embeddings), the chunk timings for streamed ones,
+   * unless another instrumentation records them (`clientMetricsElsewhere`); cost for every
+   * record that has one. A number for `timing` is the duration in seconds.
    */
-  record(record: UsageRecord, durationSeconds?: number): void {
+  record(record: UsageRecord, timing: GenAiCallTiming | number = {}): void {
     try {
-      this.recordUnsafe(record, durationSeconds);
+      this.recordUnsafe(record, typeof timing === 'number' ? { durationSeconds: timing } : timing);
     } catch (err: unknown) {
       diag.error('tollgate: recording GenAI metrics failed', err);
     }
   }
 
-  private recordUnsafe(record: UsageRecord, durationSeconds: number | undefined): void {
+  private recordUnsafe(record: UsageRecord, timing: GenAiCallTiming): void {
     const attributes = genAiAttributes(record, this.fold);
     const isLlm = LLM_OPERATIONS.has(record.operation);
     const isEmbed = record.operation === EMBEDDINGS_OPERATION;
-    if (isLlm || isEmbed) {
+    const durationSeconds = timing.durationSeconds;
+    if ((isLlm || isEmbed) && timing.clientMetricsElsewhere !== true) {
       // A call that failed or was denied has token usage only when the provider reported some.
       const ok = record.status === 'ok';
       if (ok || record.inputTokens > 0) {
@@ -89,6 +122,10 @@ export class GenAiMeters {
       }
       if (durationSeconds !== undefined && Number.isFinite(durationSeconds) && durationSeconds >= 0) {
         this.operationDuration.record(durationSeconds, attributes);
+      }
+      if (timing.stream !== undefined) {
+        this.timeToFirstChunk.record(timing.stream.firstChunkSeconds, attributes);
+        for (const gap of timing.stream.chunkGapsSeconds) this.timePerOutputChunk.record(gap, attributes);
       }
     }
     if (record.costNanos > 0) this.cost.add(record.costNanos / NANOS_PER_USD, attributes);

@@ -33,4 +33,6 @@ export const METRIC_TOLLGATE_UNPRICED_CALLS_TOTAL = 'tollgate_unpriced_calls_tot
 /** OpenTelemetry GenAI client metrics (semconv v1.41) and tollgate's cost counter. */
 export const OTEL_METRIC_GEN_AI_CLIENT_TOKEN_USAGE = 'gen_ai.client.token.usage';
 export const OTEL_METRIC_GEN_AI_CLIENT_OPERATION_DURATION = 'gen_ai.client.operation.duration';
+export const OTEL_METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK = 'gen_ai.client.operation.time_to_first_chunk';
+export const OTEL_METRIC_GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK = 'gen_ai.client.operation.time_per_output_chunk';
 export const OTEL_METRIC_TOLLGATE_COST = 'tollgate.cost';

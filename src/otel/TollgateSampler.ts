@@ -1,5 +1,5 @@
 import { SamplingDecision, type Attributes, type Context, type Link, type SpanKind } from '@opentelemetry/api';
-import type { Sampler, SamplingResult } from '@opentelemetry/sdk-trace-base';
+import type { SdkSampler as Sampler, SdkSamplingResult as SamplingResult } from '../core/SdkSpan.js';
 import {
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_REQUEST_MODEL,

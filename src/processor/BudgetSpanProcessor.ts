@@ -1,6 +1,6 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Context, Span as ApiSpan } from '@opentelemetry/api';
-import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { SdkReadableSpan as ReadableSpan, SdkSpan as Span, SdkSpanProcessor as SpanProcessor } from '../core/SdkSpan.js';
 import { attributionOf } from '../core/attribution.js';
 import type { Attribution } from '../core/attribution.js';
 import { isRefusal } from '../core/isRefusal.js';
@@ -43,7 +43,18 @@ export interface BudgetSpanProcessorOptions {
   traceSink?: TraceSink;
   /** Whether a span is a call tollgate's own driver started (its requests need no guard). Default: none is. */
   isDriven?: (span: ApiSpan) => boolean;
+  /**
+   * Instrumentation scopes that record the `gen_ai.client.*` metrics of their calls themselves:
+   * for their calls tollgate records only `tollgate.cost`, so no call is counted twice.
+   * Default GEN_AI_CLIENT_METRICS_SCOPES.
+   */
+  clientMetricsScopes?: string[];
+  /** Told when a span of such a scope describes a call tollgate's own driver makes (`parent`): that call's client metrics are recorded there. */
+  onClientMetricsElsewhere?: (parent: ApiSpan) => void;
 }
+
+/** Instrumentations known to record `gen_ai.client.token.usage` and `gen_ai.client.operation.duration` for their spans. */
+export const GEN_AI_CLIENT_METRICS_SCOPES: readonly string[] = ['@opentelemetry/instrumentation-openai'];
 
 /** What the processor knows of one open span it tracks. */
 interface SpanState {
@@ -77,6 +88,8 @@ export class BudgetSpanProcessor implements SpanProcessor, GuardSource {
   private readonly ownScopes: Set<string>;
   private readonly traceSink: TraceSink | undefined;
   private readonly isDriven: (span: ApiSpan) => boolean;
+  private readonly clientMetricsScopes: Set<string>;
+  private readonly onClientMetricsElsewhere: ((parent: ApiSpan) => void) | undefined;
   private readonly states = new WeakMap<object, SpanState>();
   private openCount = 0;
   private isShutdown = false;
@@ -87,6 +100,8 @@ export class BudgetSpanProcessor implements SpanProcessor, GuardSource {
     this.ownScopes = new Set(options.ownScopes ?? ['tollgate']);
     this.traceSink = options.traceSink;
     this.isDriven = options.isDriven ?? (() => false);
+    this.clientMetricsScopes = new Set(options.clientMetricsScopes ?? GEN_AI_CLIENT_METRICS_SCOPES);
+    this.onClientMetricsElsewhere = options.onClientMetricsElsewhere;
   }
 
   onStart(span: Span, parentContext: Context): void {
@@ -199,6 +214,7 @@ export class BudgetSpanProcessor implements SpanProcessor, GuardSource {
     if (parentState !== undefined && parentState.kind !== 'activity') {
       // The same call described twice (tollgate's own span around a client another instrumentation also patches).
       span.setAttribute(ATTR_TOLLGATE_CHARGED_BY, (parent as ApiSpan).spanContext().spanId);
+      if (parentState.kind === 'own' && this.clientMetricsScopes.has(span.instrumentationScope.name)) this.onClientMetricsElsewhere?.(parent as ApiSpan);
       return { kind: 'covered', attribution };
     }
     return { kind: 'foreign', attribution };
@@ -274,6 +290,7 @@ export class BudgetSpanProcessor implements SpanProcessor, GuardSource {
     const request = state.request ?? requestOf(span, state.attribution, undefined, 0);
     const estimated = state.seenOutput !== undefined ? { input: request.inputTokens, output: this.countOutput(request.model, state.seenOutput) } : undefined;
     const call: FinishedCall = finishedOf(span, request, estimated);
+    if (this.clientMetricsScopes.has(span.instrumentationScope.name)) call.clientMetricsElsewhere = true;
     let admission = state.admission;
     if (state.refusal !== undefined) {
       if (call.usageSource !== 'reported') return; // refused and not sent: the engine recorded it as denied

@@ -1,6 +1,6 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { Attributes } from '@opentelemetry/api';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { SdkReadableSpan as ReadableSpan } from '../core/SdkSpan.js';
 import type { Attribution } from '../core/attribution.js';
 import type { FinishedCall } from '../budget/CallTypes.js';
 import {

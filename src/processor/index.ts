@@ -1,4 +1,4 @@
-export { BudgetSpanProcessor } from './BudgetSpanProcessor.js';
+export { BudgetSpanProcessor, GEN_AI_CLIENT_METRICS_SCOPES } from './BudgetSpanProcessor.js';
 export type { BudgetSpanProcessorOptions, TraceSink } from './BudgetSpanProcessor.js';
 export { fetchGuardStatus, installFetchGuard, reassertFetchGuard } from './FetchGuard.js';
 export type { GuardSource, GuardVerdict } from './FetchGuard.js';

@@ -1,9 +1,9 @@
+import { nanosToUsd } from '../core/money.js';
 import type { UsageGroup } from '../ledger/Ledger.js';
-import { formatNanosUsd } from './formatNanosUsd.js';
 import type { ReportData } from './ReportData.js';
 
-/** A usage group in JSON output: the exact integer `costNanos`, plus `costUsd` as an exact 9-decimal string. */
-export type UsageGroupJson = UsageGroup & { costUsd: string };
+/** A usage group in JSON output: the exact integer `costNanos` (nano-USD), plus `costUsd`, the same amount as a USD number. */
+export type UsageGroupJson = UsageGroup & { costUsd: number };
 
 /** The JSON shape of a report: `ReportData` with every group carrying `costUsd`. */
 export type ReportJson = Omit<ReportData, 'byProvider' | 'byModel' | 'topTasks'> & {
@@ -13,17 +13,17 @@ export type ReportJson = Omit<ReportData, 'byProvider' | 'byModel' | 'topTasks'>
 };
 
 /**
- * The report as a plain object ready for `JSON.stringify` (what `--json` prints
- * and tests compare). Group money stays exact: integer `costNanos` and a
- * decimal-string `costUsd` such as "0.012345678" (a string, so no float
- * rounding on either side). Times stay epoch ms; other amounts are USD numbers.
+ * The report as a plain object ready for `JSON.stringify` (what `tollgate report --format json`
+ * prints and tests compare). Money is a USD number everywhere, as in every other JSON output of
+ * tollgate (`costUsd` on each group, `session.costUsd`, ...); the exact amount of a group is its
+ * integer `costNanos` beside it. Times stay epoch ms.
  */
 export function reportJson(data: ReportData): ReportJson {
   return {
     ...data,
-    byProvider: data.byProvider.map(groupJson),
-    byModel: data.byModel.map(groupJson),
-    topTasks: data.topTasks.map(groupJson),
+    byProvider: data.byProvider.map(usageGroupJson),
+    byModel: data.byModel.map(usageGroupJson),
+    topTasks: data.topTasks.map(usageGroupJson),
   };
 }
 
@@ -32,6 +32,7 @@ export function renderJson(data: ReportData): string {
   return `${JSON.stringify(reportJson(data), null, 2)}\n`;
 }
 
-function groupJson(group: UsageGroup): UsageGroupJson {
-  return { ...group, costUsd: formatNanosUsd(group.costNanos, 9) };
+/** `group` with `costUsd`, its cost as a USD number. */
+export function usageGroupJson<G extends Omit<UsageGroup, 'key'>>(group: G): G & { costUsd: number } {
+  return { ...group, costUsd: nanosToUsd(group.costNanos) };
 }

@@ -10,6 +10,8 @@ export const ATTR_GEN_AI_REQUEST_MODEL = 'gen_ai.request.model';
 export const ATTR_GEN_AI_RESPONSE_MODEL = 'gen_ai.response.model';
 export const ATTR_GEN_AI_RESPONSE_ID = 'gen_ai.response.id';
 export const ATTR_GEN_AI_RESPONSE_FINISH_REASONS = 'gen_ai.response.finish_reasons';
+/** Time from sending a streamed request to its first chunk, seconds. */
+export const ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK = 'gen_ai.response.time_to_first_chunk';
 export const ATTR_GEN_AI_REQUEST_MAX_TOKENS = 'gen_ai.request.max_tokens';
 export const ATTR_GEN_AI_REQUEST_TEMPERATURE = 'gen_ai.request.temperature';
 export const ATTR_GEN_AI_REQUEST_STREAM = 'gen_ai.request.stream';
@@ -97,8 +99,15 @@ export const ATTR_TOLLGATE_PROVIDER_COST_USD = 'tollgate.provider_cost_usd';
 export const ATTR_TOLLGATE_CHARGED_BY = 'tollgate.charged_by';
 /** ok | error | denied | cost_exceeded */
 export const ATTR_TOLLGATE_STATUS = 'tollgate.status';
-/** Time to first chunk of a stream, seconds. */
+/**
+ * Time to first chunk of a stream, seconds.
+ * @deprecated Use ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK (`gen_ai.response.time_to_first_chunk`); this name is still written beside it for one release.
+ */
 export const ATTR_TOLLGATE_TIME_TO_FIRST_CHUNK = 'tollgate.time_to_first_chunk_s';
+/** `invoke_agent` spans of tollgate.task() / session() / turn(): which of them it is (the id is an attribute, never in the name). */
+export const ATTR_TOLLGATE_SPAN_KIND = 'tollgate.span';
+/** The turn number of a tollgate.turn() span. */
+export const ATTR_TOLLGATE_TURN = 'tollgate.turn';
 /** memory operation: read | write | delete | search */
 export const ATTR_TOLLGATE_MEMORY_OPERATION = 'tollgate.memory.operation';
 export const ATTR_TOLLGATE_MEMORY_STORE = 'tollgate.memory.store';

@@ -1,95 +1,82 @@
-import { createRequire } from 'node:module';
 import { diag } from '@opentelemetry/api';
-import type { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import type { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import type { IMetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import type { NodeSDK } from '@opentelemetry/sdk-node';
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  BatchSpanProcessor,
-  ConsoleSpanExporter,
-  ParentBasedSampler,
-  SimpleSpanProcessor,
-  TraceIdRatioBasedSampler,
-  type Sampler,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import type { Sampler, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { SdkSampler, SdkSpanProcessor } from '../core/SdkSpan.js';
 import { TollgateSampler } from '../otel/TollgateSampler.js';
-
-// The Node SDK and the OTLP exporters take a quarter of a second to load: only services that
-// call start() pay for them, not every importer of tollgate.
-const require = createRequire(import.meta.url);
-interface SdkModules {
-  NodeSDK: typeof NodeSDK;
-  OTLPTraceExporter: typeof OTLPTraceExporter;
-  OTLPMetricExporter: typeof OTLPMetricExporter;
-  PeriodicExportingMetricReader: typeof PeriodicExportingMetricReader;
-}
-function loadSdk(): SdkModules {
-  return {
-    NodeSDK: (require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node')).NodeSDK,
-    OTLPTraceExporter: (require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter,
-    OTLPMetricExporter: (require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http')).OTLPMetricExporter,
-    PeriodicExportingMetricReader: (require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics')).PeriodicExportingMetricReader,
-  };
-}
+import type { ExporterName } from './ExporterName.js';
+import { exportPlan, metricReadersOf, spanProcessorsOf } from './exportersFromEnv.js';
+import { hostSdk } from './hostSdk.js';
 
 export interface StartOptions {
   /** Default: OTEL_SERVICE_NAME, else config `otel.serviceName`, else the SDK's default. */
   serviceName?: string | undefined;
-  /** 'otlp' (OTLP/HTTP, honours OTEL_EXPORTER_OTLP_* variables), 'console', or 'none'. Default 'otlp'. */
-  exporter?: 'otlp' | 'console' | 'none' | undefined;
+  /**
+   * Where both signals go: 'otlp', 'console' or 'none'. Default: per signal, OTEL_TRACES_EXPORTER /
+   * OTEL_METRICS_EXPORTER, else config `otel.exporter`, else 'otlp'. OTLP follows the standard
+   * OTEL_EXPORTER_OTLP_* variables: protocol (default http/protobuf), endpoints (per signal too), headers.
+   */
+  exporter?: ExporterName | undefined;
   /** The base sampler (wrapped so GenAI spans are always recorded). Default: from OTEL_TRACES_SAMPLER, else parent-based always-on. */
-  sampler?: Sampler;
+  sampler?: SdkSampler;
   /** More span processors to run after tollgate's. */
-  spanProcessors?: SpanProcessor[];
-  /** Metrics export interval for OTLP, ms. Default 60000. */
+  spanProcessors?: SdkSpanProcessor[];
+  /** Metrics export interval, ms. Default OTEL_METRIC_EXPORT_INTERVAL, else 60000. */
   metricExportIntervalMs?: number;
 }
 
+/** tollgate's config as start() weighs it: below the start() options and the OTEL_* variables. */
+export interface ConfiguredOtel {
+  serviceName?: string | undefined;
+  exporter?: ExporterName | undefined;
+}
+
+/** The NodeSDK start() made (the host's @opentelemetry/sdk-node). */
+export interface StartedSdk {
+  shutdown(): Promise<void>;
+}
+
 export interface StartedOtel {
-  readonly sdk: NodeSDK;
+  readonly sdk: StartedSdk;
   /** Idempotent: flushes exporters and stops the SDK. */
   shutdown(): Promise<void>;
 }
 
-/** Starts a NodeSDK around tollgate's processor, for a service that has no OTel yet. */
-export function startOtel(processor: SpanProcessor, options: StartOptions = {}): StartedOtel {
-  const { NodeSDK, OTLPTraceExporter, OTLPMetricExporter, PeriodicExportingMetricReader } = loadSdk();
-  const exporter = options.exporter ?? 'otlp';
-  const processors: SpanProcessor[] = [processor];
-  const metricReaders: IMetricReader[] = [];
-  if (exporter === 'otlp') {
-    processors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
-    metricReaders.push(
-      new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis: options.metricExportIntervalMs ?? 60_000 }),
-    );
-  } else if (exporter === 'console') {
-    processors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
-  }
-  processors.push(...(options.spanProcessors ?? []));
-  const serviceName = process.env.OTEL_SERVICE_NAME ?? options.serviceName;
-  const sdk = new NodeSDK({
+/**
+ * Starts a NodeSDK around tollgate's processor, for a service that has no OTel yet. The SDK is
+ * the host's own `@opentelemetry/sdk-node` (2.x or 3.x line, an optional peer dependency);
+ * exporters follow the standard OTEL_* variables (see exportPlan).
+ */
+export function startOtel(processor: SdkSpanProcessor, options: StartOptions = {}, configured: ConfiguredOtel = {}): StartedOtel {
+  const env = process.env;
+  const plan = exportPlan(env, {
+    exporter: options.exporter,
+    configured: configured.exporter,
+    metricExportIntervalMs: options.metricExportIntervalMs,
+  });
+  const sdk = hostSdk();
+  const processors: SdkSpanProcessor[] = [processor, ...(spanProcessorsOf(plan, sdk) as SdkSpanProcessor[]), ...(options.spanProcessors ?? [])];
+  const serviceName = env.OTEL_SERVICE_NAME ?? options.serviceName ?? configured.serviceName;
+  const nodeSdk = new sdk.NodeSDK({
     ...(serviceName !== undefined ? { serviceName } : {}),
-    spanProcessors: processors,
+    // tollgate's processors fit the SDK's SpanProcessor of either line (core/SdkSpan.ts).
+    spanProcessors: processors as unknown as SpanProcessor[],
     // Always explicit: an empty list stops the SDK from adding OTLP readers and log exporters
-    // from its environment defaults (no network calls the config did not ask for).
-    metricReaders,
+    // of its own (no network calls the plan did not ask for).
+    metricReaders: metricReadersOf(plan, sdk),
     logRecordProcessors: [],
-    sampler: new TollgateSampler(options.sampler ?? samplerFromEnv(process.env)),
+    sampler: new TollgateSampler(options.sampler ?? samplerFromEnv(env)) as unknown as Sampler,
     instrumentations: [],
   });
-  sdk.start();
+  nodeSdk.start();
   let done: Promise<void> | undefined;
   return {
-    sdk,
-    shutdown: () => (done ??= sdk.shutdown().catch((err: unknown) => diag.error('tollgate: OTel SDK shutdown failed', err))),
+    sdk: nodeSdk,
+    shutdown: () => (done ??= nodeSdk.shutdown().catch((err: unknown) => diag.error('tollgate: OTel SDK shutdown failed', err))),
   };
 }
 
-/** The sampler the standard OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG variables ask for. */
-export function samplerFromEnv(env: NodeJS.ProcessEnv): Sampler {
+/** The sampler the standard OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG variables ask for (the host SDK's samplers: needs @opentelemetry/sdk-node). */
+export function samplerFromEnv(env: NodeJS.ProcessEnv): SdkSampler {
+  const { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler } = hostSdk().trace;
   const name = env.OTEL_TRACES_SAMPLER?.trim().toLowerCase();
   const arg = Number(env.OTEL_TRACES_SAMPLER_ARG ?? '1');
   const ratio = Number.isFinite(arg) && arg >= 0 && arg <= 1 ? arg : 1;

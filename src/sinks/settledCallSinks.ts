@@ -24,11 +24,11 @@ export function isUnpriced(call: SettledCall): boolean {
   return call.cost?.unpricedUnits !== undefined && call.cost.unpricedUnits.length > 0;
 }
 
-/** OTel GenAI metrics (`gen_ai.client.token.usage`, `gen_ai.client.operation.duration`), on whichever meters are current. */
+/** OTel GenAI metrics (`gen_ai.client.*` and `tollgate.cost`), on whichever meters are current. */
 export function otelMetricsSink(meters: () => GenAiMeters | undefined): SettledCallSink {
   return {
     settled(call: SettledCall): void {
-      meters()?.record(call.record, call.durationSeconds);
+      meters()?.record(call.record, { durationSeconds: call.durationSeconds, stream: call.stream, clientMetricsElsewhere: call.clientMetricsElsewhere });
     },
   };
 }

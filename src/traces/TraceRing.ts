@@ -1,13 +1,15 @@
 import { SpanKind, SpanStatusCode, trace as traceApi } from '@opentelemetry/api';
 import type { Attributes, AttributeValue, Context } from '@opentelemetry/api';
-import { hrTimeToMilliseconds } from '@opentelemetry/core';
-import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { hrTimeToMilliseconds } from '../time/hrTimeToMilliseconds.js';
+import type { SdkReadableSpan as ReadableSpan, SdkSpan as Span, SdkSpanProcessor as SpanProcessor } from '../core/SdkSpan.js';
 import {
   ATTR_GEN_AI_USAGE_COST,
   ATTR_GEN_AI_USAGE_INPUT_TOKENS,
   ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
   ATTR_TOLLGATE_CHARGED_BY,
   ATTR_TOLLGATE_COST_NANOS,
+  ATTR_TOLLGATE_SPAN_KIND,
+  ATTR_TOLLGATE_TASK_ID,
 } from '../semconv/attributes.js';
 
 export interface TraceRingOptions {
@@ -42,7 +44,7 @@ export interface TraceSpanJson {
 /** A trace in the list view: every span of the trace seen here, whether its details are still held or not. */
 export interface TraceSummary {
   traceId: string;
-  /** Name of the root span, or of the earliest span when the root was not seen (yet). */
+  /** Name of the root span, or of the earliest span when the root was not seen (yet); a tollgate.task() span as `task {id}`. */
   rootName: string;
   /** Epoch ms of the earliest span start. */
   start: number;
@@ -304,15 +306,24 @@ function numberAttr(attributes: Attributes, key: string): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : 0;
 }
 
+/**
+ * The name a trace is listed under: the span's name, except that a tollgate.task() span (named
+ * `invoke_agent task`, the id an attribute) is listed as `task {id}`, so the list tells tasks apart.
+ */
+function listName(span: ReadableSpan): string {
+  const task = span.attributes[ATTR_TOLLGATE_TASK_ID];
+  return span.attributes[ATTR_TOLLGATE_SPAN_KIND] === 'task' && typeof task === 'string' ? `task ${task}` : span.name;
+}
+
 /** Adds one ended span to its trace's summary. */
 function summarizeInto(trace: StoredTrace, span: ReadableSpan): void {
   trace.spanCount += 1;
   const start = hrTimeToMilliseconds(span.startTime);
   const end = hrTimeToMilliseconds(span.endTime);
-  if (span.parentSpanContext === undefined && trace.rootName === undefined) trace.rootName = span.name;
+  if (span.parentSpanContext === undefined && trace.rootName === undefined) trace.rootName = listName(span);
   if (start < trace.start) {
     trace.start = start;
-    trace.earliestName = span.name;
+    trace.earliestName = listName(span);
   }
   if (end > trace.end) trace.end = end;
   if (span.status.code === SpanStatusCode.ERROR) trace.error = true;

@@ -9,6 +9,7 @@ import { isRefusal } from '../core/isRefusal.js';
 import { isPromise } from '../core/maybePromise.js';
 import type { MaybePromise } from '../core/maybePromise.js';
 import { safeJson } from '../core/safeJson.js';
+import type { StreamTiming } from '../core/StreamTiming.js';
 import type { TokenUsage } from '../core/TokenUsage.js';
 import type { UsageStatus } from '../core/UsageRecord.js';
 import type { BudgetEngine } from '../budget/BudgetEngine.js';
@@ -21,6 +22,7 @@ import {
   ATTR_GEN_AI_REQUEST_MAX_TOKENS,
   ATTR_GEN_AI_RESPONSE_ID,
   ATTR_GEN_AI_RESPONSE_MODEL,
+  ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
   ATTR_TOLLGATE_DECISION,
   ATTR_TOLLGATE_PROVIDER_COST_USD,
   ATTR_TOLLGATE_STATUS,
@@ -109,7 +111,10 @@ export class DrivenCall {
   private admission: Admission | undefined;
   private readonly request: CallRequest;
   private readonly startedAt = performance.now();
-  private firstChunkSeen = false;
+  /** performance.now() of the latest chunk (undefined before the first). */
+  private lastChunkAt: number | undefined;
+  private stream: StreamTiming | undefined;
+  private clientMetricsElsewhere = false;
   private ended = false;
 
   constructor(
@@ -180,10 +185,16 @@ export class DrivenCall {
    * what the reservation covers (the provider ignored the output limit); undefined to go on.
    */
   check(usage: TokenUsage): BudgetExceededError | undefined {
-    if (!this.firstChunkSeen) {
-      this.firstChunkSeen = true;
-      this.set({ [ATTR_TOLLGATE_TIME_TO_FIRST_CHUNK]: (performance.now() - this.startedAt) / 1000 });
+    const now = performance.now();
+    if (this.stream === undefined) {
+      const firstChunkSeconds = (now - this.startedAt) / 1000;
+      this.stream = { firstChunkSeconds, chunkGapsSeconds: [] };
+      // The semconv name, and the old one for one more release.
+      this.set({ [ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK]: firstChunkSeconds, [ATTR_TOLLGATE_TIME_TO_FIRST_CHUNK]: firstChunkSeconds });
+    } else if (this.lastChunkAt !== undefined && this.stream.chunkGapsSeconds.length < MAX_CHUNK_GAPS) {
+      this.stream.chunkGapsSeconds.push((now - this.lastChunkAt) / 1000);
     }
+    this.lastChunkAt = now;
     return this.admission === undefined ? undefined : this.deps.engine.overrun(this.admission, usage);
   }
 
@@ -195,6 +206,11 @@ export class DrivenCall {
   /** The call failed: record the error, settle what the provider reported (or nothing), end the span. */
   fail(err: unknown, outcome: CallOutcome = {}): SettledCall | undefined {
     return this.end({ ...outcome, status: 'error' }, err);
+  }
+
+  /** Another instrumentation's span describes this same call and records its `gen_ai.client.*` metrics: tollgate records only its cost. */
+  markClientMetricsElsewhere(): void {
+    this.clientMetricsElsewhere = true;
   }
 
   /** Sets attributes on the span while it is open. */
@@ -282,6 +298,8 @@ export class DrivenCall {
       if (outcome.responseModel !== undefined) call.responseModel = outcome.responseModel;
       if (outcome.responseId !== undefined) call.responseId = outcome.responseId;
       if (outcome.providerCostUsd !== undefined) call.providerCostUsd = outcome.providerCostUsd;
+      if (this.stream !== undefined) call.stream = this.stream;
+      if (this.clientMetricsElsewhere) call.clientMetricsElsewhere = true;
       if (err !== undefined) call.errorType = errorType(err);
       settled = this.deps.engine.finish(this.admission, call);
       Object.assign(attrs, settledAttributes(settled));
@@ -305,6 +323,9 @@ export class DrivenCall {
     return settled;
   }
 }
+
+/** Chunk gaps kept per call for `time_per_output_chunk` (a longer stream records its first ones). */
+const MAX_CHUNK_GAPS = 10_000;
 
 /** Copies the task, session and agent ids that are set. */
 function copyContext(from: Readonly<Attribution>, to: Attribution): void {

@@ -28,7 +28,9 @@ import {
   ATTR_TOLLGATE_CONTRACT_RESULT,
   ATTR_TOLLGATE_MEMORY_OPERATION,
   ATTR_TOLLGATE_MEMORY_STORE,
+  ATTR_TOLLGATE_SPAN_KIND,
   ATTR_TOLLGATE_TASK_ID,
+  ATTR_TOLLGATE_TURN,
   ATTR_TOLLGATE_TOOL_STATUS,
   ATTR_TOLLGATE_WRAPPER,
   GEN_AI_OPERATION_CHAT,
@@ -42,6 +44,11 @@ import type { TollgateHandle } from './TollgateHandle.js';
 import { withSpan } from './withSpan.js';
 
 /** Usage a model call reports, with optional response details. */
+
+/** Span names of tollgate.task() and tollgate.turn(): fixed, with the id and number as attributes (low cardinality). */
+export const TASK_SPAN_NAME = `${GEN_AI_OPERATION_INVOKE_AGENT} task`;
+export const TURN_SPAN_NAME = `${GEN_AI_OPERATION_INVOKE_AGENT} turn`;
+
 export interface ReportedUsage extends TokenUsage {
   responseModel?: string;
   responseId?: string;
@@ -191,10 +198,14 @@ export class Tracker {
     );
   }
 
-  /** Runs `fn` as task `id`: a `task {id}` span, and every call inside is charged to the task. */
+  /**
+   * Runs `fn` as task `id`: an `invoke_agent task` span (the id in `tollgate.task.id`, never in the
+   * name, so span names stay few), and every call inside is charged to the task.
+   */
   task<R>(id: string, fn: () => R): R {
     const parent = withAttribution(context.active(), 'task', id);
-    return withSpan(this.handle.tracer, `task ${id}`, { kind: SpanKind.INTERNAL, attributes: { [ATTR_TOLLGATE_TASK_ID]: id } }, () => fn(), undefined, parent);
+    const attributes: Attributes = { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_INVOKE_AGENT, [ATTR_TOLLGATE_SPAN_KIND]: 'task', [ATTR_TOLLGATE_TASK_ID]: id };
+    return withSpan(this.handle.tracer, TASK_SPAN_NAME, { kind: SpanKind.INTERNAL, attributes }, () => fn(), undefined, parent);
   }
 
   /** Runs `fn` in session `id` (no span: a session outlives any one trace; calls carry the id). */
@@ -214,9 +225,10 @@ export class Tracker {
     return withSpan(this.handle.tracer, `${GEN_AI_OPERATION_INVOKE_AGENT} ${name}`, { kind: SpanKind.INTERNAL, attributes }, () => fn(), undefined, parent);
   }
 
-  /** One conversation turn: a `turn {n}` span grouping the calls of that turn. */
+  /** One conversation turn: an `invoke_agent turn` span (the number in `tollgate.turn`) grouping the calls of that turn. */
   turn<R>(n: number | string, fn: () => R): R {
-    return withSpan(this.handle.tracer, `turn ${n}`, { kind: SpanKind.INTERNAL, attributes: { 'tollgate.turn': String(n) } }, () => fn());
+    const attributes: Attributes = { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_INVOKE_AGENT, [ATTR_TOLLGATE_SPAN_KIND]: 'turn', [ATTR_TOLLGATE_TURN]: String(n) };
+    return withSpan(this.handle.tracer, TURN_SPAN_NAME, { kind: SpanKind.INTERNAL, attributes }, () => fn());
   }
 
   private async modelCall<R>(operation: string, options: LlmCallOptions<R>, fn: (call: LlmCall) => R | Promise<R>): Promise<R> {

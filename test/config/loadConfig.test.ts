@@ -364,6 +364,15 @@ describe('errors name the source, the field, what was expected and the fix', () 
     );
   });
 
+  it('content capture follows OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT; TOLLGATE_CAPTURE_CONTENT is its alias, and the standard name wins', () => {
+    const capture = (env: Record<string, string>): boolean => loadConfig({ noFile: true, env }).captureContent;
+    expect(capture({})).toBe(false);
+    expect(capture({ OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'true' })).toBe(true);
+    expect(capture({ TOLLGATE_CAPTURE_CONTENT: 'true' })).toBe(true);
+    expect(capture({ TOLLGATE_CAPTURE_CONTENT: 'true', OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'false' })).toBe(false);
+    expect(capture({ TOLLGATE_CAPTURE_CONTENT: 'false', OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'TRUE' })).toBe(true);
+  });
+
   it('names a missing explicit file', () => {
     const dir = tempDir();
     const path = join(dir, 'nope.toml');
@@ -375,6 +384,7 @@ describe('errors name the source, the field, what was expected and the fix', () 
   it.each([
     ['TOLLGATE_PORT', 'abc', 'expected a port number 0-65535'],
     ['TOLLGATE_CAPTURE_CONTENT', 'maybe', 'expected true or false'],
+    ['OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT', 'maybe', 'expected true or false'],
     ['TOLLGATE_QUIET', 'maybe', 'expected true or false'],
     ['TOLLGATE_DAILY_BUDGET_USD', '-5', 'expected a number > 0'],
     ['TOLLGATE_UNKNOWN_MODEL', 'ignore', 'expected zero, warn or deny'],

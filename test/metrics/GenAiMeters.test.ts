@@ -135,6 +135,32 @@ describe('GenAiMeters', () => {
       ['execute_tool', 0.001],
     ]);
   });
+
+  it('records time to first chunk and one time-per-output-chunk per later chunk for streamed calls, with the semconv buckets', async () => {
+    const t = setup();
+    cleanup = t.shutdown;
+    t.meters.record(usage(), { durationSeconds: 2, stream: { firstChunkSeconds: 0.4, chunkGapsSeconds: [0.05, 0.02, 0.1] } });
+    t.meters.record(usage(), { durationSeconds: 1 }); // not streamed: no chunk metrics
+    const metrics = await t.collect();
+    const ttfc = byName(metrics, 'gen_ai.client.operation.time_to_first_chunk') as HistogramMetricData;
+    expect(ttfc.descriptor.unit).toBe('s');
+    expect(ttfc.dataPoints.map((p) => [p.value.count, p.value.sum])).toEqual([[1, 0.4]]);
+    expect(ttfc.dataPoints[0]?.attributes['gen_ai.provider.name']).toBe('openai');
+    const tpoc = byName(metrics, 'gen_ai.client.operation.time_per_output_chunk') as HistogramMetricData;
+    expect(tpoc.dataPoints.map((p) => p.value.count)).toEqual([3]);
+    expect(tpoc.dataPoints[0]?.value.sum).toBeCloseTo(0.17, 10);
+    expect(tpoc.dataPoints[0]?.value.buckets.boundaries).toEqual([0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92]);
+    expect(ttfc.dataPoints[0]?.value.buckets.boundaries).toEqual(tpoc.dataPoints[0]?.value.buckets.boundaries);
+  });
+
+  it('records only the cost of a call whose gen_ai.client.* metrics another instrumentation records', async () => {
+    const t = setup();
+    cleanup = t.shutdown;
+    t.meters.record(usage(), { durationSeconds: 1, clientMetricsElsewhere: true });
+    const metrics = await t.collect();
+    expect(metrics.filter((m) => m.descriptor.name.startsWith('gen_ai.client.') && m.dataPoints.length > 0)).toEqual([]);
+    expect((byName(metrics, 'tollgate.cost') as SumMetricData).dataPoints.map((p) => p.value)).toEqual([0.0045]);
+  });
 });
 
 describe('GenAiMeters label bounds', () => {

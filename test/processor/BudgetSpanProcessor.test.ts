@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { metrics } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
+import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import {
   BatchSpanProcessor,
   BasicTracerProvider,
@@ -13,7 +14,7 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { instrumentOpenAI } from '../../instrumentations/openai/index.js';
 import { BudgetExceededError } from '../../src/core/BudgetExceededError.js';
-import { createTollgate } from '../../src/createTollgate.js';
+import { createTollgate, type TollgateOptions } from '../../src/createTollgate.js';
 import { TollgateSampler } from '../../src/otel/TollgateSampler.js';
 import { startFakeOpenAI } from '../fakes/index.js';
 import type { FakeOpenAI } from '../fakes/index.js';
@@ -66,7 +67,7 @@ describe('the recent-traces ring', () => {
       ['task T-2', 4],
     ]);
     const one = tg.traces.get(listed[0]?.traceId as string);
-    expect(one?.spans.map((x) => x.name).sort()).toEqual(['chat gpt-4o-mini', 'chat gpt-4o-mini', 'execute_tool search', one?.rootName].sort());
+    expect(one?.spans.map((x) => x.name).sort()).toEqual(['chat gpt-4o-mini', 'chat gpt-4o-mini', 'execute_tool search', 'invoke_agent task'].sort());
   });
 });
 
@@ -127,7 +128,7 @@ describe('spans of other instrumentations (@opentelemetry/instrumentation-openai
     await fake.close();
   });
 
-  function setup(budgetUsd?: number, budgets: import('../../src/core/Budget.js').BudgetSpec[] = []) {
+  function setup(budgetUsd?: number, budgets: import('../../src/core/Budget.js').BudgetSpec[] = [], extra: Partial<TollgateOptions> = {}) {
     ensureContextManager();
     let provider: BasicTracerProvider | undefined;
     const tollgate = createTollgate({
@@ -137,6 +138,7 @@ describe('spans of other instrumentations (@opentelemetry/instrumentation-openai
       guardFetch: true,
       tracerProvider: { getTracer: (n, v) => provider!.getTracer(n, v) },
       budgets: budgetUsd !== undefined ? [{ scope: 'daily', maxUsd: budgetUsd, onExceed: 'deny' }] : budgets,
+      ...extra,
     });
     const exporter = new (require('@opentelemetry/sdk-trace-base').InMemorySpanExporter)();
     provider = new BasicTracerProvider({ spanProcessors: [tollgate.spanProcessor, new SimpleSpanProcessor(exporter)] });
@@ -208,6 +210,59 @@ describe('spans of other instrumentations (@opentelemetry/instrumentation-openai
     expect(rows).toEqual([expect.objectContaining({ calls: 1, inputTokens: res.usage!.prompt_tokens })]);
     await provider.shutdown();
     await tollgate.shutdown();
+  });
+
+  /** A meter provider that both the contrib instrumentation and tollgate record on; data points per scope and metric. */
+  function sharedMeters() {
+    const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+    const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
+    const meterProvider = new MeterProvider({ readers: [reader] });
+    instrumentation.setMeterProvider(meterProvider);
+    return {
+      meterProvider,
+      async points(): Promise<Record<string, number>> {
+        await reader.forceFlush();
+        const out: Record<string, number> = {};
+        for (const scope of exporter.getMetrics().at(-1)?.scopeMetrics ?? []) {
+          for (const m of scope.metrics) {
+            const n = m.dataPoints.reduce((sum, p) => sum + (typeof p.value === 'number' ? 1 : (p.value as { count: number }).count), 0);
+            if (n > 0) out[`${scope.scope.name} ${m.descriptor.name}`] = n;
+          }
+        }
+        return out;
+      },
+      async close(): Promise<void> {
+        instrumentation.setMeterProvider(metrics.getMeterProvider());
+        await meterProvider.shutdown();
+      },
+    };
+  }
+
+  it('records no second gen_ai.client.* series for a contrib call that measures itself; tollgate.cost still counts it', async () => {
+    const meters = sharedMeters();
+    const { tollgate, client, provider } = setup(undefined, [], { meterProvider: meters.meterProvider });
+    await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'one two three' }] });
+    expect(await meters.points()).toEqual({
+      '@opentelemetry/instrumentation-openai gen_ai.client.token.usage': 2, // one input, one output observation
+      '@opentelemetry/instrumentation-openai gen_ai.client.operation.duration': 1,
+      'tollgate tollgate.cost': 1,
+    });
+    await provider.shutdown();
+    await tollgate.shutdown();
+    await meters.close();
+  });
+
+  it('records no second gen_ai.client.* series when instrumentOpenAI and the contrib instrumentation both describe the call', async () => {
+    const meters = sharedMeters();
+    const { tollgate, client, provider } = setup(undefined, [], { meterProvider: meters.meterProvider });
+    await instrumentOpenAI(client, tollgate).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'one two' }] });
+    const points = await meters.points();
+    expect(Object.keys(points).filter((k) => k.startsWith('tollgate gen_ai.client.'))).toEqual([]);
+    expect(points['@opentelemetry/instrumentation-openai gen_ai.client.token.usage']).toBe(2);
+    expect(points['tollgate tollgate.cost']).toBe(1);
+    await provider.shutdown();
+    await tollgate.shutdown();
+    await meters.close();
   });
 
   it('charges exactly once when instrumentOpenAI and the contrib instrumentation both describe the call', async () => {

@@ -91,8 +91,9 @@ describe('tollgate.llm', () => {
     // The provider reported far more input (1,000) than the few words estimated: the cost beyond the reservation is the shortfall.
     expect(span.attributes['tollgate.shortfall_usd']).toBeCloseTo((450_000 - reservedNanos) / 1e9, 12);
     expect(span.status.code).toBe(SpanStatusCode.UNSET);
-    // The task span is the parent of the call.
-    const task = t.byName('task T-1');
+    // The task span is the parent of the call: one low-cardinality name, the id an attribute.
+    const task = t.byName('invoke_agent task');
+    expect(task.attributes).toMatchObject({ 'gen_ai.operation.name': 'invoke_agent', 'tollgate.span': 'task', 'tollgate.task.id': 'T-1' });
     expect(span.parentSpanContext?.spanId).toBe(task.spanContext().spanId);
     const rows = await t.tollgate.usage({ by: 'task' });
     expect(rows).toEqual([expect.objectContaining({ key: 'T-1', calls: 1, inputTokens: 1000, outputTokens: 500, costNanos: 450_000 })]);
@@ -197,8 +198,12 @@ describe('tool, memory, contract, agent, turn', () => {
     expect(t.byName('contract has-citation').attributes).toMatchObject({ 'tollgate.contract.result': 'fail', 'tollgate.contract.reason': 'no source' });
     const agent = t.byName('invoke_agent planner');
     expect(agent.attributes).toMatchObject({ 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'planner' });
-    const turn = t.byName('turn 1');
-    const task = t.byName('task T-9');
+    const turn = t.byName('invoke_agent turn');
+    expect(turn.attributes).toMatchObject({ 'tollgate.span': 'turn', 'tollgate.turn': '1' });
+    const task = t.byName('invoke_agent task');
+    expect(task.attributes['tollgate.task.id']).toBe('T-9');
+    // No span name carries an id or a number.
+    expect(t.spans().map((s) => s.name).filter((n) => /T-9|turn 1/.test(n))).toEqual([]);
     expect(agent.parentSpanContext?.spanId).toBe(task.spanContext().spanId);
     expect(turn.parentSpanContext?.spanId).toBe(agent.spanContext().spanId);
     for (const name of ['execute_tool search', 'execute_tool fetch', 'memory write', 'memory read', 'contract non-empty']) {
@@ -242,5 +247,10 @@ describe('content capture', () => {
     const attrs = t.byName('chat gpt-4o-mini').attributes;
     expect(attrs['gen_ai.input.messages']).toBe(JSON.stringify(messages));
     expect(attrs['gen_ai.output.messages']).toBe('secret answer');
+  });
+  it('records them when OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true is in the environment', async () => {
+    t = makeTestTollgate({ env: { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'true' } });
+    await t.tollgate.llm({ model: 'gpt-4o-mini', input: messages }, (c) => c.setOutput('secret answer'));
+    expect(t.byName('chat gpt-4o-mini').attributes['gen_ai.input.messages']).toBe(JSON.stringify(messages));
   });
 });

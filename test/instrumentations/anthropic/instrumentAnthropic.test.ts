@@ -73,7 +73,8 @@ describe('instrumentAnthropic', () => {
     expect(got).toEqual(expected);
     const span = onlySpan();
     expect(span.attributes).toMatchObject({ ...usageAttrs, 'gen_ai.response.finish_reasons': ['end_turn'] });
-    expect(span.attributes['tollgate.time_to_first_chunk_s']).toBeGreaterThan(0);
+    expect(span.attributes['gen_ai.response.time_to_first_chunk']).toBeGreaterThan(0);
+    expect(span.attributes['tollgate.time_to_first_chunk_s']).toBe(span.attributes['gen_ai.response.time_to_first_chunk']); // the old name, kept one release
   });
 
   it('messages.stream: events and finalMessage() keep working', async () => {

@@ -108,7 +108,8 @@ describe('instrumentOpenAI', () => {
       'gen_ai.response.finish_reasons': ['stop'],
       'gen_ai.response.id': expected[0]?.id,
     });
-    expect(span.attributes['tollgate.time_to_first_chunk_s']).toBeGreaterThan(0);
+    expect(span.attributes['gen_ai.response.time_to_first_chunk']).toBeGreaterThan(0);
+    expect(span.attributes['tollgate.time_to_first_chunk_s']).toBe(span.attributes['gen_ai.response.time_to_first_chunk']); // the old name, kept one release
     expect(span.status.code).toBe(SpanStatusCode.UNSET);
   });
 
