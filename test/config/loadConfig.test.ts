@@ -16,7 +16,6 @@ const DEFAULTS: TollgateConfig = {
   estimation: { defaultMaxOutputTokens: 4096, minOutputTokens: 16, inputMargin: 0 },
   quiet: false,
   captureContent: false,
-  failMode: 'open',
   reservationTtlMs: 600_000,
   retentionDays: 30,
   server: { host: '127.0.0.1', port: 9464, maxBodyBytes: 65536, sseMaxClients: 100, sseMaxBufferedBytes: 262_144 },

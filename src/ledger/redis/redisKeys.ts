@@ -20,6 +20,8 @@ export interface RedisKeys {
   readonly budgets: string;
   /** Ledger-wide values such as the prune watermark (hash). */
   readonly meta: string;
+  /** The data's epoch, written once (string): a different value means the data was lost (see StoreEpoch). */
+  readonly epoch: string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -34,5 +36,6 @@ export function redisKeys(prefix: string): RedisKeys {
     days: `${prefix}days`,
     budgets: `${prefix}budgets`,
     meta: `${prefix}meta`,
+    epoch: `${prefix}epoch`,
   };
 }
