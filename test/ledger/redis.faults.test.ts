@@ -96,8 +96,13 @@ describe.skipIf(!binary.run)(`RedisLedger when Redis fails ${binary.skipReason}`
     const restarted = await startRedisServer({ port: server.port });
     servers.push(restarted);
     await vi.waitFor(() => ledger.ping(), { timeout: 10_000, interval: 20 });
-    await vi.waitFor(() => ledger.flush(), { timeout: 10_000, interval: 20 });
-    expect(ledger.journaled).toBe(0);
+    await vi.waitFor(
+      async () => {
+        await ledger.flush();
+        expect(ledger.journaled).toBe(0);
+      },
+      { timeout: 10_000, interval: 20 },
+    );
 
     // The restarted server has no persistence; the journaled settlement was replayed into it (and released its reservation).
     expect(await ledger.bucketStates([bucket], T0)).toEqual([{ key: bucket.key, budgetId: 'daily', limitNanos: 1_000, spentNanos: 5, reservedNanos: 0 }]);

@@ -109,7 +109,7 @@ export class RedisLedger implements Ledger {
 
   /**
    * Replays the journal of settlements Redis did not take (this process' and those of processes
-   * that are gone). Rejects while Redis still does not answer.
+   * that are gone). Never rejects: what Redis still does not take stays journaled (`journaled`).
    */
   flush(): Promise<void> {
     return this.writer.flush();
