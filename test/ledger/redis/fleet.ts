@@ -13,51 +13,55 @@ export interface WorkerResult {
 
 export interface FleetOptions {
   redisUrl: string;
-  keyPrefix: string;
-  baseURL: string;
   workers: number;
   callsPerWorker: number;
   maxUsd: number;
-  journalDir: string;
 }
 
-/** The running replicas: `go()` fires every call at once, `results()` waits for each replica's counts. */
-export interface Fleet {
+/** One round on a fresh key prefix: `go()` fires every call at once, `results()` waits for each replica's counts. */
+export interface FleetRound {
   go(): void;
   results(): Promise<WorkerResult[]>;
-  /** Asks each replica to flush (replay its journal) and exit; resolves with what each still has journaled. */
+  /** Asks each replica to flush (replay its journal) and close; resolves with what each still has journaled. */
   finish(): Promise<{ journaled: number; resets: number }[]>;
-  kill(): void;
 }
 
-/** Starts the replicas and resolves once every one is connected and waits for "go". */
+/** Replica processes that stay up across rounds (starting node under load is slow). */
+export interface Fleet {
+  /** Opens a tollgate on `keyPrefix` in every replica, calling the OpenAI API at `baseURL`. */
+  round(keyPrefix: string, journalDir: string, baseURL: string): Promise<FleetRound>;
+  stop(): Promise<void>;
+}
+
 export async function startFleet(o: FleetOptions): Promise<Fleet> {
-  const fixtures: Fixture[] = Array.from({ length: o.workers }, () =>
-    startFixture('fleetWorker.mjs', [o.redisUrl, o.keyPrefix, o.baseURL, o.callsPerWorker, o.maxUsd, o.journalDir]),
-  );
-  try {
-    for (const f of fixtures) expectLine(await f.nextLine(), 'ready');
-  } catch (err: unknown) {
+  const fixtures: Fixture[] = Array.from({ length: o.workers }, () => startFixture('fleetWorker.mjs', [o.redisUrl, o.callsPerWorker, o.maxUsd]));
+  const send = (line: string): void => {
+    for (const f of fixtures) f.child.stdin.write(`${line}\n`);
+  };
+  const stop = async (): Promise<void> => {
     for (const f of fixtures) f.child.kill('SIGKILL');
+    await Promise.all(fixtures.map((f) => f.exited));
+  };
+  try {
+    for (const f of fixtures) expectLine(await f.nextLine(), 'started');
+  } catch (err: unknown) {
+    await stop();
     throw err;
   }
   return {
-    go: () => {
-      for (const f of fixtures) f.child.stdin.write('go\n');
+    round: async (keyPrefix, journalDir, baseURL) => {
+      send(`round ${keyPrefix} ${journalDir} ${baseURL}`);
+      for (const f of fixtures) expectLine(await f.nextLine(), 'ready');
+      return {
+        go: () => send('go'),
+        results: () => Promise.all(fixtures.map(async (f) => JSON.parse(await f.nextLine()) as WorkerResult)),
+        finish: () => {
+          send('flush');
+          return Promise.all(fixtures.map(async (f) => JSON.parse(await f.nextLine()) as { journaled: number; resets: number }));
+        },
+      };
     },
-    results: () => Promise.all(fixtures.map(async (f) => JSON.parse(await f.nextLine()) as WorkerResult)),
-    finish: () =>
-      Promise.all(
-        fixtures.map(async (f) => {
-          f.child.stdin.write('flush\n');
-          const line = JSON.parse(await f.nextLine()) as { journaled: number; resets: number };
-          await f.exited;
-          return line;
-        }),
-      ),
-    kill: () => {
-      for (const f of fixtures) f.child.kill('SIGKILL');
-    },
+    stop,
   };
 }
 

@@ -16,7 +16,7 @@ import { RedisLedger } from '../../../src/ledger/redis.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../../fakes/index.js';
 import { redisServerStatus, startRedisServer, uniqueKeyPrefix, type RedisServerProcess } from '../../helpers/redisServer.js';
 import { buildDist } from '../redis-fixtures/fixtureProcess.js';
-import { busyLoops, startFleet } from './fleet.js';
+import { busyLoops, startFleet, type Fleet } from './fleet.js';
 
 const binary = redisServerStatus();
 const WORKERS = 4;
@@ -26,21 +26,23 @@ const CAP_USD = 1;
 
 describe.skipIf(!binary.run)(`a $1 Redis budget shared by ${WORKERS} processes Ã— ${CALLS} calls, both cores busy ${binary.skipReason}`, () => {
   let server: RedisServerProcess;
-  let fake: FakeOpenAI;
+  const fakes: FakeOpenAI[] = [];
   let busy: ChildProcess[] = [];
+  let fleet: Fleet;
   let dir: string;
 
   beforeAll(async () => {
     await buildDist();
     dir = mkdtempSync(join(tmpdir(), 'tollgate-fleet-'));
     server = await startRedisServer();
-    fake = await startFakeOpenAI({ outputTokens: 500 });
-    busy = busyLoops(150_000);
+    fleet = await startFleet({ redisUrl: server.url, workers: WORKERS, callsPerWorker: CALLS, maxUsd: CAP_USD });
+    busy = busyLoops(120_000);
   }, 300_000);
 
   afterAll(async () => {
     for (const child of busy) child.kill('SIGKILL');
-    await fake?.close();
+    await fleet?.stop();
+    for (const fake of fakes) await fake.close();
     await server?.kill();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -48,11 +50,15 @@ describe.skipIf(!binary.run)(`a $1 Redis budget shared by ${WORKERS} processes Ã
   it(`holds the cap and allows what fits, ${REPETITIONS} times in a row`, async () => {
     for (let rep = 1; rep <= REPETITIONS; rep++) {
       const keyPrefix = uniqueKeyPrefix(`fleet-${rep}`);
-      const fleet = await startFleet({ redisUrl: server.url, keyPrefix, baseURL: fake.baseURL, workers: WORKERS, callsPerWorker: CALLS, maxUsd: CAP_USD, journalDir: join(dir, `journal-${rep}`) });
+      const fake = await startFakeOpenAI({ outputTokens: 500 });
+      fakes.push(fake);
+      const round = await fleet.round(keyPrefix, join(dir, `journal-${rep}`), fake.baseURL);
       const before = fake.requests.length;
-      fleet.go();
-      const results = await fleet.results();
-      await fleet.finish();
+      const started = performance.now();
+      round.go();
+      const results = await round.results();
+      const ms = performance.now() - started;
+      expect(await round.finish()).toEqual(results.map(() => ({ journaled: 0, resets: 0 })));
       const reachedProvider = fake.requests.length - before;
 
       const reader = new RedisLedger({ url: server.url, keyPrefix });
@@ -72,6 +78,7 @@ describe.skipIf(!binary.run)(`a $1 Redis budget shared by ${WORKERS} processes Ã
       expect(usage?.costNanos).toBeLessThanOrEqual(CAP_USD * 1e9);
       expect(reachedProvider).toBeLessThanOrEqual(fit);
       expect(allowed, `repetition ${rep}: ${allowed} of the ${fit} calls that fit were allowed`).toBeGreaterThanOrEqual(Math.ceil(0.9 * fit));
+      process.stdout.write(`repetition ${rep}: ${allowed} allowed of ${fit} that fit, ${reachedProvider} reached the provider, $${((usage?.costNanos ?? 0) / 1e9).toFixed(4)} settled, ${Math.round(ms)} ms\n`);
     }
   }, 600_000);
 });
