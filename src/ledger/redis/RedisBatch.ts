@@ -52,8 +52,8 @@ export class RedisBatch {
   }
 
   /** Sends a pipeline that only reads the epoch (to notice a reset while no call is made). */
-  checkEpoch(): void {
-    void this.connection
+  checkEpoch(): Promise<void> {
+    return this.connection
       .run('epoch', async (client, timed) => {
         const pipeline = client.pipeline();
         this.epoch.addTo(pipeline);
@@ -73,8 +73,12 @@ export class RedisBatch {
       (replies) =>
         batch.forEach((p, i) => {
           const [err, reply] = replies[i] ?? [new Error('no reply in the pipeline'), undefined];
-          if (err === null) p.resolve(reply);
-          else p.reject(toUnavailable(p.op, err));
+          if (err === null) {
+            p.resolve(reply);
+          } else {
+            this.connection.countFailure();
+            p.reject(toUnavailable(p.op, err));
+          }
         }),
       (err: unknown) => {
         for (const p of batch) p.reject(err);

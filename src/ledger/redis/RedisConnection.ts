@@ -66,7 +66,7 @@ export class RedisConnection {
    */
   async run<T>(op: string, fn: (client: Redis, timed: Timed) => Promise<T>, waitMs = this.commandTimeoutMs, failures = 1): Promise<T> {
     try {
-      const client = await this.usableClient(op);
+      const client = await this.usableClient(op, waitMs);
       return await fn(client, (p) => withTimeout(p, waitMs));
     } catch (err: unknown) {
       if (err instanceof LedgerClosedError) throw err;
@@ -76,6 +76,11 @@ export class RedisConnection {
       else diag.debug(`tollgate: ${wrapped.message}`);
       throw wrapped;
     }
+  }
+
+  /** Counts calls that failed inside a command that itself succeeded (one call of a pipeline). */
+  countFailure(): void {
+    this.errorCount += 1;
   }
 
   /** Calls `listener` each time the client (re)connects and can take commands; returns the unsubscribe. */
@@ -179,8 +184,8 @@ export class RedisConnection {
     return client;
   }
 
-  /** The client, once it can take commands; waits for the very first connection attempt only. */
-  private async usableClient(op: string): Promise<Redis> {
+  /** The client, once it can take commands; waits (up to `waitMs`) for the very first connection attempt only. */
+  private async usableClient(op: string, waitMs: number): Promise<Redis> {
     if (this.closed) throw new LedgerClosedError('Redis');
     let client: Redis;
     try {
@@ -190,8 +195,8 @@ export class RedisConnection {
     }
     if (!this.ownsClient || isReady(client)) return client;
     if (this.firstAttempt !== undefined) {
-      await withTimeout(this.firstAttempt, this.commandTimeoutMs).catch(() => undefined);
-      this.firstAttempt = undefined;
+      await withTimeout(this.firstAttempt, waitMs).catch(() => undefined);
+      if (isReady(client)) this.firstAttempt = undefined;
     }
     if (!isReady(client)) {
       throw new RedisUnavailableError(op, 'disconnected', `not connected (client status: ${client.status})`);

@@ -58,6 +58,7 @@ export class RedisWriter {
   private resets = 0;
   private resetUntil = 0;
   private replaying: Promise<void> | undefined;
+  private rebuilding: Promise<void> | undefined;
   private replayTimer: NodeJS.Timeout | undefined;
   private readonly epochTimer: NodeJS.Timeout;
   private readonly stopReady: () => void;
@@ -76,7 +77,7 @@ export class RedisWriter {
     });
     // Idle processes notice a reset too (and re-add their spend) within one check.
     this.epochTimer = setInterval(() => {
-      if (this.connection.connected) this.batch.checkEpoch();
+      if (this.connection.connected) void this.batch.checkEpoch();
     }, o.epochCheckMs);
     this.epochTimer.unref();
     if (this.journal.hasWork()) this.scheduleReplay(0);
@@ -120,9 +121,15 @@ export class RedisWriter {
     this.memory.released(id);
   }
 
-  /** Replays the journal now (this ledger's entries and those of processes that are gone); what Redis still does not take stays journaled. */
-  flush(): Promise<void> {
-    return this.replay();
+  /**
+   * Checks the store's epoch (re-adding what this process remembers if the data was lost), then
+   * replays the journal (this ledger's entries and those of processes that are gone); what Redis
+   * still does not take stays journaled.
+   */
+  async flush(): Promise<void> {
+    await this.batch.checkEpoch();
+    await this.rebuilding;
+    await this.replay();
   }
 
   close(): void {
@@ -197,7 +204,7 @@ export class RedisWriter {
       ...snap.reservations.map((r) => this.batch.run('reserve', reserveScript, ...asCall(reserveCall(this.o.keys, { ...r, buckets: r.buckets.map((b) => ({ ...b, enforce: false })) })), this.o.callWaitMs)),
       ...snap.settlements.map((e) => this.settleNow(e)),
     ];
-    void Promise.allSettled(readd).then((results) => {
+    this.rebuilding = Promise.allSettled(readd).then((results) => {
       const failures = results.filter((r) => r.status === 'rejected').length;
       if (failures > 0) this.o.problems.report('store', `${failures} remembered reservations and settlements could not be re-added to Redis after it lost its data`);
     });

@@ -24,13 +24,22 @@ const next = async () => (await commands.next()).value ?? 'exit';
 const print = (value) => process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value)}\n`);
 print('started');
 
+/** Waits until Redis answers (it may be starting, or reconnecting after a fault), at most ~20 s. */
+async function connected(ledger) {
+  for (let tries = 0; tries < 200; tries++) {
+    if (await ledger.ping().then(() => true, () => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await ledger.ping();
+}
+
 for (let command = await next(); command !== 'exit'; command = await next()) {
   const [, keyPrefix, journalDir, baseURL] = command.split(' ');
   let resets = 0;
   const ledger = new RedisLedger({ url, keyPrefix, journalDir, problems: new Problems({ quiet: true }), onStoreReset: () => (resets += 1) });
   const tollgate = createTollgate({ ledger, configFile: false, env: {}, guardFetch: false, quiet: true, budgets: [{ id: 'fleet', scope: 'daily', maxUsd: Number(maxUsd) }] });
   const client = instrumentOpenAI(new OpenAI({ baseURL, apiKey: 'test', maxRetries: 0, timeout: 120_000 }), tollgate);
-  await ledger.ping();
+  await connected(ledger);
   await tollgate.ready;
   print('ready');
   await next(); // go
@@ -56,7 +65,13 @@ for (let command = await next(); command !== 'exit'; command = await next()) {
   result.resets = resets;
   print(result);
   await next(); // flush
+  await connected(ledger);
   await tollgate.forceFlush();
+  // Redis may still be reconnecting after a fault: replay until the journal is empty (at most ~20 s).
+  for (let tries = 0; ledger.journaled > 0 && tries < 200; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await ledger.flush();
+  }
   const journaled = ledger.journaled;
   await tollgate.shutdown();
   await ledger.close();
