@@ -14,6 +14,8 @@ import type { RedisLedgerOptions } from './RedisLedgerOptions.js';
 import { RedisScript } from './RedisScript.js';
 import { PRUNE_WATERMARK_SCRIPT } from './pruneWatermarkScript.js';
 import { rollingSlotMs } from './rollingSlotMs.js';
+import { redisPersistence } from './redisPersistence.js';
+import type { RedisPersistence } from './redisPersistence.js';
 import { RedisWriter, toNumbers } from './RedisWriter.js';
 import { scanRecords } from './scanRecords.js';
 import { SettlementJournal } from './SettlementJournal.js';
@@ -236,6 +238,11 @@ export class RedisLedger implements Ledger {
   async deleteBudget(id: string): Promise<boolean> {
     const n = await this.connection.run('deleteBudget', (c, t) => t(c.hdel(this.keys.budgets, id)));
     return n > 0;
+  }
+
+  /** The server's persistence settings: without AOF or RDB a Redis restart empties every budget (see redisPersistence). */
+  persistence(): Promise<RedisPersistence> {
+    return this.connection.run('persistence', (c, t) => redisPersistence(c, t));
   }
 
   async ping(): Promise<void> {
