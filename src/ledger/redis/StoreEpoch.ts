@@ -42,13 +42,14 @@ export class StoreEpoch {
   /** Reads the reply of the `GET`; calls `onLost` once when the epoch changed. */
   check(reply: unknown): void {
     if (typeof reply !== 'string') return;
+    // Our candidate was written: the next SET NX must carry a new one, or a later loss would read back the same value.
+    if (reply === this.candidate) this.candidate = newEpoch();
     if (this.known === undefined || reply === this.known) {
       this.known = reply;
       return;
     }
     const previous = this.known;
     this.known = reply;
-    this.candidate = newEpoch();
     this.onLost(previous, reply);
   }
 }
