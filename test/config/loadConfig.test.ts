@@ -386,6 +386,14 @@ describe('errors name the source, the field, what was expected and the fix', () 
     );
   });
 
+  it("accepts a budget's own failMode and names a wrong one", () => {
+    const config = loadConfig({ noFile: true, env: {}, overrides: { budgets: [{ scope: 'daily', maxUsd: 1, onExceed: 'warn', failMode: 'closed' }] } });
+    expect(config.budgets[0]).toMatchObject({ failMode: 'closed' });
+    expect(config.failMode).toBeUndefined();
+    const message = errorOf(() => loadConfig({ noFile: true, env: {}, overrides: { budgets: [{ scope: 'daily', maxUsd: 1, failMode: 'later' as 'open' }] } })).message;
+    expect(message).toContain('failMode: expected open or closed, got "later"');
+  });
+
   it('names createTollgate() options', () => {
     expect(errorOf(() => loadConfig({ noFile: true, env: {}, overrides: { failMode: 'sometimes' as 'open' } })).message).toBe(
       'createTollgate() options: failMode: expected open or closed, got "sometimes". Fix: correct failMode in createTollgate() options',
