@@ -13,7 +13,7 @@ import { Problems } from './core/Problems.js';
 import { loadConfig } from './config/loadConfig.js';
 import type { TollgateConfig, TollgateConfigInput } from './config/schema.js';
 import { EventBus } from './events/EventBus.js';
-import type { TollgateEventName, TollgateListener } from './events/TollgateEvents.js';
+import type { StoreResetEvent, TollgateEventName, TollgateListener } from './events/TollgateEvents.js';
 import type { Ledger, UsageGroup, UsageQuery } from './ledger/Ledger.js';
 import { openStore } from './ledger/openLedger.js';
 import { withErrorCount } from './ledger/withErrorCount.js';
@@ -176,8 +176,9 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
   problems.onReport((report) => {
     if (report.kind === 'store') metrics.recordError('ledger');
   });
-  const ledger = withErrorCount(givenLedger ?? openStore(config.store, { sqlite: config.sqlite }), () => metrics.recordLedgerError());
   const events = new EventBus((event, err) => problems.report('telemetry', `a "${event}" event listener threw`, err));
+  const redis = { problems, onStoreReset: (e: StoreResetEvent) => events.emit('store_reset', e) };
+  const ledger = withErrorCount(givenLedger ?? openStore(config.store, { sqlite: config.sqlite, redis }), () => metrics.recordLedgerError());
   const engine = new BudgetEngine({
     ledger,
     pricer: pricing,

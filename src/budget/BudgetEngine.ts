@@ -1,5 +1,5 @@
 import { diag } from '@opentelemetry/api';
-import type { BudgetSpec } from '../core/Budget.js';
+import type { BudgetFailMode, BudgetSpec } from '../core/Budget.js';
 import { BudgetConfigError } from '../core/BudgetConfigError.js';
 import type { BudgetExceededError } from '../core/BudgetExceededError.js';
 import { isRefusal } from '../core/isRefusal.js';
@@ -14,17 +14,16 @@ import type { Ledger, ReserveResult } from '../ledger/Ledger.js';
 import type { UnknownModelPolicy } from '../pricing/types.js';
 import { accountCall } from './accountCall.js';
 import { BudgetSet, requestLimitOf } from './BudgetSet.js';
-import { budgetStatus } from './budgetStatus.js';
-import type { BudgetStatus } from './budgetStatus.js';
+import { budgetStatus, type BudgetStatus } from './budgetStatus.js';
 import { CallPricing, type UnpricedUnderCap } from './CallPricing.js';
 import type { Admission, CallRequest, FinishedCall, PriceBasis, SettledCall, SettledCallSink } from './CallTypes.js';
-import { Decisions } from './Decisions.js';
-import type { Failure, Outcome, Plan } from './Decisions.js';
+import { Decisions, type Failure, type Outcome, type Plan } from './Decisions.js';
 import { InputCorrection } from './InputCorrection.js';
 import { PauseSwitch } from './PauseSwitch.js';
 import { BudgetResets } from './BudgetResets.js';
 import type { NormalizedBudget } from './normalizeBudget.js';
 import type { Pricer } from './Pricer.js';
+import { closedBudgetOf } from './storeDownPolicy.js';
 import { Thresholds } from './Thresholds.js';
 
 export interface BudgetEngineOptions {
@@ -40,8 +39,8 @@ export interface BudgetEngineOptions {
   problems?: Problems;
   /** How long an unsettled reservation holds budget, ms. Default 600000 (10 min). */
   reservationTtlMs?: number;
-  /** Store failure during admission: 'open' lets the call through unbudgeted (loudly); 'closed' refuses it. Default 'open'. */
-  failMode?: 'open' | 'closed';
+  /** Store failure during admission, for budgets without their own `failMode` (see storeDownPolicy): 'open' | 'closed'. Default: by action (deny/fallback closed, warn open). */
+  failMode?: BudgetFailMode;
   /** Output tokens reserved for a call whose caller set no limit. Default 4096. */
   defaultMaxOutputTokens?: number;
   /** When less output than this fits under a cap, the call is refused rather than shrunk. Default 16. */
@@ -68,7 +67,7 @@ export interface BudgetEngineOptions {
 export class BudgetEngine {
   readonly events: EventBus;
   readonly problems: Problems;
-  readonly failMode: 'open' | 'closed';
+  readonly failMode: BudgetFailMode | undefined;
   /** The kill switch: `killSwitch.pause(reason)` refuses every admission (stored, so replicas obey) until `resume()`. */
   readonly killSwitch: PauseSwitch;
   /** Resets of budget counters (`resets.session(id)`, `resets.all()`): logged in the store; usage and records stay. */
@@ -108,8 +107,8 @@ export class BudgetEngine {
     if (!Number.isFinite(this.inputMargin) || this.inputMargin < 0) {
       throw new BudgetConfigError('inputMargin', `must be a number >= 0 (0.2 adds 20 % to input estimates); got ${String(options.inputMargin)}`);
     }
-    this.failMode = options.failMode ?? 'open';
-    if (this.failMode !== 'open' && this.failMode !== 'closed') {
+    this.failMode = options.failMode;
+    if (this.failMode !== undefined && this.failMode !== 'open' && this.failMode !== 'closed') {
       throw new BudgetConfigError('failMode', `must be 'open' or 'closed'; got ${JSON.stringify(options.failMode)}`);
     }
     this.budgets = new BudgetSet(this.ledger, options.budgets ?? [], (id, err) =>
@@ -350,8 +349,8 @@ export class BudgetEngine {
 
   private storeDown(req: CallRequest, plan: Plan, error: unknown): Admission {
     this.errors++;
-    if (this.failMode === 'closed') throw new LedgerUnavailableError(error);
-    this.problems.report('store', `the store failed during admission; calls go through with no budget while it is down (failMode 'open'; use failMode 'closed' to refuse them)`, error);
+    if (closedBudgetOf(plan.lists.applied, this.failMode) !== undefined) throw new LedgerUnavailableError(error);
+    this.problems.report('store', `the store failed during admission; calls under budgets with failMode 'open' go through with no budget while it is down (set failMode 'closed' to refuse them)`, error);
     const admission = this.decisions.admitted(req, plan, [], plan.model === req.model ? 'allow' : 'fallback');
     admission.reservedNanos = 0;
     admission.enforced = false;

@@ -63,6 +63,10 @@ export function normalizeBudget(input: unknown, path = 'budget'): NormalizedBudg
     key = undefined;
   }
   const thresholds = normalizeThresholds(spec['thresholds'], `${path}.thresholds`);
+  const failMode = spec['failMode'];
+  if (failMode !== undefined && failMode !== null && failMode !== 'open' && failMode !== 'closed') {
+    throw new BudgetConfigError(`${path}.failMode`, `must be 'open' or 'closed' (what the budget does when the store cannot answer); got ${JSON.stringify(failMode)}`);
+  }
   const explicitId = optionalString(spec, 'id', path);
 
   const budget: NormalizedBudget = {
@@ -77,6 +81,7 @@ export function normalizeBudget(input: unknown, path = 'budget'): NormalizedBudg
   if (provider !== undefined) budget.provider = provider;
   if (model !== undefined) budget.model = model;
   if (key !== undefined) budget.key = key;
+  if (failMode === 'open' || failMode === 'closed') budget.failMode = failMode;
   budget.id = explicitId ?? defaultBudgetId(budget);
   return budget;
 }

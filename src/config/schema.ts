@@ -50,8 +50,12 @@ export interface TollgateConfig {
   quiet: boolean;
   /** Put prompt and completion text on spans. Default false. */
   captureContent: boolean;
-  /** What budgets do when the store fails: 'open' allows the call, 'closed' denies it. Default 'open'. */
-  failMode: 'open' | 'closed';
+  /**
+   * What budgets without their own `failMode` do when the store cannot answer: 'open' allows the
+   * call (unbudgeted, reported), 'closed' refuses it. Default unset: deny and fallback budgets
+   * fail closed, warn budgets fail open.
+   */
+  failMode?: 'open' | 'closed';
   /** An unsettled reservation stops counting after this long. Default 600000 (10 min). */
   reservationTtlMs: number;
   /** Usage records older than this are pruned (daily rollups stay). Default 30. */
@@ -187,6 +191,7 @@ export const BudgetSpecSchema = z.preprocess(
       provider: text('a provider id').optional(),
       model: text('a model id').optional(),
       key: text('a task / session / agent id').optional(),
+      failMode: z.enum(['open', 'closed'], { error: 'expected open or closed' }).optional(),
       thresholds: z
         .array(z.number({ error: 'expected a fraction in (0, 1]' }).gt(0, { error: 'expected a fraction in (0, 1]' }).lte(1, { error: 'expected a fraction in (0, 1]' }), {
           error: 'expected a list of fractions in (0, 1]',
@@ -358,7 +363,7 @@ export function applyDefaults(c: TollgateConfigLayer): TollgateConfig {
     },
     quiet: c.quiet ?? false,
     captureContent: c.captureContent ?? false,
-    failMode: c.failMode ?? 'open',
+    ...(c.failMode !== undefined ? { failMode: c.failMode } : {}),
     reservationTtlMs: c.reservationTtlMs ?? 600_000,
     retentionDays: c.retentionDays ?? 30,
     server,

@@ -12,6 +12,9 @@ export type BudgetAction = 'deny' | 'warn' | 'fallback';
  */
 export type BudgetWindow = 'calendar' | 'rolling';
 
+/** What a budget does when the store cannot answer: 'closed' refuses the call, 'open' lets it go on unbudgeted (loudly). */
+export type BudgetFailMode = 'open' | 'closed';
+
 /** A budget as written in config or sent to the API. */
 export interface BudgetSpec {
   /** Stable id; default `${scope}` plus filters, e.g. `daily`, `task:model=gpt-4o`. */
@@ -33,4 +36,11 @@ export interface BudgetSpec {
   key?: string;
   /** Fractions of the limit that emit a `threshold` event once per window. Default [0.5, 0.8, 1]. */
   thresholds?: number[];
+  /**
+   * When the store cannot answer (Redis down, or no answer within its wait time): 'closed'
+   * refuses calls this budget applies to, 'open' lets them go on unbudgeted (reported as a
+   * problem). Default: the engine-wide `failMode` when set, else 'closed' for deny and fallback
+   * budgets and 'open' for warn budgets.
+   */
+  failMode?: BudgetFailMode;
 }

@@ -14,6 +14,7 @@ export class EventBus {
     threshold: new Set(),
     budget_exceeded: new Set(),
     reservation_shortfall: new Set(),
+    store_reset: new Set(),
   };
 
   /** Subscribe; returns a function that unsubscribes. */

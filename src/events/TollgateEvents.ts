@@ -60,11 +60,27 @@ export interface ReservationShortfallEvent {
   time: number;
 }
 
+/**
+ * Emitted when the store lost tollgate's data under it (Redis restarted without persistence,
+ * FLUSHALL, a failover to an empty replica): every budget's spend restarted from what the
+ * running processes re-added.
+ */
+export interface StoreResetEvent {
+  /** The store's key prefix. */
+  keyPrefix: string;
+  /** The data epoch this process knew, and the fresh one found. */
+  previousEpoch: string;
+  epoch: string;
+  /** Epoch ms. */
+  time: number;
+}
+
 export interface TollgateEventMap {
   usage: UsageEvent;
   threshold: ThresholdEvent;
   budget_exceeded: BudgetExceededEvent;
   reservation_shortfall: ReservationShortfallEvent;
+  store_reset: StoreResetEvent;
 }
 
 export type TollgateEventName = keyof TollgateEventMap;

@@ -70,6 +70,12 @@ export class LazyLedger implements Ledger {
     return (await this.get()).ping();
   }
 
+  /** Replays the Redis ledger's journal of settlements it did not take (see RedisLedger.flush); nothing when never used. */
+  async flush(): Promise<void> {
+    if (this.inner === undefined) return;
+    await (await this.inner).flush?.();
+  }
+
   /** Idempotent; nothing to do when the ledger was never used. */
   async close(): Promise<void> {
     if (this.inner === undefined) return;

@@ -7,3 +7,5 @@ export type { RedisLedgerOptions } from './redis/RedisLedgerOptions.js';
 export { RedisUnavailableError } from './redis/RedisUnavailableError.js';
 export type { RedisUnavailableReason } from './redis/RedisUnavailableError.js';
 export { rollingSlotMs } from './redis/rollingSlotMs.js';
+export type { RedisPersistence } from './redis/redisPersistence.js';
+export type { StoreReset } from './redis/StoreEpoch.js';

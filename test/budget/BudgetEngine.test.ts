@@ -746,8 +746,22 @@ describe('BudgetEngine', () => {
       return ledger;
     }
 
-    it("failMode 'open' (default): admits unbudgeted, loudly, and counts the error", () => {
-      const h = harness([{ scope: 'daily', maxUsd: 1 }], NOON, { ledger: brokenLedger() });
+    it('no failMode set: a deny budget fails closed, a warn budget fails open', async () => {
+      const deny = harness([{ scope: 'daily', maxUsd: 1 }], NOON, { ledger: brokenLedger() });
+      expect(thrown(() => deny.engine.admit(call(1)))).toBeInstanceOf(LedgerUnavailableError);
+      const warn = harness([{ scope: 'daily', maxUsd: 1, onExceed: 'warn' }], NOON, { ledger: asyncLedger(brokenLedger()) });
+      expect(await warn.engine.admit(call(5 * USD))).toMatchObject({ reservedNanos: 0, enforced: false });
+    });
+
+    it("a budget's own failMode wins over the engine's", async () => {
+      const open = harness([{ scope: 'daily', maxUsd: 1, failMode: 'open' }], NOON, { ledger: asyncLedger(brokenLedger()), failMode: 'closed' });
+      expect(await open.engine.admit(call(5 * USD))).toMatchObject({ decision: 'allow', reservedNanos: 0 });
+      const mixed = harness([{ scope: 'daily', maxUsd: 1, onExceed: 'warn' }, { id: 'hard', scope: 'daily', maxUsd: 2, failMode: 'closed' }], NOON, { ledger: asyncLedger(brokenLedger()), failMode: 'open' });
+      await expect(mixed.engine.admit(call(1))).rejects.toBeInstanceOf(LedgerUnavailableError);
+    });
+
+    it("failMode 'open': admits unbudgeted, loudly, and counts the error", () => {
+      const h = harness([{ scope: 'daily', maxUsd: 1 }], NOON, { ledger: brokenLedger(), failMode: 'open' });
       const a = admitSync(h, openCall(5 * USD));
       expect(a).toMatchObject({ decision: 'allow', reservedNanos: 0, enforced: false });
       expect(h.engine.overrun(a, { input: 0, output: 1_000_000 })).toBeUndefined();
@@ -775,7 +789,7 @@ describe('BudgetEngine', () => {
     });
 
     it("failMode 'open' on an asynchronous ledger: resolves unbudgeted", async () => {
-      const h = harness([{ scope: 'daily', maxUsd: 1 }], NOON, { ledger: asyncLedger(brokenLedger()) });
+      const h = harness([{ scope: 'daily', maxUsd: 1 }], NOON, { ledger: asyncLedger(brokenLedger()), failMode: 'open' });
       expect(await h.engine.admit(call(5 * USD))).toMatchObject({ decision: 'allow', reservedNanos: 0 });
       expect(h.engine.errorCount).toBe(1);
     });

@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +10,7 @@ import { PricingCatalog } from '../../src/pricing/PricingCatalog.js';
 import { buildCli } from './buildCli.js';
 import { makeCliFixture } from './cliFixture.js';
 import type { CliFixture } from './cliFixture.js';
+import { redisServerStatus, startRedisServer } from '../helpers/redisServer.js';
 import { runCli } from './runCli.js';
 
 interface DoctorJson {
@@ -114,6 +116,29 @@ describe('tollgate doctor', () => {
     const text = await runCli(['doctor'], { cwd: fx.dir, env: { TOLLGATE_STORE: 'redis://127.0.0.1:1/0' } });
     expect(text.code).toBe(1);
     expect(text.stdout.endsWith('1 check failed.\n')).toBe(true);
+  });
+
+  it.skipIf(!redisServerStatus().run)('warns (exit 0) when the Redis store has neither AOF nor RDB persistence, and not when AOF is on', async () => {
+    const fx = goodFixture();
+    const bare = await startRedisServer();
+    const aofDir = mkdtempSync(join(tmpdir(), 'tollgate-aof-'));
+    const aof = await startRedisServer({ appendOnlyDir: aofDir });
+    try {
+      const r = await runCli(['doctor', '--json'], { cwd: fx.dir, env: { TOLLGATE_STORE: bare.url } });
+      expect(r.code).toBe(0);
+      const check = (JSON.parse(r.stdout) as DoctorJson).checks.find((c) => c.name === 'persistence');
+      expect(check).toMatchObject({ status: 'warn', detail: expect.stringContaining('neither AOF nor RDB persistence is on') });
+      const ok = await runCli(['doctor', '--json'], { cwd: fx.dir, env: { TOLLGATE_STORE: aof.url } });
+      expect((JSON.parse(ok.stdout) as DoctorJson).checks.find((c) => c.name === 'persistence')).toEqual({
+        name: 'persistence',
+        status: 'ok',
+        detail: 'appendonly yes (appendfsync always), save ""',
+      });
+    } finally {
+      await bare.kill();
+      await aof.kill();
+      rmSync(aofDir, { recursive: true, force: true });
+    }
   });
 
   it('exits 1 naming a bad pricing file', async () => {

@@ -16,7 +16,6 @@ const DEFAULTS: TollgateConfig = {
   estimation: { defaultMaxOutputTokens: 4096, minOutputTokens: 16, inputMargin: 0 },
   quiet: false,
   captureContent: false,
-  failMode: 'open',
   reservationTtlMs: 600_000,
   retentionDays: 30,
   server: { host: '127.0.0.1', port: 9464, maxBodyBytes: 65536, sseMaxClients: 100, sseMaxBufferedBytes: 262_144 },
@@ -395,6 +394,14 @@ describe('errors name the source, the field, what was expected and the fix', () 
     expect(errorOf(() => loadConfig({ noFile: true, env: { [name]: value } })).message).toBe(
       `env ${name}: ${expected}, got ${JSON.stringify(value)}. Fix: set ${name} to a valid value or unset it`,
     );
+  });
+
+  it("accepts a budget's own failMode and names a wrong one", () => {
+    const config = loadConfig({ noFile: true, env: {}, overrides: { budgets: [{ scope: 'daily', maxUsd: 1, onExceed: 'warn', failMode: 'closed' }] } });
+    expect(config.budgets[0]).toMatchObject({ failMode: 'closed' });
+    expect(config.failMode).toBeUndefined();
+    const message = errorOf(() => loadConfig({ noFile: true, env: {}, overrides: { budgets: [{ scope: 'daily', maxUsd: 1, failMode: 'later' as 'open' }] } })).message;
+    expect(message).toContain('failMode: expected open or closed, got "later"');
   });
 
   it('names createTollgate() options', () => {

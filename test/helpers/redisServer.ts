@@ -97,7 +97,7 @@ export function redisServerStatus(): { available: boolean; run: boolean; skipRea
   };
 }
 
-/** A redis-server child process: no persistence, bound to 127.0.0.1. */
+/** A redis-server child process bound to 127.0.0.1: no persistence unless started with `appendOnlyDir`. */
 export interface RedisServerProcess {
   readonly port: number;
   readonly pid: number;
@@ -111,17 +111,18 @@ export interface RedisServerProcess {
 }
 
 /**
- * Starts `redis-server` on `port` (default: a free random port) and resolves once it
- * logs that it accepts connections. Rejects if it exits first or is not ready in time.
+ * Starts `redis-server` on `port` (default: a free random port), without persistence or
+ * with AOF in `appendOnlyDir`, and resolves once it logs that it accepts connections. Rejects if it exits first or is not ready in time.
  */
-export async function startRedisServer(options: { port?: number; readyTimeoutMs?: number } = {}): Promise<RedisServerProcess> {
+export async function startRedisServer(options: { port?: number; readyTimeoutMs?: number; appendOnlyDir?: string } = {}): Promise<RedisServerProcess> {
   const port = options.port ?? (await freePort());
   const readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  // appendOnlyDir: AOF persistence in that directory, every write fsynced before it is answered.
+  const persistence =
+    options.appendOnlyDir === undefined ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', options.appendOnlyDir];
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--daemonize', 'no'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await waitUntilReady(child, port, readyTimeoutMs);
   const pid = child.pid as number;

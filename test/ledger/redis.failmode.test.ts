@@ -3,7 +3,11 @@
  * failMode 'open' calls go on (and the failure is counted), with 'closed' they are
  * refused before anything runs; once Redis is back the same tollgate works again.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Problems } from '../../src/core/Problems.js';
 import { LedgerUnavailableError } from '../../src/core/LedgerUnavailableError.js';
 import { RedisLedger } from '../../src/ledger/redis.js';
 import { makeTestTollgate, type TestTollgate } from '../helpers/otel.js';
@@ -23,7 +27,15 @@ describe.skipIf(!binary.run)(`budgets when Redis fails ${binary.skipReason}`, ()
 
   async function setup(failMode: 'open' | 'closed'): Promise<TestTollgate> {
     server = await startRedisServer();
-    const ledger = new RedisLedger({ url: server.url, keyPrefix: uniqueKeyPrefix('failmode'), commandTimeoutMs: 300, maxReconnectDelayMs: 100 });
+    const ledger = new RedisLedger({
+      url: server.url,
+      keyPrefix: uniqueKeyPrefix('failmode'),
+      commandTimeoutMs: 300,
+      maxReconnectDelayMs: 100,
+      resetGraceMs: 100,
+      journalDir: mkdtempSync(join(tmpdir(), 'tollgate-journal-')),
+      problems: new Problems({ quiet: true }),
+    });
     return makeTestTollgate({ ledger, failMode, budgets: [{ id: 'daily', scope: 'daily', maxUsd: 1, onExceed: 'deny' }] });
   }
 
@@ -49,12 +61,13 @@ describe.skipIf(!binary.run)(`budgets when Redis fails ${binary.skipReason}`, ()
     expect(text).toMatch(/^ledger_errors_total [1-9]/m);
 
     server = await startRedisServer({ port });
-    // Reconnects on its own; the fresh server starts empty (no persistence), so only new calls count.
+    // Reconnects on its own. The fresh server starts empty (no persistence): the ledger notices, re-adds the
+    // settlement it remembers, and replays the one made while Redis was down (journaled): nothing spent is lost.
     await expect.poll(async () => Promise.resolve().then(() => t!.tollgate.ledger.ping()).then(() => true, () => false), { timeout: 5000, interval: 50 }).toBe(true);
     await call(t, () => (runs += 1));
     await t.tollgate.forceFlush();
     const [row] = await t.tollgate.usage({ by: 'model' });
-    expect(row).toMatchObject({ key: 'gpt-4o-mini', calls: 1, costNanos: 100 * 150 + 100 * 600 });
+    expect(row).toMatchObject({ key: 'gpt-4o-mini', calls: 3, costNanos: 3 * (100 * 150 + 100 * 600) });
   });
 
   it('fail-closed: calls are refused before they run while Redis is down, and allowed again after', async () => {

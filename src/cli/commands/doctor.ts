@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/loadConfig.js';
 import type { TollgateConfig } from '../../config/schema.js';
 import type { Ledger } from '../../ledger/Ledger.js';
-import { openStore } from '../../ledger/openLedger.js';
+import { openStore, parseStoreUrl } from '../../ledger/openLedger.js';
 import { PricingCatalog } from '../../pricing/PricingCatalog.js';
 import { describeStore } from '../openTollgate.js';
 import { printJson, printLine, printTable } from '../output.js';
@@ -12,8 +12,9 @@ import { checkUnpriced } from './checkUnpriced.js';
 
 /** One check's outcome. `skipped`: not configured, or it needs a check that failed. */
 export interface DoctorCheck {
-  name: 'config' | 'pricing' | 'store' | 'otlp' | 'server' | 'unpriced';
-  status: 'ok' | 'fail' | 'skipped';
+  name: 'config' | 'pricing' | 'store' | 'persistence' | 'otlp' | 'server' | 'unpriced';
+  /** `warn`: works, but a guarantee is weaker than it looks (does not fail the run). */
+  status: 'ok' | 'warn' | 'fail' | 'skipped';
   detail: string;
 }
 
@@ -66,7 +67,9 @@ export function registerDoctorCommand(program: Command): void {
         checks.push({ name: 'store', status: 'skipped', detail: 'the config did not load' });
       } else {
         checks.push(checkPricing(config));
-        checks.push(await checkStore(config, timeoutMs));
+        const store = await checkStore(config, timeoutMs);
+        checks.push(store);
+        if (store.status === 'ok' && parseStoreUrl(config.store).kind === 'redis') checks.push(await checkRedisPersistence(config, timeoutMs));
       }
       checks.push(await checkOtlp(config, timeoutMs));
       if (opts.url !== undefined) {
@@ -132,6 +135,26 @@ async function checkStore(config: TollgateConfig, timeoutMs: number): Promise<Do
   } finally {
     const opened = ledger;
     if (opened !== undefined) await withTimeout(opened.close(), timeoutMs, 'close').catch(() => undefined);
+  }
+}
+
+/** A Redis store without AOF or RDB persistence loses every budget's spend when Redis restarts. */
+async function checkRedisPersistence(config: TollgateConfig, timeoutMs: number): Promise<DoctorCheck> {
+  const { RedisLedger } = await import('../../ledger/redis/RedisLedger.js');
+  const ledger = new RedisLedger({ url: config.store, commandTimeoutMs: timeoutMs });
+  try {
+    const p = await ledger.persistence();
+    if (p.verdict === 'persistent') return { name: 'persistence', status: 'ok', detail: p.detail };
+    const why = p.verdict === 'none' ? 'neither AOF nor RDB persistence is on' : 'persistence could not be read';
+    return {
+      name: 'persistence',
+      status: 'warn',
+      detail: `${p.detail}: ${why}; a Redis restart resets every budget (set appendonly yes, appendfsync always or everysec)`,
+    };
+  } catch (err: unknown) {
+    return { name: 'persistence', status: 'warn', detail: `could not read Redis' persistence settings: ${messageOf(err)}` };
+  } finally {
+    await withTimeout(ledger.close(), timeoutMs, 'close').catch(() => undefined);
   }
 }
 

@@ -38,12 +38,14 @@ export class RedisConnection {
   private closed = false;
   private closing: Promise<void> | undefined;
   private errorCount = 0;
+  private readonly readyListeners = new Set<() => void>();
 
   constructor(options: RedisConnectionOptions) {
     this.commandTimeoutMs = options.commandTimeoutMs;
     if (options.client !== undefined) {
       this.ownsClient = false;
       this.clientPromise = Promise.resolve(options.client);
+      this.current = options.client;
     } else {
       this.ownsClient = true;
       this.clientPromise = this.connect(options.url as string, options.maxReconnectDelayMs, options.clientOptions);
@@ -58,20 +60,59 @@ export class RedisConnection {
   }
 
   /**
-   * Runs `fn` with a usable client and the command time limit. Any failure rejects with
-   * RedisUnavailableError (counted), or with LedgerClosedError after `close()`.
+   * Runs `fn` with a usable client and a time limit per command (`waitMs`, default
+   * `commandTimeoutMs`). Any failure rejects with RedisUnavailableError (counted `failures`
+   * times: a pipeline counts each call in it), or with LedgerClosedError after `close()`.
    */
-  async run<T>(op: string, fn: (client: Redis, timed: Timed) => Promise<T>): Promise<T> {
+  async run<T>(op: string, fn: (client: Redis, timed: Timed) => Promise<T>, waitMs = this.commandTimeoutMs, failures = 1): Promise<T> {
     try {
-      const client = await this.usableClient(op);
-      return await fn(client, (p) => withTimeout(p, this.commandTimeoutMs));
+      const client = await this.usableClient(op, waitMs);
+      return await fn(client, (p) => withTimeout(p, waitMs));
     } catch (err: unknown) {
       if (err instanceof LedgerClosedError) throw err;
-      this.errorCount += 1;
+      this.errorCount += failures;
       const wrapped = toUnavailable(op, err);
       if (wrapped.reason === 'reply') diag.error(`tollgate: ${wrapped.message}`);
       else diag.debug(`tollgate: ${wrapped.message}`);
       throw wrapped;
+    }
+  }
+
+  /** Counts calls that failed inside a command that itself succeeded (one call of a pipeline). */
+  countFailure(): void {
+    this.errorCount += 1;
+  }
+
+  /** Calls `listener` each time the client (re)connects and can take commands; returns the unsubscribe. */
+  onReady(listener: () => void): () => void {
+    this.readyListeners.add(listener);
+    void this.clientPromise.then(
+      (client) => {
+        if (!this.ownsClient && !this.watched.has(client)) {
+          this.watched.add(client);
+          client.on('ready', () => this.emitReady());
+        }
+      },
+      () => undefined,
+    );
+    return () => this.readyListeners.delete(listener);
+  }
+
+  /** Whether the client is connected now (no command needed). */
+  get connected(): boolean {
+    return this.current !== undefined && isReady(this.current);
+  }
+
+  private readonly watched = new WeakSet<Redis>();
+  private current: Redis | undefined;
+
+  private emitReady(): void {
+    for (const listener of this.readyListeners) {
+      try {
+        listener();
+      } catch (err: unknown) {
+        diag.error('tollgate: a Redis reconnect listener threw', err);
+      }
     }
   }
 
@@ -111,6 +152,7 @@ export class RedisConnection {
       retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times - 1, 16), maxReconnectDelayMs),
       ...extra,
     });
+    this.current = client;
     if (this.closed) {
       client.disconnect();
       return client;
@@ -118,6 +160,7 @@ export class RedisConnection {
     let connected = false;
     client.on('error', (err: unknown) => diag.debug('tollgate: Redis connection error', err));
     client.on('ready', () => {
+      this.emitReady();
       if (connected) return;
       connected = true;
       diag.info(`tollgate: Redis ledger connected (${redactUrl(url)})`);
@@ -141,8 +184,8 @@ export class RedisConnection {
     return client;
   }
 
-  /** The client, once it can take commands; waits for the very first connection attempt only. */
-  private async usableClient(op: string): Promise<Redis> {
+  /** The client, once it can take commands; waits (up to `waitMs`) for the very first connection attempt only. */
+  private async usableClient(op: string, waitMs: number): Promise<Redis> {
     if (this.closed) throw new LedgerClosedError('Redis');
     let client: Redis;
     try {
@@ -152,8 +195,8 @@ export class RedisConnection {
     }
     if (!this.ownsClient || isReady(client)) return client;
     if (this.firstAttempt !== undefined) {
-      await withTimeout(this.firstAttempt, this.commandTimeoutMs).catch(() => undefined);
-      this.firstAttempt = undefined;
+      await withTimeout(this.firstAttempt, waitMs).catch(() => undefined);
+      if (isReady(client)) this.firstAttempt = undefined;
     }
     if (!isReady(client)) {
       throw new RedisUnavailableError(op, 'disconnected', `not connected (client status: ${client.status})`);

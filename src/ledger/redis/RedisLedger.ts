@@ -5,8 +5,7 @@ import { distinctBuckets } from '../distinctBuckets.js';
 import { UsageAccumulator } from '../UsageAccumulator.js';
 import { dimensionsOf, groupKeyOf, matchesWhere, rollupBoundary, totalsOf } from '../usageDimensions.js';
 import { BUCKET_STATES_SCRIPT } from './bucketStatesScript.js';
-import { rollupDims, rollupField, rollupTotals } from './dayRollup.js';
-import { encodeRecord } from './recordCodec.js';
+import { rollupDims, rollupTotals } from './dayRollup.js';
 import { RedisConnection, toUnavailable } from './RedisConnection.js';
 import { redisKeys } from './redisKeys.js';
 import { readRedisResets, resetRedisBuckets } from './redisResets.js';
@@ -15,20 +14,18 @@ import { resolveRedisOptions } from './RedisLedgerOptions.js';
 import type { RedisLedgerOptions } from './RedisLedgerOptions.js';
 import { RedisScript } from './RedisScript.js';
 import { PRUNE_WATERMARK_SCRIPT } from './pruneWatermarkScript.js';
-import { RELEASE_SCRIPT } from './releaseScript.js';
-import { RESERVE_SCRIPT } from './reserveScript.js';
 import { rollingSlotMs } from './rollingSlotMs.js';
+import { redisPersistence } from './redisPersistence.js';
+import type { RedisPersistence } from './redisPersistence.js';
+import { RedisWriter, toNumbers } from './RedisWriter.js';
 import { scanRecords } from './scanRecords.js';
-import { SETTLE_SCRIPT } from './settleScript.js';
+import { SettlementJournal } from './SettlementJournal.js';
 import { assertGroupBy } from '../assertGroupBy.js';
 
 const DEFAULT_RECORD_LIMIT = 100;
 /** Stream ids deleted per XDEL when pruning. */
 const PRUNE_BATCH = 500;
 
-const reserveScript = new RedisScript('reserve', RESERVE_SCRIPT);
-const settleScript = new RedisScript('settle', SETTLE_SCRIPT);
-const releaseScript = new RedisScript('release', RELEASE_SCRIPT);
 const bucketStatesScript = new RedisScript('bucketStates', BUCKET_STATES_SCRIPT);
 const pruneWatermarkScript = new RedisScript('pruneWatermark', PRUNE_WATERMARK_SCRIPT);
 
@@ -36,8 +33,11 @@ const pruneWatermarkScript = new RedisScript('pruneWatermark', PRUNE_WATERMARK_S
  * The `Ledger` on Redis: budgets shared by every replica that uses the same Redis.
  * Every method answers with a promise.
  *
- * - `reserve`, `settle` and `release` are each one Lua script (one round trip, atomic
- *   across every bucket of the call).
+ * - `reserve`, `settle` and `release` are each one Lua script (atomic across every bucket of
+ *   the call); the calls made in one event-loop turn go to Redis in one pipeline (RedisBatch)
+ *   and wait up to `callWaitMs` for the answer. A settlement Redis does not take goes to a
+ *   local journal and is replayed once it answers again; a store that lost its data is
+ *   noticed and reported, and the spend this process remembers is re-added (RedisWriter).
  * - Calendar and total buckets keep their settled spend in one counter per bucket key
  *   (the key contains the window start); calendar counters expire a day after the
  *   bucket's `expiresAt`. Rolling buckets use time-slot counters, see `rollingSlotMs`
@@ -53,24 +53,28 @@ const pruneWatermarkScript = new RedisScript('pruneWatermark', PRUNE_WATERMARK_S
  *   except for those partial edge days. `records()` and `prune()` scan the stream in
  *   pages of 1000 (arrival order; records are then sorted by their own `time`).
  * - Redis 5.0 or later; a standalone server or a primary (Redis Cluster is not supported).
- * - Every failure (timeout after `commandTimeoutMs`, no connection, error reply) rejects
- *   with `RedisUnavailableError` and increments `errors`; the client reconnects by itself
- *   and calls fail fast while it is down.
+ * - Every failure (no answer within `callWaitMs` for writes or `commandTimeoutMs` for reads,
+ *   no connection, error reply) rejects with `RedisUnavailableError` (a settlement is
+ *   journaled instead) and increments `errors`; the client reconnects by itself and calls
+ *   fail fast while it is down.
  */
 export class RedisLedger implements Ledger {
   readonly keyPrefix: string;
   private readonly keys: RedisKeys;
-  private readonly streamMaxLen: number;
-  private readonly settledTtlMs: number;
   private readonly connection: RedisConnection;
+  private readonly writer: RedisWriter;
 
   constructor(urlOrOptions: string | RedisLedgerOptions) {
     const o = resolveRedisOptions(urlOrOptions);
     this.keyPrefix = o.keyPrefix;
-    this.streamMaxLen = o.streamMaxLen;
-    this.settledTtlMs = o.settledTtlMs;
     this.keys = redisKeys(o.keyPrefix);
     this.connection = new RedisConnection(o);
+    this.writer = new RedisWriter(this.connection, {
+      ...o,
+      keys: this.keys,
+      journalDir: o.journalDir ?? SettlementJournal.defaultDir(o.url ?? 'client', o.keyPrefix),
+      onStoreReset: o.onStoreReset,
+    });
   }
 
   /** Number of ledger calls that failed because Redis could not answer. */
@@ -81,61 +85,47 @@ export class RedisLedger implements Ledger {
   async reserve(req: ReserveRequest): Promise<ReserveResult> {
     checkNanos('reserve', 'amountNanos', req.amountNanos);
     if (req.buckets.length === 0) return { ok: true, states: [] };
-    const keys: string[] = [];
-    const args: (string | number)[] = [req.id, req.amountNanos, req.now, req.expiresAt, req.buckets.length];
-    for (const b of req.buckets) {
-      checkLimit(b.key, b.limitNanos);
-      keys.push(this.keys.bucket(b.key), this.keys.reservations(b.key), this.keys.reservedTotal(b.key));
-      const rolling = b.rollingMs ?? 0;
-      args.push(b.limitNanos, b.enforce ? '1' : '0', rolling, rolling > 0 ? rollingSlotMs(rolling) : 1, b.expiresAt ?? 0);
-    }
-    keys.push(this.keys.reservation(req.id));
-    const reply = await this.connection.run('reserve', (c, t) => t(reserveScript.run(c, keys, args)));
-    const out = toNumbers(reply);
+    for (const b of req.buckets) checkLimit(b.key, b.limitNanos);
+    const out = await this.writer.reserve(req);
     const states = statesFrom(req.buckets, out, 2);
     if (out[0] === 1) return { ok: true, states };
     const failed = states[(out[1] ?? 1) - 1] as BucketState;
     return { ok: false, failed, states };
   }
 
+  /**
+   * Settles (see Ledger.settle). When Redis does not answer, the settlement goes to the local
+   * journal (replayed once Redis answers again) and the promise resolves with zero states.
+   */
   async settle(record: UsageRecord, buckets: readonly Bucket[]): Promise<BucketState[]> {
     checkNanos('settle', 'costNanos', record.costNanos);
     const distinct = distinctBuckets(buckets);
-    const dims = dimensionsOf(record);
-    const keys: string[] = [];
-    for (const b of distinct) keys.push(this.keys.bucket(b.key), this.keys.reservations(b.key), this.keys.reservedTotal(b.key));
-    keys.push(this.keys.reservation(record.id), this.keys.settled(record.id), this.keys.records, this.keys.day(dims.day), this.keys.days);
-    const args: (string | number)[] = [
-      record.id,
-      String(record.costNanos),
-      record.time,
-      this.settledTtlMs,
-      this.streamMaxLen,
-      encodeRecord(record),
-      utcDayStart(record.time),
-      dims.day,
-      rollupField(dims),
-      record.status === 'error' ? 1 : 0,
-      tokens(record.inputTokens),
-      tokens(record.outputTokens),
-      tokens(record.cacheReadTokens),
-      tokens(record.cacheWriteTokens),
-      tokens(record.reasoningTokens),
-      distinct.length,
-    ];
-    for (const b of distinct) {
-      const rolling = b.rollingMs ?? 0;
-      const slotMs = rolling > 0 ? rollingSlotMs(rolling) : 1;
-      args.push(rolling, slotMs, Math.floor(record.time / slotMs), b.expiresAt ?? 0);
-    }
-    const reply = toNumbers(await this.connection.run('settle', (c, t) => t(settleScript.run(c, keys, args))));
+    const reply = (await this.writer.settle(record, distinct)) ?? [];
     // The script read each distinct bucket once; answer in the caller's order (duplicates included).
     const byKey = new Map(statesFrom(distinct, reply, 1).map((s) => [s.key, s]));
     return buckets.map((b) => ({ ...(byKey.get(b.key) as BucketState), budgetId: b.budgetId, limitNanos: b.limitNanos }));
   }
 
-  async release(id: string): Promise<void> {
-    await this.connection.run('release', (c, t) => t(releaseScript.run(c, [this.keys.reservation(id)], [id])));
+  release(id: string): Promise<void> {
+    return this.writer.release(id);
+  }
+
+  /**
+   * Replays the journal of settlements Redis did not take (this process' and those of processes
+   * that are gone). Never rejects: what Redis still does not take stays journaled (`journaled`).
+   */
+  flush(): Promise<void> {
+    return this.writer.flush();
+  }
+
+  /** Settlements this ledger journaled and has not replayed yet. */
+  get journaled(): number {
+    return this.writer.journal.pending;
+  }
+
+  /** Where journaled settlements are written. */
+  get journalDir(): string {
+    return this.writer.journal.dir;
   }
 
   async bucketStates(buckets: readonly Bucket[], now: number): Promise<BucketState[]> {
@@ -259,12 +249,18 @@ export class RedisLedger implements Ledger {
     return this.connection.run('resets', (c, t) => readRedisResets(c, t, this.keys, limit));
   }
 
+  /** The server's persistence settings: without AOF or RDB a Redis restart empties every budget (see redisPersistence). */
+  persistence(): Promise<RedisPersistence> {
+    return this.connection.run('persistence', (c, t) => redisPersistence(c, t));
+  }
+
   async ping(): Promise<void> {
     await this.connection.run('ping', (c, t) => t(c.ping()));
   }
 
   /** Idempotent. Closes the client the ledger opened (a client passed in options stays open). */
   close(): Promise<void> {
+    this.writer.close();
     return this.connection.close();
   }
 }
@@ -278,16 +274,6 @@ function statesFrom(buckets: readonly Bucket[], out: number[], offset: number): 
     spentNanos: out[offset + 2 * i] ?? 0,
     reservedNanos: out[offset + 2 * i + 1] ?? 0,
   }));
-}
-
-function toNumbers(reply: unknown): number[] {
-  if (!Array.isArray(reply)) throw new Error(`unexpected script reply: ${JSON.stringify(reply)}`);
-  return reply.map((v: unknown) => Number(v));
-}
-
-/** Token counts as the rollup script expects them: finite integers. */
-function tokens(n: number): number {
-  return Number.isFinite(n) ? Math.round(n) : 0;
 }
 
 /**

@@ -1,6 +1,8 @@
 import { diag } from '@opentelemetry/api';
 import type { Redis, RedisOptions } from 'ioredis';
+import { Problems } from '../../core/Problems.js';
 import { MS_PER_DAY } from '../../time/utcWindows.js';
+import type { StoreReset } from './StoreEpoch.js';
 
 export interface RedisLedgerOptions {
   /** `redis://[user:password@]host:port/db` (or `rediss://`). Required unless `client` is given. */
@@ -12,8 +14,39 @@ export interface RedisLedgerOptions {
   client?: Redis;
   /** Prefix of every key; ledgers with the same Redis and prefix share budgets. Default `'tollgate:'`. */
   keyPrefix?: string;
-  /** A command that gets no answer within this time rejects with `RedisUnavailableError`. Default 500. */
+  /**
+   * Reads (usage, records, bucket states, budgets, ping) that get no answer within this time
+   * reject with `RedisUnavailableError`. Default 500.
+   */
   commandTimeoutMs?: number;
+  /**
+   * How long a reservation, settlement or release waits for Redis' answer while the connection
+   * is up (a slow answer under load is not an outage; a dropped connection fails at once). A
+   * reservation without an answer by then fails (the budget's failMode decides the call); a
+   * settlement goes to the journal. Default 10000.
+   */
+  callWaitMs?: number;
+  /** Most reservations / settlements sent in one pipeline; more in one event-loop turn go in several. Default 512. */
+  maxBatch?: number;
+  /**
+   * Directory of the local journal of settlements Redis did not take, replayed (at most once
+   * each) when it answers again; shared by the processes of one store. Default
+   * `<os.tmpdir()>/tollgate-journal-<hash of url and keyPrefix>`.
+   */
+  journalDir?: string;
+  /**
+   * Confirmed settlements of open budget windows this process remembers, to re-add them if Redis
+   * loses its data (restart without persistence). 0 turns that off. Default 50000.
+   */
+  rememberSettlements?: number;
+  /** After Redis lost its data, reservations wait this long while every process re-adds its spend. Default 3000. */
+  resetGraceMs?: number;
+  /** How often the store's epoch is read while no call is made (to notice a reset). Default 1000. */
+  epochCheckMs?: number;
+  /** Where run-time problems (journaled settlements, a store that lost its data) are reported. Default a Problems writing to stderr. */
+  problems?: Problems;
+  /** Called when Redis is found to have lost the ledger's data. Default none. */
+  onStoreReset?: (reset: StoreReset) => void;
   /** Approximate cap of the usage-record stream (`XADD MAXLEN ~`). Default 100000. */
   streamMaxLen?: number;
   /** Longest wait between reconnection attempts; the backoff starts at 50 ms and doubles. Default 2000. */
@@ -30,8 +63,8 @@ export interface RedisLedgerOptions {
 }
 
 /** RedisLedgerOptions with every default applied (`url` / `client` / `clientOptions` as given). */
-export type ResolvedRedisOptions = Required<Omit<RedisLedgerOptions, 'url' | 'client' | 'clientOptions'>> &
-  Pick<RedisLedgerOptions, 'url' | 'client' | 'clientOptions'>;
+export type ResolvedRedisOptions = Required<Omit<RedisLedgerOptions, 'url' | 'client' | 'clientOptions' | 'onStoreReset' | 'journalDir'>> &
+  Pick<RedisLedgerOptions, 'url' | 'client' | 'clientOptions' | 'onStoreReset' | 'journalDir'>;
 
 /**
  * Applies the defaults and checks every value; throws naming the option and what it
@@ -46,6 +79,12 @@ export function resolveRedisOptions(urlOrOptions: string | RedisLedgerOptions): 
     streamMaxLen: options.streamMaxLen ?? 100_000,
     maxReconnectDelayMs: options.maxReconnectDelayMs ?? 2_000,
     settledTtlMs: options.settledTtlMs ?? 7 * MS_PER_DAY,
+    callWaitMs: options.callWaitMs ?? 10_000,
+    maxBatch: options.maxBatch ?? 512,
+    rememberSettlements: options.rememberSettlements ?? 50_000,
+    resetGraceMs: options.resetGraceMs ?? 3_000,
+    epochCheckMs: options.epochCheckMs ?? 1_000,
+    problems: options.problems ?? new Problems(),
   };
   if (options.client === undefined) {
     if (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
@@ -59,7 +98,13 @@ export function resolveRedisOptions(urlOrOptions: string | RedisLedgerOptions): 
   if (typeof resolved.keyPrefix !== 'string' || resolved.keyPrefix.length === 0) {
     throw new Error("RedisLedger: options.keyPrefix must be a non-empty string such as 'tollgate:'");
   }
-  for (const field of ['commandTimeoutMs', 'streamMaxLen', 'settledTtlMs', 'maxReconnectDelayMs'] as const) {
+  if (options.journalDir !== undefined && (typeof options.journalDir !== 'string' || options.journalDir.trim() === '')) {
+    throw new Error(`RedisLedger: options.journalDir must be a directory path such as '/var/lib/myapp/tollgate-journal', got ${JSON.stringify(options.journalDir)}`);
+  }
+  if (!Number.isSafeInteger(resolved.rememberSettlements) || resolved.rememberSettlements < 0) {
+    throw new Error(`RedisLedger: options.rememberSettlements must be an integer >= 0 (0 turns it off), got ${resolved.rememberSettlements}`);
+  }
+  for (const field of ['commandTimeoutMs', 'streamMaxLen', 'settledTtlMs', 'maxReconnectDelayMs', 'callWaitMs', 'maxBatch', 'resetGraceMs', 'epochCheckMs'] as const) {
     const value = resolved[field];
     if (!Number.isSafeInteger(value) || value <= 0) {
       throw new Error(`RedisLedger: options.${field} must be a positive integer, got ${value}`);

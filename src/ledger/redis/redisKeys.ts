@@ -22,6 +22,8 @@ export interface RedisKeys {
   readonly meta: string;
   /** The reset log, newest first (list of JSON). */
   readonly resets: string;
+  /** The data's epoch, written once (string): a different value means the data was lost (see StoreEpoch). */
+  readonly epoch: string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -37,5 +39,6 @@ export function redisKeys(prefix: string): RedisKeys {
     budgets: `${prefix}budgets`,
     meta: `${prefix}meta`,
     resets: `${prefix}resets`,
+    epoch: `${prefix}epoch`,
   };
 }

@@ -11,8 +11,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(here, '../../..');
 export const DIST_DIR = join(REPO_ROOT, 'dist');
 
-/** The source folders the fixtures' import of dist/src/ledger/redis.js depends on. */
-const SOURCE_DIRS = ['src/ledger', 'src/time'];
+/** The source folders the fixtures' imports of dist/ depend on (the fleet worker loads createTollgate and the OpenAI instrumentation). */
+const SOURCE_DIRS = ['src', 'instrumentations'];
 
 /** true when every .ts file of SOURCE_DIRS has an emitted .js that is at least as new. */
 function distIsFresh(): boolean {

@@ -1,0 +1,63 @@
+import type { Bucket, ReserveRequest } from '../Ledger.js';
+import type { JournalEntry } from './SettlementJournal.js';
+
+/** What a process re-adds to a Redis that lost its data. */
+export interface SpendSnapshot {
+  /** Reservations this process holds (admitted calls not settled or released yet), not expired. */
+  reservations: ReserveRequest[];
+  /** Settlements this process confirmed whose windows are still open. */
+  settlements: JournalEntry[];
+  /** Settlements forgotten because more than the limit were remembered (the rebuild misses them). */
+  forgotten: number;
+}
+
+/**
+ * What this process has put into Redis and still counts against a budget window: its live
+ * reservations and its confirmed settlements of open windows (at most `max`, the oldest
+ * forgotten first). When Redis loses its data, every process re-adds what it remembers, so
+ * the current windows are rebuilt from the processes that are still running.
+ */
+export class SpendMemory {
+  private readonly live = new Map<string, ReserveRequest>();
+  private readonly settled = new Map<string, JournalEntry>();
+  private forgotten = 0;
+
+  constructor(private readonly max: number) {}
+
+  reserved(req: ReserveRequest): void {
+    this.live.set(req.id, req);
+  }
+
+  released(id: string): void {
+    this.live.delete(id);
+  }
+
+  confirmed(entry: JournalEntry, now: number): void {
+    this.live.delete(entry.record.id);
+    if (this.max === 0 || !entry.buckets.some((b) => open(b, entry.record.time, now))) return;
+    this.settled.set(entry.record.id, entry);
+    if (this.settled.size <= this.max) return;
+    this.prune(now);
+    for (const id of this.settled.keys()) {
+      if (this.settled.size <= this.max) break;
+      this.settled.delete(id);
+      this.forgotten++;
+    }
+  }
+
+  snapshot(now: number): SpendSnapshot {
+    this.prune(now);
+    for (const [id, r] of this.live) if (r.expiresAt <= now) this.live.delete(id);
+    return { reservations: [...this.live.values()], settlements: [...this.settled.values()], forgotten: this.forgotten };
+  }
+
+  private prune(now: number): void {
+    for (const [id, e] of this.settled) if (!e.buckets.some((b) => open(b, e.record.time, now))) this.settled.delete(id);
+  }
+}
+
+/** Whether spend at `time` still counts in the bucket at `now`. */
+function open(b: Bucket, time: number, now: number): boolean {
+  if (b.rollingMs !== undefined && b.rollingMs > 0) return time + b.rollingMs > now;
+  return b.expiresAt === undefined || b.expiresAt > now;
+}
