@@ -14,8 +14,21 @@ const line = (id: string): string => `${JSON.stringify(entry(id))}\n`;
 
 /** The pid of a process that has exited. */
 function deadPid(): number {
-  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
-  return Number(child.stdout);
+  for (;;) {
+    const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const pid = Number(child.stdout);
+    // On a busy machine the pid may already belong to a new process: take another one then.
+    if (!isAlive(pid)) return pid;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 describe('SettlementJournal', () => {
