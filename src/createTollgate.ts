@@ -39,6 +39,7 @@ import { TraceRing } from './traces/TraceRing.js';
 import { CallDriver } from './track/CallDriver.js';
 import type { AdmissionInfo, TollgateHandle } from './track/TollgateHandle.js';
 import { Tracker } from './track/Tracker.js';
+import { PassThroughTracker, type Wrappers } from './track/PassThroughTracker.js';
 import { VERSION } from './version.js';
 
 /** Options of createTollgate: the config (see README "Configuration") plus the parts code can inject. */
@@ -143,7 +144,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     clock = Date.now,
     tracerProvider,
     meterProvider,
-    guardFetch = true,
+    guardFetch: guardOption = true,
     configFile,
     env,
     budgetRefreshMs = 30_000,
@@ -154,6 +155,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     ...(env !== undefined ? { env } : {}),
     overrides: configInput,
   });
+  const guardFetch = guardOption && config.enabled; // switched off (enabled = false): a pass-through, nothing guarded or stored
 
   if (!Number.isFinite(budgetRefreshMs) || budgetRefreshMs < 0) {
     throw new ConfigError({
@@ -172,7 +174,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
   problems.onReport((report) => {
     if (report.kind === 'store') metrics.recordError('ledger');
   });
-  const ledger = withErrorCount(givenLedger ?? openStore(config.store, { sqlite: config.sqlite }), () => metrics.recordLedgerError());
+  const ledger = withErrorCount(givenLedger ?? openStore(config.enabled ? config.store : 'memory:', { sqlite: config.sqlite }), () => metrics.recordLedgerError());
   const events = new EventBus((event, err) => problems.report('telemetry', `a "${event}" event listener threw`, err));
   const engine = new BudgetEngine({
     ledger,
@@ -202,7 +204,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
   engine.addSink(usageEventSink(events));
   const estimateInputTokens = (model: string, input: unknown): number => estimator.estimateInput(model, input);
   const traces = new TraceRing({ maxTraces: config.traces.ringSize });
-  const processor = new BudgetSpanProcessor({ engine, estimateInputTokens, traceSink: traces, isDriven: (span) => calls.callOf(span) !== undefined });
+  const processor = new BudgetSpanProcessor({ engine, estimateInputTokens, traceSink: traces, isDriven: (span) => calls.callOf(span) !== undefined, enabled: config.enabled });
   events.on('budget_exceeded', (e) => metrics.recordBudgetExceeded(e.scope, e.action));
 
   const dispatcher = config.alerts.length > 0 ? new AlertDispatcher(events, { routes: createAlertSinks(config.alerts, config.otel.serviceName !== undefined ? { service: config.otel.serviceName } : {}) }) : undefined;
@@ -241,6 +243,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     ...(limiter !== undefined ? { rateLimit: (provider: string, tokens: number) => limiter.acquire(provider, tokens) } : {}),
   });
   const handle: TollgateHandle = {
+    enabled: config.enabled,
     get tracer() {
       return getTracer();
     },
@@ -264,7 +267,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
       return admission === undefined ? undefined : toInfo(admission);
     },
   };
-  const tracker = new Tracker({ handle, calls, engine });
+  const tracker: Wrappers = config.enabled ? new Tracker({ handle, calls, engine }) : new PassThroughTracker();
 
   const serverDeps = {
     metrics,
@@ -297,6 +300,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
   const requestHandler = createRequestHandler(serverDeps);
 
   const tollgate: Tollgate = {
+    enabled: config.enabled,
     get tracer() {
       return getTracer();
     },

@@ -39,6 +39,8 @@ const ENV_FIELDS: readonly [string, string][] = [
   ['TOLLGATE_HOST', 'server.host'],
   ['TOLLGATE_FAIL_MODE', 'failMode'],
   ['TOLLGATE_DAILY_BUDGET_USD', 'budgets'],
+  ['TOLLGATE_ENABLED', 'enabled'],
+  ['TOLLGATE_LOG_LEVEL', 'log.level'],
 ];
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -50,7 +52,7 @@ function tollgateSection(doc: Record<string, unknown>): unknown {
   if (isRecord(doc.tollgate)) return doc.tollgate;
   if (isRecord(doc.telemetry)) {
     // seed shape: [telemetry] enabled, [[telemetry.budgets]], [telemetry.custom_pricing."p/m"]
-    const { enabled: _enabled, custom_pricing: customPricing, customPricing: camel, ...rest } = doc.telemetry;
+    const { custom_pricing: customPricing, customPricing: camel, ...rest } = doc.telemetry;
     const overrides = customPricing ?? camel;
     if (overrides === undefined) return rest;
     const pricing = isRecord(rest.pricing) ? rest.pricing : {};
@@ -95,6 +97,7 @@ function findConfigFile(options: LoadConfigOptions, env: NodeJS.ProcessEnv, cwd:
 function envValue(name: string, raw: string, cwd: string): unknown {
   switch (name) {
     case 'TOLLGATE_CAPTURE_CONTENT':
+    case 'TOLLGATE_ENABLED':
     case 'TOLLGATE_QUIET': {
       const v = raw.trim().toLowerCase();
       if (['true', '1', 'yes', 'on'].includes(v)) return true;
@@ -115,6 +118,8 @@ function envValue(name: string, raw: string, cwd: string): unknown {
         .map((f) => f.trim())
         .filter((f) => f.length > 0)
         .map((f) => resolve(cwd, f));
+    case 'TOLLGATE_LOG_LEVEL':
+      return raw.trim().toLowerCase();
     default:
       return raw;
   }

@@ -102,7 +102,20 @@ export interface TollgateConfig {
     /** Default 'otlp'. */
     exporter: 'otlp' | 'console' | 'none';
   };
+  // Seed features (README "Coming from the seeds"): the global switch and logs.
+  /**
+   * false turns tollgate into a pass-through: no enforcement, no records, no spans of its own;
+   * wrappers call the SDK directly (seed `[telemetry] enabled`, TOLLGATE_ENABLED). Default true.
+   */
+  enabled: boolean;
+  log: {
+    /** 'info' logs every call; 'warn' budget warnings and rate limits; 'off' nothing (TOLLGATE_LOG_LEVEL). Default 'warn'. */
+    level: LogLevel;
+  };
 }
+
+/** Levels of tollgate's log lines, most verbose first. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'off';
 
 /** One alert sink. */
 export interface AlertConfig {
@@ -146,6 +159,8 @@ export interface TollgateConfigInput {
   alerts?: (Omit<AlertConfig, 'timeoutMs' | 'retries'> & { timeoutMs?: number; retries?: number })[];
   rateLimits?: Record<string, Partial<RateLimitConfig>>;
   otel?: Partial<TollgateConfig['otel']>;
+  enabled?: boolean;
+  log?: Partial<TollgateConfig['log']>;
 }
 
 const positiveInt = (what: string): z.ZodNumber =>
@@ -318,6 +333,8 @@ export const TollgateConfigLayerSchema = z.strictObject({
       exporter: z.enum(['otlp', 'console', 'none'], { error: 'expected otlp, console or none' }).optional(),
     })
     .optional(),
+  enabled: z.boolean({ error: 'expected true or false' }).optional(),
+  log: z.strictObject({ level: z.enum(['debug', 'info', 'warn', 'error', 'off'], { error: 'expected debug, info, warn, error or off' }).optional() }).optional(),
 });
 
 /** A validated layer. */
@@ -370,6 +387,8 @@ export function applyDefaults(c: TollgateConfigLayer): TollgateConfig {
       ]),
     ),
     otel,
+    enabled: c.enabled ?? true,
+    log: { level: c.log?.level ?? 'warn' },
   };
 }
 

@@ -43,6 +43,8 @@ export interface BudgetSpanProcessorOptions {
   traceSink?: TraceSink;
   /** Whether a span is a call tollgate's own driver started (its requests need no guard). Default: none is. */
   isDriven?: (span: ApiSpan) => boolean;
+  /** false: tollgate is switched off and the processor ignores every span (no admission, no record, no trace ring). Default true. */
+  enabled?: boolean;
 }
 
 /** What the processor knows of one open span it tracks. */
@@ -80,8 +82,10 @@ export class BudgetSpanProcessor implements SpanProcessor, GuardSource {
   private readonly states = new WeakMap<object, SpanState>();
   private openCount = 0;
   private isShutdown = false;
+  private readonly disabled: boolean;
 
   constructor(options: BudgetSpanProcessorOptions) {
+    this.disabled = options.enabled === false;
     this.engine = options.engine;
     this.estimate = options.estimateInputTokens;
     this.ownScopes = new Set(options.ownScopes ?? ['tollgate']);
@@ -90,7 +94,7 @@ export class BudgetSpanProcessor implements SpanProcessor, GuardSource {
   }
 
   onStart(span: Span, parentContext: Context): void {
-    if (this.isShutdown) return;
+    if (this.isShutdown || this.disabled) return;
     try {
       this.traceSink?.start?.(span, parentContext);
       const state = this.classify(span, parentContext);
@@ -117,7 +121,7 @@ export class BudgetSpanProcessor implements SpanProcessor, GuardSource {
   }
 
   onEnd(span: ReadableSpan): void {
-    if (this.traceSink === undefined) return;
+    if (this.traceSink === undefined || this.disabled) return;
     try {
       this.traceSink.add(span);
     } catch (err: unknown) {

@@ -25,6 +25,8 @@ const DEFAULTS: TollgateConfig = {
   alerts: [],
   rateLimits: {},
   otel: { exporter: 'otlp' },
+  enabled: true,
+  log: { level: 'warn' },
 };
 
 function tempDir(): string {
