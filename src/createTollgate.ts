@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createNoopMeter, metrics as metricsApi, trace, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { metrics as metricsApi, trace, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import type { MeterProvider } from '@opentelemetry/api';
 import { AlertDispatcher } from './alerts/AlertDispatcher.js';
 import { createAlertSinks } from './alerts/createAlertSinks.js';
@@ -7,7 +7,6 @@ import type { BudgetSpec } from './core/Budget.js';
 import { BudgetEngine } from './budget/BudgetEngine.js';
 import type { BudgetStatus } from './budget/budgetStatus.js';
 import type { PauseState } from './budget/PauseSwitch.js';
-import type { Admission } from './budget/CallTypes.js';
 import { ConfigError } from './core/ConfigError.js';
 import { Problems } from './core/Problems.js';
 import { loadConfig } from './config/loadConfig.js';
@@ -18,7 +17,6 @@ import type { Ledger, UsageGroup, UsageQuery } from './ledger/Ledger.js';
 import { openStore } from './ledger/openLedger.js';
 import { withErrorCount } from './ledger/withErrorCount.js';
 import { sumUsage } from './ledger/UsageAccumulator.js';
-import { GenAiMeters } from './metrics/GenAiMeters.js';
 import { TollgateMetrics } from './metrics/TollgateMetrics.js';
 import { PricingCatalog } from './pricing/PricingCatalog.js';
 import type { TokenUsage } from './core/TokenUsage.js';
@@ -31,8 +29,12 @@ import { createRequestHandler } from './server/createRequestHandler.js';
 import { startServer, type RunningServer } from './server/startServer.js';
 import { healthCheck } from './setup/healthCheck.js';
 import { metricsHandler } from './setup/metricsHandler.js';
+import { admissionInfo } from './setup/admissionInfo.js';
+import { genAiMeters } from './setup/genAiMeters.js';
 import { startOtel, type StartOptions, type StartedOtel } from './setup/startOtel.js';
 import { otelMetricsSink, prometheusSink, usageEventSink } from './sinks/settledCallSinks.js';
+import { logEvents, logSink } from './sinks/logSink.js';
+import { TollgateLogger } from './sinks/TollgateLogger.js';
 import { MS_PER_DAY, utcDayStart } from './time/utcWindows.js';
 import { DefaultTokenEstimator } from './tokens/DefaultTokenEstimator.js';
 import { TraceRing } from './traces/TraceRing.js';
@@ -197,11 +199,14 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     const groups = await ledger.usage({ by: 'day', since: utcDayStart(now), until: now + 1 });
     return sumUsage(groups).costNanos / 1e9;
   });
-  let meters: GenAiMeters | undefined = genAiMeters(meterProvider ?? metricsApi.getMeterProvider());
+  let meters = genAiMeters(meterProvider ?? metricsApi.getMeterProvider(), VERSION);
   // span → engine → ledger → sinks: every settled call, whoever drove it, reaches the same sinks once.
   engine.addSink(prometheusSink(metrics));
   engine.addSink(otelMetricsSink(() => meters));
   engine.addSink(usageEventSink(events));
+  const logger = new TollgateLogger({ level: config.log.level, clock, version: VERSION }); // OTel Logs API when the host registered a provider, else stderr
+  engine.addSink(logSink(logger));
+  logEvents(events, logger);
   const estimateInputTokens = (model: string, input: unknown): number => estimator.estimateInput(model, input);
   const traces = new TraceRing({ maxTraces: config.traces.ringSize });
   const processor = new BudgetSpanProcessor({ engine, estimateInputTokens, traceSink: traces, isDriven: (span) => calls.callOf(span) !== undefined, enabled: config.enabled });
@@ -261,10 +266,10 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
       const driven = calls.callOf(span);
       if (driven !== undefined) {
         const ready = await driven.ready;
-        return ready === undefined ? undefined : toInfo(ready);
+        return ready === undefined ? undefined : admissionInfo(ready);
       }
       const admission = await processor.admission(span);
-      return admission === undefined ? undefined : toInfo(admission);
+      return admission === undefined ? undefined : admissionInfo(admission);
     },
   };
   const tracker: Wrappers = config.enabled ? new Tracker({ handle, calls, engine }) : new PassThroughTracker();
@@ -348,7 +353,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
       if (otel !== undefined) return otel;
       otel = startOtel(processor, { serviceName: config.otel.serviceName, exporter: config.otel.exporter, ...o });
       // The SDK just registered the global meter provider: send the GenAI metrics there.
-      if (meterProvider === undefined) meters = genAiMeters(metricsApi.getMeterProvider());
+      if (meterProvider === undefined) meters = genAiMeters(metricsApi.getMeterProvider(), VERSION);
       return otel;
     },
     prune,
@@ -378,20 +383,3 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
 
 /** How often old usage records are pruned. */
 const PRUNE_INTERVAL_MS = 3_600_000;
-
-/**
- * The GenAI meters on `provider`'s tollgate meter, or undefined when that meter is the API's
- * no-op meter (no meter provider registered): recording into it would be work for nothing.
- */
-function genAiMeters(provider: MeterProvider): GenAiMeters | undefined {
-  const meter = provider.getMeter('tollgate', VERSION);
-  return meter === createNoopMeter() ? undefined : new GenAiMeters(meter);
-}
-
-/** The admission as callers see it. */
-function toInfo(a: Admission): AdmissionInfo {
-  const info: AdmissionInfo = { decision: a.decision, model: a.model, requestedModel: a.requestedModel, reservedNanos: a.reservedNanos };
-  if (a.requestLimitNanos !== undefined) info.requestLimitNanos = a.requestLimitNanos;
-  if (a.outputLimit !== undefined) info.outputLimit = a.outputLimit;
-  return info;
-}

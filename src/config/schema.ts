@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { BudgetSpec } from '../core/Budget.js';
 import type { PriceOverride } from '../pricing/PriceOverride.js';
 import type { UnknownModelPolicy } from '../pricing/types.js';
+import type { LogLevel } from '../sinks/TollgateLogger.js';
 
 /** The whole configuration with every default applied (what `loadConfig` returns). */
 export interface TollgateConfig {
@@ -113,9 +114,6 @@ export interface TollgateConfig {
     level: LogLevel;
   };
 }
-
-/** Levels of tollgate's log lines, most verbose first. */
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'off';
 
 /** One alert sink. */
 export interface AlertConfig {

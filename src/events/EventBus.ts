@@ -14,6 +14,8 @@ export class EventBus {
     threshold: new Set(),
     budget_exceeded: new Set(),
     reservation_shortfall: new Set(),
+    rate_limited: new Set(),
+    health_check_failed: new Set(),
   };
 
   /** Subscribe; returns a function that unsubscribes. */

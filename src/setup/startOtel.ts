@@ -4,6 +4,8 @@ import type { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-ht
 import type { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import type { IMetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
+import { logs } from '@opentelemetry/api-logs';
+import { hostLoggerRegistered } from '../sinks/TollgateLogger.js';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
@@ -80,7 +82,11 @@ export function startOtel(processor: SpanProcessor, options: StartOptions = {}):
     sampler: new TollgateSampler(options.sampler ?? samplerFromEnv(process.env)),
     instrumentations: [],
   });
+  const hostLogs = hostLoggerRegistered();
   sdk.start();
+  // NodeSDK registers a logger provider even with no log processors: unregister it, so that tollgate's
+  // log lines stay on stderr instead of going to a provider that drops them.
+  if (!hostLogs) logs.disable();
   let done: Promise<void> | undefined;
   return {
     sdk,
