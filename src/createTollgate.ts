@@ -25,9 +25,11 @@ import { installFetchGuard } from './processor/FetchGuard.js';
 import { pricingProvider } from './pricing/providerNames.js';
 import { RateLimiter } from './ratelimit/RateLimiter.js';
 import type { RateLimitStatus } from './ratelimit/RateLimitStatus.js';
+import type { RateLimitCheck } from './ratelimit/RateLimitCheck.js';
 import { createRequestHandler } from './server/createRequestHandler.js';
 import { startServer, type RunningServer } from './server/startServer.js';
 import { healthCheck } from './setup/healthCheck.js';
+import { healthMonitor } from './setup/healthMonitor.js';
 import { metricsHandler } from './setup/metricsHandler.js';
 import { admissionInfo } from './setup/admissionInfo.js';
 import { genAiMeters } from './setup/genAiMeters.js';
@@ -109,6 +111,12 @@ export interface Tollgate extends TollgateHandle {
   rateLimit?(provider: string, estimatedTokens: number): Promise<void>;
   /** Use, limit and reset time of each provider's rate limits (empty when none are configured). */
   rateLimitStatus(): RateLimitStatus[];
+  /**
+   * Answers at once whether a call to `provider` fits its rate limits now: when it does, it is counted
+   * (send it); when not, nothing is counted, a `rate_limited` event is emitted, and `retryAfterMs` says
+   * when there is room. Always allowed for providers with no limits.
+   */
+  checkRateLimit(provider: string, estimatedTokens?: number): RateLimitCheck;
   /** Add a budget at run time (persisted in the store). */
   addBudget(spec: BudgetSpec): Promise<BudgetSpec>;
   removeBudget(id: string): Promise<boolean>;
@@ -213,7 +221,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
   events.on('budget_exceeded', (e) => metrics.recordBudgetExceeded(e.scope, e.action));
 
   const dispatcher = config.alerts.length > 0 ? new AlertDispatcher(events, { routes: createAlertSinks(config.alerts, config.otel.serviceName !== undefined ? { service: config.otel.serviceName } : {}) }) : undefined;
-  const limiter = Object.keys(config.rateLimits).length > 0 ? new RateLimiter({ limits: config.rateLimits }) : undefined;
+  const limiter = Object.keys(config.rateLimits).length > 0 ? new RateLimiter({ limits: config.rateLimits, onLimited: (info) => events.emit('rate_limited', { ...info, time: clock() }) }) : undefined;
   const uninstallGuard = guardFetch ? installFetchGuard(processor) : () => undefined;
 
   const startedAt = clock();
@@ -274,6 +282,8 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
   };
   const tracker: Wrappers = config.enabled ? new Tracker({ handle, calls, engine }) : new PassThroughTracker();
 
+  // Store unreachable or no prices: a `health_check_failed` event (alerts, logs), checked every healthCheckIntervalMs and on /healthz.
+  const health = healthMonitor(healthCheck({ pricesLoaded: () => pricing.list().length > 0, ledger, guardFetch }), { events, clock, intervalMs: config.enabled ? config.healthCheckIntervalMs : 0 });
   const serverDeps = {
     metrics,
     budgets: engine,
@@ -288,7 +298,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     sseMaxClients: config.server.sseMaxClients,
     sseMaxBufferedBytes: config.server.sseMaxBufferedBytes,
     maxBodyBytes: config.server.maxBodyBytes,
-    health: healthCheck({ pricesLoaded: () => pricing.list().length > 0, ledger, guardFetch }),
+    health: health.check,
     status: async () => {
       const session = sumUsage(await ledger.usage({ by: 'status', since: startedAt }));
       return {
@@ -338,6 +348,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     usage: async (q) => ledger.usage(q),
     budgetStatus: async () => engine.status(),
     rateLimitStatus: () => limiter?.status() ?? [],
+    checkRateLimit: (provider, tokens) => limiter?.tryAcquire(provider, tokens) ?? { allowed: true, provider, retryAfterMs: 0 },
     addBudget: async (spec) => engine.add(spec),
     removeBudget: async (id) => engine.remove(id),
     pause: (reason) => engine.killSwitch.pause(reason),
@@ -365,6 +376,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     shutdown: () =>
       (closed ??= (async () => {
         clearInterval(pruneTimer);
+        health.stop();
         if (refreshTimer !== undefined) clearInterval(refreshTimer);
         for (const s of servers) await s.close();
         servers.clear();

@@ -27,6 +27,7 @@ const DEFAULTS: TollgateConfig = {
   otel: { exporter: 'otlp' },
   enabled: true,
   log: { level: 'warn' },
+  healthCheckIntervalMs: 60_000,
 };
 
 function tempDir(): string {
@@ -313,7 +314,15 @@ describe('errors name the source, the field, what was expected and the fix', () 
     ],
     [
       { alerts: [{ type: 'slack', url: 'ftp://x' }] },
-      'src: alerts[0].url: expected an http(s) URL, got "ftp://x". Fix: correct alerts[0].url in src',
+      'src: alerts[0].url: expected an http(s) URL, or smtp(s):// for email, got "ftp://x". Fix: correct alerts[0].url in src',
+    ],
+    [
+      { alerts: [{ type: 'email', url: 'smtp://127.0.0.1:25', to: 'ops@example.com' }] },
+      'src: alerts[0].from: expected the sender address of an email alert. Fix: correct alerts[0].from in src',
+    ],
+    [
+      { alerts: [{ type: 'email', url: 'https://mail.example.com', from: 'a@example.com', to: ['ops@example.com'] }] },
+      'src: alerts[0].url: expected an smtp:// or smtps:// URL for an email alert, got "https://mail.example.com". Fix: correct alerts[0].url in src',
     ],
     [
       { pricing: { unpricedUnderCap: 'zero' } },
