@@ -81,6 +81,23 @@ function readConfigFile(path: string): TollgateConfigLayer {
   return layer;
 }
 
+/**
+ * Seed 001: a `.env` file in the working directory is loaded into process.env once (Node's
+ * `process.loadEnvFile`, Node >= 20.12); variables already set in the environment win.
+ */
+function loadDotEnv(cwd: string): void {
+  const path = resolve(cwd, '.env');
+  if (loadedEnvFiles.has(path) || !existsSync(path) || typeof process.loadEnvFile !== 'function') return;
+  loadedEnvFiles.add(path);
+  try {
+    process.loadEnvFile(path);
+  } catch (err: unknown) {
+    const reason = err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err);
+    throw new ConfigError({ source: path, path: '', expected: `expected KEY=value lines (${reason})`, fix: 'correct the .env file or remove it' });
+  }
+}
+const loadedEnvFiles = new Set<string>();
+
 function findConfigFile(options: LoadConfigOptions, env: NodeJS.ProcessEnv, cwd: string): string | undefined {
   if (options.noFile === true) return undefined;
   if (options.file !== undefined) return resolve(cwd, options.file);
@@ -182,7 +199,8 @@ function isPlainDaily(b: BudgetSpec): boolean {
 }
 
 /**
- * Loads the configuration. Precedence, lowest first: defaults, the config file
+ * Loads the configuration (and, unless `env` or `noFile` is given, `.env` from `cwd` into
+ * process.env first). Precedence, lowest first: defaults, the config file
  * (`file`, else TOLLGATE_CONFIG, else tollgate.toml / tollgate.json in cwd; TOML may
  * use a `[tollgate]` table, the seed's `[telemetry]` table or the top level), the
  * TOLLGATE_* environment, then `overrides`. Objects merge; arrays replace, except that
@@ -191,8 +209,9 @@ function isPlainDaily(b: BudgetSpec): boolean {
  * source (file, env variable, options) and the field.
  */
 export function loadConfig(options: LoadConfigOptions = {}): TollgateConfig {
-  const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
+  if (options.env === undefined && options.noFile !== true) loadDotEnv(cwd);
+  const env = options.env ?? process.env;
   const path = findConfigFile(options, env, cwd);
   const fileLayer: TollgateConfigLayer = path === undefined ? {} : readConfigFile(path);
   const envLayer = readEnv(env, cwd);
@@ -207,5 +226,10 @@ export function loadConfig(options: LoadConfigOptions = {}): TollgateConfig {
     merged = { ...merged, budgets: [...fileBudgets, ...envLayer.budgets] };
   }
   merged = merge(merged as Record<string, unknown>, codeLayer as Record<string, unknown>) as TollgateConfigLayer;
+  // Seed 001: ./pricing.json is read when no layer names pricing files (`files = []` reads none).
+  const defaultPricing = resolve(cwd, 'pricing.json');
+  if (merged.pricing?.files === undefined && options.noFile !== true && existsSync(defaultPricing)) {
+    merged = { ...merged, pricing: { ...merged.pricing, files: [defaultPricing] } };
+  }
   return applyDefaults(merged);
 }
