@@ -1,15 +1,18 @@
 import type { UsageGroup } from '../ledger/Ledger.js';
 import { formatNanosUsd } from './formatNanosUsd.js';
-import type { ReportData } from './ReportData.js';
+import type { ReportData, ReportTask } from './ReportData.js';
 
 /** A usage group in JSON output: the exact integer `costNanos`, plus `costUsd` as an exact 9-decimal string. */
 export type UsageGroupJson = UsageGroup & { costUsd: string };
+
+/** A task of the report in JSON output (model calls, then tools, memory and contract checks apart). */
+export type ReportTaskJson = ReportTask & { costUsd: string };
 
 /** The JSON shape of a report: `ReportData` with every group carrying `costUsd`. */
 export type ReportJson = Omit<ReportData, 'byProvider' | 'byModel' | 'topTasks'> & {
   byProvider: UsageGroupJson[];
   byModel: UsageGroupJson[];
-  topTasks: UsageGroupJson[];
+  topTasks: ReportTaskJson[];
 };
 
 /**
@@ -23,7 +26,7 @@ export function reportJson(data: ReportData): ReportJson {
     ...data,
     byProvider: data.byProvider.map(groupJson),
     byModel: data.byModel.map(groupJson),
-    topTasks: data.topTasks.map(groupJson),
+    topTasks: data.topTasks.map((t) => ({ ...t, costUsd: formatNanosUsd(t.costNanos, 9) })),
   };
 }
 
