@@ -7,7 +7,6 @@ import type { BudgetSpec } from './core/Budget.js';
 import { BudgetEngine } from './budget/BudgetEngine.js';
 import type { BudgetStatus } from './budget/budgetStatus.js';
 import type { PauseState } from './budget/PauseSwitch.js';
-import type { Admission } from './budget/CallTypes.js';
 import { ConfigError } from './core/ConfigError.js';
 import { Problems } from './core/Problems.js';
 import { loadConfig } from './config/loadConfig.js';
@@ -27,18 +26,24 @@ import { installFetchGuard } from './processor/FetchGuard.js';
 import { pricingProvider } from './pricing/providerNames.js';
 import { RateLimiter } from './ratelimit/RateLimiter.js';
 import type { RateLimitStatus } from './ratelimit/RateLimitStatus.js';
+import type { RateLimitCheck } from './ratelimit/RateLimitCheck.js';
 import { createRequestHandler } from './server/createRequestHandler.js';
 import { startServer, type RunningServer } from './server/startServer.js';
 import { healthCheck } from './setup/healthCheck.js';
+import { healthMonitor } from './setup/healthMonitor.js';
 import { metricsHandler } from './setup/metricsHandler.js';
+import { admissionInfo } from './setup/admissionInfo.js';
 import { startOtel, type StartOptions, type StartedOtel } from './setup/startOtel.js';
 import { otelMetricsSink, prometheusSink, usageEventSink } from './sinks/settledCallSinks.js';
+import { logEvents, logSink } from './sinks/logSink.js';
+import { TollgateLogger } from './sinks/TollgateLogger.js';
 import { MS_PER_DAY, utcDayStart } from './time/utcWindows.js';
 import { DefaultTokenEstimator } from './tokens/DefaultTokenEstimator.js';
 import { TraceRing } from './traces/TraceRing.js';
 import { CallDriver } from './track/CallDriver.js';
 import type { AdmissionInfo, TollgateHandle } from './track/TollgateHandle.js';
 import { Tracker } from './track/Tracker.js';
+import { PassThroughTracker, type Wrappers } from './track/PassThroughTracker.js';
 import { VERSION } from './version.js';
 
 /** Options of createTollgate: the config (see README "Configuration") plus the parts code can inject. */
@@ -106,6 +111,12 @@ export interface Tollgate extends TollgateHandle {
   rateLimit?(provider: string, estimatedTokens: number): Promise<void>;
   /** Use, limit and reset time of each provider's rate limits (empty when none are configured). */
   rateLimitStatus(): RateLimitStatus[];
+  /**
+   * Answers at once whether a call to `provider` fits its rate limits now: when it does, it is counted
+   * (send it); when not, nothing is counted, a `rate_limited` event is emitted, and `retryAfterMs` says
+   * when there is room. Always allowed for providers with no limits.
+   */
+  checkRateLimit(provider: string, estimatedTokens?: number): RateLimitCheck;
   /** Add a budget at run time (persisted in the store). */
   addBudget(spec: BudgetSpec): Promise<BudgetSpec>;
   removeBudget(id: string): Promise<boolean>;
@@ -147,7 +158,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     clock = Date.now,
     tracerProvider,
     meterProvider,
-    guardFetch = true,
+    guardFetch: guardOption = true,
     configFile,
     env,
     budgetRefreshMs = 30_000,
@@ -158,6 +169,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     ...(env !== undefined ? { env } : {}),
     overrides: configInput,
   });
+  const guardFetch = guardOption && config.enabled; // switched off (enabled = false): a pass-through, nothing guarded or stored
 
   if (!Number.isFinite(budgetRefreshMs) || budgetRefreshMs < 0) {
     throw new ConfigError({
@@ -178,7 +190,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
   });
   const events = new EventBus((event, err) => problems.report('telemetry', `a "${event}" event listener threw`, err));
   const redis = { problems, onStoreReset: (e: StoreResetEvent) => events.emit('store_reset', e) };
-  const ledger = withErrorCount(givenLedger ?? openStore(config.store, { sqlite: config.sqlite, redis }), () => metrics.recordLedgerError());
+  const ledger = withErrorCount(givenLedger ?? openStore(config.enabled ? config.store : 'memory:', { sqlite: config.sqlite, redis }), () => metrics.recordLedgerError());
   const engine = new BudgetEngine({
     ledger,
     pricer: pricing,
@@ -206,6 +218,9 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
   engine.addSink(prometheusSink(metrics));
   engine.addSink(otelMetricsSink(() => meters.current()));
   engine.addSink(usageEventSink(events));
+  const logger = new TollgateLogger({ level: config.log.level, clock, version: VERSION }); // OTel Logs API when the host registered a provider, else stderr
+  engine.addSink(logSink(logger));
+  logEvents(events, logger);
   const estimateInputTokens = (model: string, input: unknown): number => estimator.estimateInput(model, input);
   const traces = new TraceRing({ maxTraces: config.traces.ringSize });
   const processor = new BudgetSpanProcessor({
@@ -214,11 +229,12 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     traceSink: traces,
     isDriven: (span) => calls.callOf(span) !== undefined,
     onClientMetricsElsewhere: (parent) => calls.callOf(parent)?.markClientMetricsElsewhere(),
+    enabled: config.enabled,
   });
   events.on('budget_exceeded', (e) => metrics.recordBudgetExceeded(e.scope, e.action));
 
   const dispatcher = config.alerts.length > 0 ? new AlertDispatcher(events, { routes: createAlertSinks(config.alerts, config.otel.serviceName !== undefined ? { service: config.otel.serviceName } : {}) }) : undefined;
-  const limiter = Object.keys(config.rateLimits).length > 0 ? new RateLimiter({ limits: config.rateLimits }) : undefined;
+  const limiter = Object.keys(config.rateLimits).length > 0 ? new RateLimiter({ limits: config.rateLimits, onLimited: (info) => events.emit('rate_limited', { ...info, time: clock() }) }) : undefined;
   const uninstallGuard = guardFetch ? installFetchGuard(processor) : () => undefined;
 
   const startedAt = clock();
@@ -253,6 +269,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     ...(limiter !== undefined ? { rateLimit: (provider: string, tokens: number) => limiter.acquire(provider, tokens) } : {}),
   });
   const handle: TollgateHandle = {
+    enabled: config.enabled,
     get tracer() {
       return getTracer();
     },
@@ -270,14 +287,16 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
       const driven = calls.callOf(span);
       if (driven !== undefined) {
         const ready = await driven.ready;
-        return ready === undefined ? undefined : toInfo(ready);
+        return ready === undefined ? undefined : admissionInfo(ready);
       }
       const admission = await processor.admission(span);
-      return admission === undefined ? undefined : toInfo(admission);
+      return admission === undefined ? undefined : admissionInfo(admission);
     },
   };
-  const tracker = new Tracker({ handle, calls, engine });
+  const tracker: Wrappers = config.enabled ? new Tracker({ handle, calls, engine }) : new PassThroughTracker();
 
+  // Store unreachable or no prices: a `health_check_failed` event (alerts, logs), checked every healthCheckIntervalMs and on /healthz.
+  const health = healthMonitor(healthCheck({ pricesLoaded: () => pricing.list().length > 0, ledger, guardFetch }), { events, clock, intervalMs: config.enabled ? config.healthCheckIntervalMs : 0 });
   const serverDeps = {
     metrics,
     budgets: engine,
@@ -292,7 +311,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     sseMaxClients: config.server.sseMaxClients,
     sseMaxBufferedBytes: config.server.sseMaxBufferedBytes,
     maxBodyBytes: config.server.maxBodyBytes,
-    health: healthCheck({ pricesLoaded: () => pricing.list().length > 0, ledger, guardFetch }),
+    health: health.check,
     status: async () => {
       const session = sumUsage(await ledger.usage({ by: 'status', since: startedAt }));
       return {
@@ -309,6 +328,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
   const requestHandler = createRequestHandler(serverDeps);
 
   const tollgate: Tollgate = {
+    enabled: config.enabled,
     get tracer() {
       return getTracer();
     },
@@ -341,6 +361,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     usage: async (q) => ledger.usage(q),
     budgetStatus: async () => engine.status(),
     rateLimitStatus: () => limiter?.status() ?? [],
+    checkRateLimit: (provider, tokens) => limiter?.tryAcquire(provider, tokens) ?? { allowed: true, provider, retryAfterMs: 0 },
     addBudget: async (spec) => engine.add(spec),
     removeBudget: async (id) => engine.remove(id),
     pause: (reason) => engine.killSwitch.pause(reason),
@@ -370,6 +391,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     shutdown: () =>
       (closed ??= (async () => {
         clearInterval(pruneTimer);
+        health.stop();
         if (refreshTimer !== undefined) clearInterval(refreshTimer);
         for (const s of servers) await s.close();
         servers.clear();
@@ -388,11 +410,3 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
 
 /** How often old usage records are pruned. */
 const PRUNE_INTERVAL_MS = 3_600_000;
-
-/** The admission as callers see it. */
-function toInfo(a: Admission): AdmissionInfo {
-  const info: AdmissionInfo = { decision: a.decision, model: a.model, requestedModel: a.requestedModel, reservedNanos: a.reservedNanos };
-  if (a.requestLimitNanos !== undefined) info.requestLimitNanos = a.requestLimitNanos;
-  if (a.outputLimit !== undefined) info.outputLimit = a.outputLimit;
-  return info;
-}

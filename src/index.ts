@@ -98,6 +98,12 @@ export { InMemoryAlertSink, SlackSink, WebhookSink, createAlertSinks } from './a
 export type { Alert, AlertSink, AlertSinkConfig } from './alerts/index.js';
 export { RateLimiter } from './ratelimit/RateLimiter.js';
 export type { RateLimitStatus } from './ratelimit/RateLimitStatus.js';
+export type { RateLimitCheck } from './ratelimit/RateLimitCheck.js';
+export { EmailSink } from './alerts/EmailSink.js';
+export type { EmailSinkOptions } from './alerts/EmailSink.js';
+export type { HealthCheckFailedEvent, RateLimitedEvent } from './events/TollgateEvents.js';
+export { TollgateLogger } from './sinks/TollgateLogger.js';
+export type { LogLevel, TollgateLoggerOptions } from './sinks/TollgateLogger.js';
 export { buildReportData, renderCsv, renderJson, renderMarkdown, renderTable } from './report/index.js';
 export type { ReportData } from './report/index.js';
 

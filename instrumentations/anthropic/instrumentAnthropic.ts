@@ -34,6 +34,8 @@ export function instrumentAnthropic<C extends Anthropic>(
   tollgate: TollgateHandle,
   _options: InstrumentAnthropicOptions = {},
 ): C {
+  // tollgate switched off (enabled = false): the SDK is called directly, untouched.
+  if (tollgate.enabled === false) return client;
   const marked = client as unknown as Record<symbol, unknown>;
   if (marked[INSTRUMENTED] === true) {
     diag.warn('tollgate: instrumentAnthropic was called twice on the same client; the second call is ignored');

@@ -56,6 +56,8 @@ type Create = (body: unknown, options?: object) => ApiPromiseLike<unknown>;
  * limit) is aborted and its iteration throws `BudgetExceededError`.
  */
 export function instrumentOpenAI<C extends OpenAI>(client: C, tollgate: TollgateHandle, options: InstrumentOpenAIOptions = {}): C {
+  // tollgate switched off (enabled = false): the SDK is called directly, untouched.
+  if (tollgate.enabled === false) return client;
   const marked = client as unknown as Record<symbol, unknown>;
   if (marked[INSTRUMENTED] === true) {
     diag.warn('tollgate: instrumentOpenAI was called twice on the same client; the second call is ignored');

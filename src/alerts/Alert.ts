@@ -1,10 +1,13 @@
-import type { BudgetExceededEvent, ThresholdEvent } from '../events/TollgateEvents.js';
+import type { BudgetExceededEvent, HealthCheckFailedEvent, RateLimitedEvent, ThresholdEvent } from '../events/TollgateEvents.js';
 
 /** The event kinds that can become alerts. */
-export type AlertKind = 'threshold' | 'budget_exceeded';
+export type AlertKind = 'threshold' | 'budget_exceeded' | 'health_check_failed' | 'rate_limited';
 
-/** Every alert kind, in a stable order (for config validation and defaults). */
-export const ALERT_KINDS: readonly AlertKind[] = ['threshold', 'budget_exceeded'];
+/** Every alert kind, in a stable order (for config validation). */
+export const ALERT_KINDS: readonly AlertKind[] = ['threshold', 'budget_exceeded', 'health_check_failed', 'rate_limited'];
+
+/** The kinds a sink receives when its config names none: all but `rate_limited` (which can be frequent; ask for it). */
+export const DEFAULT_ALERT_KINDS: readonly AlertKind[] = ['threshold', 'budget_exceeded', 'health_check_failed'];
 
 /** A threshold crossing, tagged with its kind. */
 export type ThresholdAlert = { kind: 'threshold' } & ThresholdEvent;
@@ -12,5 +15,11 @@ export type ThresholdAlert = { kind: 'threshold' } & ThresholdEvent;
 /** A call that did not fit a budget (denied, warned or re-routed), tagged with its kind. */
 export type BudgetExceededAlert = { kind: 'budget_exceeded' } & BudgetExceededEvent;
 
-/** What an `AlertSink` delivers: a threshold or budget-exceeded event with a `kind` field. */
-export type Alert = ThresholdAlert | BudgetExceededAlert;
+/** tollgate's health check failed (the store unreachable, no price data). */
+export type HealthCheckFailedAlert = { kind: 'health_check_failed' } & HealthCheckFailedEvent;
+
+/** A provider's rate limit held a call back. */
+export type RateLimitedAlert = { kind: 'rate_limited' } & RateLimitedEvent;
+
+/** What an `AlertSink` delivers: an event with a `kind` field. */
+export type Alert = ThresholdAlert | BudgetExceededAlert | HealthCheckFailedAlert | RateLimitedAlert;

@@ -1,14 +1,14 @@
 import { diag } from '@opentelemetry/api';
 import type { EventBus } from '../events/EventBus.js';
-import type { BudgetExceededEvent, ThresholdEvent } from '../events/TollgateEvents.js';
-import { ALERT_KINDS } from './Alert.js';
+import type { BudgetExceededEvent, HealthCheckFailedEvent, RateLimitedEvent, ThresholdEvent } from '../events/TollgateEvents.js';
+import { ALERT_KINDS, DEFAULT_ALERT_KINDS } from './Alert.js';
 import type { Alert, AlertKind } from './Alert.js';
 import type { AlertSink } from './AlertSink.js';
 
 /** One sink and the event kinds it receives. */
 export interface AlertRoute {
   sink: AlertSink;
-  /** Default: every kind (`threshold` and `budget_exceeded`). */
+  /** Default: `threshold`, `budget_exceeded` and `health_check_failed` (`rate_limited` only when named). */
   events?: readonly AlertKind[];
 }
 
@@ -17,7 +17,8 @@ export interface AlertDispatcherOptions {
   /** The sinks and what each receives. */
   routes: readonly AlertRoute[];
   /**
-   * A `budget_exceeded` alert for the same budget, key, action and models is sent
+   * A `budget_exceeded` alert for the same budget, key, action and models (and a
+   * `rate_limited` alert for the same provider, limit and action) is sent
    * at most once per this many ms, measured on the events' own `time` (so a
    * budget that denies every call does not flood a channel). 0 sends every one.
    * Default 60000.
@@ -70,7 +71,7 @@ export class AlertDispatcher {
       );
     }
     this.routes = options.routes.map((route, i) => {
-      const kinds = route.events ?? ALERT_KINDS;
+      const kinds = route.events ?? DEFAULT_ALERT_KINDS;
       for (const kind of kinds) {
         if (!ALERT_KINDS.includes(kind)) {
           throw new Error(
@@ -83,6 +84,8 @@ export class AlertDispatcher {
     this.unsubscribe = [
       bus.on('threshold', (event: ThresholdEvent) => this.dispatch({ kind: 'threshold', ...event })),
       bus.on('budget_exceeded', (event: BudgetExceededEvent) => this.dispatch({ kind: 'budget_exceeded', ...event })),
+      bus.on('health_check_failed', (event: HealthCheckFailedEvent) => this.dispatch({ kind: 'health_check_failed', ...event })),
+      bus.on('rate_limited', (event: RateLimitedEvent) => this.dispatch({ kind: 'rate_limited', ...event })),
     ];
   }
 
@@ -112,8 +115,11 @@ export class AlertDispatcher {
       return;
     }
     remember(this.seen, fingerprint, true, this.dedupeSize);
-    if (alert.kind === 'budget_exceeded' && this.repeatExceededAfterMs > 0) {
-      const key = JSON.stringify([alert.budgetId, alert.key, alert.action, alert.model ?? null, alert.fallbackModel ?? null]);
+    if ((alert.kind === 'budget_exceeded' || alert.kind === 'rate_limited') && this.repeatExceededAfterMs > 0) {
+      const key =
+        alert.kind === 'budget_exceeded'
+          ? JSON.stringify([alert.budgetId, alert.key, alert.action, alert.model ?? null, alert.fallbackModel ?? null])
+          : JSON.stringify(['rate_limited', alert.provider, alert.limit, alert.action]);
       const last = this.lastExceeded.get(key);
       if (last !== undefined && Math.abs(alert.time - last) < this.repeatExceededAfterMs) {
         this.counts.suppressed++;

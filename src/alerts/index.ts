@@ -1,5 +1,10 @@
-export { ALERT_KINDS } from './Alert.js';
-export type { Alert, AlertKind, BudgetExceededAlert, ThresholdAlert } from './Alert.js';
+export { ALERT_KINDS, DEFAULT_ALERT_KINDS } from './Alert.js';
+export type { Alert, AlertKind, BudgetExceededAlert, HealthCheckFailedAlert, RateLimitedAlert, ThresholdAlert } from './Alert.js';
+export { alertSummary } from './alertSummary.js';
+export { EmailSink } from './EmailSink.js';
+export type { EmailSinkOptions } from './EmailSink.js';
+export { emailMessage } from './emailMessage.js';
+export type { EmailMessage } from './emailMessage.js';
 export type { AlertSink } from './AlertSink.js';
 export { AlertDispatcher } from './AlertDispatcher.js';
 export type { AlertDispatcherOptions, AlertDispatcherStats, AlertRoute } from './AlertDispatcher.js';

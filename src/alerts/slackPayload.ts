@@ -1,4 +1,5 @@
 import type { Alert, BudgetExceededAlert, ThresholdAlert } from './Alert.js';
+import { alertSummary } from './alertSummary.js';
 
 /** A Slack `mrkdwn` text object. */
 export interface SlackText {
@@ -22,10 +23,20 @@ export interface SlackPayload {
  * for Slack mrkdwn (`&`, `<`, `>`).
  */
 export function slackPayload(alert: Alert, service?: string): SlackPayload {
-  const text = alert.kind === 'threshold' ? thresholdText(alert) : exceededText(alert);
+  const text =
+    alert.kind === 'threshold'
+      ? thresholdText(alert)
+      : alert.kind === 'budget_exceeded'
+        ? exceededText(alert)
+        : `${alert.kind === 'health_check_failed' ? ':rotating_light:' : ':hourglass:'} ${escape(alertSummary(alert))}`;
+  const about =
+    alert.kind === 'threshold' || alert.kind === 'budget_exceeded'
+      ? [`budget \`${escape(alert.budgetId)}\``, `key \`${escape(alert.key)}\``]
+      : alert.kind === 'rate_limited'
+        ? [`provider \`${escape(alert.provider)}\``]
+        : [];
   const context = [
-    `budget \`${escape(alert.budgetId)}\``,
-    `key \`${escape(alert.key)}\``,
+    ...about,
     ...(service !== undefined ? [`service \`${escape(service)}\``] : []),
     new Date(alert.time).toISOString(),
   ].join(' · ');
@@ -65,7 +76,7 @@ function exceededText(alert: BudgetExceededAlert): string {
 }
 
 /** "daily budget", or "task budget for `T-1`" when the counter is not global. */
-function subject(alert: Alert): string {
+function subject(alert: ThresholdAlert | BudgetExceededAlert): string {
   const key = alert.key !== 'global' && alert.key !== '' ? ` for \`${escape(alert.key)}\`` : '';
   return `${alert.scope} budget${key}`;
 }

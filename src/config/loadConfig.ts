@@ -41,6 +41,8 @@ const ENV_FIELDS: readonly [string, string][] = [
   ['TOLLGATE_HOST', 'server.host'],
   ['TOLLGATE_FAIL_MODE', 'failMode'],
   ['TOLLGATE_DAILY_BUDGET_USD', 'budgets'],
+  ['TOLLGATE_ENABLED', 'enabled'],
+  ['TOLLGATE_LOG_LEVEL', 'log.level'],
 ];
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -52,7 +54,7 @@ function tollgateSection(doc: Record<string, unknown>): unknown {
   if (isRecord(doc.tollgate)) return doc.tollgate;
   if (isRecord(doc.telemetry)) {
     // seed shape: [telemetry] enabled, [[telemetry.budgets]], [telemetry.custom_pricing."p/m"]
-    const { enabled: _enabled, custom_pricing: customPricing, customPricing: camel, ...rest } = doc.telemetry;
+    const { custom_pricing: customPricing, customPricing: camel, ...rest } = doc.telemetry;
     const overrides = customPricing ?? camel;
     if (overrides === undefined) return rest;
     const pricing = isRecord(rest.pricing) ? rest.pricing : {};
@@ -81,6 +83,23 @@ function readConfigFile(path: string): TollgateConfigLayer {
   return layer;
 }
 
+/**
+ * Seed 001: a `.env` file in the working directory is loaded into process.env once (Node's
+ * `process.loadEnvFile`, Node >= 20.12); variables already set in the environment win.
+ */
+function loadDotEnv(cwd: string): void {
+  const path = resolve(cwd, '.env');
+  if (loadedEnvFiles.has(path) || !existsSync(path) || typeof process.loadEnvFile !== 'function') return;
+  loadedEnvFiles.add(path);
+  try {
+    process.loadEnvFile(path);
+  } catch (err: unknown) {
+    const reason = err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err);
+    throw new ConfigError({ source: path, path: '', expected: `expected KEY=value lines (${reason})`, fix: 'correct the .env file or remove it' });
+  }
+}
+const loadedEnvFiles = new Set<string>();
+
 function findConfigFile(options: LoadConfigOptions, env: NodeJS.ProcessEnv, cwd: string): string | undefined {
   if (options.noFile === true) return undefined;
   if (options.file !== undefined) return resolve(cwd, options.file);
@@ -98,6 +117,7 @@ function envValue(name: string, raw: string, cwd: string): unknown {
   switch (name) {
     case 'TOLLGATE_CAPTURE_CONTENT':
     case 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT':
+    case 'TOLLGATE_ENABLED':
     case 'TOLLGATE_QUIET': {
       const v = raw.trim().toLowerCase();
       if (['true', '1', 'yes', 'on'].includes(v)) return true;
@@ -118,6 +138,8 @@ function envValue(name: string, raw: string, cwd: string): unknown {
         .map((f) => f.trim())
         .filter((f) => f.length > 0)
         .map((f) => resolve(cwd, f));
+    case 'TOLLGATE_LOG_LEVEL':
+      return raw.trim().toLowerCase();
     default:
       return raw;
   }
@@ -180,7 +202,8 @@ function isPlainDaily(b: BudgetSpec): boolean {
 }
 
 /**
- * Loads the configuration. Precedence, lowest first: defaults, the config file
+ * Loads the configuration (and, unless `env` or `noFile` is given, `.env` from `cwd` into
+ * process.env first). Precedence, lowest first: defaults, the config file
  * (`file`, else TOLLGATE_CONFIG, else tollgate.toml / tollgate.json in cwd; TOML may
  * use a `[tollgate]` table, the seed's `[telemetry]` table or the top level), the
  * TOLLGATE_* environment, then `overrides`. Objects merge; arrays replace, except that
@@ -189,8 +212,9 @@ function isPlainDaily(b: BudgetSpec): boolean {
  * source (file, env variable, options) and the field.
  */
 export function loadConfig(options: LoadConfigOptions = {}): TollgateConfig {
-  const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
+  if (options.env === undefined && options.noFile !== true) loadDotEnv(cwd);
+  const env = options.env ?? process.env;
   const path = findConfigFile(options, env, cwd);
   const fileLayer: TollgateConfigLayer = path === undefined ? {} : readConfigFile(path);
   const envLayer = readEnv(env, cwd);
@@ -205,5 +229,10 @@ export function loadConfig(options: LoadConfigOptions = {}): TollgateConfig {
     merged = { ...merged, budgets: [...fileBudgets, ...envLayer.budgets] };
   }
   merged = merge(merged as Record<string, unknown>, codeLayer as Record<string, unknown>) as TollgateConfigLayer;
+  // Seed 001: ./pricing.json is read when no layer names pricing files (`files = []` reads none).
+  const defaultPricing = resolve(cwd, 'pricing.json');
+  if (merged.pricing?.files === undefined && options.noFile !== true && existsSync(defaultPricing)) {
+    merged = { ...merged, pricing: { ...merged.pricing, files: [defaultPricing] } };
+  }
   return applyDefaults(merged);
 }

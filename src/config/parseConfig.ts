@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { ConfigError } from '../core/ConfigError.js';
+import { ConfigError, type ConfigErrorDetails } from '../core/ConfigError.js';
+import { didYouMean } from './didYouMean.js';
 import { applyDefaults, TollgateConfigLayerSchema } from './schema.js';
 import type { TollgateConfig, TollgateConfigLayer } from './schema.js';
 
@@ -42,29 +43,80 @@ export function camelizeKeys(value: unknown, path: readonly string[] = []): unkn
   return out;
 }
 
-/** Turns the first zod issue into a ConfigError naming the source and field. */
-export function toConfigError(error: z.ZodError, source: string, pathPrefix = ''): ConfigError {
-  const issue = error.issues[0];
-  if (issue === undefined) return new ConfigError({ source, path: pathPrefix, expected: 'invalid configuration' });
-  const base = formatPath(issue.path);
+/** The keys a schema accepts at `path` (through optional, pipe, array and record), for "did you mean". */
+function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let def = (schema as unknown as { _zod: { def: Record<string, unknown> } })._zod.def;
+  const step = (next: unknown): void => {
+    def = (next as { _zod: { def: Record<string, unknown> } })._zod.def;
+  };
+  for (let i = 0; i <= path.length; ) {
+    if (def.type === 'optional' || def.type === 'default' || def.type === 'nullable') step(def.innerType);
+    else if (def.type === 'pipe') step(def.out);
+    else if (i === path.length) break;
+    else if (def.type === 'object') {
+      const shape = def.shape as Record<string, unknown>;
+      const key = String(path[i++]);
+      if (!(key in shape)) return [];
+      step(shape[key]);
+    } else if (def.type === 'array') {
+      i++;
+      step(def.element);
+    } else if (def.type === 'record') {
+      i++;
+      step(def.valueType);
+    } else return [];
+  }
+  return def.type === 'object' ? Object.keys(def.shape as Record<string, unknown>) : [];
+}
+
+/** One zod issue as the details of a ConfigError (an unknown key gives one per key). */
+function issueDetails(issue: z.core.$ZodIssue, source: string, pathPrefix: string, schema: z.ZodType | undefined): ConfigErrorDetails[] {
   const join = (p: string): string => (pathPrefix && p ? `${pathPrefix}.${p}` : pathPrefix || p);
   if (issue.code === 'unrecognized_keys') {
-    const key = issue.keys[0] ?? '';
-    const path = join(formatPath([...issue.path, key]));
-    return new ConfigError({ source, path, expected: 'unknown key', fix: `remove ${key} or correct its spelling` });
+    const known = schema === undefined ? [] : keysAt(schema, issue.path);
+    // A key one table too high (`unpricedUnderCap` for `pricing.unpricedUnderCap`) is a likely mistake too.
+    const nested = schema === undefined ? [] : known.flatMap((k) => keysAt(schema, [...issue.path, k]).map((child) => `${k}.${child}`));
+    return issue.keys.map((key) => {
+      const guess = didYouMean(key, known);
+      const moved = guess === undefined ? nested.find((n) => n.endsWith(`.${key}`)) ?? didYouMean(key, nested) : undefined;
+      const fix =
+        guess !== undefined
+          ? `did you mean ${guess}? (rename ${key} to ${guess})`
+          : moved !== undefined
+            ? `did you mean ${moved}? (move it into the ${moved.slice(0, moved.lastIndexOf('.'))} table)`
+            : `remove ${key} or correct its spelling`;
+      return { source, path: join(formatPath([...issue.path, key])), expected: 'unknown key', fix };
+    });
   }
-  const path = join(base);
+  const path = join(formatPath(issue.path));
   const last = [...issue.path].reverse().find((s): s is string => typeof s === 'string') ?? '';
-  const fix = FIXES[last] ?? `correct ${path || 'the value'} in ${source}`;
-  const details = { source, path, expected: issue.message, fix };
+  let fix = FIXES[last] ?? `correct ${path || 'the value'} in ${source}`;
+  if (issue.code === 'invalid_value' && typeof issue.input === 'string') {
+    const guess = didYouMean(issue.input, issue.values.map(String));
+    if (guess !== undefined) fix = `did you mean "${guess}"?`;
+  }
+  const details: ConfigErrorDetails = { source, path, expected: issue.message, fix };
   const noInput = issue.code === 'custom' && issue.params?.noInput === true;
-  return !noInput && 'input' in issue && issue.input !== undefined ? new ConfigError({ ...details, got: issue.input }) : new ConfigError(details);
+  if (!noInput && 'input' in issue && issue.input !== undefined) details.got = issue.input;
+  return [details];
+}
+
+/**
+ * Turns every zod issue into one ConfigError naming the source and the fields: the first mistake
+ * is its message's first line, the others follow, so a file is corrected in one pass. Unknown keys
+ * and enum values close to a known one say "did you mean" (keys looked up in `schema`).
+ */
+export function toConfigError(error: z.ZodError, source: string, pathPrefix = '', schema?: z.ZodType): ConfigError {
+  const all = error.issues.flatMap((issue) => issueDetails(issue, source, pathPrefix, schema));
+  const [first, ...more] = all;
+  if (first === undefined) return new ConfigError({ source, path: pathPrefix, expected: 'invalid configuration' });
+  return new ConfigError(more.length > 0 ? { ...first, more } : first);
 }
 
 /** Validates one configuration layer (no defaults). Throws a ConfigError naming `source`. */
 export function parseLayer(input: unknown, source: string): TollgateConfigLayer {
   const result = TollgateConfigLayerSchema.safeParse(camelizeKeys(input ?? {}), { reportInput: true });
-  if (!result.success) throw toConfigError(result.error, source);
+  if (!result.success) throw toConfigError(result.error, source, '', TollgateConfigLayerSchema);
   return result.data;
 }
 

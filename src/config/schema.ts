@@ -3,6 +3,10 @@ import type { BudgetSpec } from '../core/Budget.js';
 import { MAX_BUDGET_USD } from '../core/money.js';
 import type { PriceOverride } from '../pricing/PriceOverride.js';
 import type { UnknownModelPolicy } from '../pricing/types.js';
+import type { LogLevel } from '../sinks/TollgateLogger.js';
+import { AlertsSchema, type AlertConfig } from './alertsSchema.js';
+
+export type { AlertConfig } from './alertsSchema.js';
 
 /** The whole configuration with every default applied (what `loadConfig` returns). */
 export interface TollgateConfig {
@@ -107,19 +111,18 @@ export interface TollgateConfig {
     /** Default 'otlp'. */
     exporter: 'otlp' | 'console' | 'none';
   };
-}
-
-/** One alert sink. */
-export interface AlertConfig {
-  type: 'slack' | 'webhook';
-  url: string;
-  /** Default: both kinds. */
-  events?: ('threshold' | 'budget_exceeded')[];
-  /** Default 5000. */
-  timeoutMs: number;
-  /** Default 3. */
-  retries: number;
-  headers?: Record<string, string>;
+  // Seed features (README "Coming from the seeds"): the global switch and logs.
+  /**
+   * false turns tollgate into a pass-through: no enforcement, no records, no spans of its own;
+   * wrappers call the SDK directly (seed `[telemetry] enabled`, TOLLGATE_ENABLED). Default true.
+   */
+  enabled: boolean;
+  log: {
+    /** 'info' logs every call; 'warn' budget warnings and rate limits; 'off' nothing (TOLLGATE_LOG_LEVEL). Default 'warn'. */
+    level: LogLevel;
+  };
+  /** Run the health checks (store, prices) this often, ms, and alert when they start failing; 0 only on /healthz. Default 60000. */
+  healthCheckIntervalMs: number;
 }
 
 /** Rate limit of one provider. */
@@ -151,6 +154,9 @@ export interface TollgateConfigInput {
   alerts?: (Omit<AlertConfig, 'timeoutMs' | 'retries'> & { timeoutMs?: number; retries?: number })[];
   rateLimits?: Record<string, Partial<RateLimitConfig>>;
   otel?: Partial<TollgateConfig['otel']>;
+  enabled?: boolean;
+  log?: Partial<TollgateConfig['log']>;
+  healthCheckIntervalMs?: number;
 }
 
 const positiveInt = (what: string): z.ZodNumber =>
@@ -294,19 +300,7 @@ export const TollgateConfigLayerSchema = z.strictObject({
     })
     .optional(),
   traces: z.strictObject({ ringSize: positiveInt('a whole number > 0').optional() }).optional(),
-  alerts: z
-    .array(
-      z.strictObject({
-        type: z.enum(['slack', 'webhook'], { error: 'expected slack or webhook' }),
-        url: z.string({ error: 'expected an http(s) URL' }).regex(/^https?:\/\/\S+$/, { error: 'expected an http(s) URL' }),
-        events: z.array(z.enum(['threshold', 'budget_exceeded'], { error: 'expected threshold or budget_exceeded' })).optional(),
-        timeoutMs: positiveInt('a whole number of milliseconds > 0').optional(),
-        retries: nonNegativeInt('a whole number >= 0').optional(),
-        headers: z.record(z.string(), z.string({ error: 'expected a string header value' })).optional(),
-      }),
-      { error: 'expected a list of alert sinks' },
-    )
-    .optional(),
+  alerts: AlertsSchema.optional(),
   rateLimits: z
     .record(
       z.string(),
@@ -325,6 +319,9 @@ export const TollgateConfigLayerSchema = z.strictObject({
       exporter: z.enum(['otlp', 'console', 'none'], { error: 'expected otlp, console or none' }).optional(),
     })
     .optional(),
+  enabled: z.boolean({ error: 'expected true or false' }).optional(),
+  healthCheckIntervalMs: nonNegativeInt('a whole number of milliseconds >= 0 (0: only on /healthz)').optional(),
+  log: z.strictObject({ level: z.enum(['debug', 'info', 'warn', 'error', 'off'], { error: 'expected debug, info, warn, error or off' }).optional() }).optional(),
 });
 
 /** A validated layer. */
@@ -377,6 +374,9 @@ export function applyDefaults(c: TollgateConfigLayer): TollgateConfig {
       ]),
     ),
     otel,
+    enabled: c.enabled ?? true,
+    log: { level: c.log?.level ?? 'warn' },
+    healthCheckIntervalMs: c.healthCheckIntervalMs ?? 60_000,
   };
 }
 

@@ -10,6 +10,8 @@ export interface ConfigErrorDetails {
   got?: unknown;
   /** How to fix it. */
   fix?: string;
+  /** Further mistakes found in the same pass (each listed on its own line of the message). */
+  more?: ConfigErrorDetails[];
 }
 
 /** Renders a value for an error message: strings quoted, objects as short JSON. */
@@ -39,13 +41,25 @@ export class ConfigError extends Error {
   /** What was expected, e.g. `expected a number > 0`. */
   readonly expected: string;
 
+  /** Every mistake found, this one first (a file with three mistakes reports all three at once). */
+  readonly issues: readonly ConfigErrorDetails[];
+
   constructor(details: ConfigErrorDetails) {
-    const where = details.path ? `${details.source}: ${details.path}` : details.source;
-    const got = 'got' in details ? `, got ${describeValue(details.got)}` : '';
-    const fix = details.fix ? ` Fix: ${details.fix}` : '';
-    super(`${where}: ${details.expected}${got}.${fix}`);
+    const more = details.more ?? [];
+    const rest = more.length > 0 ? `\n${more.length} more ${more.length === 1 ? 'mistake' : 'mistakes'}:\n${more.map((d) => `  - ${oneLine(d)}`).join('\n')}` : '';
+    super(`${oneLine(details)}${rest}`);
     this.source = details.source;
     this.path = details.path;
     this.expected = details.expected;
+    const { more: _more, ...first } = details;
+    this.issues = [first, ...more];
   }
+}
+
+/** `source: path: expected, got value. Fix: ...` */
+function oneLine(details: ConfigErrorDetails): string {
+  const where = details.path ? `${details.source}: ${details.path}` : details.source;
+  const got = 'got' in details ? `, got ${describeValue(details.got)}` : '';
+  const fix = details.fix ? ` Fix: ${details.fix}` : '';
+  return `${where}: ${details.expected}${got}.${fix}`;
 }

@@ -85,6 +85,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     budgets: DEMO_BUDGETS,
     rateLimits: { openai: { rpm: 600, tpm: 2_000_000 }, anthropic: { rpm: 300, tpm: 1_000_000 } },
     otel: { serviceName: 'tollgate-demo', exporter: process.env.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined ? 'otlp' : 'none' },
+    // The demo prints its own line per decision; TOLLGATE_LOG_LEVEL=info shows tollgate's log lines too.
+    ...(process.env.TOLLGATE_LOG_LEVEL === undefined ? { log: { level: 'off' as const } } : {}),
   });
   const decisions = { warned: 0, fallbacks: 0, denied: 0 };
   const warnedOnce = new Set<string>();

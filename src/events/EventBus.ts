@@ -15,6 +15,8 @@ export class EventBus {
     budget_exceeded: new Set(),
     reservation_shortfall: new Set(),
     store_reset: new Set(),
+    rate_limited: new Set(),
+    health_check_failed: new Set(),
   };
 
   /** Subscribe; returns a function that unsubscribes. */

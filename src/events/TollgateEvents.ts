@@ -75,12 +75,41 @@ export interface StoreResetEvent {
   time: number;
 }
 
+/**
+ * Emitted when a provider's requests- or tokens-per-minute limit held a call back: it waited
+ * (`wait`), was refused (`reject`), or `checkRateLimit()` answered no (`check`).
+ */
+export interface RateLimitedEvent {
+  provider: string;
+  /** Which limit: requests (`rpm`) or tokens (`tpm`) per minute. */
+  limit: 'rpm' | 'tpm';
+  /** What happened to the call. */
+  action: 'wait' | 'reject' | 'check';
+  /** Use of that limit in the current window, and the limit. */
+  used: number;
+  max: number;
+  /** When the window has room for the call, ms from `time` (Infinity when it never will). */
+  retryAfterMs: number;
+  /** Epoch ms. */
+  time: number;
+}
+
+/** Emitted when tollgate's health check fails (the store unreachable, no price data), once per failure until it passes again. */
+export interface HealthCheckFailedEvent {
+  /** The failed checks by name (`store`, `pricing`, `fetchGuard`), each with its error when known. */
+  failed: { check: string; error?: string }[];
+  /** Epoch ms. */
+  time: number;
+}
+
 export interface TollgateEventMap {
   usage: UsageEvent;
   threshold: ThresholdEvent;
   budget_exceeded: BudgetExceededEvent;
   reservation_shortfall: ReservationShortfallEvent;
   store_reset: StoreResetEvent;
+  rate_limited: RateLimitedEvent;
+  health_check_failed: HealthCheckFailedEvent;
 }
 
 export type TollgateEventName = keyof TollgateEventMap;

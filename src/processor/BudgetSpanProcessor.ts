@@ -51,6 +51,8 @@ export interface BudgetSpanProcessorOptions {
   clientMetricsScopes?: string[];
   /** Told when a span of such a scope describes a call tollgate's own driver makes (`parent`): that call's client metrics are recorded there. */
   onClientMetricsElsewhere?: (parent: ApiSpan) => void;
+  /** false: tollgate is switched off and the processor ignores every span (no admission, no record, no trace ring). Default true. */
+  enabled?: boolean;
 }
 
 /** Instrumentations known to record `gen_ai.client.token.usage` and `gen_ai.client.operation.duration` for their spans. */
@@ -93,8 +95,10 @@ export class BudgetSpanProcessor implements SpanProcessor, GuardSource {
   private readonly states = new WeakMap<object, SpanState>();
   private openCount = 0;
   private isShutdown = false;
+  private readonly disabled: boolean;
 
   constructor(options: BudgetSpanProcessorOptions) {
+    this.disabled = options.enabled === false;
     this.engine = options.engine;
     this.estimate = options.estimateInputTokens;
     this.ownScopes = new Set(options.ownScopes ?? ['tollgate']);
@@ -105,7 +109,7 @@ export class BudgetSpanProcessor implements SpanProcessor, GuardSource {
   }
 
   onStart(span: Span, parentContext: Context): void {
-    if (this.isShutdown) return;
+    if (this.isShutdown || this.disabled) return;
     try {
       this.traceSink?.start?.(span, parentContext);
       const state = this.classify(span, parentContext);
@@ -132,7 +136,7 @@ export class BudgetSpanProcessor implements SpanProcessor, GuardSource {
   }
 
   onEnd(span: ReadableSpan): void {
-    if (this.traceSink === undefined) return;
+    if (this.traceSink === undefined || this.disabled) return;
     try {
       this.traceSink.add(span);
     } catch (err: unknown) {

@@ -2,6 +2,7 @@ import { diag } from '@opentelemetry/api';
 import { RateLimitError } from './RateLimitError.js';
 import type { RateLimitKind } from './RateLimitError.js';
 import type { RateLimitStatus } from './RateLimitStatus.js';
+import type { RateLimitCheck, RateLimitedInfo } from './RateLimitCheck.js';
 
 /** The sliding window: an entry recorded at t counts until t + 60000 (exclusive). */
 export const RATE_LIMIT_WINDOW_MS = 60_000;
@@ -31,6 +32,8 @@ export interface RateLimiterOptions {
    * (a queued call never keeps the host process alive on its own).
    */
   sleep?: (ms: number) => Promise<void>;
+  /** Called each time a limit holds a call back (queued, refused, or answered no by tryAcquire); must not throw. Default none. */
+  onLimited?: (info: RateLimitedInfo) => void;
 }
 
 interface Entry {
@@ -78,12 +81,14 @@ export class RateLimiter {
   private readonly states = new Map<string, ProviderState>();
   private readonly clock: () => number;
   private readonly customSleep: ((ms: number) => Promise<void>) | undefined;
+  private readonly onLimited: ((info: RateLimitedInfo) => void) | undefined;
   private closed = false;
 
   /** @throws Error naming the field (e.g. `limits.openai.rpm`) when a limit is invalid. */
   constructor(options: RateLimiterOptions) {
     this.clock = options.clock ?? Date.now;
     this.customSleep = options.sleep;
+    this.onLimited = options.onLimited;
     for (const [provider, limit] of Object.entries(options.limits)) {
       const where = `limits.${provider}`;
       checkLimit(`${where}.rpm`, limit.rpm);
@@ -139,14 +144,40 @@ export class RateLimiter {
         return Promise.resolve();
       }
       const wait = check.retryAt - now;
-      if (check.tooLarge || state.onLimit === 'reject' || wait > state.maxWaitMs) {
-        return Promise.reject(this.error(state, check, amount, now));
-      }
+      const refused = check.tooLarge || state.onLimit === 'reject' || wait > state.maxWaitMs;
+      this.report(state, check, refused ? 'reject' : 'wait', now);
+      if (refused) return Promise.reject(this.error(state, check, amount, now));
     }
     return new Promise<void>((resolve, reject) => {
       state.queue.push({ tokens: amount, deadline: now + state.maxWaitMs, resolve, reject });
       if (state.queue.length === 1) this.pump(state);
     });
+  }
+
+  /**
+   * Admit one call only if it fits now, without waiting: when it does, it is counted in the window
+   * (as `acquire` would) and the answer is `allowed: true`; when it does not (or earlier calls are
+   * queued), nothing is counted and the answer says which limit and when there will be room.
+   * Unknown providers are always allowed. Never throws; after `shutdown()` nothing is allowed.
+   */
+  tryAcquire(provider: string, tokens = 0): RateLimitCheck {
+    const state = this.states.get(provider);
+    if (state === undefined) return { allowed: !this.closed, provider, retryAfterMs: this.closed ? Number.POSITIVE_INFINITY : 0 };
+    if (this.closed) return { allowed: false, provider, retryAfterMs: Number.POSITIVE_INFINITY };
+    const amount = sanitize(tokens, 'tryAcquire');
+    const now = this.clock();
+    this.prune(state, now);
+    const check = this.check(state, amount, now);
+    if (check.ok && state.queue.length === 0) {
+      this.add(state, { time: now, requests: 1, tokens: amount });
+      return { allowed: true, provider, retryAfterMs: 0 };
+    }
+    // Calls already queued go first: a check never overtakes them.
+    const held: Exclude<Check, { ok: true }> = check.ok
+      ? { ok: false, kind: state.rpm !== undefined ? 'rpm' : 'tpm', used: state.rpm !== undefined ? state.requests : state.tokens, limit: (state.rpm ?? state.tpm) as number, retryAt: now, tooLarge: false }
+      : check;
+    this.report(state, held, 'check', now);
+    return { allowed: false, provider, limit: held.kind, used: held.used, max: held.limit, retryAfterMs: Math.max(0, held.retryAt - now) };
   }
 
   /** Add tokens used by a call after the fact (no request is counted). Unknown providers are ignored. */
@@ -230,6 +261,7 @@ export class RateLimiter {
       }
       if (check.tooLarge || check.retryAt > head.deadline) {
         state.queue.shift();
+        this.report(state, check, 'reject', now);
         head.reject(this.error(state, check, head.tokens, now, 'max_wait'));
         continue;
       }
@@ -313,6 +345,15 @@ export class RateLimiter {
       retryAfterMs: check.retryAt - now,
       ...(reason === 'max_wait' ? { maxWaitMs: state.maxWaitMs } : {}),
     });
+  }
+
+  private report(state: ProviderState, check: Exclude<Check, { ok: true }>, action: RateLimitedInfo['action'], now: number): void {
+    if (this.onLimited === undefined) return;
+    try {
+      this.onLimited({ provider: state.provider, limit: check.kind, action, used: check.used, max: check.limit, retryAfterMs: check.retryAt - now });
+    } catch (err: unknown) {
+      diag.error('tollgate: a RateLimiter onLimited listener threw', err);
+    }
   }
 
   private add(state: ProviderState, entry: Entry): void {

@@ -3,3 +3,4 @@ export type { ProviderRateLimit, RateLimiterOptions } from './RateLimiter.js';
 export { RateLimitError } from './RateLimitError.js';
 export type { RateLimitDetails, RateLimitKind, RateLimitReason } from './RateLimitError.js';
 export type { RateLimitStatus, RateLimitUse } from './RateLimitStatus.js';
+export type { RateLimitCheck, RateLimitedInfo } from './RateLimitCheck.js';

@@ -12,6 +12,19 @@ export interface ReportBudget {
   limitUsd: number;
   remainingUsd: number;
   action: BudgetAction;
+  /** The budget's filter: only calls to this provider / model count (absent: every call). */
+  provider?: string;
+  model?: string;
+}
+
+/**
+ * One task of the report: `calls`, `errors`, tokens and cost are its model calls (chat, completions,
+ * embeddings); its tool calls, memory operations and contract checks are counted apart.
+ */
+export interface ReportTask extends UsageGroup {
+  toolCalls: number;
+  memoryOps: number;
+  contractChecks: number;
 }
 
 /** Totals of a time range. */
@@ -47,7 +60,7 @@ export interface ReportData {
   byProvider: UsageGroup[];
   byModel: UsageGroup[];
   /** Most expensive tasks first (the caller picks how many). */
-  topTasks: UsageGroup[];
+  topTasks: ReportTask[];
   budgets: ReportBudget[];
   rateLimits: RateLimitStatus[];
   events?: ReportEvents;

@@ -1,9 +1,9 @@
 import type { BudgetStatus } from '../budget/budgetStatus.js';
 import type { Ledger, UsageGroup } from '../ledger/Ledger.js';
 import { sumUsage } from '../ledger/UsageAccumulator.js';
-import { METADATA_DECISION } from '../metrics/UsageKinds.js';
+import { CONTRACT_OPERATION, MEMORY_OPERATION, METADATA_DECISION, TOOL_OPERATION } from '../metrics/UsageKinds.js';
 import type { RateLimitStatus } from '../ratelimit/RateLimitStatus.js';
-import type { ReportData } from './ReportData.js';
+import type { ReportData, ReportTask } from './ReportData.js';
 
 export interface BuildReportOptions {
   ledger: Ledger;
@@ -23,17 +23,24 @@ export interface BuildReportOptions {
 }
 
 const DAY_MS = 86_400_000;
+const ACTIVITIES = [TOOL_OPERATION, MEMORY_OPERATION, CONTRACT_OPERATION] as const;
 
 /** Reads everything a spend report shows from the ledger (nothing is computed twice by renderers). */
 export async function buildReportData(o: BuildReportOptions): Promise<ReportData> {
   const range = { ...(o.since !== undefined ? { since: o.since } : {}), ...(o.until !== undefined ? { until: o.until } : {}) };
-  const [byProvider, byModel, byTask, last24, statuses, records] = await Promise.all([
+  const taskActivity = (operation: string): Promise<UsageGroup[]> => o.ledger.usage({ by: 'task', ...range, where: { operation } });
+  const modelActivity = (operation: string): Promise<UsageGroup[]> => o.ledger.usage({ by: 'model', ...range, where: { operation } });
+  const [byProvider, byModel, byTask, last24, statuses, records, tools, memory, contracts, ...activityModels] = await Promise.all([
     o.ledger.usage({ by: 'provider', ...range }),
     o.ledger.usage({ by: 'model', ...range }),
     o.ledger.usage({ by: 'task', ...range }),
     o.ledger.usage({ by: 'provider', since: o.now - DAY_MS, until: o.now + 1 }),
     o.budgetStatus(),
     o.ledger.records({ ...range, limit: o.maxRecords ?? 100_000 }),
+    taskActivity(TOOL_OPERATION),
+    taskActivity(MEMORY_OPERATION),
+    taskActivity(CONTRACT_OPERATION),
+    ...ACTIVITIES.map(modelActivity),
   ]);
   const events = { warned: 0, fallbacks: 0, denied: 0 };
   for (const r of records) {
@@ -48,9 +55,14 @@ export async function buildReportData(o: BuildReportOptions): Promise<ReportData
     // Model calls only: tool, memory and contract records have no provider.
     last24h: totals(last24.filter((g) => g.key !== '')),
     byProvider: byProvider.filter((g) => g.key !== ''),
-    byModel: byModel.filter((g) => g.key !== ''),
+    // Tool, memory and contract records are not model calls (the ledger files them under model "unknown").
+    byModel: byModel.filter((g) => g.key !== '').flatMap((g) => {
+      const rest = taskRow(g, ...(activityModels as [UsageGroup[], UsageGroup[], UsageGroup[]]));
+      return rest.calls > 0 ? [{ ...g, calls: rest.calls, errors: rest.errors }] : [];
+    }),
     topTasks: byTask
       .filter((g) => g.key !== '')
+      .map((g) => taskRow(g, tools, memory, contracts))
       .sort((a, b) => b.costNanos - a.costNanos || a.key.localeCompare(b.key))
       .slice(0, o.topTasks ?? 10),
     budgets: statuses.map((s) => ({
@@ -61,6 +73,8 @@ export async function buildReportData(o: BuildReportOptions): Promise<ReportData
       limitUsd: s.limitUsd,
       remainingUsd: s.remainingUsd,
       action: s.budget.onExceed,
+      ...(s.budget.provider !== undefined ? { provider: s.budget.provider } : {}),
+      ...(s.budget.model !== undefined ? { model: s.budget.model } : {}),
     })),
     rateLimits: o.rateLimits ?? [],
     events,
@@ -70,6 +84,15 @@ export async function buildReportData(o: BuildReportOptions): Promise<ReportData
     data.session = { id: o.sessionId, costUsd: session.costUsd, calls: session.calls };
   }
   return data;
+}
+
+/** A task's model calls apart from its tool calls, memory operations and contract checks (which cost nothing and carry no tokens). */
+function taskRow(all: UsageGroup, tools: UsageGroup[], memory: UsageGroup[], contracts: UsageGroup[]): ReportTask {
+  const of = (groups: UsageGroup[]): UsageGroup | undefined => groups.find((g) => g.key === all.key);
+  const activities = [of(tools), of(memory), of(contracts)];
+  const calls = activities.reduce((n, g) => n - (g?.calls ?? 0), all.calls);
+  const errors = activities.reduce((n, g) => n - (g?.errors ?? 0), all.errors);
+  return { ...all, calls, errors, toolCalls: of(tools)?.calls ?? 0, memoryOps: of(memory)?.calls ?? 0, contractChecks: of(contracts)?.calls ?? 0 };
 }
 
 function totals(groups: UsageGroup[]): ReportData['last24h'] {

@@ -1,15 +1,18 @@
 import { nanosToUsd } from '../core/money.js';
 import type { UsageGroup } from '../ledger/Ledger.js';
-import type { ReportData } from './ReportData.js';
+import type { ReportData, ReportTask } from './ReportData.js';
 
 /** A usage group in JSON output: the exact integer `costNanos` (nano-USD), plus `costUsd`, the same amount as a USD number. */
 export type UsageGroupJson = UsageGroup & { costUsd: number };
+
+/** A task of the report in JSON output (model calls, then tools, memory and contract checks apart). */
+export type ReportTaskJson = ReportTask & { costUsd: number };
 
 /** The JSON shape of a report: `ReportData` with every group carrying `costUsd`. */
 export type ReportJson = Omit<ReportData, 'byProvider' | 'byModel' | 'topTasks'> & {
   byProvider: UsageGroupJson[];
   byModel: UsageGroupJson[];
-  topTasks: UsageGroupJson[];
+  topTasks: ReportTaskJson[];
 };
 
 /**
@@ -23,7 +26,7 @@ export function reportJson(data: ReportData): ReportJson {
     ...data,
     byProvider: data.byProvider.map(usageGroupJson),
     byModel: data.byModel.map(usageGroupJson),
-    topTasks: data.topTasks.map(usageGroupJson),
+    topTasks: data.topTasks.map((t) => ({ ...t, costUsd: nanosToUsd(t.costNanos) })),
   };
 }
 

@@ -4,7 +4,7 @@ import type { RateLimitUse } from '../ratelimit/RateLimitStatus.js';
 import { formatCount } from './formatCount.js';
 import { displayUsd } from './displayUsd.js';
 import { groupCells, groupLabel } from './groupColumns.js';
-import type { ReportData, ReportEvents } from './ReportData.js';
+import type { ReportBudget, ReportData, ReportEvents, ReportTask } from './ReportData.js';
 import { sumUsage } from '../ledger/UsageAccumulator.js';
 
 /**
@@ -52,18 +52,19 @@ export function renderMarkdown(data: ReportData): string {
     '',
     '## Top tasks',
     '',
-    ...groupSection('Task', data.topTasks, false),
+    ...taskSection(data.topTasks),
     '',
     '## Budgets',
     '',
     ...(data.budgets.length === 0
       ? ['_No budgets configured._']
       : table(
-          ['Budget', 'Scope', 'Key', 'Spent', 'Limit', 'Remaining', 'Used', 'Action'],
-          ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'left'],
+          ['Budget', 'Scope', 'Filter', 'Key', 'Spent', 'Limit', 'Remaining', 'Used', 'Action'],
+          ['left', 'left', 'left', 'left', 'right', 'right', 'right', 'right', 'left'],
           data.budgets.map((b) => [
             b.id,
             b.scope,
+            filterOf(b),
             b.key,
             usd(b.spentUsd),
             usd(b.limitUsd),
@@ -112,6 +113,27 @@ function groupSection(title: string, groups: readonly UsageGroup[], withTotal: b
     ['left', 'right', 'right', 'right', 'right', 'right'],
     rows,
   );
+}
+
+/** Tasks: model calls, then tools, memory operations and contract checks counted apart. */
+function taskSection(tasks: readonly ReportTask[]): string[] {
+  if (tasks.length === 0) return ['_No usage._'];
+  return table(
+    ['Task', 'Model calls', 'Tool calls', 'Memory ops', 'Contract checks', 'Errors', 'Input tokens', 'Output tokens', 'Cost'],
+    ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    tasks.map((t) => {
+      const [label, calls, errors, input, output, cost] = groupCells(groupLabel(t.key), t) as [string, string, string, string, string, string];
+      return [label, calls, formatCount(t.toolCalls), formatCount(t.memoryOps), formatCount(t.contractChecks), errors, input, output, cost];
+    }),
+  );
+}
+
+/** "openai / gpt-4o", "openai", "model gpt-4o", or "all calls". */
+function filterOf(b: ReportBudget): string {
+  if (b.provider !== undefined && b.model !== undefined) return `${b.provider} / ${b.model}`;
+  if (b.provider !== undefined) return b.provider;
+  if (b.model !== undefined) return `model ${b.model}`;
+  return 'all calls';
 }
 
 function eventsSection(events: ReportEvents | undefined): string[] {

@@ -36,8 +36,9 @@ const DEFAULT_TRACE_LIMIT = 50;
  * - `GET /v1/traces?limit=`, `GET /v1/traces/:id`
  * - `GET /v1/budgets`, `POST /v1/budgets` (409 for an existing id), `PUT|DELETE /v1/budgets/:id`
  * - `GET /v1/pause`, `POST /v1/pause`, `POST /v1/resume` (the kill switch)
- * - `GET /v1/status`
- * - `GET /v1/events`: server-sent events `usage`, `threshold`, `budget_exceeded`
+ * - `GET /v1/status` (with seed 000's `session_cost_usd` and `trace_count` beside the camelCase fields)
+ * - `GET /v1/events` (and seed 000's `/v1/logs`): server-sent events `usage`, `threshold`, `budget_exceeded`,
+ *   `rate_limited`, `health_check_failed`
  *
  * Every request's Host must be one of `allowedHosts` (when set). The `/v1/` read routes need the
  * read token when one is required, the changing routes the admin token.
@@ -141,6 +142,9 @@ export function createRequestHandler(deps: ServerDeps): RequestHandler {
             events: stream.stats(),
             unpricedCalls: deps.metrics.unpricedCalls(),
           };
+          // Seed 000's names for the same values.
+          body.session_cost_usd = body.sessionCostUsd ?? null;
+          body.trace_count = body.traceCount;
           if (deps.rateLimitStatus !== undefined) body.rateLimits = deps.rateLimitStatus();
           if (deps.pause !== undefined) body.pause = deps.pause.current();
           sendJson(res, 200, body);
@@ -148,7 +152,7 @@ export function createRequestHandler(deps: ServerDeps): RequestHandler {
       },
     },
     {
-      pattern: /^\/v1\/events$/,
+      pattern: /^\/v1\/(?:events|logs)$/, // /v1/logs: seed 000's name of the same stream
       methods: {
         GET: async (req, res) => {
           requireRead(req);

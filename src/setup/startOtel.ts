@@ -1,6 +1,8 @@
 import { diag } from '@opentelemetry/api';
 import type { Sampler, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { SdkSampler, SdkSpanProcessor } from '../core/SdkSpan.js';
+import { logs } from '@opentelemetry/api-logs';
+import { hostLoggerRegistered } from '../sinks/TollgateLogger.js';
 import { TollgateSampler } from '../otel/TollgateSampler.js';
 import type { ExporterName } from './ExporterName.js';
 import { exportPlan, metricReadersOf, spanProcessorsOf } from './exportersFromEnv.js';
@@ -66,7 +68,11 @@ export function startOtel(processor: SdkSpanProcessor, options: StartOptions = {
     sampler: new TollgateSampler(options.sampler ?? samplerFromEnv(env)) as unknown as Sampler,
     instrumentations: [],
   });
+  const hostLogs = hostLoggerRegistered();
   nodeSdk.start();
+  // NodeSDK registers a logger provider even with no log processors: unregister it, so that tollgate's
+  // log lines stay on stderr instead of going to a provider that drops them.
+  if (!hostLogs) logs.disable();
   let done: Promise<void> | undefined;
   return {
     sdk: nodeSdk,

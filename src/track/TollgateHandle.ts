@@ -24,6 +24,11 @@ export interface AdmissionInfo {
  * the tracer for the other spans, and the token estimator.
  */
 export interface TollgateHandle {
+  /**
+   * false: tollgate is switched off (config `enabled = false`, TOLLGATE_ENABLED=false) and
+   * instrumentations return the client untouched. Default (absent) true.
+   */
+  readonly enabled?: boolean;
   /** Tracer of tollgate's own spans (instrumentation scope 'tollgate'). */
   readonly tracer: Tracer;
   /** Put prompt and completion text on spans (default false). */

@@ -140,7 +140,7 @@ describe('AlertDispatcher never adds duplicates', () => {
     bus.emit('budget_exceeded', { ...denied, time: T0 + 59_999 });
     bus.emit('budget_exceeded', { ...denied, time: T0 + 60_000 });
 
-    expect(sink.getAlerts().map((a) => [a.key, a.time - T0])).toEqual([
+    expect(sink.getAlerts().map((a) => [a.kind === 'budget_exceeded' ? a.key : a.kind, a.time - T0])).toEqual([
       ['global', 0],
       ['T-2', 2_000],
       ['global', 60_000],

@@ -30,7 +30,7 @@ describe('createAlertSinks', () => {
     );
     expect(routes.map((r) => [r.sink instanceof SlackSink, r.sink instanceof WebhookSink, r.events])).toEqual([
       [true, false, ['threshold']],
-      [false, true, ['threshold', 'budget_exceeded']],
+      [false, true, ['threshold', 'budget_exceeded', 'health_check_failed']],
     ]);
 
     const bus = new EventBus();
@@ -47,7 +47,9 @@ describe('createAlertSinks', () => {
   });
 
   it.each([
-    [[{ type: 'email', url: 'http://127.0.0.1/x' }], 'tollgate: alerts[0].type must be "slack" or "webhook", got "email"'],
+    [[{ type: 'pager', url: 'http://127.0.0.1/x' }], 'tollgate: alerts[0].type must be "slack", "webhook" or "email", got "pager"'],
+    [[{ type: 'email', url: 'http://127.0.0.1/x', from: 'a@example.com', to: ['b@example.com'] }], 'tollgate: alerts[0].url must be an smtp:// or smtps:// URL'],
+    [[{ type: 'email', url: 'smtp://127.0.0.1:25', from: 'a@example.com' }], 'tollgate: alerts[0].to must be a non-empty list of email addresses'],
     [[{ type: 'slack', url: 'http://127.0.0.1/x' }, { type: 'webhook', url: 'hook' }], 'tollgate: alerts[1].url must be an http:// or https:// URL, got "hook"'],
     [[{ type: 'webhook', url: 'http://127.0.0.1/x', retries: -1 }], 'tollgate: alerts[0].retries must be an integer >= 0, got -1'],
     [[{ type: 'webhook', url: 'http://127.0.0.1/x', events: ['usage'] }], 'tollgate: alerts[0].events has unknown kind "usage"'],

@@ -40,6 +40,21 @@ describe('tollgate demo', () => {
     expect(demo.decisions.fallbacks).toBeGreaterThan(0);
     expect(demo.decisions.denied).toBeGreaterThan(0);
     expect(demo.report.budgets.map((b) => b.action).sort()).toContain('deny');
+    // Tool, memory and contract operations are counted apart from model calls, everywhere in the report.
+    const { topTasks, byModel, last24h } = demo.report as unknown as {
+      topTasks: { calls: number; toolCalls: number; memoryOps: number; contractChecks: number }[];
+      byModel: { key: string; calls: number }[];
+      last24h: { calls: number };
+    };
+    const modelCalls = byModel.reduce((n, g) => n + g.calls, 0);
+    expect(topTasks.reduce((n, t) => n + t.calls, 0)).toBe(modelCalls);
+    expect(last24h.calls).toBe(modelCalls);
+    expect(byModel.map((g) => g.key)).not.toContain('unknown');
+    for (const t of topTasks) {
+      expect(t.toolCalls).toBeGreaterThan(0);
+      expect(t.memoryOps).toBeGreaterThan(0);
+    }
+    expect(topTasks.some((t) => t.contractChecks > 0)).toBe(true);
     // progress went to stderr while it ran
     expect(r.stderr).toContain(`serving ${demo.metricsUrl}`);
     // the page's URL comes first
@@ -65,7 +80,9 @@ describe('tollgate demo', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('# tollgate spend report');
     expect(r.stdout).toContain('## Budgets');
-    expect(r.stdout).toMatch(/^\| daily-cap \| daily \| global \| .* \| deny \|$/m);
+    expect(r.stdout).toMatch(/^\| daily-cap \| daily \| all calls \| global \| .* \| deny \|$/m);
+    expect(r.stdout).toMatch(/^\| task-cap \| task \| openai \| T-001 \| .* \| fallback \|$/m);
+    expect(r.stdout).toMatch(/^\| Task \| Model calls \| Tool calls \| Memory ops \| Contract checks \| Errors \|/m);
     expect(r.stdout).toMatch(/^\| Warned \| Fallbacks \| Denied \|$/m);
     expect(r.stderr).toContain('DENIED');
   });

@@ -12,6 +12,7 @@ import { makeCliFixture } from './cliFixture.js';
 import type { CliFixture } from './cliFixture.js';
 import { redisServerStatus, startRedisServer } from '../helpers/redisServer.js';
 import { runCli } from './runCli.js';
+import { startSmtpReceiver } from '../helpers/smtpReceiver.js';
 
 interface DoctorJson {
   ok: boolean;
@@ -155,6 +156,34 @@ describe('tollgate doctor', () => {
       detail: `${file}: "gpt-4o".input_per_1k: expected a non-negative number of USD per 1k tokens, got "cheap". Fix: set input_per_1k to a price such as 0.0025`,
     });
     expect(json.checks[2]).toMatchObject({ name: 'store', status: 'ok' });
+  });
+
+  it('alerts through the configured sinks when a check fails (a broken pricing.json), as an email over SMTP', async () => {
+    const smtp = await startSmtpReceiver();
+    try {
+      const fx = makeCliFixture(
+        `[pricing]\nfiles = ["prices.json"]\n\n[[alerts]]\ntype = "email"\nurl = "${smtp.url}"\nfrom = "tollgate@example.com"\nto = "ops@example.com"\n`,
+      );
+      writeFileSync(join(fx.dir, 'prices.json'), '{ "gpt-4o": ');
+      const r = await runCli(['doctor', '--json'], { cwd: fx.dir });
+      expect(r.code).toBe(1);
+      const json = JSON.parse(r.stdout) as DoctorJson & { alerted?: number };
+      expect(json.checks[1]).toMatchObject({ name: 'pricing', status: 'fail' });
+      expect(json.alerted).toBe(1);
+      const mail = await smtp.waitForMail(1);
+      expect(mail.to).toEqual(['ops@example.com']);
+      expect(mail.subject).toMatch(/^tollgate: health check failed \(pricing: .*prices\.json/);
+      expect(mail.body).toContain('"check":"pricing"');
+
+      // A passing doctor sends nothing.
+      writeFileSync(join(fx.dir, 'prices.json'), JSON.stringify({ 'my/model': { input_per_1k: 0.001, output_per_1k: 0.002 } }));
+      const ok = await runCli(['doctor'], { cwd: fx.dir });
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).not.toContain('alert');
+      expect(smtp.messages).toHaveLength(1);
+    } finally {
+      await smtp.close();
+    }
   });
 
   it('exits 1 when the config does not parse, and skips what needs it', async () => {

@@ -18,6 +18,7 @@ beforeAll(async () => {
   writeFileSync(fx.configPath, `${readFileSync(fx.configPath, 'utf8')}\n[rateLimits.openai]\nrpm = 60\n`);
 });
 
+const noActivity = { toolCalls: 0, memoryOps: 0, contractChecks: 0 };
 const zero = { cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
 
 describe('tollgate report', () => {
@@ -58,17 +59,17 @@ Session \`S-1\`: $0.0135 over 2 calls.
 
 ## Top tasks
 
-| Task | Calls | Errors | Input tokens | Output tokens | Cost |
-| --- | ---: | ---: | ---: | ---: | ---: |
-| T-1 | 2 | 0 | 3,000 | 500 | $0.0135 |
+| Task | Model calls | Tool calls | Memory ops | Contract checks | Errors | Input tokens | Output tokens | Cost |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| T-1 | 2 | 0 | 0 | 0 | 0 | 3,000 | 500 | $0.0135 |
 
 ## Budgets
 
-| Budget | Scope | Key | Spent | Limit | Remaining | Used | Action |
-| --- | --- | --- | ---: | ---: | ---: | ---: | --- |
-| all-time | total | global | $0.0147 | $1.0000 | $0.9854 | 1.5% | deny |
-| per-task | task | T-1 | $0.0135 | $0.0100 | $0.0000 | 135% | warn |
-| per-task | task | T-2 | $0.0002 | $0.0100 | $0.0099 | 1.5% | warn |
+| Budget | Scope | Filter | Key | Spent | Limit | Remaining | Used | Action |
+| --- | --- | --- | --- | ---: | ---: | ---: | ---: | --- |
+| all-time | total | all calls | global | $0.0147 | $1.0000 | $0.9854 | 1.5% | deny |
+| per-task | task | all calls | T-1 | $0.0135 | $0.0100 | $0.0000 | 135% | warn |
+| per-task | task | all calls | T-2 | $0.0002 | $0.0100 | $0.0099 | 1.5% | warn |
 
 ## Rate limits
 
@@ -106,8 +107,9 @@ Session \`S-1\`: $0.0135 over 2 calls.
         { key: 'gpt-4o-mini', calls: 1, errors: 1, inputTokens: 500, outputTokens: 100, ...zero, costNanos: 150_000, costUsd: 0.00015 },
       ],
       topTasks: [
-        { key: 'T-1', calls: 2, errors: 0, inputTokens: 3000, outputTokens: 500, ...zero, cacheReadTokens: 500, costNanos: 13_500_000, costUsd: 0.0135 },
-        { key: 'T-2', calls: 2, errors: 1, inputTokens: 500, outputTokens: 100, ...zero, costNanos: 150_000, costUsd: 0.00015 },
+        // model calls apart from the tool call of T-2
+        { key: 'T-1', calls: 2, errors: 0, inputTokens: 3000, outputTokens: 500, ...zero, cacheReadTokens: 500, costNanos: 13_500_000, costUsd: 0.0135, ...noActivity },
+        { key: 'T-2', calls: 1, errors: 1, inputTokens: 500, outputTokens: 100, ...zero, costNanos: 150_000, costUsd: 0.00015, ...noActivity, toolCalls: 1 },
       ],
       budgets: [
         { id: 'all-time', scope: 'total', key: 'global', spentUsd: 0.01465, limitUsd: 1, remainingUsd: 0.98535, action: 'deny' },

@@ -172,3 +172,25 @@ describe('tollgate usage show', () => {
     expect(r.stderr).toMatch(/^tollgate: .*tollgate\.toml.*budgets\[0\]\.scope/);
   });
 });
+
+describe("seed 000's spellings: tollgate usage pricing | budgets | estimate", () => {
+  it('print exactly what the top-level commands print', async () => {
+    const pairs: [string[], string[]][] = [
+      [['usage', 'pricing', '--json'], ['pricing', '--json']],
+      [['usage', 'pricing', '--provider', 'anthropic'], ['pricing', '--provider', 'anthropic']],
+      [['usage', 'budgets', '--json'], ['budgets', 'list', '--json']],
+      [['usage', 'budgets'], ['budgets', 'list']],
+      [['usage', 'estimate', 'gpt-4o', '1000', '500', '--json'], ['estimate', 'gpt-4o', '1000', '500', '--json']],
+      [['--json', 'usage', 'estimate', 'claude-sonnet-4', '2000', '300'], ['estimate', 'claude-sonnet-4', '2000', '300', '--json']],
+    ];
+    for (const [alias, canonical] of pairs) {
+      const [a, c] = await Promise.all([runCli(alias, { cwd: fx.dir }), runCli(canonical, { cwd: fx.dir })]);
+      expect(a.code, alias.join(' ')).toBe(0);
+      expect(a.stderr).toBe('');
+      expect(a.stdout, alias.join(' ')).toBe(c.stdout);
+      expect(a.stdout.length).toBeGreaterThan(0);
+    }
+    const budgets = JSON.parse((await runCli(['usage', 'budgets', '--json'], { cwd: fx.dir })).stdout) as unknown[];
+    expect(budgets.length).toBeGreaterThan(0);
+  });
+});

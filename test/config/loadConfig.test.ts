@@ -2,7 +2,9 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { BudgetExceededError } from '../../src/core/BudgetExceededError.js';
 import { ConfigError } from '../../src/core/ConfigError.js';
+import { createTollgate } from '../../src/createTollgate.js';
 import { loadConfig } from '../../src/config/loadConfig.js';
 import { parseConfig } from '../../src/config/parseConfig.js';
 import { TollgateConfigSchema } from '../../src/config/schema.js';
@@ -24,6 +26,9 @@ const DEFAULTS: TollgateConfig = {
   alerts: [],
   rateLimits: {},
   otel: { exporter: 'otlp' },
+  enabled: true,
+  log: { level: 'warn' },
+  healthCheckIntervalMs: 60_000,
 };
 
 function tempDir(): string {
@@ -291,7 +296,7 @@ describe('errors name the source, the field, what was expected and the fix', () 
       { budgets: [{ scope: 'task', maxUsd: 1, onExceed: 'explode' }] },
       'src: budgets[0].onExceed: expected deny, warn or fallback, got "explode". Fix: correct budgets[0].onExceed in src',
     ],
-    [{ server: { prot: 1 } }, 'src: server.prot: unknown key. Fix: remove prot or correct its spelling'],
+    [{ server: { prot: 1 } }, 'src: server.prot: unknown key. Fix: did you mean port? (rename prot to port)'],
     [
       { store: 'postgres://x' },
       'src: store: expected "memory:", "sqlite:<path>" or "redis://host:port/db", got "postgres://x". Fix: use "memory:", "sqlite:.tollgate/ledger.db" or "redis://127.0.0.1:6379/0"',
@@ -310,7 +315,15 @@ describe('errors name the source, the field, what was expected and the fix', () 
     ],
     [
       { alerts: [{ type: 'slack', url: 'ftp://x' }] },
-      'src: alerts[0].url: expected an http(s) URL, got "ftp://x". Fix: correct alerts[0].url in src',
+      'src: alerts[0].url: expected an http(s) URL, or smtp(s):// for email, got "ftp://x". Fix: correct alerts[0].url in src',
+    ],
+    [
+      { alerts: [{ type: 'email', url: 'smtp://127.0.0.1:25', to: 'ops@example.com' }] },
+      'src: alerts[0].from: expected the sender address of an email alert. Fix: correct alerts[0].from in src',
+    ],
+    [
+      { alerts: [{ type: 'email', url: 'https://mail.example.com', from: 'a@example.com', to: ['ops@example.com'] }] },
+      'src: alerts[0].url: expected an smtp:// or smtps:// URL for an email alert, got "https://mail.example.com". Fix: correct alerts[0].url in src',
     ],
     [
       { pricing: { unpricedUnderCap: 'zero' } },
@@ -337,7 +350,7 @@ describe('errors name the source, the field, what was expected and the fix', () 
       'src: estimation.inputMargin: expected a number <= 100, got 1000. Fix: give the share added to input estimates, e.g. 0.25 for +25 % (input_margin in TOML; 0 for none)',
     ],
     [{ quiet: 'yes' }, 'src: quiet: expected true or false, got "yes". Fix: correct quiet in src'],
-    [{ unpricedUnderCap: 'deny' }, 'src: unpricedUnderCap: unknown key. Fix: remove unpricedUnderCap or correct its spelling'],
+    [{ unpricedUnderCap: 'deny' }, 'src: unpricedUnderCap: unknown key. Fix: did you mean pricing.unpricedUnderCap? (move it into the pricing table)'],
     [
       { server: { port: 70000 } },
       'src: server.port: expected a port number 0-65535, got 70000. Fix: use a port such as 9464',
@@ -424,5 +437,104 @@ describe('budget limits', () => {
     expect(errorOf(() => loadConfig({ noFile: true, env: {}, overrides: { budgets: [{ scope: 'daily', maxUsd: Number.POSITIVE_INFINITY }] } })).message).toContain(
       'budgets[0].maxUsd',
     );
+  });
+});
+
+describe('seed defaults: ./pricing.json, .env, calendar or rolling daily / monthly', () => {
+  it('reads ./pricing.json when no layer names pricing files (an explicit list, even empty, wins)', () => {
+    const dir = tempDir();
+    const prices = write(dir, 'pricing.json', JSON.stringify({ 'my-model': { input_per_1k: 0.001, output_per_1k: 0.002 } }));
+    expect(loadConfig({ cwd: dir, env: {} }).pricing.files).toEqual([prices]);
+    expect(loadConfig({ cwd: dir, env: {}, overrides: { pricing: { files: [] } } }).pricing.files).toEqual([]);
+    const other = write(dir, 'other.json', '{}');
+    expect(loadConfig({ cwd: dir, env: { TOLLGATE_PRICING_FILE: other } }).pricing.files).toEqual([other]);
+    expect(loadConfig({ cwd: dir, env: {}, noFile: true }).pricing.files).toEqual([]);
+    expect(loadConfig({ cwd: tempDir(), env: {} }).pricing.files).toEqual([]);
+  });
+
+  it('loads .env from the working directory into process.env; variables already set win', () => {
+    const dir = tempDir();
+    write(dir, '.env', '# seed 001\nTOLLGATE_UNKNOWN_MODEL=deny\nTOLLGATE_FAIL_MODE=closed\n');
+    const saved = { unknown: process.env.TOLLGATE_UNKNOWN_MODEL, fail: process.env.TOLLGATE_FAIL_MODE };
+    process.env.TOLLGATE_FAIL_MODE = 'open';
+    delete process.env.TOLLGATE_UNKNOWN_MODEL;
+    try {
+      const c = loadConfig({ cwd: dir });
+      expect(c.pricing.unknownModel).toBe('deny');
+      expect(c.failMode).toBe('open');
+      // An injected environment reads no .env.
+      const other = tempDir();
+      write(other, '.env', 'TOLLGATE_LOG_LEVEL=debug\n');
+      expect(loadConfig({ cwd: other, env: {} }).log.level).toBe('warn');
+    } finally {
+      for (const [name, value] of [['TOLLGATE_UNKNOWN_MODEL', saved.unknown], ['TOLLGATE_FAIL_MODE', saved.fail]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
+  it('reports every mistake of a file at once, with "did you mean" for misspelt keys and values', () => {
+    const dir = tempDir();
+    const path = write(
+      dir,
+      'tollgate.toml',
+      `[telemetry]
+enabled = true
+
+[[telemetry.budgets]]
+scope = "dayly"
+max_usd = 5.00
+on_exceed = "deny"
+
+[[telemetry.budgets]]
+scope = "per_session"
+max_ud = 0.50
+on_exceed = "warn"
+
+[telemetry.server]
+prot = 9464
+`,
+    );
+    const err = errorOf(() => loadConfig({ cwd: dir, env: {} }));
+    expect(err.issues.map((i) => [i.path, i.fix])).toEqual([
+      ['budgets[0].scope', 'did you mean "daily"?'],
+      ['budgets[1].maxUsd', 'give the limit in USD, e.g. maxUsd = 5 (max_usd in TOML)'],
+      ['budgets[1].maxUd', 'did you mean maxUsd? (rename maxUd to maxUsd)'],
+      ['server.prot', 'did you mean port? (rename prot to port)'],
+    ]);
+    expect(err.path).toBe('budgets[0].scope');
+    const lines = err.message.split('\n');
+    expect(lines[0]).toBe(`${path}: budgets[0].scope: expected one of request, task, session, agent, daily, weekly, monthly, total, got "dayly". Fix: did you mean "daily"?`);
+    expect(lines[1]).toBe('3 more mistakes:');
+    expect(lines.slice(2).every((l) => l.startsWith(`  - ${path}: `))).toBe(true);
+  });
+
+  it("seed 000's daily budget: calendar (UTC day) by default, its rolling 24 h with window = \"rolling\"", async () => {
+    const outcomes: Record<string, boolean[]> = {};
+    for (const window of ['calendar', 'rolling'] as const) {
+      const dir = tempDir();
+      const file = write(dir, 'tollgate.toml', `[telemetry]\nenabled = true\n\n[[telemetry.budgets]]\nscope = "daily"\nmax_usd = 0.01\non_exceed = "deny"\n${window === 'rolling' ? 'window = "rolling"\n' : ''}`);
+      let now = Date.UTC(2026, 11, 3, 20, 0, 0);
+      const tollgate = createTollgate({ configFile: file, env: {}, store: 'memory:', guardFetch: false, clock: () => now });
+      expect(tollgate.config.budgets[0]?.window).toBe(window === 'rolling' ? 'rolling' : undefined);
+      // gpt-4o: $10 / M output tokens. 800 tokens spent now: $0.008 of $0.01.
+      await tollgate.llm({ model: 'gpt-4o', inputTokens: 0, maxTokens: 800 }, (c) => c.setUsage({ input: 0, output: 800 }));
+      const fits = async (): Promise<boolean> =>
+        tollgate.llm({ model: 'gpt-4o', inputTokens: 0, maxTokens: 400 }, (c) => c.setUsage({ input: 0, output: 0 })).then(
+          () => true,
+          (err: unknown) => {
+            if (err instanceof BudgetExceededError) return false;
+            throw err;
+          },
+        );
+      now = Date.UTC(2026, 11, 4, 2, 0, 0); // the next UTC day, 6 h later
+      const nextMorning = await fits();
+      now = Date.UTC(2026, 11, 4, 20, 0, 1); // 24 h later
+      const dayLater = await fits();
+      outcomes[window] = [nextMorning, dayLater];
+      await tollgate.shutdown();
+    }
+    expect(outcomes).toEqual({ calendar: [true, true], rolling: [false, true] });
   });
 });

@@ -88,11 +88,14 @@ describe('renderMarkdown', () => {
           cacheWriteTokens: 0,
           reasoningTokens: 0,
           costNanos: 1_000_000_000,
+          toolCalls: 2,
+          memoryOps: 0,
+          contractChecks: 1,
         },
       ],
     });
     expect(md).toContain("Session `a'b c`: $1.0000 over 2 calls.");
-    expect(md).toContain('| line1 line2 \\| x | 1 | 0 | 1 | 1 | $1.0000 |');
+    expect(md).toContain('| line1 line2 \\| x | 1 | 2 | 0 | 1 | 0 | 1 | 1 | $1.0000 |');
   });
 
   it('rounds half away from zero from exact nanos, not from float sums', () => {

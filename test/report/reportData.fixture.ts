@@ -1,5 +1,5 @@
 import type { UsageGroup } from '../../src/ledger/Ledger.js';
-import type { ReportData } from '../../src/report/ReportData.js';
+import type { ReportData, ReportTask } from '../../src/report/ReportData.js';
 
 /** 2026-11-23T12:00:00.000Z */
 export const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
@@ -18,6 +18,10 @@ function group(key: string, calls: number, inputTokens: number, outputTokens: nu
     costNanos,
     ...extra,
   };
+}
+
+function task(g: UsageGroup, toolCalls: number, memoryOps: number, contractChecks: number): ReportTask {
+  return { ...g, toolCalls, memoryOps, contractChecks };
 }
 
 export const byModel: UsageGroup[] = [
@@ -40,13 +44,14 @@ export const reportData: ReportData = {
   ],
   byModel,
   topTasks: [
-    group('T-checkout', 7, 10_000, 4_000, 70_000_000),
-    group('T-search|v2', 5, 6_000, 2_000, 30_000_000),
-    group('', 4, 3_600, 1_300, 5_710_123),
+    task(group('T-checkout', 7, 10_000, 4_000, 70_000_000), 3, 2, 1),
+    task(group('T-search|v2', 5, 6_000, 2_000, 30_000_000), 0, 1, 0),
+    task(group('', 4, 3_600, 1_300, 5_710_123), 0, 0, 0),
   ],
   budgets: [
     { id: 'daily', scope: 'daily', key: 'global', spentUsd: 16, limitUsd: 20, remainingUsd: 4, action: 'deny' },
-    { id: 'task-cap', scope: 'task', key: 'T-checkout', spentUsd: 0.07, limitUsd: 0.075, remainingUsd: 0.005, action: 'fallback' },
+    { id: 'task-cap', scope: 'task', key: 'T-checkout', spentUsd: 0.07, limitUsd: 0.075, remainingUsd: 0.005, action: 'fallback', provider: 'openai' },
+    { id: 'gpt4o-daily', scope: 'daily', key: 'global', spentUsd: 0.06, limitUsd: 1, remainingUsd: 0.94, action: 'warn', provider: 'openai', model: 'gpt-4o' },
   ],
   rateLimits: [
     { provider: 'openai', rpm: { used: 3, limit: 60 }, tpm: { used: 12_500, limit: 40_000 }, resetAt: NOW + 30_000, waiting: 1 },

@@ -416,6 +416,8 @@ describe('GET /v1/status', () => {
       status: 200,
       body: { uptimeSeconds: 90.5, traceCount: 0, sessionCostUsd: 0.25, rateLimits: { openai: { requestsPerMinute: 60, used: 3 } } },
     });
+    // Seed 000's field names for the same values.
+    expect(res.body).toMatchObject({ session_cost_usd: 0.25, trace_count: 0 });
   });
 });
 
@@ -508,6 +510,28 @@ describe('GET /v1/events', () => {
     expect(bus.listenerCount('usage')).toBe(0);
     expect(bus.listenerCount('threshold')).toBe(0);
     expect(bus.listenerCount('budget_exceeded')).toBe(0);
+  });
+
+  it("serves the same stream at seed 000's /v1/logs, rate_limited and health_check_failed included", async () => {
+    const bus = new EventBus();
+    fx = await setup({ events: bus });
+    const abort = new AbortController();
+    const res = await fetch(`${fx.server.url}/v1/logs`, { signal: abort.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    await readUntil(reader, ': connected\n\n');
+    const exceeded = { budgetId: 'daily', scope: 'daily' as const, key: 'global', action: 'deny' as const, spentUsd: 5, limitUsd: 5, attemptedUsd: 0.1, time: NOW };
+    const limited = { provider: 'openai', limit: 'rpm' as const, action: 'reject' as const, used: 60, max: 60, retryAfterMs: 1000, time: NOW };
+    const health = { failed: [{ check: 'store', error: 'down' }], time: NOW };
+    bus.emit('budget_exceeded', exceeded);
+    bus.emit('rate_limited', limited);
+    bus.emit('health_check_failed', health);
+    const full = await readUntil(reader, `event: health_check_failed\ndata: ${JSON.stringify(health)}\n\n`);
+    expect(full).toContain(`event: budget_exceeded\ndata: ${JSON.stringify(exceeded)}\n\n`);
+    expect(full).toContain(`event: rate_limited\ndata: ${JSON.stringify(limited)}\n\n`);
+    abort.abort();
+    await reader.cancel().catch(() => undefined);
   });
 
   it('lets close() end the server while an event stream is open', async () => {

@@ -33,8 +33,8 @@ export function registerBudgetsCommand(program: Command): void {
   const budgets = program.command('budgets').description('List, add and remove budgets (added budgets are stored in the configured store)');
 
   budgets
-    .command('list')
-    .description('Every budget: from the config and from the store')
+    .command('list', { isDefault: true })
+    .description('Every budget: from the config and from the store (the default: `budgets` alone lists them)')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }, command: Command) => {
       await openTollgate(command, async (tollgate) => {

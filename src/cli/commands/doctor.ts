@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { AlertDispatcher } from '../../alerts/AlertDispatcher.js';
+import { createAlertSinks } from '../../alerts/createAlertSinks.js';
 import { loadConfig } from '../../config/loadConfig.js';
+import { EventBus } from '../../events/EventBus.js';
 import type { TollgateConfig } from '../../config/schema.js';
 import type { Ledger } from '../../ledger/Ledger.js';
 import { openStore, parseStoreUrl } from '../../ledger/openLedger.js';
@@ -22,6 +25,8 @@ export interface DoctorCheck {
 export interface DoctorResult {
   ok: boolean;
   checks: DoctorCheck[];
+  /** When a check failed and the config has alert sinks: how many a `health_check_failed` alert went to. */
+  alerted?: number;
 }
 
 interface DoctorOptions {
@@ -79,6 +84,8 @@ export function registerDoctorCommand(program: Command): void {
       }
 
       const result: DoctorResult = { ok: checks.every((c) => c.status !== 'fail'), checks };
+      // Like seed 001's healthcheck script: a failed check alerts through the configured sinks (Slack, webhook, email).
+      if (!result.ok && config !== undefined && config.alerts.length > 0) result.alerted = await sendHealthAlert(config, checks);
       if (opts.json === true) {
         printJson(result);
       } else {
@@ -88,9 +95,21 @@ export function registerDoctorCommand(program: Command): void {
         );
         const failed = checks.filter((c) => c.status === 'fail').length;
         printLine(failed === 0 ? 'All checks passed.' : `${failed} ${failed === 1 ? 'check' : 'checks'} failed.`);
+        if (result.alerted !== undefined) printLine(`Sent a health_check_failed alert to ${result.alerted} of ${config?.alerts.length ?? 0} alert sinks.`);
       }
       if (!result.ok) process.exitCode = 1;
     });
+}
+
+/** Sends one `health_check_failed` alert naming the failed checks to every sink that takes it; resolves with how many did. */
+async function sendHealthAlert(config: TollgateConfig, checks: DoctorCheck[]): Promise<number> {
+  const bus = new EventBus();
+  const routes = createAlertSinks(config.alerts, config.otel.serviceName !== undefined ? { service: config.otel.serviceName } : {});
+  const dispatcher = new AlertDispatcher(bus, { routes });
+  const failed = checks.filter((c) => c.status === 'fail').map((c) => ({ check: c.name, error: c.detail }));
+  bus.emit('health_check_failed', { failed, time: Date.now() });
+  await dispatcher.shutdown();
+  return routes.filter((r) => r.events?.includes('health_check_failed') === true).length;
 }
 
 /** The file loadConfig reads (same order: --config, TOLLGATE_CONFIG, tollgate.toml, tollgate.json). */

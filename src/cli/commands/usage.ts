@@ -1,5 +1,8 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
+import { registerBudgetsCommand } from './budgets.js';
+import { registerEstimateCommand } from './estimate.js';
+import { registerPricingCommand } from './pricing.js';
 import type { BudgetStatus } from '../../budget/budgetStatus.js';
 import { ID_SCOPES } from '../../budget/normalizeBudget.js';
 import { USAGE_GROUP_BY, assertGroupBy } from '../../ledger/assertGroupBy.js';
@@ -210,6 +213,10 @@ export function registerUsageCommand(program: Command): void {
         }
       });
     });
+  // Seed 000's spellings: `usage pricing`, `usage budgets [list]` and `usage estimate` are the top-level commands.
+  registerPricingCommand(usage);
+  registerBudgetsCommand(usage);
+  registerEstimateCommand(usage);
 }
 
 /** "since 2026-11-23 10:00:00 UTC", "all recorded usage"... */
