@@ -8,6 +8,8 @@ import { observeSseText } from './sseText.js';
 export interface GuardVerdict {
   /** Refuse the request with this error (HTTP 402, nothing leaves the process). */
   refuse?: Error;
+  /** Throw `refuse` from fetch instead of answering 402 (for callers that pass a thrown error through unchanged). */
+  throwRefusal?: boolean;
   /** Fields to merge into the JSON body (a fallback model, an output limit). */
   patch?: Record<string, unknown>;
   /** Called with the text of a streamed (SSE) response as it passes, to estimate usage the span may lack. */
@@ -105,7 +107,10 @@ function guardedFetch(base: Fetch): Fetch {
         continue; // a source reports its own failures; the request is not held hostage to them
       }
       if (verdict === undefined) continue;
-      if (verdict.refuse !== undefined) return refusal(verdict.refuse);
+      if (verdict.refuse !== undefined) {
+        if (verdict.throwRefusal === true) throw verdict.refuse;
+        return refusal(verdict.refuse);
+      }
       if (verdict.patch !== undefined && body !== null && typeof body === 'object') {
         Object.assign(body as Record<string, unknown>, verdict.patch);
         init = { ...init, body: JSON.stringify(body) };
