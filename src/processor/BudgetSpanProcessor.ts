@@ -21,7 +21,6 @@ import { reassertFetchGuard } from './FetchGuard.js';
 import type { GuardSource, GuardVerdict } from './FetchGuard.js';
 import { describeBody, finishedOf, requestOf } from './foreignCall.js';
 import { isBillable, readRequestAttributes } from './readCallAttributes.js';
-import { throwsRefusal } from './throwsRefusal.js';
 
 /** Where ended spans go (TraceRing implements it). */
 export interface TraceSink {
@@ -59,8 +58,6 @@ interface SpanState {
   limitField?: string;
   /** Text of the streamed response the guard saw (for an output estimate when the span has no usage). */
   seenOutput?: string;
-  /** Throw a refusal from fetch instead of answering 402 (the caller's HTTP layer passes it through: the Vercel AI SDK). */
-  throwRefusal?: boolean;
 }
 
 /**
@@ -159,7 +156,7 @@ export class BudgetSpanProcessor implements SpanProcessor, GuardSource {
       return undefined;
     }
     if (state.kind !== 'foreign') return undefined;
-    if (state.refusal !== undefined) return { refuse: state.refusal, throwRefusal: state.throwRefusal };
+    if (state.refusal !== undefined) return { refuse: state.refusal };
     if (state.decided === undefined) {
       try {
         this.admitForeign(span as unknown as Span, state, body, official);
@@ -204,7 +201,7 @@ export class BudgetSpanProcessor implements SpanProcessor, GuardSource {
       span.setAttribute(ATTR_TOLLGATE_CHARGED_BY, (parent as ApiSpan).spanContext().spanId);
       return { kind: 'covered', attribution };
     }
-    return { kind: 'foreign', attribution, throwRefusal: throwsRefusal(attrs) };
+    return { kind: 'foreign', attribution };
   }
 
   private admitForeign(span: Span, state: SpanState, body: unknown, official: boolean): void {
@@ -258,7 +255,7 @@ export class BudgetSpanProcessor implements SpanProcessor, GuardSource {
   }
 
   private verdict(state: SpanState): GuardVerdict | undefined {
-    if (state.refusal !== undefined) return { refuse: state.refusal, throwRefusal: state.throwRefusal };
+    if (state.refusal !== undefined) return { refuse: state.refusal };
     const admission = state.admission;
     const verdict: GuardVerdict = {
       observe: (text) => {

@@ -2,14 +2,13 @@ import { trace } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/api';
 import type { MaybePromise } from '../core/maybePromise.js';
 import type { Problems } from '../core/Problems.js';
+import { passesThrownErrors } from './passesThrownErrors.js';
 import { observeSseText } from './sseText.js';
 
 /** What the guard does with one request sent while a span is active. */
 export interface GuardVerdict {
   /** Refuse the request with this error (HTTP 402, nothing leaves the process). */
   refuse?: Error;
-  /** Throw `refuse` from fetch instead of answering 402 (for callers that pass a thrown error through unchanged). */
-  throwRefusal?: boolean;
   /** Fields to merge into the JSON body (a fallback model, an output limit). */
   patch?: Record<string, unknown>;
   /** Called with the text of a streamed (SSE) response as it passes, to estimate usage the span may lack. */
@@ -39,7 +38,9 @@ let installed: Fetch | undefined;
  * request anyway, so a refusal cannot be thrown at them. The guard sits in `globalThis.fetch`:
  * a request sent while such a span is active is admitted there, with the input estimated from
  * the body; a refused one gets HTTP 402 with `x-should-retry: false` (the OpenAI and Anthropic
- * SDKs then raise their own APIError without retrying) and no byte leaves the process.
+ * SDKs then raise their own APIError without retrying) and no byte leaves the process. A request
+ * from the Vercel AI SDK, which passes errors thrown by fetch through, gets the refusal thrown
+ * instead, so its caller catches BudgetExceededError (see passesThrownErrors).
  *
  * SDKs capture `fetch` when a client is constructed: install the guard (createTollgate does,
  * unless `guardFetch: false`) before creating clients. When something replaces `fetch` after
@@ -108,7 +109,7 @@ function guardedFetch(base: Fetch): Fetch {
       }
       if (verdict === undefined) continue;
       if (verdict.refuse !== undefined) {
-        if (verdict.throwRefusal === true) throw verdict.refuse;
+        if (passesThrownErrors(input, init)) throw verdict.refuse; // the caller gets BudgetExceededError itself
         return refusal(verdict.refuse);
       }
       if (verdict.patch !== undefined && body !== null && typeof body === 'object') {
