@@ -1,5 +1,5 @@
-/** What the Vercel AI SDK's HTTP layer (@ai-sdk/provider-utils, ai 5 to 7) adds to the user-agent of every request. */
-const AI_SDK_USER_AGENT = /\bai-sdk\/provider-utils\//;
+/** What the Vercel AI SDK's HTTP layer adds to the user-agent of every request: `ai-sdk/provider-utils/4.x` (ai 6), `ai-sdk-provider-utils/5.x` (ai 7). */
+const AI_SDK_USER_AGENT = /\bai-sdk[/-]provider-utils\//;
 
 function userAgentOf(headers: RequestInit['headers']): string | undefined {
   if (headers === undefined || headers === null) return undefined;

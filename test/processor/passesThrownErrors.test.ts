@@ -10,6 +10,8 @@ describe('passesThrownErrors', () => {
     expect(passesThrownErrors(URL_, { headers: { 'User-Agent': AI_SDK } })).toBe(true);
     expect(passesThrownErrors(URL_, { headers: new Headers({ 'user-agent': AI_SDK }) })).toBe(true);
     expect(passesThrownErrors(URL_, { headers: [['content-type', 'application/json'], ['user-agent', AI_SDK]] })).toBe(true);
+    // ai 7 spells its HTTP layer with a hyphen.
+    expect(passesThrownErrors(URL_, { headers: { 'user-agent': 'ai-sdk/openai/4.0.118 ai-sdk-provider-utils/5.0.81 runtime/node.js/v24' } })).toBe(true);
     expect(passesThrownErrors(new Request(URL_, { headers: { 'user-agent': AI_SDK } }), undefined)).toBe(true);
   });
 
