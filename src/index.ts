@@ -45,6 +45,7 @@ export type { NormalizedBudget } from './budget/normalizeBudget.js';
 // Errors a caller may see or catch
 export { BudgetExceededError } from './core/BudgetExceededError.js';
 export type { BudgetExceededDetails } from './core/BudgetExceededError.js';
+export { budgetExceededFrom, isBudgetExceeded } from './core/budgetExceededFrom.js';
 export { BudgetConfigError } from './core/BudgetConfigError.js';
 export { LedgerUnavailableError } from './core/LedgerUnavailableError.js';
 export { ConfigError } from './core/ConfigError.js';

@@ -66,6 +66,26 @@ describe('README examples', () => {
     expect(lines[2]).toMatch(/^task T-123: 2 calls, \$0\.0000\d+$/);
   });
 
+  it('ai-sdk.ts: the Vercel AI SDK priced, and a denial caught as BudgetExceededError', async () => {
+    const r = await run(transpile('ai-sdk.ts'), { OPENAI_BASE_URL: fake.baseURL, OPENAI_API_KEY: 'test' });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^tok0 tok1 tok2 tok3 tok4$/);
+    expect(lines[1]).toBe('denied by the total budget "freeze"');
+    expect(lines[2]).toMatch(/^gpt-4o-mini: 1 call, \$0\.00000\d+$/);
+  });
+
+  it('langchain.ts: ChatOpenAI calls priced through the OpenAI instrumentation, a denial found with budgetExceededFrom', async () => {
+    const r = await run(transpile('langchain.ts'), { OPENAI_BASE_URL: fake.baseURL, OPENAI_API_KEY: 'test' });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^tok0 tok1 tok2 tok3 tok4$/);
+    expect(lines[1]).toBe('denied by the total budget "freeze"');
+    expect(lines[2]).toMatch(/^gpt-4o-mini: 1 call, \$0\.00000\d+$/);
+  });
+
   it('agent.ts: wrappers, /metrics and a report', async () => {
     const r = await run(transpile('agent.ts'));
     // Problems are loud, and this example has none: nothing reaches stderr.

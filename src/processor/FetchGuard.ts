@@ -2,6 +2,7 @@ import { trace } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/api';
 import type { MaybePromise } from '../core/maybePromise.js';
 import type { Problems } from '../core/Problems.js';
+import { passesThrownErrors } from './passesThrownErrors.js';
 import { observeSseText } from './sseText.js';
 
 /** What the guard does with one request sent while a span is active. */
@@ -37,7 +38,9 @@ let installed: Fetch | undefined;
  * request anyway, so a refusal cannot be thrown at them. The guard sits in `globalThis.fetch`:
  * a request sent while such a span is active is admitted there, with the input estimated from
  * the body; a refused one gets HTTP 402 with `x-should-retry: false` (the OpenAI and Anthropic
- * SDKs then raise their own APIError without retrying) and no byte leaves the process.
+ * SDKs then raise their own APIError without retrying) and no byte leaves the process. A request
+ * from the Vercel AI SDK, which passes errors thrown by fetch through, gets the refusal thrown
+ * instead, so its caller catches BudgetExceededError (see passesThrownErrors).
  *
  * SDKs capture `fetch` when a client is constructed: install the guard (createTollgate does,
  * unless `guardFetch: false`) before creating clients. When something replaces `fetch` after
@@ -105,7 +108,10 @@ function guardedFetch(base: Fetch): Fetch {
         continue; // a source reports its own failures; the request is not held hostage to them
       }
       if (verdict === undefined) continue;
-      if (verdict.refuse !== undefined) return refusal(verdict.refuse);
+      if (verdict.refuse !== undefined) {
+        if (passesThrownErrors(input, init)) throw verdict.refuse; // the caller gets BudgetExceededError itself
+        return refusal(verdict.refuse);
+      }
       if (verdict.patch !== undefined && body !== null && typeof body === 'object') {
         Object.assign(body as Record<string, unknown>, verdict.patch);
         init = { ...init, body: JSON.stringify(body) };
