@@ -25,7 +25,20 @@ export type {
   TollgateHandle,
   ToolOptions,
 } from './track/index.js';
-export { attributionOf, BAGGAGE_AGENT, BAGGAGE_SESSION, BAGGAGE_TASK } from './track/index.js';
+export {
+  attributionOf,
+  apiKeyHash,
+  AttributionError,
+  BAGGAGE_AGENT,
+  BAGGAGE_API_KEY_HASH,
+  BAGGAGE_METADATA_PREFIX,
+  BAGGAGE_SESSION,
+  BAGGAGE_TAGS,
+  BAGGAGE_TASK,
+  BAGGAGE_TEAM,
+  BAGGAGE_USER,
+} from './track/index.js';
+export type { AttributionInput } from './track/index.js';
 
 // Budgets
 export { BudgetEngine } from './budget/BudgetEngine.js';
