@@ -1,7 +1,7 @@
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 
 /** The schema version this code writes. */
-export const SQLITE_SCHEMA_VERSION = 2;
+export const SQLITE_SCHEMA_VERSION = 3;
 
 const SCHEMA_V1 = `
 CREATE TABLE IF NOT EXISTS records (
@@ -107,10 +107,22 @@ UPDATE bucket_counters SET reserved_nanos = (
   WHERE rb.bucket_key = bucket_counters.bucket_key);
 `;
 
+/**
+ * v3: the attribution dimensions of a record (user, team, the API key's hash, tags as a JSON
+ * array); the caller's metadata keys share the `metadata` column with tollgate's own.
+ */
+const MIGRATE_V3 = `
+ALTER TABLE records ADD COLUMN user_id TEXT;
+ALTER TABLE records ADD COLUMN team TEXT;
+ALTER TABLE records ADD COLUMN api_key_hash TEXT;
+ALTER TABLE records ADD COLUMN tags TEXT;
+`;
+
 /** Each migration, by the version it brings the file to. */
 const MIGRATIONS: readonly [version: number, sql: string][] = [
   [1, SCHEMA_V1],
   [2, MIGRATE_V2],
+  [3, MIGRATE_V3],
 ];
 
 /**
