@@ -1,6 +1,7 @@
 import { nanosToUsd } from '../core/money.js';
 import type { UsageGroup } from '../ledger/Ledger.js';
-import type { ReportData } from '../report/ReportData.js';
+import type { ReportAttribution, ReportData } from '../report/ReportData.js';
+import { mapAttribution } from '../report/mapAttribution.js';
 
 /**
  * A usage group in the CLI's `--json` output. Money in every `--json` output is a USD
@@ -15,18 +16,21 @@ export function usageGroupJson<G extends Omit<UsageGroup, 'key'>>(group: G): G &
 }
 
 /** What `tollgate report --format json` and `tollgate demo --json` print as the report. */
-export type ReportDataJson = Omit<ReportData, 'byProvider' | 'byModel' | 'topTasks'> & {
+export type ReportDataJson = Omit<ReportData, 'byProvider' | 'byModel' | 'topTasks' | 'attribution'> & {
   byProvider: UsageGroupJson[];
   byModel: UsageGroupJson[];
   topTasks: UsageGroupJson[];
+  attribution?: Record<keyof ReportAttribution, UsageGroupJson[]>;
 };
 
 /** The report with every usage group carrying `costUsd` (the other amounts are USD numbers already). */
 export function reportDataJson(data: ReportData): ReportDataJson {
+  const { attribution, ...rest } = data;
   return {
-    ...data,
+    ...rest,
     byProvider: data.byProvider.map(usageGroupJson),
     byModel: data.byModel.map(usageGroupJson),
     topTasks: data.topTasks.map(usageGroupJson),
+    ...(attribution !== undefined ? { attribution: mapAttribution(attribution, usageGroupJson) } : {}),
   };
 }

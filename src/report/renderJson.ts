@@ -1,15 +1,17 @@
 import type { UsageGroup } from '../ledger/Ledger.js';
 import { formatNanosUsd } from './formatNanosUsd.js';
-import type { ReportData } from './ReportData.js';
+import type { ReportAttribution, ReportData } from './ReportData.js';
+import { mapAttribution } from './mapAttribution.js';
 
 /** A usage group in JSON output: the exact integer `costNanos`, plus `costUsd` as an exact 9-decimal string. */
 export type UsageGroupJson = UsageGroup & { costUsd: string };
 
 /** The JSON shape of a report: `ReportData` with every group carrying `costUsd`. */
-export type ReportJson = Omit<ReportData, 'byProvider' | 'byModel' | 'topTasks'> & {
+export type ReportJson = Omit<ReportData, 'byProvider' | 'byModel' | 'topTasks' | 'attribution'> & {
   byProvider: UsageGroupJson[];
   byModel: UsageGroupJson[];
   topTasks: UsageGroupJson[];
+  attribution?: Record<keyof ReportAttribution, UsageGroupJson[]>;
 };
 
 /**
@@ -19,11 +21,13 @@ export type ReportJson = Omit<ReportData, 'byProvider' | 'byModel' | 'topTasks'>
  * rounding on either side). Times stay epoch ms; other amounts are USD numbers.
  */
 export function reportJson(data: ReportData): ReportJson {
+  const { attribution, ...rest } = data;
   return {
-    ...data,
+    ...rest,
     byProvider: data.byProvider.map(groupJson),
     byModel: data.byModel.map(groupJson),
     topTasks: data.topTasks.map(groupJson),
+    ...(attribution !== undefined ? { attribution: mapAttribution(attribution, groupJson) } : {}),
   };
 }
 

@@ -149,7 +149,7 @@ describe('tollgate usage show', () => {
     const by = await runCli(['usage', 'show', '--by', 'colour'], { cwd: fx.dir });
     expect(by.code).toBe(2);
     expect(by.stderr).toBe(
-      "error: option '--by <field>' argument 'colour' is invalid. unknown usage grouping \"colour\"; use one of model, provider, task, session, agent, day, month, operation, status\n",
+      "error: option '--by <field>' argument 'colour' is invalid. unknown usage grouping \"colour\"; use one of model, provider, task, session, agent, day, month, operation, status, user, team, apiKey, tag, metadata.<key>\n",
     );
   });
 

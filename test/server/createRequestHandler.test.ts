@@ -259,9 +259,9 @@ describe('GET /v1/usage', () => {
   });
 
   it('answers 400 naming the bad parameter', async () => {
-    expect(await call('/v1/usage?by=user')).toMatchObject({
+    expect(await call('/v1/usage?by=colour')).toMatchObject({
       status: 400,
-      body: { error: 'parameter "by": unknown usage grouping "user"; use one of model, provider, task, session, agent, day, month, operation, status' },
+      body: { error: 'parameter "by": unknown usage grouping "colour"; use one of model, provider, task, session, agent, day, month, operation, status, user, team, apiKey, tag, metadata.<key>' },
     });
     const since = await call('/v1/usage?since=yesterday');
     expect(since.status).toBe(400);

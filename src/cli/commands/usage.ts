@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import type { BudgetStatus } from '../../budget/budgetStatus.js';
 import { ID_SCOPES } from '../../budget/normalizeBudget.js';
 import { USAGE_GROUP_BY, assertGroupBy } from '../../ledger/assertGroupBy.js';
-import type { UsageGroupBy } from '../../ledger/Ledger.js';
+import type { UsageGroupBy, UsageWhere } from '../../ledger/Ledger.js';
+import { METADATA_KEY_PATTERN } from '../../core/attributionInput.js';
 import { displayUsd } from '../../report/displayUsd.js';
 import { groupTitle } from '../../report/groupColumns.js';
 import { renderTable as renderUsageTable } from '../../report/renderTable.js';
@@ -30,8 +31,7 @@ export interface TimeRange {
 
 /** `--by` with its choices (an unknown value exits 2, naming the flag, with the ledger's message for it). */
 export function byOption(defaultBy: UsageGroupBy = 'model'): Option {
-  return new Option('--by <field>', 'group by (day and month in UTC)')
-    .choices(USAGE_GROUPS)
+  return new Option('--by <field>', `group by: ${USAGE_GROUPS.join(', ')} or metadata.<key> (day and month in UTC; a call with two tags counts under both)`)
     .default(defaultBy)
     .argParser((value: string): UsageGroupBy => {
       try {
@@ -42,6 +42,24 @@ export function byOption(defaultBy: UsageGroupBy = 'model'): Option {
       return value;
     });
 }
+
+/**
+ * `--where field=value` (repeatable): equality filters on the fields `--by` takes (`tag=x`: calls
+ * carrying tag x; `apiKey=` the key or its hash; `metadata.<key>=value`). A malformed one exits 2.
+ */
+export function whereOption(): Option {
+  return new Option('--where <field=value>', 'only calls with this value (repeatable): provider, model, task, session, agent, operation, status, user, team, apiKey, tag, metadata.<key>')
+    .argParser((value: string, previous: UsageWhere | undefined): UsageWhere => {
+      const at = value.indexOf('=');
+      const field = at < 0 ? value : value.slice(0, at);
+      if (at < 1 || !(WHERE_FIELDS.has(field) || (field.startsWith('metadata.') && METADATA_KEY_PATTERN.test(field.slice(9))))) {
+        throw new InvalidArgumentError(`expected field=value with field one of ${[...WHERE_FIELDS].join(', ')}, metadata.<key>; got "${value}"`);
+      }
+      return { ...previous, [field]: value.slice(at + 1) } as UsageWhere;
+    });
+}
+
+const WHERE_FIELDS: ReadonlySet<string> = new Set(['provider', 'model', 'task', 'session', 'agent', 'operation', 'status', 'user', 'team', 'apiKey', 'tag']);
 
 /**
  * Reads `--since` / `--until`: a duration meaning "that long ago" (30m, 24h, 7d, 2w),
@@ -155,6 +173,8 @@ export function renderBudgetStatus(statuses: readonly BudgetStatus[]): string {
 /** What `tollgate usage show --json` prints. */
 export interface UsageShowJson {
   by: UsageGroupBy;
+  /** The `--where` filters, when given. */
+  where?: UsageWhere;
   /** Epoch ms, inclusive; null: from the first record. */
   since: number | null;
   /** Epoch ms, exclusive; null: up to now. */
@@ -168,6 +188,7 @@ interface UsageShowOptions {
   since?: string;
   until?: string;
   by: UsageGroupBy;
+  where?: UsageWhere;
   json?: boolean;
 }
 
@@ -180,16 +201,18 @@ export function registerUsageCommand(program: Command): void {
     .option('--since <time>', 'from: a duration ago (30m, 24h, 7d), an ISO date or epoch ms; 0 = from the first record', '24h')
     .option('--until <time>', 'to (exclusive): same forms; default now')
     .addOption(byOption())
+    .addOption(whereOption())
     .option('--json', 'print JSON')
     .action(async (opts: UsageShowOptions, command: Command) => {
       const range = parseRange(command, opts, Date.now());
       await openTollgate(command, async (tollgate) => {
-        const groups = await tollgate.ledger.usage({ by: opts.by, ...range });
+        const groups = await tollgate.ledger.usage({ by: opts.by, ...range, ...(opts.where !== undefined ? { where: opts.where } : {}) });
         const statuses = await budgetStatusWithKeys(tollgate, range);
         if (opts.json === true) {
           const total = sumUsage(groups);
           const result: UsageShowJson = {
             by: opts.by,
+            ...(opts.where !== undefined ? { where: opts.where } : {}),
             since: range.since ?? null,
             until: range.until ?? null,
             groups: groups.map(usageGroupJson),
