@@ -50,7 +50,7 @@ export { PAUSE_RECORD_ID, PauseSwitch } from './budget/PauseSwitch.js';
 export type { PauseState } from './budget/PauseSwitch.js';
 export { Problems } from './core/Problems.js';
 export type { ProblemKind, ProblemReport, ProblemsOptions } from './core/Problems.js';
-export type { BudgetAction, BudgetScope, BudgetSpec, BudgetWindow } from './core/Budget.js';
+export type { BudgetAction, BudgetPer, BudgetScope, BudgetSpec, BudgetWhere, BudgetWindow } from './core/Budget.js';
 export type { NormalizedBudget } from './budget/normalizeBudget.js';
 
 // Errors a caller may see or catch

@@ -17,7 +17,7 @@ import type { UnknownModelPolicy } from '../pricing/types.js';
 import { accountCall } from './accountCall.js';
 import { BudgetSet, requestLimitOf } from './BudgetSet.js';
 import { budgetStatus } from './budgetStatus.js';
-import type { BudgetStatus } from './budgetStatus.js';
+import type { BudgetStatus, StatusFilter } from './budgetStatus.js';
 import { CallPricing } from './CallPricing.js';
 import type { UnpricedUnderCap } from './CallPricing.js';
 import type { Admission, CallRequest, FinishedCall, PriceBasis, SettledCall, SettledCallSink } from './CallTypes.js';
@@ -263,7 +263,7 @@ export class BudgetEngine {
   }
 
   /** Spend, reservations, limit and remaining of every budget now (see budgetStatus). */
-  status(filter: { task?: string; session?: string; agent?: string } = {}): Promise<BudgetStatus[]> {
+  status(filter: StatusFilter = {}): Promise<BudgetStatus[]> {
     return budgetStatus(this.budgets, this.ledger, this.clock(), filter);
   }
 
