@@ -246,6 +246,9 @@ describe('tollgate usage and budgets by user, team, API key and tag (store writt
     const r = await runCli(['usage', 'show', '--since', '0', '--json'], { cwd: att.dir });
     const budgets = (JSON.parse(r.stdout) as UsageShowJson).budgets;
     expect(budgets.find((b) => b.id === 'daily:team=search')).toMatchObject({ key: 'team=search', limitUsd: 0.015 });
+    // The per-user counters of the users with spend in the range (a CLI process has seen none itself).
+    expect(budgets.filter((b) => b.id === 'daily:per=user').map((b) => b.key)).toEqual(['user=alice', 'user=bob', 'user=carol']);
+    expect(budgets.find((b) => b.key === 'user=bob')?.spentUsd).toBeCloseTo(0.009, 3);
     const added = await runCli(['budgets', 'add', '--scope', 'daily', '--max-usd', '0.5', '--where', 'team=ads', '--per', 'user', '--json'], { cwd: att.dir });
     expect(added.code).toBe(0);
     expect(JSON.parse(added.stdout)).toMatchObject({ id: 'daily:team=ads,per=user', where: { team: 'ads' }, per: 'user' });

@@ -91,8 +91,9 @@ export function parseRange(command: Command, opts: { since?: string; until?: str
 
 /**
  * Budget counters as `BudgetEngine.status()` reports them, plus, for per-id budgets
- * (task / session / agent, no fixed key), the counters of the ids with the highest
- * spend in `range` (up to 20 per scope): a CLI process has seen no ids of its own.
+ * (task / session / agent, no fixed key) and per-value budgets (`per: 'user'`...), the
+ * counters of the ids / values with the highest spend in `range` (up to 20 per scope or
+ * dimension): a CLI process has seen no ids of its own.
  */
 export async function budgetStatusWithKeys(tollgate: CliTollgate, range: TimeRange): Promise<BudgetStatus[]> {
   const out = await tollgate.budgets.status();
@@ -113,6 +114,21 @@ export async function budgetStatusWithKeys(tollgate: CliTollgate, range: TimeRan
       for (const s of await tollgate.budgets.status({ [scope]: g.key })) {
         const id = `${s.budget.id}\u0000${s.key}`;
         if (s.budget.scope !== scope || seen.has(id)) continue;
+        seen.add(id);
+        out.push(s);
+      }
+    }
+  }
+  // Per-value budgets (per: 'user'...): the counters of the values with the highest spend in `range`.
+  for (const per of new Set(tollgate.budgets.list().flatMap((b) => (b.per === undefined ? [] : [b.per])))) {
+    const groups = (await tollgate.ledger.usage({ by: per, ...range }))
+      .filter((g) => g.key !== '')
+      .slice(0, STATUS_KEYS_PER_SCOPE)
+      .sort((a, b) => a.key.localeCompare(b.key));
+    for (const g of groups) {
+      for (const s of await tollgate.budgets.status({ values: { [per]: g.key } })) {
+        const id = `${s.budget.id}\u0000${s.key}`;
+        if (s.budget.per !== per || seen.has(id)) continue;
         seen.add(id);
         out.push(s);
       }
