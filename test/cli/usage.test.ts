@@ -227,12 +227,18 @@ describe('tollgate usage and budgets by user, team, API key and tag (store writt
     return (JSON.parse(r.stdout) as UsageShowJson).groups.map((g) => [g.key, g.calls]);
   };
 
-  it('groups by team, user, API key hash, tag and metadata.<key>, and filters with --where', async () => {
+  it('groups by team and by user with --where team=search', async () => {
     expect(await groups(['--by', 'team'])).toEqual([['ads', 2], ['search', 2]]);
     expect(await groups(['--by', 'user', '--where', 'team=search'])).toEqual([['alice', 1], ['bob', 1]]);
+  });
+
+  it('groups by API key hash (filtered by the key itself), by tag and by metadata.<key>', async () => {
     expect(await groups(['--by', 'apiKey', '--where', `apiKey=${RAW_KEY}`])).toEqual([[apiKeyHash(RAW_KEY), 2]]);
     expect(await groups(['--by', 'tag', '--where', 'user=bob'])).toEqual([['batch', 2], ['eval', 1]]);
     expect(await groups(['--by', 'metadata.env'])).toEqual([['prod', 2], ['', 2]]);
+  });
+
+  it('prints the API key column as hashes, and exits 2 for a --where on an unknown field', async () => {
     const table = await runCli(['usage', 'show', '--since', '0', '--by', 'apiKey'], { cwd: att.dir });
     expect(table.stdout).toContain('API key (hash)');
     expect(table.stdout).toContain(apiKeyHash(RAW_KEY));
@@ -242,13 +248,16 @@ describe('tollgate usage and budgets by user, team, API key and tag (store writt
     expect(bad.stderr).toContain('expected field=value with field one of provider');
   });
 
-  it('shows the where-budget counter, and adds a per-user budget for one team from the command line', async () => {
+  it('shows the where-budget counter and the per-user counters of the users with spend', async () => {
     const r = await runCli(['usage', 'show', '--since', '0', '--json'], { cwd: att.dir });
     const budgets = (JSON.parse(r.stdout) as UsageShowJson).budgets;
     expect(budgets.find((b) => b.id === 'daily:team=search')).toMatchObject({ key: 'team=search', limitUsd: 0.015 });
     // The per-user counters of the users with spend in the range (a CLI process has seen none itself).
     expect(budgets.filter((b) => b.id === 'daily:per=user').map((b) => b.key)).toEqual(['user=alice', 'user=bob', 'user=carol']);
     expect(budgets.find((b) => b.key === 'user=bob')?.spentUsd).toBeCloseTo(0.009, 3);
+  });
+
+  it('adds a per-user budget for one team from the command line, and refuses per on a task budget', async () => {
     const added = await runCli(['budgets', 'add', '--scope', 'daily', '--max-usd', '0.5', '--where', 'team=ads', '--per', 'user', '--json'], { cwd: att.dir });
     expect(added.code).toBe(0);
     expect(JSON.parse(added.stdout)).toMatchObject({ id: 'daily:team=ads,per=user', where: { team: 'ads' }, per: 'user' });

@@ -109,20 +109,21 @@ UPDATE bucket_counters SET reserved_nanos = (
 
 /**
  * v3: the attribution dimensions of a record (user, team, the API key's hash, tags as a JSON
- * array); the caller's metadata keys share the `metadata` column with tollgate's own.
+ * array); the caller's metadata keys share the `metadata` column with tollgate's own. Adds only
+ * the columns a file lacks, so it can run again on a file that has them.
  */
-const MIGRATE_V3 = `
-ALTER TABLE records ADD COLUMN user_id TEXT;
-ALTER TABLE records ADD COLUMN team TEXT;
-ALTER TABLE records ADD COLUMN api_key_hash TEXT;
-ALTER TABLE records ADD COLUMN tags TEXT;
-`;
+function migrateV3(db: SqliteDatabase): void {
+  const have = new Set(db.prepare<[], { name: string }>('PRAGMA table_info(records)').all().map((c) => c.name));
+  for (const column of ['user_id', 'team', 'api_key_hash', 'tags']) {
+    if (!have.has(column)) db.exec(`ALTER TABLE records ADD COLUMN ${column} TEXT`);
+  }
+}
 
 /** Each migration, by the version it brings the file to. */
-const MIGRATIONS: readonly [version: number, sql: string][] = [
+const MIGRATIONS: readonly [version: number, sql: string | ((db: SqliteDatabase) => void)][] = [
   [1, SCHEMA_V1],
   [2, MIGRATE_V2],
-  [3, MIGRATE_V3],
+  [3, migrateV3],
 ];
 
 /**
@@ -142,7 +143,8 @@ export function migrateSchema(db: SqliteDatabase, path: string): void {
   for (const [target, sql] of MIGRATIONS) {
     if (version >= target) continue;
     db.transaction(() => {
-      db.exec(sql);
+      if (typeof sql === 'string') db.exec(sql);
+      else sql(db);
       db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(target);
     }).immediate();
   }
