@@ -95,6 +95,7 @@ export interface Tollgate extends TollgateHandle {
   contract: Tracker['contract'];
   task: Tracker['task'];
   session: Tracker['session'];
+  attribute: Tracker['attribute'];
   agent: Tracker['agent'];
   turn: Tracker['turn'];
 
@@ -353,8 +354,9 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     tool: (name, fn, o) => tracker.tool(name, fn, o),
     memory: (op, fn, o) => tracker.memory(op, fn, o),
     contract: (name, fn) => tracker.contract(name, fn),
-    task: (id, fn) => tracker.task(id, fn),
-    session: (id, fn) => tracker.session(id, fn),
+    task: (id, fn, o) => tracker.task(id, fn, o),
+    session: (id, fn, o) => tracker.session(id, fn, o),
+    attribute: (dims, fn) => tracker.attribute(dims, fn),
     agent: (name, fn, o) => tracker.agent(name, fn, o),
     turn: (n, fn) => tracker.turn(n, fn),
     on: (event, listener) => events.on(event, listener),

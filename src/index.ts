@@ -25,7 +25,20 @@ export type {
   TollgateHandle,
   ToolOptions,
 } from './track/index.js';
-export { attributionOf, BAGGAGE_AGENT, BAGGAGE_SESSION, BAGGAGE_TASK } from './track/index.js';
+export {
+  attributionOf,
+  apiKeyHash,
+  AttributionError,
+  BAGGAGE_AGENT,
+  BAGGAGE_API_KEY_HASH,
+  BAGGAGE_METADATA_PREFIX,
+  BAGGAGE_SESSION,
+  BAGGAGE_TAGS,
+  BAGGAGE_TASK,
+  BAGGAGE_TEAM,
+  BAGGAGE_USER,
+} from './track/index.js';
+export type { AttributionInput } from './track/index.js';
 
 // Budgets
 export { BudgetEngine } from './budget/BudgetEngine.js';
@@ -39,7 +52,7 @@ export { BudgetResets } from './budget/BudgetResets.js';
 export type { BudgetResetResult } from './budget/BudgetResets.js';
 export { Problems } from './core/Problems.js';
 export type { ProblemKind, ProblemReport, ProblemsOptions } from './core/Problems.js';
-export type { BudgetAction, BudgetScope, BudgetSpec, BudgetWindow } from './core/Budget.js';
+export type { BudgetAction, BudgetPer, BudgetScope, BudgetSpec, BudgetWhere, BudgetWindow } from './core/Budget.js';
 export type { NormalizedBudget } from './budget/normalizeBudget.js';
 
 // Errors a caller may see or catch

@@ -1,7 +1,12 @@
 import { diag } from '@opentelemetry/api';
 import type { Anthropic } from '@anthropic-ai/sdk';
+import type { Dimensions } from '../../src/core/attribution.js';
 import type { TollgateHandle } from '../../src/track/TollgateHandle.js';
 import type { ApiPromiseLike } from '../shared/ApiPromiseLike.js';
+import { resolveDimensions } from '../../src/core/attributionInput.js';
+import type { AttributionInput } from '../../src/core/attributionInput.js';
+import { field } from '../../src/core/fields.js';
+import { callDimensions } from '../shared/callDimensions.js';
 import { gatedCall } from '../shared/gatedCall.js';
 import { installRequestGate } from '../shared/requestGate.js';
 import { serverAttributes } from '../shared/serverAttributes.js';
@@ -9,8 +14,14 @@ import { AnthropicStreamAccumulator } from './AnthropicStreamAccumulator.js';
 import { describeAnthropicRequest } from './describeAnthropicRequest.js';
 import { readAnthropicResult } from './readAnthropicResult.js';
 
-/** No options yet; reserved for later switches (each will document its default). */
-export type InstrumentAnthropicOptions = Record<string, never>;
+export interface InstrumentAnthropicOptions {
+  /**
+   * Attribution of every call made with this client (user, team, apiKey — kept only hashed —,
+   * tags, metadata), laid over the attribution of the context. A request's `metadata.user_id`
+   * is the call's user when this sets none. Default: none.
+   */
+  attribution?: AttributionInput;
+}
 
 const INSTRUMENTED = Symbol('tollgate.instrumentAnthropic');
 
@@ -29,10 +40,14 @@ type Create = (body: unknown, options?: object) => ApiPromiseLike<unknown>;
  * outside `input_tokens`; the span's `gen_ai.usage.input_tokens` includes them, with
  * `gen_ai.usage.cache_creation.input_tokens` / `cache_read.input_tokens` as its parts.
  */
+function withDimensions<T extends object>(request: T, dimensions: Dimensions | undefined): T & { dimensions?: Dimensions } {
+  return dimensions === undefined ? request : { ...request, dimensions };
+}
+
 export function instrumentAnthropic<C extends Anthropic>(
   client: C,
   tollgate: TollgateHandle,
-  _options: InstrumentAnthropicOptions = {},
+  options: InstrumentAnthropicOptions = {},
 ): C {
   // tollgate switched off (enabled = false): the SDK is called directly, untouched.
   if (tollgate.enabled === false) return client;
@@ -49,6 +64,7 @@ export function instrumentAnthropic<C extends Anthropic>(
     );
   }
   const server = serverAttributes(client.baseURL);
+  const clientDims = options.attribution === undefined ? undefined : resolveDimensions(options.attribution, 'instrumentAnthropic() options.attribution');
   const resource = client.messages;
   const original = (resource as unknown as { create: Create }).create;
   const create = (body: unknown, requestOptions?: object): ApiPromiseLike<unknown> => {
@@ -63,7 +79,7 @@ export function instrumentAnthropic<C extends Anthropic>(
     };
     return gatedCall<unknown>({
       tollgate,
-      request: { ...request, attributes: server },
+      request: withDimensions({ ...request, attributes: server }, callDimensions(clientDims, field(field(body, 'metadata'), 'user_id'))),
       options: requestOptions,
       send: (opts) => original.call(resource, body, opts),
       readResult: readAnthropicResult,

@@ -4,6 +4,10 @@ import { DEFAULT_LOCAL_HOSTS, isLocalHost, isTaggedLocalModel, looksLikeCloudMod
 import { providerFromBaseUrl } from '../../src/pricing/providerFromBaseUrl.js';
 import type { TollgateHandle } from '../../src/track/TollgateHandle.js';
 import type { ApiPromiseLike } from '../shared/ApiPromiseLike.js';
+import { resolveDimensions } from '../../src/core/attributionInput.js';
+import type { AttributionInput } from '../../src/core/attributionInput.js';
+import { field } from '../../src/core/fields.js';
+import { callDimensions } from '../shared/callDimensions.js';
 import { gatedCall } from '../shared/gatedCall.js';
 import { installRequestGate } from '../shared/requestGate.js';
 import { serverAttributes } from '../shared/serverAttributes.js';
@@ -36,6 +40,12 @@ export interface InstrumentOpenAIOptions {
    * Default: `localhost`, 127.0.0.0/8, ::1, 10/8, 172.16/12, 192.168/16. `[]` turns it off.
    */
   localHosts?: string[];
+  /**
+   * Attribution of every call made with this client (user, team, apiKey — kept only hashed —,
+   * tags, metadata), laid over the attribution of the context. A request body's `user` is the
+   * call's user when this sets none. Default: none.
+   */
+  attribution?: AttributionInput;
 }
 
 const INSTRUMENTED = Symbol('tollgate.instrumentOpenAI');
@@ -71,6 +81,7 @@ export function instrumentOpenAI<C extends OpenAI>(client: C, tollgate: Tollgate
     );
   }
   const injectStreamUsage = options.injectStreamUsage ?? true;
+  const clientDims = options.attribution === undefined ? undefined : resolveDimensions(options.attribution, 'instrumentOpenAI() options.attribution');
   const server = serverAttributes(client.baseURL);
   const known = options.provider?.trim() || providerFromBaseUrl(client.baseURL);
   const localHost = known === undefined && isLocalHost(client.baseURL, options.localHosts ?? DEFAULT_LOCAL_HOSTS);
@@ -86,6 +97,8 @@ export function instrumentOpenAI<C extends OpenAI>(client: C, tollgate: Tollgate
       let injected = false;
       if (endpoint === 'chat.completions' && injectStreamUsage) ({ body: sent, injected } = withStreamUsage(sent));
       const request = describeOpenAIRequest(endpoint, body, official);
+      const dimensions = callDimensions(clientDims, field(body, 'user'));
+      if (dimensions !== undefined) request.dimensions = dimensions;
       return gatedCall<unknown>({
         tollgate,
         request: { ...request, provider: providerOf(request.model), attributes: server },

@@ -14,7 +14,7 @@ import type { Ledger, ReserveResult } from '../ledger/Ledger.js';
 import type { UnknownModelPolicy } from '../pricing/types.js';
 import { accountCall } from './accountCall.js';
 import { BudgetSet, requestLimitOf } from './BudgetSet.js';
-import { budgetStatus, type BudgetStatus } from './budgetStatus.js';
+import { budgetStatus, type BudgetStatus, type StatusFilter } from './budgetStatus.js';
 import { CallPricing, type UnpricedUnderCap } from './CallPricing.js';
 import type { Admission, CallRequest, FinishedCall, PriceBasis, SettledCall, SettledCallSink } from './CallTypes.js';
 import { Decisions, type Failure, type Outcome, type Plan } from './Decisions.js';
@@ -263,7 +263,7 @@ export class BudgetEngine {
   }
 
   /** Spend, reservations, limit and remaining of every budget now (see budgetStatus). */
-  status(filter: { task?: string; session?: string; agent?: string } = {}): Promise<BudgetStatus[]> {
+  status(filter: StatusFilter = {}): Promise<BudgetStatus[]> {
     return budgetStatus(this.budgets, this.ledger, this.clock(), filter);
   }
 

@@ -170,7 +170,7 @@ export class BudgetSet {
     return out;
   }
 
-  /** Recently seen ids of a per-id budget (for status). */
+  /** Recently seen ids of a per-id budget, or counters (`user=alice`...) of a per-value budget (for status). */
   seen(budgetId: string): Iterable<string> {
     return this.seenKeys.get(budgetId) ?? [];
   }
@@ -196,7 +196,7 @@ export class BudgetSet {
       if (budget.provider !== undefined && budget.provider !== provider) continue;
       if (budget.model !== undefined && budget.model !== model) continue;
       slots.push(slot);
-      if (ID_SCOPES.has(budget.scope)) {
+      if (ID_SCOPES.has(budget.scope) || budget.per !== undefined) {
         fixed.push(undefined);
         continue;
       }
@@ -222,7 +222,7 @@ export class BudgetSet {
 
   private remember(applied: readonly AppliedBudget[]): void {
     for (const a of applied) {
-      if (!ID_SCOPES.has(a.budget.scope)) continue;
+      if (!ID_SCOPES.has(a.budget.scope) && a.budget.per === undefined) continue;
       let keys = this.seenKeys.get(a.budget.id);
       if (keys === undefined) {
         keys = new Set();

@@ -18,6 +18,13 @@ export interface CallContext {
   task?: string;
   session?: string;
   agent?: string;
+  user?: string;
+  team?: string;
+  /** The API key's hash (apiKeyHash); never the key. */
+  apiKeyHash?: string;
+  tags?: readonly string[];
+  /** The caller's free metadata keys (stored in the record's metadata). */
+  meta?: Readonly<Record<string, string>>;
   traceId?: string;
   spanId?: string;
 }

@@ -56,7 +56,7 @@ export function accountCall(
     priceSource = cost.model.source;
   }
   record.costNanos = costNanos;
-  const metadata: Record<string, string | number | boolean> = { ...call.metadata };
+  const metadata: Record<string, string | number | boolean> = { ...call.meta, ...call.metadata };
   if (admission !== undefined && admission.decision === 'fallback') metadata[METADATA_REQUESTED_MODEL] = admission.requestedModel;
   if (admission !== undefined && (admission.decision === 'warn' || admission.decision === 'fallback')) metadata[METADATA_DECISION] = admission.decision;
   if (call.errorType !== undefined) metadata[METADATA_ERROR_TYPE] = call.errorType;
@@ -119,5 +119,9 @@ function buildRecord(call: FinishedCall, model: string, usage: TokenUsage | unde
   if (call.task !== undefined) record.task = call.task;
   if (call.session !== undefined) record.session = call.session;
   if (call.agent !== undefined) record.agent = call.agent;
+  if (call.user !== undefined) record.user = call.user;
+  if (call.team !== undefined) record.team = call.team;
+  if (call.apiKeyHash !== undefined) record.apiKeyHash = call.apiKeyHash;
+  if (call.tags !== undefined && call.tags.length > 0) record.tags = [...call.tags];
   return record;
 }

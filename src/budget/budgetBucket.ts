@@ -14,9 +14,11 @@ import {
   utcWeekStart,
 } from '../time/utcWindows.js';
 import type { NormalizedBudget } from './normalizeBudget.js';
+import { describeWhere, dimensionValue, matchesBudgetWhere } from './budgetDimensions.js';
+import type { DimensionContext } from './budgetDimensions.js';
 
-/** The call fields that decide which budgets apply. */
-export interface BucketContext {
+/** The call fields that decide which budgets apply (with the attribution `where` and `per` read). */
+export interface BucketContext extends DimensionContext {
   id: string;
   provider: string;
   model: string;
@@ -28,7 +30,10 @@ export interface BucketContext {
 /** One budget applied to one call at one moment. */
 export interface AppliedBudget {
   budget: NormalizedBudget;
-  /** The counter's key: 'global', a task / session / agent id, or the call id (request scope). */
+  /**
+   * The counter's key: 'global', a task / session / agent id, the call id (request scope), or for
+   * attribution budgets the `where` and `per` value (`team=search`, `user=alice`, `team=search,user=alice`).
+   */
   key: string;
   limitNanos: number;
   /** The ledger counter; undefined for request budgets (checked against the call's own estimate). */
@@ -59,9 +64,14 @@ const globalApplied = new WeakMap<NormalizedBudget, { windowStart: number; windo
 export function applyBudget(budget: NormalizedBudget, ctx: BucketContext, now: number): AppliedBudget | undefined {
   if (budget.provider !== undefined && budget.provider !== ctx.provider) return undefined;
   if (budget.model !== undefined && budget.model !== ctx.model) return undefined;
+  if (budget.where !== undefined && !matchesBudgetWhere(budget.where, ctx)) return undefined;
+  // A per budget counts only calls carrying its dimension (never cached: its counter depends on the value).
+  const perValue = budget.per === undefined ? undefined : dimensionValue(ctx, budget.per);
+  if (budget.per !== undefined && (perValue === undefined || perValue === '')) return undefined;
   // Hot path: global budgets apply the same counter to every call of a window (budget objects never change).
   const cached = globalApplied.get(budget);
   if (cached !== undefined && now >= cached.windowStart && now < cached.windowEnd) return cached.applied;
+  const counter = counterOf(budget, perValue);
   const limitNanos = usdToNanos(budget.maxUsd);
   const enforce = budget.onExceed !== 'warn';
   const base = { budgetId: budget.id, limitNanos, enforce };
@@ -79,8 +89,8 @@ export function applyBudget(budget: NormalizedBudget, ctx: BucketContext, now: n
       return { budget, key: id, limitNanos, bucket: { ...base, key: keyOf(id, 'all') } };
     }
     case 'total': {
-      const applied: AppliedBudget = { budget, key: 'global', limitNanos, bucket: { ...base, key: keyOf('global', 'all') } };
-      globalApplied.set(budget, { windowStart: Number.NEGATIVE_INFINITY, windowEnd: Number.POSITIVE_INFINITY, applied });
+      const applied: AppliedBudget = { budget, key: counter, limitNanos, bucket: { ...base, key: keyOf(counter, 'all') } };
+      if (budget.per === undefined) globalApplied.set(budget, { windowStart: Number.NEGATIVE_INFINITY, windowEnd: Number.POSITIVE_INFINITY, applied });
       return applied;
     }
     case 'daily':
@@ -90,9 +100,9 @@ export function applyBudget(budget: NormalizedBudget, ctx: BucketContext, now: n
         const rollingMs = ROLLING_MS[budget.scope];
         return {
           budget,
-          key: 'global',
+          key: counter,
           limitNanos,
-          bucket: { ...base, key: keyOf('global', 'rolling'), rollingMs },
+          bucket: { ...base, key: keyOf(counter, 'rolling'), rollingMs },
           windowStart: now - rollingMs,
           windowEnd: now,
         };
@@ -102,16 +112,24 @@ export function applyBudget(budget: NormalizedBudget, ctx: BucketContext, now: n
       const windowEnd = calendar.next(now);
       const applied: AppliedBudget = {
         budget,
-        key: 'global',
+        key: counter,
         limitNanos,
-        bucket: { ...base, key: keyOf('global', calendar.key(now)), expiresAt: windowEnd },
+        bucket: { ...base, key: keyOf(counter, calendar.key(now)), expiresAt: windowEnd },
         windowStart,
         windowEnd,
       };
-      globalApplied.set(budget, { windowStart, windowEnd, applied });
+      if (budget.per === undefined) globalApplied.set(budget, { windowStart, windowEnd, applied });
       return applied;
     }
   }
+}
+
+/** The counter of a total / daily / weekly / monthly budget: 'global', or its `where` and `per` value (`team=search,user=alice`). */
+function counterOf(budget: NormalizedBudget, perValue: string | undefined): string {
+  const parts: string[] = [];
+  if (budget.where !== undefined) parts.push(describeWhere(budget.where));
+  if (budget.per !== undefined) parts.push(`${budget.per}=${String(perValue)}`);
+  return parts.length === 0 ? 'global' : parts.join(',');
 }
 
 /** The counter key ('global', a task id...) inside a bucket key made by applyBudget. */

@@ -1,8 +1,8 @@
-export type { BudgetAction, BudgetScope, BudgetSpec, BudgetWindow } from '../core/Budget.js';
+export type { BudgetAction, BudgetPer, BudgetScope, BudgetSpec, BudgetWhere, BudgetWindow } from '../core/Budget.js';
 export { BudgetConfigError } from '../core/BudgetConfigError.js';
 export { BudgetEngine } from './BudgetEngine.js';
 export type { BudgetEngineOptions } from './BudgetEngine.js';
-export type { BudgetStatus } from './budgetStatus.js';
+export type { BudgetStatus, StatusFilter } from './budgetStatus.js';
 export type {
   Admission,
   CallContext,

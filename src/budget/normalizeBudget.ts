@@ -2,6 +2,7 @@ import { diag } from '@opentelemetry/api';
 import type { BudgetAction, BudgetScope, BudgetSpec, BudgetWindow } from '../core/Budget.js';
 import { BudgetConfigError } from '../core/BudgetConfigError.js';
 import { MAX_BUDGET_USD } from '../core/money.js';
+import { describeWhere, normalizePer, normalizeWhere } from './budgetDimensions.js';
 
 /** A validated budget with every default applied. */
 export interface NormalizedBudget extends BudgetSpec {
@@ -62,6 +63,8 @@ export function normalizeBudget(input: unknown, path = 'budget'): NormalizedBudg
     diag.warn(`tollgate: ${path}.key only applies to task, session and agent budgets; ignored for scope '${scope}'`);
     key = undefined;
   }
+  const where = normalizeWhere(spec['where'], `${path}.where`);
+  const per = normalizePer(spec['per'], scope as BudgetScope, `${path}.per`);
   const thresholds = normalizeThresholds(spec['thresholds'], `${path}.thresholds`);
   const failMode = spec['failMode'];
   if (failMode !== undefined && failMode !== null && failMode !== 'open' && failMode !== 'closed') {
@@ -82,6 +85,8 @@ export function normalizeBudget(input: unknown, path = 'budget'): NormalizedBudg
   if (model !== undefined) budget.model = model;
   if (key !== undefined) budget.key = key;
   if (failMode === 'open' || failMode === 'closed') budget.failMode = failMode;
+  if (where !== undefined) budget.where = where;
+  if (per !== undefined) budget.per = per;
   budget.id = explicitId ?? defaultBudgetId(budget);
   return budget;
 }
@@ -95,6 +100,8 @@ export function defaultBudgetId(b: Omit<NormalizedBudget, 'id'>): string {
   if (b.provider !== undefined) parts.push(`provider=${b.provider}`);
   if (b.model !== undefined) parts.push(`model=${b.model}`);
   if (b.key !== undefined) parts.push(`key=${b.key}`);
+  if (b.where !== undefined) parts.push(describeWhere(b.where));
+  if (b.per !== undefined) parts.push(`per=${b.per}`);
   if (b.window === 'rolling') parts.push('window=rolling');
   if (b.onExceed !== 'deny') parts.push(`onExceed=${b.onExceed}`);
   return parts.length === 0 ? b.scope : `${b.scope}:${parts.join(',')}`;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { BudgetSpec } from '../core/Budget.js';
+import type { BudgetPer, BudgetSpec, BudgetWhere } from '../core/Budget.js';
 import { MAX_BUDGET_USD } from '../core/money.js';
 import type { PriceOverride } from '../pricing/PriceOverride.js';
 import type { UnknownModelPolicy } from '../pricing/types.js';
@@ -198,6 +198,13 @@ export const BudgetSpecSchema = z.preprocess(
       model: text('a model id').optional(),
       key: text('a task / session / agent id').optional(),
       failMode: z.enum(['open', 'closed'], { error: 'expected open or closed' }).optional(),
+      // Attribution filter and per-value counters (checked in full by the budget set: fields, metadata keys, scopes).
+      where: z.record(z.string(), text('a dimension value'), { error: 'expected a table of dimension values, e.g. { team = "search" }' })
+        .transform((w): BudgetWhere => w)
+        .optional(),
+      per: text('user, team, apiKey or metadata.<key>')
+        .transform((p): BudgetPer => p as BudgetPer)
+        .optional(),
       thresholds: z
         .array(z.number({ error: 'expected a fraction in (0, 1]' }).gt(0, { error: 'expected a fraction in (0, 1]' }).lte(1, { error: 'expected a fraction in (0, 1]' }), {
           error: 'expected a list of fractions in (0, 1]',

@@ -15,6 +15,21 @@ export type BudgetWindow = 'calendar' | 'rolling';
 /** What a budget does when the store cannot answer: 'closed' refuses the call, 'open' lets it go on unbudgeted (loudly). */
 export type BudgetFailMode = 'open' | 'closed';
 
+/**
+ * Which calls a budget counts, by attribution: every field given must match (`tag`: the call
+ * carries that tag; `apiKey`: the key or its hash, stored hashed; `metadata.<key>`: that value).
+ */
+export interface BudgetWhere {
+  user?: string;
+  team?: string;
+  apiKey?: string;
+  tag?: string;
+  [metadata: `metadata.${string}`]: string | undefined;
+}
+
+/** A dimension a budget may count per value: one counter per distinct user, team, API key or metadata value. */
+export type BudgetPer = 'user' | 'team' | 'apiKey' | `metadata.${string}`;
+
 /** A budget as written in config or sent to the API. */
 export interface BudgetSpec {
   /** Stable id; default `${scope}` plus filters, e.g. `daily`, `task:model=gpt-4o`. */
@@ -34,6 +49,13 @@ export interface BudgetSpec {
   model?: string;
   /** Only apply to this task / session / agent id (for those scopes); default: every id, each its own counter. */
   key?: string;
+  /** Only count calls with these attribution values, e.g. `{ team: 'search' }`. */
+  where?: BudgetWhere;
+  /**
+   * One counter per distinct value of this dimension (daily, weekly, monthly and total scopes),
+   * e.g. `per: 'user'` gives every user `maxUsd`; calls without the value are not counted.
+   */
+  per?: BudgetPer;
   /** Fractions of the limit that emit a `threshold` event once per window. Default [0.5, 0.8, 1]. */
   thresholds?: number[];
   /**

@@ -16,6 +16,13 @@ export interface UsageRecord {
   task?: string;
   session?: string;
   agent?: string;
+  /** The end user the call was made for. */
+  user?: string;
+  team?: string;
+  /** The API key's hash (`sha256:` + 16 hex digits, see apiKeyHash); never the key. */
+  apiKeyHash?: string;
+  /** Distinct tags, at most 16. */
+  tags?: string[];
   /** e.g. 'openai', 'anthropic' (GenAI semconv `gen_ai.provider.name` values). */
   provider: string;
   /**
@@ -37,5 +44,6 @@ export interface UsageRecord {
   reasoningTokens: number;
   costNanos: Nanos;
   status: UsageStatus;
+  /** tollgate's own keys (tool, decision, errorType...) and the caller's free metadata keys. */
   metadata?: Record<string, string | number | boolean>;
 }

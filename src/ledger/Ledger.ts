@@ -77,7 +77,22 @@ export type ReserveResult =
       states: BucketState[];
     };
 
-export type UsageGroupBy = 'model' | 'provider' | 'task' | 'session' | 'agent' | 'day' | 'month' | 'operation' | 'status';
+/** One of the attribution dimensions: `user`, `team`, `apiKey` (its hash), `tag` (a call with two tags counts in both groups), `metadata.<key>`. */
+export type AttributionGroupBy = 'user' | 'team' | 'apiKey' | 'tag' | `metadata.${string}`;
+
+export type UsageGroupBy = 'model' | 'provider' | 'task' | 'session' | 'agent' | 'day' | 'month' | 'operation' | 'status' | AttributionGroupBy;
+
+/**
+ * Equality filters of a usage query: the record fields, and the attribution dimensions (`apiKey`
+ * takes the key or its hash; `tag` matches records carrying that tag; `metadata.<key>` one metadata value).
+ */
+export type UsageWhere = Partial<Pick<UsageRecord, 'provider' | 'model' | 'task' | 'session' | 'agent' | 'operation' | 'status'>> & {
+  user?: string;
+  team?: string;
+  apiKey?: string;
+  tag?: string;
+  [metadata: `metadata.${string}`]: string | undefined;
+};
 
 export interface UsageQuery {
   /** Inclusive epoch ms. */
@@ -87,7 +102,7 @@ export interface UsageQuery {
   /** `day` is `YYYY-MM-DD`, `month` `YYYY-MM` (UTC). An unknown value rejects with a TypeError (see assertGroupBy). */
   by: UsageGroupBy;
   /** Optional equality filters. */
-  where?: Partial<Pick<UsageRecord, 'provider' | 'model' | 'task' | 'session' | 'agent' | 'operation' | 'status'>>;
+  where?: UsageWhere;
 }
 
 export interface UsageGroup {

@@ -10,7 +10,12 @@ export type UsageTotals = Omit<UsageGroup, 'key'>;
 export class UsageAccumulator {
   private readonly groups = new Map<string, UsageGroup>();
 
-  add(key: string, totals: UsageTotals): void {
+  /** Adds `totals` to the group `key`, or to each of several groups (a record with two tags counts in both). */
+  add(key: string | readonly string[], totals: UsageTotals): void {
+    if (typeof key !== 'string') {
+      for (const k of key) this.add(k, totals);
+      return;
+    }
     const group = this.groups.get(key);
     if (group === undefined) {
       this.groups.set(key, { key, ...totals });

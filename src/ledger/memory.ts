@@ -271,7 +271,7 @@ export class MemoryLedger implements Ledger {
   private addToRollup(record: UsageRecord): void {
     const dims = dimensionsOf(record);
     // Dimension values never contain NUL: joined with it, they are one unambiguous key.
-    const key = `${dims.day}\u0000${dims.provider}\u0000${dims.model}\u0000${dims.operation}\u0000${dims.status}\u0000${dims.task}\u0000${dims.session}\u0000${dims.agent}`;
+    const key = `${dims.day}\u0000${dims.provider}\u0000${dims.model}\u0000${dims.operation}\u0000${dims.status}\u0000${dims.task}\u0000${dims.session}\u0000${dims.agent}\u0000${dims.user}\u0000${dims.team}\u0000${dims.apiKey}\u0000${JSON.stringify(dims.tags)}\u0000${JSON.stringify(dims.metadata)}`;
     const rollup = this.rollups.get(key);
     if (rollup === undefined) {
       this.rollups.set(key, { dims, totals: totalsOf(record) });
@@ -283,5 +283,7 @@ export class MemoryLedger implements Ledger {
 
 /** A copy the caller cannot change the stored record through (and the other way round). */
 function copyRecord(record: UsageRecord): UsageRecord {
-  return record.metadata === undefined ? { ...record } : { ...record, metadata: { ...record.metadata } };
+  const copy = record.metadata === undefined ? { ...record } : { ...record, metadata: { ...record.metadata } };
+  if (record.tags !== undefined) copy.tags = [...record.tags];
+  return copy;
 }

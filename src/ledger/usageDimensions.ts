@@ -1,3 +1,4 @@
+import { apiKeyHash } from '../core/apiKeyHash.js';
 import { utcDayKey, utcDayStart, utcNextDayStart } from '../time/utcWindows.js';
 import type { UsageGroupBy, UsageQuery } from './Ledger.js';
 import type { UsageRecord } from '../core/UsageRecord.js';
@@ -16,7 +17,17 @@ export interface UsageDimensions {
   task: string;
   session: string;
   agent: string;
+  user: string;
+  team: string;
+  /** The API key's hash. */
+  apiKey: string;
+  tags: readonly string[];
+  /** Record metadata (tollgate's keys and the caller's), values as strings. */
+  metadata: Readonly<Record<string, string>>;
 }
+
+const NO_TAGS: readonly string[] = Object.freeze([]);
+const NO_METADATA: Readonly<Record<string, string>> = Object.freeze({});
 
 export function dimensionsOf(record: UsageRecord): UsageDimensions {
   return {
@@ -28,7 +39,19 @@ export function dimensionsOf(record: UsageRecord): UsageDimensions {
     task: record.task ?? '',
     session: record.session ?? '',
     agent: record.agent ?? '',
+    user: record.user ?? '',
+    team: record.team ?? '',
+    apiKey: record.apiKeyHash ?? '',
+    tags: record.tags ?? NO_TAGS,
+    metadata: record.metadata === undefined ? NO_METADATA : metadataStrings(record.metadata),
   };
+}
+
+/** Metadata values as strings (tollgate writes a few booleans and numbers). */
+export function metadataStrings(metadata: Readonly<Record<string, string | number | boolean>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(metadata)) out[key] = String(metadata[key]);
+  return out;
 }
 
 export function totalsOf(record: UsageRecord): UsageTotals {
@@ -44,17 +67,60 @@ export function totalsOf(record: UsageRecord): UsageTotals {
   };
 }
 
-export function groupKeyOf(dims: UsageDimensions, by: UsageGroupBy): string {
-  // `YYYY-MM` is the start of `YYYY-MM-DD`, so months also come from daily rollups.
-  return by === 'month' ? dims.day.slice(0, 7) : dims[by];
+/** The metadata key of a `metadata.<key>` grouping or filter; undefined for any other field. */
+export function metadataKeyOf(field: string): string | undefined {
+  return field.startsWith('metadata.') ? field.slice('metadata.'.length) : undefined;
+}
+
+/** Whether a grouping or filter reads an attribution dimension (user, team, apiKey, tag, metadata.<key>). */
+export function isAttributionField(field: string): boolean {
+  return field === 'user' || field === 'team' || field === 'apiKey' || field === 'tag' || field.startsWith('metadata.');
+}
+
+/** The group key of a record: one string, or for `tag` one per tag (['']: no tags). */
+export function groupKeyOf(dims: UsageDimensions, by: UsageGroupBy): string | readonly string[] {
+  switch (by) {
+    // `YYYY-MM` is the start of `YYYY-MM-DD`, so months also come from daily rollups.
+    case 'month':
+      return dims.day.slice(0, 7);
+    case 'tag':
+      return dims.tags.length === 0 ? '' : dims.tags;
+    default: {
+      const key = metadataKeyOf(by);
+      return key === undefined ? dims[by as Exclude<UsageGroupBy, 'month' | 'tag' | `metadata.${string}`>] : (dims.metadata[key] ?? '');
+    }
+  }
 }
 
 /** true when every field given in `where` equals the record's value ('' matches an absent field). */
 export function matchesWhere(dims: UsageDimensions, where: UsageQuery['where']): boolean {
   if (where === undefined) return true;
-  for (const field of ['provider', 'model', 'task', 'session', 'agent', 'operation', 'status'] as const) {
+  for (const field of Object.keys(where) as (keyof NonNullable<UsageQuery['where']>)[]) {
     const wanted = where[field];
-    if (wanted !== undefined && dims[field] !== wanted) return false;
+    if (wanted === undefined) continue;
+    switch (field) {
+      case 'tag':
+        if (wanted === '' ? dims.tags.length > 0 : !dims.tags.includes(wanted)) return false;
+        break;
+      case 'apiKey':
+        if (dims.apiKey !== (wanted === '' ? '' : apiKeyHash(wanted))) return false;
+        break;
+      case 'provider':
+      case 'model':
+      case 'task':
+      case 'session':
+      case 'agent':
+      case 'operation':
+      case 'status':
+      case 'user':
+      case 'team':
+        if (dims[field] !== wanted) return false;
+        break;
+      default: {
+        const key = metadataKeyOf(field);
+        if (key !== undefined && (dims.metadata[key] ?? '') !== wanted) return false;
+      }
+    }
   }
   return true;
 }

@@ -21,6 +21,9 @@ export const METRIC_BUDGET_EXCEEDED_TOTAL = 'budget_exceeded_total';
 export const METRIC_LLM_REQUEST_DURATION_SECONDS = 'llm_request_duration_seconds';
 export const METRIC_TOLLGATE_ERRORS_TOTAL = 'tollgate_errors_total';
 export const METRIC_LEDGER_ERRORS_TOTAL = 'ledger_errors_total';
+/** Cost (USD) and calls per attribution dimension (user, team, api_key, tag) and value; values bounded by labelValueCap. */
+export const METRIC_ATTRIBUTION_COST_USD_TOTAL = 'attribution_cost_usd_total';
+export const METRIC_ATTRIBUTION_CALLS_TOTAL = 'attribution_calls_total';
 /** Run-time problems by kind (a cap that may be weaker than configured, a number that may be wrong), read from `Problems.counts()`. */
 export const METRIC_TOLLGATE_PROBLEMS_TOTAL = 'tollgate_problems_total';
 /** USD by which settled calls cost more than their reservation, per provider and model. */

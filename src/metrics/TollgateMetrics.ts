@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { Nanos } from '../core/money.js';
 import type { UsageRecord } from '../core/UsageRecord.js';
 import { ActivityCounters } from './ActivityCounters.js';
+import { AttributionCounters } from './AttributionCounters.js';
 import { LedgerGauges } from './LedgerGauges.js';
 import { METRIC_BUDGET_EXCEEDED_TOTAL, METRIC_LEDGER_ERRORS_TOTAL, METRIC_TOLLGATE_ERRORS_TOTAL } from './MetricNames.js';
 import type { BudgetStatusSource, DailySpendSource } from './MetricSources.js';
@@ -36,6 +37,7 @@ export class TollgateMetrics {
 
   private readonly models: ModelSeriesMetrics;
   private readonly activity: ActivityCounters;
+  private readonly attribution: AttributionCounters;
   private readonly taskCost: TaskCostGauge;
   private readonly ledger: LedgerGauges;
   private readonly problems: ProblemsCounter;
@@ -57,6 +59,7 @@ export class TollgateMetrics {
     this.ledger = new LedgerGauges(setup, onSourceError);
     this.taskCost = new TaskCostGauge(setup);
     this.activity = new ActivityCounters(setup);
+    this.attribution = new AttributionCounters(setup);
     this.budgetExceeded = new Counter({
       name: name(METRIC_BUDGET_EXCEEDED_TOTAL),
       help: 'Calls that did not fit a budget, by scope and action taken (deny, warn, fallback).',
@@ -169,6 +172,7 @@ export class TollgateMetrics {
   private recordUsageUnsafe(record: UsageRecord, durationSeconds: number | undefined): void {
     const op = record.operation;
     const kind = LLM_OPERATIONS.has(op) ? 'llm' : op === EMBEDDINGS_OPERATION ? 'embeddings' : 'other';
+    this.attribution.record(record);
     if (kind === 'other') {
       this.activity.record(record);
       // Tool, memory and contract records carry no tokens or cost; leave no empty model series behind.

@@ -35,6 +35,14 @@ export interface ReportTotals {
   outputTokens: number;
 }
 
+/** Spend per attribution dimension, most expensive first (calls without the dimension left out). */
+export interface ReportAttribution {
+  users: UsageGroup[];
+  teams: UsageGroup[];
+  apiKeys: UsageGroup[];
+  tags: UsageGroup[];
+}
+
 /** Budget event counts over the report's range. */
 export interface ReportEvents {
   warned: number;
@@ -61,6 +69,11 @@ export interface ReportData {
   byModel: UsageGroup[];
   /** Most expensive tasks first (the caller picks how many). */
   topTasks: ReportTask[];
+  /**
+   * The most expensive users, teams, API keys (hashes) and tags (the caller picks how many, as for
+   * tasks); absent when no call in the range carries any of them.
+   */
+  attribution?: ReportAttribution;
   budgets: ReportBudget[];
   rateLimits: RateLimitStatus[];
   events?: ReportEvents;

@@ -15,7 +15,7 @@ export interface BuildReportOptions {
   until?: number;
   /** The session to report on (its id as recorded), if any. */
   sessionId?: string;
-  /** How many tasks to list. Default 10. */
+  /** How many tasks (and users, teams, API keys, tags) to list. Default 10. */
   topTasks?: number;
   rateLimits?: RateLimitStatus[];
   /** Cap on records read to count warn / fallback / deny decisions. Default 100,000. */
@@ -30,18 +30,23 @@ export async function buildReportData(o: BuildReportOptions): Promise<ReportData
   const range = { ...(o.since !== undefined ? { since: o.since } : {}), ...(o.until !== undefined ? { until: o.until } : {}) };
   const taskActivity = (operation: string): Promise<UsageGroup[]> => o.ledger.usage({ by: 'task', ...range, where: { operation } });
   const modelActivity = (operation: string): Promise<UsageGroup[]> => o.ledger.usage({ by: 'model', ...range, where: { operation } });
-  const [byProvider, byModel, byTask, last24, statuses, records, tools, memory, contracts, ...activityModels] = await Promise.all([
+  const [byProvider, byModel, byTask, last24, statuses, records, users, teams, apiKeys, tags, tools, memory, contracts, ...activityModels] = await Promise.all([
     o.ledger.usage({ by: 'provider', ...range }),
     o.ledger.usage({ by: 'model', ...range }),
     o.ledger.usage({ by: 'task', ...range }),
     o.ledger.usage({ by: 'provider', since: o.now - DAY_MS, until: o.now + 1 }),
     o.budgetStatus(),
     o.ledger.records({ ...range, limit: o.maxRecords ?? 100_000 }),
+    o.ledger.usage({ by: 'user', ...range }),
+    o.ledger.usage({ by: 'team', ...range }),
+    o.ledger.usage({ by: 'apiKey', ...range }),
+    o.ledger.usage({ by: 'tag', ...range }),
     taskActivity(TOOL_OPERATION),
     taskActivity(MEMORY_OPERATION),
     taskActivity(CONTRACT_OPERATION),
     ...ACTIVITIES.map(modelActivity),
   ]);
+  const top = (groups: UsageGroup[]): UsageGroup[] => topOf(groups, o.topTasks ?? 10);
   const events = { warned: 0, fallbacks: 0, denied: 0 };
   for (const r of records) {
     if (r.status === 'denied') events.denied += 1;
@@ -79,6 +84,8 @@ export async function buildReportData(o: BuildReportOptions): Promise<ReportData
     rateLimits: o.rateLimits ?? [],
     events,
   };
+  const attribution = { users: top(users), teams: top(teams), apiKeys: top(apiKeys), tags: top(tags) };
+  if (Object.values(attribution).some((groups) => groups.length > 0)) data.attribution = attribution;
   if (o.sessionId !== undefined) {
     const session = totals((await o.ledger.usage({ by: 'provider', ...range, where: { session: o.sessionId } })).filter((g) => g.key !== ''));
     data.session = { id: o.sessionId, costUsd: session.costUsd, calls: session.calls };
@@ -93,6 +100,14 @@ function taskRow(all: UsageGroup, tools: UsageGroup[], memory: UsageGroup[], con
   const calls = activities.reduce((n, g) => n - (g?.calls ?? 0), all.calls);
   const errors = activities.reduce((n, g) => n - (g?.errors ?? 0), all.errors);
   return { ...all, calls, errors, toolCalls: of(tools)?.calls ?? 0, memoryOps: of(memory)?.calls ?? 0, contractChecks: of(contracts)?.calls ?? 0 };
+}
+
+/** The `n` most expensive groups that have a key. */
+function topOf(groups: UsageGroup[], n: number): UsageGroup[] {
+  return groups
+    .filter((g) => g.key !== '')
+    .sort((a, b) => b.costNanos - a.costNanos || a.key.localeCompare(b.key))
+    .slice(0, n);
 }
 
 function totals(groups: UsageGroup[]): ReportData['last24h'] {

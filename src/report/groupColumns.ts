@@ -6,6 +6,8 @@ import { formatCount } from './formatCount.js';
 export function groupTitle(by: string): string {
   if (by === 'day') return 'Day (UTC)';
   if (by === 'month') return 'Month (UTC)';
+  if (by === 'apiKey') return 'API key (hash)';
+  if (by.startsWith('metadata.')) return by;
   return by.length === 0 ? 'Key' : by.charAt(0).toUpperCase() + by.slice(1);
 }
 

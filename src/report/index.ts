@@ -8,4 +8,4 @@ export { renderMarkdown } from './renderMarkdown.js';
 export { renderTable } from './renderTable.js';
 export { buildReportData } from './buildReportData.js';
 export type { BuildReportOptions } from './buildReportData.js';
-export type { ReportBudget, ReportData, ReportEvents, ReportTask, ReportTotals } from './ReportData.js';
+export type { ReportAttribution, ReportBudget, ReportData, ReportEvents, ReportTask, ReportTotals } from './ReportData.js';

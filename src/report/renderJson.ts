@@ -1,6 +1,7 @@
 import { nanosToUsd } from '../core/money.js';
 import type { UsageGroup } from '../ledger/Ledger.js';
-import type { ReportData, ReportTask } from './ReportData.js';
+import type { ReportAttribution, ReportData, ReportTask } from './ReportData.js';
+import { mapAttribution } from './mapAttribution.js';
 
 /** A usage group in JSON output: the exact integer `costNanos` (nano-USD), plus `costUsd`, the same amount as a USD number. */
 export type UsageGroupJson = UsageGroup & { costUsd: number };
@@ -9,10 +10,11 @@ export type UsageGroupJson = UsageGroup & { costUsd: number };
 export type ReportTaskJson = ReportTask & { costUsd: number };
 
 /** The JSON shape of a report: `ReportData` with every group carrying `costUsd`. */
-export type ReportJson = Omit<ReportData, 'byProvider' | 'byModel' | 'topTasks'> & {
+export type ReportJson = Omit<ReportData, 'byProvider' | 'byModel' | 'topTasks' | 'attribution'> & {
   byProvider: UsageGroupJson[];
   byModel: UsageGroupJson[];
   topTasks: ReportTaskJson[];
+  attribution?: Record<keyof ReportAttribution, UsageGroupJson[]>;
 };
 
 /**
@@ -22,11 +24,13 @@ export type ReportJson = Omit<ReportData, 'byProvider' | 'byModel' | 'topTasks'>
  * integer `costNanos` beside it. Times stay epoch ms.
  */
 export function reportJson(data: ReportData): ReportJson {
+  const { attribution, ...rest } = data;
   return {
-    ...data,
+    ...rest,
     byProvider: data.byProvider.map(usageGroupJson),
     byModel: data.byModel.map(usageGroupJson),
     topTasks: data.topTasks.map((t) => ({ ...t, costUsd: nanosToUsd(t.costNanos) })),
+    ...(attribution !== undefined ? { attribution: mapAttribution(attribution, usageGroupJson) } : {}),
   };
 }
 

@@ -4,7 +4,7 @@ import type { RateLimitUse } from '../ratelimit/RateLimitStatus.js';
 import { formatCount } from './formatCount.js';
 import { displayUsd } from './displayUsd.js';
 import { groupCells, groupLabel } from './groupColumns.js';
-import type { ReportBudget, ReportData, ReportEvents, ReportTask } from './ReportData.js';
+import type { ReportAttribution, ReportBudget, ReportData, ReportEvents, ReportTask } from './ReportData.js';
 import { sumUsage } from '../ledger/UsageAccumulator.js';
 
 /**
@@ -54,6 +54,7 @@ export function renderMarkdown(data: ReportData): string {
     '',
     ...taskSection(data.topTasks),
     '',
+    ...attributionSection(data.attribution),
     '## Budgets',
     '',
     ...(data.budgets.length === 0
@@ -134,6 +135,20 @@ function filterOf(b: ReportBudget): string {
   if (b.provider !== undefined) return b.provider;
   if (b.model !== undefined) return `model ${b.model}`;
   return 'all calls';
+}
+
+/** `## Per user, team, API key and tag` when any call carries one of them (else nothing). */
+function attributionSection(attribution: ReportAttribution | undefined): string[] {
+  if (attribution === undefined) return [];
+  const lines = ['## Per user, team, API key and tag', ''];
+  const parts: [string, UsageGroup[]][] = [
+    ['User', attribution.users],
+    ['Team', attribution.teams],
+    ['API key (hash)', attribution.apiKeys],
+    ['Tag', attribution.tags],
+  ];
+  for (const [title, groups] of parts) if (groups.length > 0) lines.push(...groupSection(title, groups, false), '');
+  return lines;
 }
 
 function eventsSection(events: ReportEvents | undefined): string[] {

@@ -66,6 +66,15 @@ export const ATTR_TOLLGATE_BUDGET_SCOPE = 'tollgate.budget.scope';
 export const ATTR_TOLLGATE_TASK_ID = 'tollgate.task.id';
 export const ATTR_TOLLGATE_SESSION_ID = 'tollgate.session.id';
 export const ATTR_TOLLGATE_AGENT_ID = 'tollgate.agent.id';
+/** OTel semconv `user.id` (registry, development): the end user a call was made for. */
+export const ATTR_USER_ID = 'user.id';
+export const ATTR_TOLLGATE_TEAM_ID = 'tollgate.team.id';
+/** The hash of the API key (`sha256:` + 16 hex digits); the key itself is never put on a span. */
+export const ATTR_TOLLGATE_API_KEY_HASH = 'tollgate.api_key.hash';
+/** The call's tags (string array). */
+export const ATTR_TOLLGATE_TAGS = 'tollgate.tags';
+/** Prefix of one attribute per free metadata key: `tollgate.metadata.<key>`. */
+export const ATTR_TOLLGATE_METADATA_PREFIX = 'tollgate.metadata.';
 export const ATTR_TOLLGATE_COST_INPUT_USD = 'tollgate.cost.input_usd';
 export const ATTR_TOLLGATE_COST_OUTPUT_USD = 'tollgate.cost.output_usd';
 export const ATTR_TOLLGATE_COST_CACHE_READ_USD = 'tollgate.cost.cache_read_usd';

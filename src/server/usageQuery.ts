@@ -1,22 +1,27 @@
 import type { UsageQuery } from '../ledger/Ledger.js';
-import { USAGE_GROUP_BY, unknownGroupByMessage } from '../ledger/assertGroupBy.js';
+import { assertGroupBy } from '../ledger/assertGroupBy.js';
+import { METADATA_KEY_PATTERN } from '../core/attributionInput.js';
 import type { UsageStatus } from '../core/UsageRecord.js';
 import { HttpError } from './HttpError.js';
 import { parseTimeParam } from './parseTimeParam.js';
 
 const USAGE_STATUSES: readonly UsageStatus[] = ['ok', 'error', 'denied', 'cost_exceeded'];
-const USAGE_FILTERS = ['provider', 'model', 'task', 'session', 'agent', 'operation'] as const;
+const USAGE_FILTERS = ['provider', 'model', 'task', 'session', 'agent', 'operation', 'user', 'team', 'apiKey', 'tag'] as const;
 
 /**
- * The ledger query of `GET /v1/usage`: `by` (default model), `since` / `until` (ISO date, epoch ms
- * or a duration ago, relative to `now`) and the equality filters. Throws a 400 HttpError naming
+ * The ledger query of `GET /v1/usage`: `by` (default model; also user, team, apiKey, tag,
+ * metadata.<key>), `since` / `until` (ISO date, epoch ms or a duration ago, relative to `now`) and
+ * the equality filters (apiKey takes the key or its hash; `metadata.<key>=value`). Throws a 400 HttpError naming
  * the bad parameter.
  */
 export function usageQuery(params: URLSearchParams, now: number): UsageQuery {
   const by = params.get('by') ?? 'model';
-  const groupBy = USAGE_GROUP_BY.find((g) => g === by);
-  if (groupBy === undefined) throw new HttpError(400, `parameter "by": ${unknownGroupByMessage(by)}`);
-  const query: UsageQuery = { by: groupBy };
+  try {
+    assertGroupBy(by);
+  } catch (err: unknown) {
+    throw new HttpError(400, `parameter "by": ${(err as Error).message}`);
+  }
+  const query: UsageQuery = { by };
   for (const name of ['since', 'until'] as const) {
     const raw = params.get(name);
     if (raw === null) continue;
@@ -36,6 +41,13 @@ export function usageQuery(params: URLSearchParams, now: number): UsageQuery {
   for (const name of USAGE_FILTERS) {
     const value = params.get(name);
     if (value !== null) where[name] = value;
+  }
+  for (const [name, value] of params) {
+    if (!name.startsWith('metadata.')) continue;
+    if (!METADATA_KEY_PATTERN.test(name.slice('metadata.'.length))) {
+      throw new HttpError(400, `parameter "${name}": a metadata key is 1-64 characters of A-Z a-z 0-9 _ . : -`);
+    }
+    where[name as `metadata.${string}`] = value;
   }
   const status = params.get('status');
   if (status !== null) {

@@ -1,7 +1,7 @@
 import { context, INVALID_SPANID, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import { randomBytes } from 'node:crypto';
-import { attributionOf } from '../core/attribution.js';
+import { attributionOf, mergeDimensions } from '../core/attribution.js';
 import type { Attribution } from '../core/attribution.js';
 import type { BudgetExceededError } from '../core/BudgetExceededError.js';
 import { errorType } from '../core/errorType.js';
@@ -125,7 +125,8 @@ export class DrivenCall {
   ) {
     const engine = deps.engine;
     this.estimatedInputTokens = spec.inputTokens ?? this.estimate();
-    const attribution = attributionOf(parent);
+    const inContext = attributionOf(parent);
+    const attribution = spec.dimensions === undefined ? inContext : mergeDimensions(inContext, spec.dimensions);
     // Built by assignment, not by spreading objects into each other: this runs on every call (bench/analysis.md).
     const attributes = requestAttributes(spec, this.estimatedInputTokens);
     if (spec.attributes !== undefined) for (const key of Object.keys(spec.attributes)) if (!(key in attributes)) attributes[key] = spec.attributes[key];
@@ -327,9 +328,14 @@ export class DrivenCall {
 /** Chunk gaps kept per call for `time_per_output_chunk` (a longer stream records its first ones). */
 const MAX_CHUNK_GAPS = 10_000;
 
-/** Copies the task, session and agent ids that are set. */
+/** Copies the ids and dimensions that are set. */
 function copyContext(from: Readonly<Attribution>, to: Attribution): void {
   if (from.task !== undefined) to.task = from.task;
   if (from.session !== undefined) to.session = from.session;
   if (from.agent !== undefined) to.agent = from.agent;
+  if (from.user !== undefined) to.user = from.user;
+  if (from.team !== undefined) to.team = from.team;
+  if (from.apiKeyHash !== undefined) to.apiKeyHash = from.apiKeyHash;
+  if (from.tags !== undefined) to.tags = from.tags;
+  if (from.meta !== undefined) to.meta = from.meta;
 }

@@ -3,7 +3,7 @@ import type { ContractVerdict, EmbeddingCallOptions, LlmCall, LlmCallOptions, Me
 import type { Tracker } from './Tracker.js';
 
 /** The wrappers of a tollgate, as `Tracker` has them. */
-export type Wrappers = Pick<Tracker, 'llm' | 'embedding' | 'tool' | 'memory' | 'contract' | 'task' | 'session' | 'agent' | 'turn'>;
+export type Wrappers = Pick<Tracker, 'llm' | 'embedding' | 'tool' | 'memory' | 'contract' | 'task' | 'session' | 'agent' | 'turn' | 'attribute'>;
 
 /**
  * The wrappers of a switched-off tollgate (config `enabled = false`, TOLLGATE_ENABLED=false):
@@ -44,6 +44,10 @@ export class PassThroughTracker implements Wrappers {
   }
 
   turn<R>(_n: number | string, fn: () => R): R {
+    return fn();
+  }
+
+  attribute<R>(_dims: unknown, fn: () => R): R {
     return fn();
   }
 }

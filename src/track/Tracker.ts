@@ -1,6 +1,9 @@
 import { context, INVALID_SPANID, SpanKind, type Attributes, type Span } from '@opentelemetry/api';
 import { randomBytes } from 'node:crypto';
-import { attributionOf, withAttribution } from '../core/attribution.js';
+import { attributionOf, withAttribution, withDimensions } from '../core/attribution.js';
+import type { Context } from '@opentelemetry/api';
+import { resolveDimensions } from '../core/attributionInput.js';
+import type { AttributionInput } from '../core/attributionInput.js';
 import type { BudgetExceededError } from '../core/BudgetExceededError.js';
 import { errorType } from '../core/errorType.js';
 import { isPromise, tapFailure } from '../core/maybePromise.js';
@@ -56,7 +59,8 @@ export interface ReportedUsage extends TokenUsage {
   costUsd?: number;
 }
 
-export interface LlmCallOptions<R = unknown> {
+/** Per-call attribution: `user`, `team`, `apiKey` (kept only hashed), `tags`, `metadata` (see AttributionInput). */
+export interface LlmCallOptions<R = unknown> extends AttributionInput {
   model: string;
   /** GenAI provider name (`openai`, `anthropic`, ...). Default: inferred from the model id. */
   provider?: string;
@@ -73,7 +77,7 @@ export interface LlmCallOptions<R = unknown> {
   attributes?: Attributes;
 }
 
-export interface EmbeddingCallOptions<R = unknown> {
+export interface EmbeddingCallOptions<R = unknown> extends AttributionInput {
   model: string;
   provider?: string;
   /** The text(s) to embed, for the estimate. */
@@ -200,23 +204,32 @@ export class Tracker {
 
   /**
    * Runs `fn` as task `id`: an `invoke_agent task` span (the id in `tollgate.task.id`, never in the
-   * name, so span names stay few), and every call inside is charged to the task.
+   * name, so span names stay few), and every call inside is charged to the task (and to the user,
+   * team, API key, tags and metadata of `options`, when given).
    */
-  task<R>(id: string, fn: () => R): R {
-    const parent = withAttribution(context.active(), 'task', id);
+  task<R>(id: string, fn: () => R, options?: AttributionInput): R {
+    const parent = withAttribution(scoped(options, 'tollgate.task() options'), 'task', id);
     const attributes: Attributes = { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_INVOKE_AGENT, [ATTR_TOLLGATE_SPAN_KIND]: 'task', [ATTR_TOLLGATE_TASK_ID]: id };
     return withSpan(this.handle.tracer, TASK_SPAN_NAME, { kind: SpanKind.INTERNAL, attributes }, () => fn(), undefined, parent);
   }
 
   /** Runs `fn` in session `id` (no span: a session outlives any one trace; calls carry the id). */
-  session<R>(id: string, fn: () => R): R {
-    return context.with(withAttribution(context.active(), 'session', id), fn);
+  session<R>(id: string, fn: () => R, options?: AttributionInput): R {
+    return context.with(withAttribution(scoped(options, 'tollgate.session() options'), 'session', id), fn);
+  }
+
+  /**
+   * Runs `fn` with every call inside attributed to `dims` (user, team, API key, tags, metadata),
+   * on top of those of enclosing scopes; no span. Throws AttributionError for malformed input.
+   */
+  attribute<R>(dims: AttributionInput, fn: () => R): R {
+    return context.with(scoped(dims, 'tollgate.attribute() dimensions'), fn);
   }
 
   /** Runs `fn` as agent `name`: an `invoke_agent {name}` span; calls inside are charged to the agent. */
-  agent<R>(name: string, fn: () => R, options: { id?: string } = {}): R {
+  agent<R>(name: string, fn: () => R, options: { id?: string } & AttributionInput = {}): R {
     const id = options.id ?? name;
-    const parent = withAttribution(context.active(), 'agent', id);
+    const parent = withAttribution(scoped(options, 'tollgate.agent() options'), 'agent', id);
     const attributes: Attributes = {
       [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_INVOKE_AGENT,
       [ATTR_GEN_AI_AGENT_NAME]: name,
@@ -240,6 +253,7 @@ export class Tracker {
       ...(options.input !== undefined ? { input: options.input } : {}),
       ...(options.inputTokens !== undefined ? { inputTokens: options.inputTokens } : {}),
       attributes: { ...options.attributes, [ATTR_TOLLGATE_WRAPPER]: operation },
+      ...(hasDimensions(options) ? { dimensions: resolveDimensions(options, `tollgate.${operation === GEN_AI_OPERATION_EMBEDDINGS ? 'embedding' : 'llm'}() options`) } : {}),
     };
     const driven = this.calls.begin(spec);
     const ready = driven.ready;
@@ -316,6 +330,17 @@ export class Tracker {
       parent,
     );
   }
+}
+
+/** Whether any attribution field is given. */
+function hasDimensions(o: AttributionInput): boolean {
+  return o.user !== undefined || o.team !== undefined || o.apiKey !== undefined || o.tags !== undefined || o.metadata !== undefined;
+}
+
+/** The active context with the attribution of `input` laid on it (itself when there is none). */
+function scoped(input: AttributionInput | undefined, where: string): Context {
+  const ctx = context.active();
+  return input === undefined || !hasDimensions(input) ? ctx : withDimensions(ctx, resolveDimensions(input, where));
 }
 
 function outcomeOf(usage: ReportedUsage | undefined, output: unknown): CallOutcome {

@@ -1,5 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
-import type { Attribution } from '../core/attribution.js';
+import type { Attribution, Dimensions } from '../core/attribution.js';
 import {
   ATTR_GEN_AI_CONVERSATION_ID,
   ATTR_GEN_AI_OPERATION_NAME,
@@ -9,6 +9,11 @@ import {
   ATTR_GEN_AI_REQUEST_STREAM,
   ATTR_GEN_AI_REQUEST_TEMPERATURE,
   ATTR_TOLLGATE_AGENT_ID,
+  ATTR_TOLLGATE_API_KEY_HASH,
+  ATTR_TOLLGATE_METADATA_PREFIX,
+  ATTR_TOLLGATE_TAGS,
+  ATTR_TOLLGATE_TEAM_ID,
+  ATTR_USER_ID,
   ATTR_TOLLGATE_ESTIMATE_INPUT_TOKENS,
   ATTR_TOLLGATE_SESSION_ID,
   ATTR_TOLLGATE_TASK_ID,
@@ -32,6 +37,8 @@ export interface CallSpec {
   attributes?: Attributes;
   /** Span name. Default `{operation} {model}`. */
   name?: string;
+  /** Attribution of this call, laid over the context's (see mergeDimensions). */
+  dimensions?: Dimensions;
 }
 
 /** Attributes set when a call's span starts (samplers read them; conventions ask for them at start). */
@@ -57,5 +64,10 @@ export function attributionAttributes(attribution: Readonly<Attribution>): Attri
     attrs[ATTR_GEN_AI_CONVERSATION_ID] = attribution.session;
   }
   if (attribution.agent !== undefined) attrs[ATTR_TOLLGATE_AGENT_ID] = attribution.agent;
+  if (attribution.user !== undefined) attrs[ATTR_USER_ID] = attribution.user;
+  if (attribution.team !== undefined) attrs[ATTR_TOLLGATE_TEAM_ID] = attribution.team;
+  if (attribution.apiKeyHash !== undefined) attrs[ATTR_TOLLGATE_API_KEY_HASH] = attribution.apiKeyHash;
+  if (attribution.tags !== undefined) attrs[ATTR_TOLLGATE_TAGS] = [...attribution.tags];
+  if (attribution.meta !== undefined) for (const key of Object.keys(attribution.meta)) attrs[ATTR_TOLLGATE_METADATA_PREFIX + key] = attribution.meta[key];
   return attrs;
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { BudgetSpec } from '../../src/core/Budget.js';
+import type { BudgetPer, BudgetSpec, BudgetWhere } from '../../src/core/Budget.js';
 import { applyBudget } from '../../src/budget/budgetBucket.js';
 import type { AppliedBudget, BucketContext } from '../../src/budget/budgetBucket.js';
 import { BudgetSet, listsOf } from '../../src/budget/BudgetSet.js';
@@ -8,7 +8,7 @@ import type { PlanLists } from '../../src/budget/BudgetSet.js';
 import { MemoryLedger } from '../../src/ledger/memory.js';
 
 // The budget set finds the budgets that apply to a call through an index (general budgets per
-// provider/model pair, keyed per-id budgets by id). Whatever the budgets, the answer must be
+// provider/model pair, keyed per-id budgets by id, where-budgets by the call's attribution values). Whatever the budgets, the answer must be
 // the one a plain walk over every budget, in budget order, gives.
 
 const NOON = Date.UTC(2026, 2, 10, 12);
@@ -62,9 +62,13 @@ const specArb: fc.Arbitrary<BudgetSpec> = fc
     provider: optional(fc.constantFrom(...PROVIDERS)),
     model: optional(fc.constantFrom(...MODELS)),
     key: optional(fc.constantFrom(...IDS)),
+    where: optional(fc.constantFrom<BudgetWhere>({ team: 'search' }, { user: 'alice' }, { tag: 'batch' }, { 'metadata.env': 'prod' }, { team: 'ads', tag: 'batch' })),
+    per: optional(fc.constantFrom<BudgetPer>('user', 'team', 'metadata.env')),
   })
-  .map(({ rolling, key, ...rest }) => {
+  .map(({ rolling, key, where, per, ...rest }) => {
     const spec: BudgetSpec = { ...rest };
+    if (where !== undefined) spec.where = where;
+    if (per !== undefined && ['daily', 'weekly', 'monthly', 'total'].includes(spec.scope)) spec.per = per;
     if (rolling && (spec.scope === 'daily' || spec.scope === 'weekly' || spec.scope === 'monthly')) spec.window = 'rolling';
     if (key !== undefined && (spec.scope === 'task' || spec.scope === 'session' || spec.scope === 'agent')) spec.key = key;
     return spec;
@@ -77,9 +81,17 @@ const ctxArb: fc.Arbitrary<BucketContext> = fc
     task: optional(fc.constantFrom(...IDS)),
     session: optional(fc.constantFrom(...IDS)),
     agent: optional(fc.constantFrom(...IDS)),
+    user: optional(fc.constantFrom('alice', 'bob')),
+    team: optional(fc.constantFrom('search', 'ads')),
+    tags: optional(fc.subarray(['batch', 'eval'], { minLength: 1 })),
+    env: optional(fc.constantFrom('prod', 'dev')),
   })
-  .map(({ task, session, agent, ...rest }) => {
+  .map(({ task, session, agent, user, team, tags, env, ...rest }) => {
     const ctx: BucketContext = { id: 'call-1', ...rest };
+    if (user !== undefined) ctx.user = user;
+    if (team !== undefined) ctx.team = team;
+    if (tags !== undefined) ctx.tags = tags;
+    if (env !== undefined) ctx.meta = { env };
     if (task !== undefined) ctx.task = task;
     if (session !== undefined) ctx.session = session;
     if (agent !== undefined) ctx.agent = agent;
@@ -130,6 +142,15 @@ describe('BudgetSet', () => {
     expect(ids({ task: 'A' })).toEqual(['daily:global', 'task-A:A', 'every-task:A']);
     expect(ids({ task: 'B', agent: 'A' })).toEqual(['daily:global', 'every-task:B', 'agent-A:A', 'task-B:B']);
     expect(ids({ task: 'C', agent: 'B' })).toEqual(['daily:global', 'every-task:C']);
+  });
+
+  it('with 10,000 where-budgets (one per team) and a per-user budget, a call touches only its own team\'s and its user\'s counter', () => {
+    const specs: BudgetSpec[] = Array.from({ length: 10_000 }, (_, i) => ({ scope: 'daily', where: { team: `team-${i}` }, maxUsd: 1 }));
+    specs.push({ scope: 'daily', per: 'user', maxUsd: 1 });
+    const set = budgetSet(specs);
+    const plan = (ctx: Omit<BucketContext, 'id' | 'provider' | 'model'>) => set.plan({ id: 'c', provider: 'openai', model: 'gpt-4o', ...ctx }, NOON).applied.map((a) => `${a.budget.id}:${a.key}`);
+    expect(plan({ team: 'team-4242', user: 'alice' })).toEqual(['daily:team=team-4242:team=team-4242', 'daily:per=user:user=alice']);
+    expect(plan({ team: 'nobody' })).toEqual([]);
   });
 
   it('keeps budget order when keyed budgets of several scopes match one call', () => {

@@ -3,6 +3,15 @@ import { buildCli } from './buildCli.js';
 import { makeCliFixture, standardFixture } from './cliFixture.js';
 import type { CliFixture } from './cliFixture.js';
 import { runCli } from './runCli.js';
+import { readFileSync } from 'node:fs';
+import OpenAI from 'openai';
+import { instrumentOpenAI } from '../../instrumentations/openai/index.js';
+import type { InstrumentOpenAIOptions } from '../../instrumentations/openai/index.js';
+import type { UsageShowJson } from '../../src/cli/commands/usage.js';
+import { apiKeyHash } from '../../src/core/apiKeyHash.js';
+import { createTollgate } from '../../src/createTollgate.js';
+import { startFakeOpenAI } from '../fakes/index.js';
+import { ensureContextManager } from '../helpers/otel.js';
 
 const BASE = Date.now() - 3 * 3_600_000;
 const RANGE = ['--since', String(BASE), '--until', String(BASE + 10_000)];
@@ -149,7 +158,7 @@ describe('tollgate usage show', () => {
     const by = await runCli(['usage', 'show', '--by', 'colour'], { cwd: fx.dir });
     expect(by.code).toBe(2);
     expect(by.stderr).toBe(
-      "error: option '--by <field>' argument 'colour' is invalid. unknown usage grouping \"colour\"; use one of model, provider, task, session, agent, day, month, operation, status\n",
+      "error: option '--by <field>' argument 'colour' is invalid. unknown usage grouping \"colour\"; use one of model, provider, task, session, agent, day, month, operation, status, user, team, apiKey, tag, metadata.<key>\n",
     );
   });
 
@@ -192,5 +201,91 @@ describe("seed 000's spellings: tollgate usage pricing | budgets | estimate", ()
     }
     const budgets = JSON.parse((await runCli(['usage', 'budgets', '--json'], { cwd: fx.dir })).stdout) as unknown[];
     expect(budgets.length).toBeGreaterThan(0);
+  });
+});
+
+describe('tollgate usage and budgets by user, team, API key and tag (store written by the real openai client)', () => {
+  const RAW_KEY = 'sk-cli-attribution-secret';
+  let att: CliFixture;
+
+  beforeAll(async () => {
+    att = makeCliFixture(
+      [
+        '[[budgets]]',
+        'scope = "daily"',
+        'maxUsd = 0.015',
+        'where = { team = "search" }',
+        '[[budgets]]',
+        'scope = "daily"',
+        'per = "user"',
+        'maxUsd = 1',
+        '',
+      ].join('\n'),
+    );
+    ensureContextManager();
+    const fake = await startFakeOpenAI({ outputTokens: 900 });
+    const tollgate = createTollgate({ configFile: att.configPath, env: {}, guardFetch: false });
+    try {
+      const client = (attribution: InstrumentOpenAIOptions['attribution']): OpenAI =>
+        instrumentOpenAI(new OpenAI({ baseURL: fake.baseURL, apiKey: 'test', maxRetries: 0 }), tollgate, { attribution });
+      const search = client({ team: 'search', apiKey: RAW_KEY, tags: ['batch'] });
+      const ads = client({ team: 'ads', tags: ['batch', 'eval'], metadata: { env: 'prod' } });
+      const chat = (c: OpenAI, user: string): Promise<unknown> =>
+        c.chat.completions.create({ model: 'gpt-4o', max_tokens: 1000, user, messages: [{ role: 'user', content: 'hello' }] });
+      await chat(search, 'alice');
+      await expect(chat(search, 'bob')).rejects.toMatchObject({ name: 'BudgetExceededError', key: 'team=search' });
+      await chat(ads, 'bob');
+      await chat(ads, 'carol');
+    } finally {
+      await tollgate.shutdown();
+      await fake.close();
+    }
+  });
+
+  const groups = async (args: string[]): Promise<[string, number][]> => {
+    const r = await runCli(['usage', 'show', '--since', '0', ...args, '--json'], { cwd: att.dir });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    return (JSON.parse(r.stdout) as UsageShowJson).groups.map((g) => [g.key, g.calls]);
+  };
+
+  it('groups by team and by user with --where team=search', async () => {
+    expect(await groups(['--by', 'team'])).toEqual([['ads', 2], ['search', 2]]);
+    expect(await groups(['--by', 'user', '--where', 'team=search'])).toEqual([['alice', 1], ['bob', 1]]);
+  });
+
+  it('groups by API key hash (filtered by the key itself), by tag and by metadata.<key>', async () => {
+    expect(await groups(['--by', 'apiKey', '--where', `apiKey=${RAW_KEY}`])).toEqual([[apiKeyHash(RAW_KEY), 2]]);
+    expect(await groups(['--by', 'tag', '--where', 'user=bob'])).toEqual([['batch', 2], ['eval', 1]]);
+    expect(await groups(['--by', 'metadata.env'])).toEqual([['prod', 2], ['', 2]]);
+  });
+
+  it('prints the API key column as hashes, and exits 2 for a --where on an unknown field', async () => {
+    const table = await runCli(['usage', 'show', '--since', '0', '--by', 'apiKey'], { cwd: att.dir });
+    expect(table.stdout).toContain('API key (hash)');
+    expect(table.stdout).toContain(apiKeyHash(RAW_KEY));
+    expect(table.stdout).not.toContain(RAW_KEY);
+    const bad = await runCli(['usage', 'show', '--where', 'colour=red'], { cwd: att.dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('expected field=value with field one of provider');
+  });
+
+  it('shows the where-budget counter and the per-user counters of the users with spend', async () => {
+    const r = await runCli(['usage', 'show', '--since', '0', '--json'], { cwd: att.dir });
+    const budgets = (JSON.parse(r.stdout) as UsageShowJson).budgets;
+    expect(budgets.find((b) => b.id === 'daily:team=search')).toMatchObject({ key: 'team=search', limitUsd: 0.015 });
+    // The per-user counters of the users with spend in the range (a CLI process has seen none itself).
+    expect(budgets.filter((b) => b.id === 'daily:per=user').map((b) => b.key)).toEqual(['user=alice', 'user=bob', 'user=carol']);
+    expect(budgets.find((b) => b.key === 'user=bob')?.spentUsd).toBeCloseTo(0.009, 3);
+  });
+
+  it('adds a per-user budget for one team from the command line, and refuses per on a task budget', async () => {
+    const added = await runCli(['budgets', 'add', '--scope', 'daily', '--max-usd', '0.5', '--where', 'team=ads', '--per', 'user', '--json'], { cwd: att.dir });
+    expect(added.code).toBe(0);
+    expect(JSON.parse(added.stdout)).toMatchObject({ id: 'daily:team=ads,per=user', where: { team: 'ads' }, per: 'user' });
+    const wrong = await runCli(['budgets', 'add', '--scope', 'task', '--max-usd', '1', '--per', 'user'], { cwd: att.dir });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/--per applies to daily, weekly, monthly and total budgets/);
+    expect(readFileSync(att.dbPath).includes(Buffer.from(RAW_KEY))).toBe(false);
   });
 });

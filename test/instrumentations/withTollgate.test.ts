@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { instrumentAnthropic } from '../../instrumentations/anthropic/index.js';
 import { instrumentOpenAI } from '../../instrumentations/openai/index.js';
 import { BudgetExceededError } from '../../src/core/BudgetExceededError.js';
+import { apiKeyHash } from '../../src/core/apiKeyHash.js';
 import { createTollgate } from '../../src/createTollgate.js';
 import type { Tollgate } from '../../src/createTollgate.js';
 import { startFakeAnthropic } from '../fakes/index.js';
@@ -146,5 +147,21 @@ describe('instrumentations with createTollgate (memory store)', () => {
     const [span] = exporter.getFinishedSpans();
     expect(span!.attributes['gen_ai.usage.output_tokens']).toBe(0);
     expect(span!.attributes['tollgate.cost.nanos']).toBeGreaterThan(0);
+  });
+
+  it("attribution per client and per request: Anthropic's metadata.user_id and OpenAI's user name the call's user; the client's team and key (hashed) ride along", async () => {
+    const { tollgate, exporter } = setup([{ scope: 'daily', per: 'user', maxUsd: 10 }]);
+    const anthropic = instrumentAnthropic(new Anthropic({ baseURL: fakeAnthropic.baseURL, apiKey: 'test', maxRetries: 0 }), tollgate, {
+      attribution: { team: 'support', apiKey: 'sk-ant-client-key', tags: ['chat'] },
+    });
+    const openai = instrumentOpenAI(new OpenAI({ baseURL: fakeOpenAI.baseURL, apiKey: 'test', maxRetries: 0 }), tollgate, { attribution: { team: 'search' } });
+    await anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 64, metadata: { user_id: 'u-42' }, messages: [{ role: 'user', content: 'hi' }] });
+    await openai.chat.completions.create({ model: 'gpt-4o', messages, user: 'u-7' });
+    await tollgate.forceFlush();
+    const [claude, chat] = exporter.getFinishedSpans();
+    expect(claude!.attributes).toMatchObject({ 'user.id': 'u-42', 'tollgate.team.id': 'support', 'tollgate.api_key.hash': apiKeyHash('sk-ant-client-key'), 'tollgate.tags': ['chat'] });
+    expect(chat!.attributes).toMatchObject({ 'user.id': 'u-7', 'tollgate.team.id': 'search' });
+    expect((await tollgate.usage({ by: 'user' })).map((g) => g.key).sort()).toEqual(['u-42', 'u-7']);
+    expect((await tollgate.budgetStatus()).map((s) => s.key).sort()).toEqual(['user=u-42', 'user=u-7']);
   });
 });

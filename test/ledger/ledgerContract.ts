@@ -22,6 +22,7 @@
  *   and bucket states at any now >= before are unchanged.
  * - listBudgets(): sorted by id; putBudget() replaces a budget with the same id.
  */
+import { apiKeyHash } from '../../src/core/apiKeyHash.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Bucket, Ledger, UsageGroup, UsageGroupBy } from '../../src/ledger/Ledger.js';
 import type { UsageRecord } from '../../src/core/UsageRecord.js';
@@ -396,7 +397,7 @@ export function runLedgerContract(name: string, make: LedgerFactory, opts: Ledge
     });
 
     describe('usage', () => {
-      const expected: Record<UsageGroupBy, UsageGroup[]> = {
+      const expected: Partial<Record<UsageGroupBy, UsageGroup[]>> = {
         model: [
           group('claude-sonnet-4', { calls: 2, inputTokens: 1_010, outputTokens: 400, cacheReadTokens: 500, cacheWriteTokens: 100, costNanos: 7_000 }),
           group('gpt-4o', { calls: 2, inputTokens: 400, outputTokens: 150, cacheReadTokens: 10, reasoningTokens: 45, costNanos: 3_500 }),
@@ -476,7 +477,7 @@ export function runLedgerContract(name: string, make: LedgerFactory, opts: Ledge
         );
         expect(err).toBeInstanceOf(TypeError);
         expect((err as Error).message).toBe(
-          'unknown usage grouping "nope"; use one of model, provider, task, session, agent, day, month, operation, status',
+          'unknown usage grouping "nope"; use one of model, provider, task, session, agent, day, month, operation, status, user, team, apiKey, tag, metadata.<key>',
         );
       });
 
@@ -507,6 +508,51 @@ export function runLedgerContract(name: string, make: LedgerFactory, opts: Ledge
           group('2026-03-11', { calls: 1, inputTokens: 800, costNanos: 16 }),
         ]);
         expect(await ledger.usage({ by: 'model', where: { session: 'nope' } })).toEqual([]);
+      });
+
+      describe('by attribution dimension', () => {
+        const aliceKey = apiKeyHash('sk-alice-secret');
+        const fixture = (): UsageRecord[] => [
+          record({ id: 'a1', time: T0 + 1, user: 'alice', team: 'search', apiKeyHash: aliceKey, tags: ['batch', 'eval'], metadata: { env: 'prod' }, costNanos: 100, inputTokens: 1 }),
+          record({ id: 'a2', time: T0 + DAY, user: 'bob', team: 'search', tags: ['batch'], metadata: { env: 'dev', decision: 'warn' }, costNanos: 20, inputTokens: 2 }),
+          record({ id: 'a3', time: T0 + DAY + 1, team: 'ads', costNanos: 3, inputTokens: 4 }),
+        ];
+        const g = (key: string, calls: number, inputTokens: number, costNanos: number): UsageGroup => group(key, { calls, inputTokens, costNanos });
+        const byDimension: [UsageGroupBy, UsageGroup[]][] = [
+          ['user', [g('alice', 1, 1, 100), g('bob', 1, 2, 20), g('', 1, 4, 3)]],
+          ['team', [g('search', 2, 3, 120), g('ads', 1, 4, 3)]],
+          ['apiKey', [g(aliceKey, 1, 1, 100), g('', 2, 6, 23)]],
+          ['tag', [g('batch', 2, 3, 120), g('eval', 1, 1, 100), g('', 1, 4, 3)]],
+          ['metadata.env', [g('prod', 1, 1, 100), g('dev', 1, 2, 20), g('', 1, 4, 3)]],
+          ['metadata.decision', [g('', 2, 5, 103), g('warn', 1, 2, 20)]],
+        ];
+        for (const [by, groups] of byDimension) {
+          it(`groups by ${by}`, async () => {
+            await settleAll(fixture());
+            expect(await ledger.usage({ by })).toEqual(groups);
+            // The same from the records of a time range (stores answer whole days from rollups, edge days from records).
+            expect(await ledger.usage({ by, since: T0 + 1, until: T0 + DAY + 2 })).toEqual(groups);
+          });
+        }
+
+        it('filters by user, team, API key (the key or its hash), tag and metadata', async () => {
+          await settleAll(fixture());
+          expect(await ledger.usage({ by: 'user', where: { team: 'search' } })).toEqual([g('alice', 1, 1, 100), g('bob', 1, 2, 20)]);
+          expect(await ledger.usage({ by: 'team', where: { apiKey: 'sk-alice-secret' } })).toEqual([g('search', 1, 1, 100)]);
+          expect(await ledger.usage({ by: 'team', where: { apiKey: aliceKey } })).toEqual([g('search', 1, 1, 100)]);
+          expect(await ledger.usage({ by: 'user', where: { tag: 'eval' } })).toEqual([g('alice', 1, 1, 100)]);
+          expect(await ledger.usage({ by: 'team', where: { tag: '' } })).toEqual([g('ads', 1, 4, 3)]);
+          expect(await ledger.usage({ by: 'user', where: { 'metadata.env': 'dev', provider: 'openai' } })).toEqual([g('bob', 1, 2, 20)]);
+          expect(await ledger.usage({ by: 'tag', where: { user: 'alice' }, since: T0 + 1, until: T0 + 2 })).toEqual([g('batch', 1, 1, 100), g('eval', 1, 1, 100)]);
+        });
+
+        it('returns records with their dimensions, the API key only as its hash', async () => {
+          await settleAll(fixture());
+          const [newest, , oldest] = await ledger.records({});
+          expect(oldest).toEqual(fixture()[0]);
+          expect(newest).toEqual(fixture()[2]);
+          expect(JSON.stringify(await ledger.records({}))).not.toContain('sk-alice-secret');
+        });
       });
     });
 

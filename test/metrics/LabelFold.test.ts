@@ -87,6 +87,21 @@ describe('TollgateMetrics label cardinality', () => {
     expect(metrics.unpricedCalls()[0]).toEqual({ provider: 'openai', model: '_other', calls: 7 });
   });
 
+  it('attribution values are bounded per dimension: one dimension past the cap folds neither the others nor the model series', async () => {
+    const metrics = new TollgateMetrics({ labelValueCap: 3 });
+    for (let i = 0; i < 10; i++) metrics.recordUsage(usage({ user: `user-${i}`, team: 'search', tags: ['batch', `run-${i}`], costNanos: 2_000_000 }));
+    const text = await metrics.metricsText();
+    expect(seriesOf(text, 'attribution_calls_total').filter((s) => s.includes('dimension="user"'))).toHaveLength(4);
+    expect(sampleValue(text, 'attribution_calls_total', { dimension: 'user', value: '_other' })).toBe(7);
+    expect(sampleValue(text, 'attribution_cost_usd_total', { dimension: 'user', value: 'user-0' })).toBeCloseTo(0.002, 9);
+    expect(sampleValue(text, 'attribution_cost_usd_total', { dimension: 'team', value: 'search' })).toBeCloseTo(0.02, 9);
+    expect(sampleValue(text, 'attribution_calls_total', { dimension: 'tag', value: 'batch' })).toBe(10);
+    expect(sampleValue(text, 'attribution_calls_total', { dimension: 'tag', value: '_other' })).toBe(8);
+    expect(sampleValue(text, 'tollgate_metric_labels_folded_total', { metric: 'attribution_user' })).toBe(7);
+    expect(sampleValue(text, 'tollgate_metric_labels_folded_total', { metric: 'attribution_tag' })).toBe(8);
+    expect(sampleValue(text, 'llm_calls_total', { provider: 'openai', model: 'gpt-4o', status: 'ok' })).toBe(10);
+  });
+
   it('rejects a labelValueCap that is not a positive integer, naming it', () => {
     expect(() => new TollgateMetrics({ labelValueCap: 0 })).toThrow('labelValueCap');
   });

@@ -15,6 +15,7 @@ import { startServer } from '../../src/server/startServer.js';
 import type { RunningServer } from '../../src/server/startServer.js';
 import { TraceRing } from '../../src/traces/TraceRing.js';
 import { missingToolReason } from '../deploy/promtool.js';
+import { apiKeyHash } from '../../src/core/apiKeyHash.js';
 import { sampleValue } from '../metrics/promText.js';
 
 /** 2026-11-23T12:00:00Z */
@@ -207,6 +208,24 @@ describe('GET /v1/usage', () => {
     ledger.settle(record({ id: 'c', provider: 'anthropic', model: 'claude-sonnet-4', time: NOW - 3 * 86_400_000, costNanos: 2_000_000 }), []);
   });
 
+  it('groups by user, team, apiKey, tag and metadata.<key>, filtered by any of them (apiKey by the key or its hash)', async () => {
+    const key = apiKeyHash('sk-http-secret');
+    fx!.ledger.settle(record({ id: 'u1', user: 'alice', team: 'search', apiKeyHash: key, tags: ['batch'], metadata: { env: 'prod' }, costNanos: 3_000_000 }), []);
+    fx!.ledger.settle(record({ id: 'u2', user: 'bob', team: 'search', tags: ['batch', 'eval'], costNanos: 500_000 }), []);
+    const keys = async (query: string): Promise<[string, number][]> => {
+      const res = await call(`/v1/usage?${query}`);
+      expect(res.status).toBe(200);
+      return (res.body as { groups: { key: string; calls: number }[] }).groups.map((g) => [g.key, g.calls]);
+    };
+    expect(await keys('by=user&team=search')).toEqual([['alice', 1], ['bob', 1]]);
+    expect(await keys('by=team&apiKey=sk-http-secret')).toEqual([['search', 1]]);
+    expect(await keys(`by=user&apiKey=${encodeURIComponent(key)}`)).toEqual([['alice', 1]]);
+    expect(await keys('by=tag&user=bob')).toEqual([['batch', 1], ['eval', 1]]);
+    expect(await keys('by=user&metadata.env=prod')).toEqual([['alice', 1]]);
+    expect(await keys('by=metadata.env&tag=batch')).toEqual([['prod', 1], ['', 1]]);
+    expect(await call('/v1/usage?by=user&metadata.bad%20key=x')).toMatchObject({ status: 400, body: { error: expect.stringContaining('metadata.bad key') } });
+  });
+
   it('groups by model by default, with totals and USD next to the exact nanos', async () => {
     const res = await call('/v1/usage');
     expect(res.status).toBe(200);
@@ -259,9 +278,9 @@ describe('GET /v1/usage', () => {
   });
 
   it('answers 400 naming the bad parameter', async () => {
-    expect(await call('/v1/usage?by=user')).toMatchObject({
+    expect(await call('/v1/usage?by=colour')).toMatchObject({
       status: 400,
-      body: { error: 'parameter "by": unknown usage grouping "user"; use one of model, provider, task, session, agent, day, month, operation, status' },
+      body: { error: 'parameter "by": unknown usage grouping "colour"; use one of model, provider, task, session, agent, day, month, operation, status, user, team, apiKey, tag, metadata.<key>' },
     });
     const since = await call('/v1/usage?since=yesterday');
     expect(since.status).toBe(400);

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import { BudgetConfigError } from '../../core/BudgetConfigError.js';
 import type { BudgetSpec } from '../../core/Budget.js';
@@ -25,6 +26,8 @@ interface AddOptions {
   key?: string;
   id?: string;
   thresholds?: string;
+  where?: Record<string, string>;
+  per?: string;
   json?: boolean;
 }
 
@@ -76,6 +79,8 @@ export function registerBudgetsCommand(program: Command): void {
     .option('--provider <provider>', 'only count calls to this provider')
     .option('--model <model>', 'only count calls to this model')
     .option('--key <id>', 'only this task / session / agent id (default: every id, each its own counter)')
+    .option('--where <field=value>', 'only calls with this attribution value (repeatable): user, team, apiKey, tag, metadata.<key>', collectWhere)
+    .option('--per <field>', 'one counter per distinct user, team, apiKey or metadata.<key> value (daily, weekly, monthly, total)')
     .option('--id <id>', 'budget id (default from scope and filters, e.g. "daily", "task:model=gpt-4o")')
     .option('--thresholds <list>', 'fractions of the limit that raise a threshold event, e.g. 0.5,0.8,1 (default)')
     .option('--json', 'print JSON')
@@ -138,8 +143,17 @@ function specOf(opts: AddOptions): BudgetSpec {
   if (opts.model !== undefined) raw.model = opts.model;
   if (opts.key !== undefined) raw.key = opts.key;
   if (opts.id !== undefined) raw.id = opts.id;
+  if (opts.where !== undefined) raw.where = opts.where;
+  if (opts.per !== undefined) raw.per = opts.per;
   if (opts.thresholds !== undefined) raw.thresholds = opts.thresholds.split(',').map((t) => numberOrText(t.trim()));
   return raw as unknown as BudgetSpec;
+}
+
+/** `--where team=search` (repeatable) → `{ team: 'search' }`; the budget set checks the fields. */
+function collectWhere(value: string, previous: Record<string, string> | undefined): Record<string, string> {
+  const at = value.indexOf('=');
+  if (at < 1) throw new InvalidArgumentError(`expected field=value, e.g. team=search; got "${value}"`);
+  return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
 }
 
 /** "5" → 5; "five" stays "five" so the error message shows what was typed. */
@@ -155,7 +169,7 @@ function cliNames(message: string): string {
     .replace(/\bbudget\.onExceed\b/g, '--on-exceed')
     .replace(/\bbudget\.fallbackModel\b/g, '--fallback-model')
     .replace(/\bbudget\.thresholds\b/g, '--thresholds')
-    .replace(/\bbudget\.(scope|window|provider|model|key|id)\b/g, '--$1')
+    .replace(/\bbudget\.(scope|window|provider|model|key|id|where|per)\b/g, '--$1')
     .replace(/onExceed is 'fallback'/g, '--on-exceed is fallback');
 }
 

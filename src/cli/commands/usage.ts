@@ -6,7 +6,8 @@ import { registerPricingCommand } from './pricing.js';
 import type { BudgetStatus } from '../../budget/budgetStatus.js';
 import { ID_SCOPES } from '../../budget/normalizeBudget.js';
 import { USAGE_GROUP_BY, assertGroupBy } from '../../ledger/assertGroupBy.js';
-import type { UsageGroupBy } from '../../ledger/Ledger.js';
+import type { UsageGroupBy, UsageWhere } from '../../ledger/Ledger.js';
+import { METADATA_KEY_PATTERN } from '../../core/attributionInput.js';
 import { displayUsd } from '../../report/displayUsd.js';
 import { groupTitle } from '../../report/groupColumns.js';
 import { renderTable as renderUsageTable } from '../../report/renderTable.js';
@@ -33,8 +34,7 @@ export interface TimeRange {
 
 /** `--by` with its choices (an unknown value exits 2, naming the flag, with the ledger's message for it). */
 export function byOption(defaultBy: UsageGroupBy = 'model'): Option {
-  return new Option('--by <field>', 'group by (day and month in UTC)')
-    .choices(USAGE_GROUPS)
+  return new Option('--by <field>', `group by: ${USAGE_GROUPS.join(', ')} or metadata.<key> (day and month in UTC; a call with two tags counts under both)`)
     .default(defaultBy)
     .argParser((value: string): UsageGroupBy => {
       try {
@@ -45,6 +45,24 @@ export function byOption(defaultBy: UsageGroupBy = 'model'): Option {
       return value;
     });
 }
+
+/**
+ * `--where field=value` (repeatable): equality filters on the fields `--by` takes (`tag=x`: calls
+ * carrying tag x; `apiKey=` the key or its hash; `metadata.<key>=value`). A malformed one exits 2.
+ */
+export function whereOption(): Option {
+  return new Option('--where <field=value>', 'only calls with this value (repeatable): provider, model, task, session, agent, operation, status, user, team, apiKey, tag, metadata.<key>')
+    .argParser((value: string, previous: UsageWhere | undefined): UsageWhere => {
+      const at = value.indexOf('=');
+      const field = at < 0 ? value : value.slice(0, at);
+      if (at < 1 || !(WHERE_FIELDS.has(field) || (field.startsWith('metadata.') && METADATA_KEY_PATTERN.test(field.slice(9))))) {
+        throw new InvalidArgumentError(`expected field=value with field one of ${[...WHERE_FIELDS].join(', ')}, metadata.<key>; got "${value}"`);
+      }
+      return { ...previous, [field]: value.slice(at + 1) } as UsageWhere;
+    });
+}
+
+const WHERE_FIELDS: ReadonlySet<string> = new Set(['provider', 'model', 'task', 'session', 'agent', 'operation', 'status', 'user', 'team', 'apiKey', 'tag']);
 
 /**
  * Reads `--since` / `--until`: a duration meaning "that long ago" (30m, 24h, 7d, 2w),
@@ -76,8 +94,9 @@ export function parseRange(command: Command, opts: { since?: string; until?: str
 
 /**
  * Budget counters as `BudgetEngine.status()` reports them, plus, for per-id budgets
- * (task / session / agent, no fixed key), the counters of the ids with the highest
- * spend in `range` (up to 20 per scope): a CLI process has seen no ids of its own.
+ * (task / session / agent, no fixed key) and per-value budgets (`per: 'user'`...), the
+ * counters of the ids / values with the highest spend in `range` (up to 20 per scope or
+ * dimension): a CLI process has seen no ids of its own.
  */
 export async function budgetStatusWithKeys(tollgate: CliTollgate, range: TimeRange): Promise<BudgetStatus[]> {
   const out = await tollgate.budgets.status();
@@ -98,6 +117,21 @@ export async function budgetStatusWithKeys(tollgate: CliTollgate, range: TimeRan
       for (const s of await tollgate.budgets.status({ [scope]: g.key })) {
         const id = `${s.budget.id}\u0000${s.key}`;
         if (s.budget.scope !== scope || seen.has(id)) continue;
+        seen.add(id);
+        out.push(s);
+      }
+    }
+  }
+  // Per-value budgets (per: 'user'...): the counters of the values with the highest spend in `range`.
+  for (const per of new Set(tollgate.budgets.list().flatMap((b) => (b.per === undefined ? [] : [b.per])))) {
+    const groups = (await tollgate.ledger.usage({ by: per, ...range }))
+      .filter((g) => g.key !== '')
+      .slice(0, STATUS_KEYS_PER_SCOPE)
+      .sort((a, b) => a.key.localeCompare(b.key));
+    for (const g of groups) {
+      for (const s of await tollgate.budgets.status({ values: { [per]: g.key } })) {
+        const id = `${s.budget.id}\u0000${s.key}`;
+        if (s.budget.per !== per || seen.has(id)) continue;
         seen.add(id);
         out.push(s);
       }
@@ -158,6 +192,8 @@ export function renderBudgetStatus(statuses: readonly BudgetStatus[]): string {
 /** What `tollgate usage show --json` prints. */
 export interface UsageShowJson {
   by: UsageGroupBy;
+  /** The `--where` filters, when given. */
+  where?: UsageWhere;
   /** Epoch ms, inclusive; null: from the first record. */
   since: number | null;
   /** Epoch ms, exclusive; null: up to now. */
@@ -171,6 +207,7 @@ interface UsageShowOptions {
   since?: string;
   until?: string;
   by: UsageGroupBy;
+  where?: UsageWhere;
   json?: boolean;
 }
 
@@ -183,16 +220,18 @@ export function registerUsageCommand(program: Command): void {
     .option('--since <time>', 'from: a duration ago (30m, 24h, 7d), an ISO date or epoch ms; 0 = from the first record', '24h')
     .option('--until <time>', 'to (exclusive): same forms; default now')
     .addOption(byOption())
+    .addOption(whereOption())
     .option('--json', 'print JSON')
     .action(async (opts: UsageShowOptions, command: Command) => {
       const range = parseRange(command, opts, Date.now());
       await openTollgate(command, async (tollgate) => {
-        const groups = await tollgate.ledger.usage({ by: opts.by, ...range });
+        const groups = await tollgate.ledger.usage({ by: opts.by, ...range, ...(opts.where !== undefined ? { where: opts.where } : {}) });
         const statuses = await budgetStatusWithKeys(tollgate, range);
         if (opts.json === true) {
           const total = sumUsage(groups);
           const result: UsageShowJson = {
             by: opts.by,
+            ...(opts.where !== undefined ? { where: opts.where } : {}),
             since: range.since ?? null,
             until: range.until ?? null,
             groups: groups.map(usageGroupJson),

@@ -3,12 +3,26 @@ import type { UsageDimensions } from '../usageDimensions.js';
 
 /**
  * Per-day usage rollups: one hash per UTC day, one field per combination of
- * dimensions (JSON `[provider, model, operation, status, task, session, agent]`),
- * value `calls,errors,input,output,cacheRead,cacheWrite,reasoning,costNanos`
+ * dimensions (JSON `[provider, model, operation, status, task, session, agent, user, team,
+ * apiKey, tags, metadata]`; fields written before the attribution dimensions hold the first
+ * seven), value `calls,errors,input,output,cacheRead,cacheWrite,reasoning,costNanos`
  * (integers, summed by the settle script).
  */
 export function rollupField(dims: UsageDimensions): string {
-  return JSON.stringify([dims.provider, dims.model, dims.operation, dims.status, dims.task, dims.session, dims.agent]);
+  return JSON.stringify([
+    dims.provider,
+    dims.model,
+    dims.operation,
+    dims.status,
+    dims.task,
+    dims.session,
+    dims.agent,
+    dims.user,
+    dims.team,
+    dims.apiKey,
+    dims.tags,
+    dims.metadata,
+  ]);
 }
 
 /** The dimensions of a rollup field of the given day; undefined when the field is not one. */
@@ -19,8 +33,14 @@ export function rollupDims(day: string, field: string): UsageDimensions | undefi
   } catch {
     return undefined;
   }
-  if (!Array.isArray(parsed) || parsed.length !== 7 || !parsed.every((v) => typeof v === 'string')) return undefined;
-  const [provider, model, operation, status, task, session, agent] = parsed as string[];
+  if (!Array.isArray(parsed) || (parsed.length !== 7 && parsed.length !== 12)) return undefined;
+  const strings = parsed.slice(0, parsed.length === 7 ? 7 : 10);
+  if (!strings.every((v) => typeof v === 'string')) return undefined;
+  const [provider, model, operation, status, task, session, agent, user = '', team = '', apiKey = ''] = strings as string[];
+  const tags: unknown = parsed[10] ?? [];
+  const metadata: unknown = parsed[11] ?? {};
+  if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string')) return undefined;
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) return undefined;
   return {
     day,
     provider: provider as string,
@@ -30,6 +50,11 @@ export function rollupDims(day: string, field: string): UsageDimensions | undefi
     task: task as string,
     session: session as string,
     agent: agent as string,
+    user,
+    team,
+    apiKey,
+    tags: tags as string[],
+    metadata: metadata as Record<string, string>,
   };
 }
 

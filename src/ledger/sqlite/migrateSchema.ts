@@ -1,7 +1,7 @@
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 
 /** The schema version this code writes. */
-export const SQLITE_SCHEMA_VERSION = 2;
+export const SQLITE_SCHEMA_VERSION = 3;
 
 const SCHEMA_V1 = `
 CREATE TABLE IF NOT EXISTS records (
@@ -107,10 +107,23 @@ UPDATE bucket_counters SET reserved_nanos = (
   WHERE rb.bucket_key = bucket_counters.bucket_key);
 `;
 
+/**
+ * v3: the attribution dimensions of a record (user, team, the API key's hash, tags as a JSON
+ * array); the caller's metadata keys share the `metadata` column with tollgate's own. Adds only
+ * the columns a file lacks, so it can run again on a file that has them.
+ */
+function migrateV3(db: SqliteDatabase): void {
+  const have = new Set(db.prepare<[], { name: string }>('PRAGMA table_info(records)').all().map((c) => c.name));
+  for (const column of ['user_id', 'team', 'api_key_hash', 'tags']) {
+    if (!have.has(column)) db.exec(`ALTER TABLE records ADD COLUMN ${column} TEXT`);
+  }
+}
+
 /** Each migration, by the version it brings the file to. */
-const MIGRATIONS: readonly [version: number, sql: string][] = [
+const MIGRATIONS: readonly [version: number, sql: string | ((db: SqliteDatabase) => void)][] = [
   [1, SCHEMA_V1],
   [2, MIGRATE_V2],
+  [3, migrateV3],
 ];
 
 /**
@@ -130,7 +143,8 @@ export function migrateSchema(db: SqliteDatabase, path: string): void {
   for (const [target, sql] of MIGRATIONS) {
     if (version >= target) continue;
     db.transaction(() => {
-      db.exec(sql);
+      if (typeof sql === 'string') db.exec(sql);
+      else sql(db);
       db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(target);
     }).immediate();
   }

@@ -1,5 +1,5 @@
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
-import { RECORD_COLUMNS } from './recordRow.js';
+import { RECORD_COLUMNS, RECORD_PLACEHOLDERS } from './recordRow.js';
 
 /** The statements the SQLite ledger runs on every call, prepared once. */
 export interface SqliteStatements {
@@ -50,7 +50,7 @@ export function prepareStatements(db: SqliteDatabase): SqliteStatements {
       'SELECT COALESCE(SUM(amount_nanos), 0) AS n FROM rolling_entries WHERE bucket_key = ? AND time > ? AND time <= ?',
     ),
     insertRecord: db.prepare<(string | number | null)[]>(
-      `INSERT OR IGNORE INTO records (${RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO records (${RECORD_COLUMNS}) VALUES (${RECORD_PLACEHOLDERS})`,
     ),
     upsertRollup: db.prepare<(string | number)[]>(
       `INSERT INTO daily_rollups (day, day_start, provider, model, operation, status, task, session, agent, calls, errors,

@@ -21,12 +21,23 @@ export interface RecordRow {
   cost_nanos: number;
   status: string;
   metadata: string | null;
+  user_id: string | null;
+  team: string | null;
+  api_key_hash: string | null;
+  /** JSON array. */
+  tags: string | null;
 }
 
 /** The `records` columns, in the order `recordValues` gives them. */
 export const RECORD_COLUMNS =
   'id, time, trace_id, span_id, request_id, task, session, agent, provider, model, operation, input_tokens, ' +
-  'output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_nanos, status, metadata';
+  'output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_nanos, status, metadata, ' +
+  'user_id, team, api_key_hash, tags';
+
+/** `?` for each of RECORD_COLUMNS. */
+export const RECORD_PLACEHOLDERS = RECORD_COLUMNS.split(',')
+  .map(() => '?')
+  .join(', ');
 
 /** The record's values for an INSERT, in RECORD_COLUMNS order (absent fields as NULL). */
 export function recordValues(record: UsageRecord): (string | number | null)[] {
@@ -50,6 +61,10 @@ export function recordValues(record: UsageRecord): (string | number | null)[] {
     record.costNanos,
     record.status,
     record.metadata === undefined ? null : JSON.stringify(record.metadata),
+    record.user ?? null,
+    record.team ?? null,
+    record.apiKeyHash ?? null,
+    record.tags === undefined ? null : JSON.stringify(record.tags),
   ];
 }
 
@@ -75,6 +90,10 @@ export function rowToRecord(row: RecordRow): UsageRecord {
   if (row.task !== null) record.task = row.task;
   if (row.session !== null) record.session = row.session;
   if (row.agent !== null) record.agent = row.agent;
+  if (row.user_id !== null) record.user = row.user_id;
+  if (row.team !== null) record.team = row.team;
+  if (row.api_key_hash !== null) record.apiKeyHash = row.api_key_hash;
+  if (row.tags !== null) record.tags = JSON.parse(row.tags) as string[];
   if (row.metadata !== null) record.metadata = JSON.parse(row.metadata) as Record<string, string | number | boolean>;
   return record;
 }

@@ -73,6 +73,30 @@ describe('SqliteLedger specifics', () => {
     }
   });
 
+  it('migrates a v2 file: records gain the attribution columns and keep their fields', async () => {
+    const path = join(tempDir(), 'v2.db');
+    const fresh = new SqliteLedger({ path });
+    await fresh.settle({ id: 'old', time: 0, provider: 'openai', model: 'm', operation: 'chat', inputTokens: 1, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNanos: 10, status: 'ok', task: 'T' }, []);
+    await fresh.close();
+    const raw = new Database(path);
+    raw.exec(`
+      ALTER TABLE records DROP COLUMN user_id;
+      ALTER TABLE records DROP COLUMN team;
+      ALTER TABLE records DROP COLUMN api_key_hash;
+      ALTER TABLE records DROP COLUMN tags;
+      DELETE FROM schema_version WHERE version > 2;
+    `);
+    raw.close();
+    const ledger = new SqliteLedger({ path });
+    try {
+      await ledger.settle({ id: 'new', time: 1, provider: 'openai', model: 'm', operation: 'chat', inputTokens: 2, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNanos: 20, status: 'ok', user: 'alice', tags: ['batch'] }, []);
+      expect((await ledger.records({})).map((r) => [r.id, r.task, r.user, r.tags])).toEqual([['new', undefined, 'alice', ['batch']], ['old', 'T', undefined, undefined]]);
+      expect((await ledger.usage({ by: 'user' })).map((g) => [g.key, g.costNanos])).toEqual([['alice', 20], ['', 10]]);
+    } finally {
+      await ledger.close();
+    }
+  });
+
   it('rejects an invalid synchronous option, naming it', () => {
     expect(() => new SqliteLedger({ path: join(tempDir(), 'x.db'), synchronous: 'OFF' as never })).toThrow(/synchronous/);
   });
