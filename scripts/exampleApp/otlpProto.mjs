@@ -1,8 +1,9 @@
 // A decoder for the OTLP/protobuf export requests the example app's receiver gets: the protobuf
 // wire format, and the fields of opentelemetry-proto (trace/v1, metrics/v1, common/v1) the checks
 // read. The installed OTLP packages only serialize (otlp-transformer exports no decoder).
+import { Buffer } from 'node:buffer';
 
-/** The fields of one message: number -> list of [wireType, value] (value: bigint varint, Buffer for length-delimited/fixed). */
+/** The fields of one message: field number -> its values (bigint for a varint, a Buffer for length-delimited and fixed64/32). */
 function fields(buf) {
   const out = new Map();
   let i = 0;
