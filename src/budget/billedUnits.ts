@@ -30,6 +30,12 @@ export const METADATA_OUTPUT_AUDIO_TOKENS = 'outputAudioTokens';
 export const METADATA_WEB_SEARCHES = 'webSearches';
 /** Record metadata: server-side file searches billed. */
 export const METADATA_FILE_SEARCHES = 'fileSearches';
+/** Record metadata: server-side code interpreter calls (unpriced). */
+export const METADATA_CODE_INTERPRETER_CALLS = 'codeInterpreterCalls';
+/** Record metadata: server-side image generation calls (unpriced). */
+export const METADATA_IMAGE_GENERATIONS = 'imageGenerations';
+/** Record metadata: server-side code executions (unpriced). */
+export const METADATA_CODE_EXECUTIONS = 'codeExecutions';
 /** Record metadata: nano-USD of the server-side tool requests (part of costNanos). */
 export const METADATA_SERVER_TOOL_NANOS = 'serverToolNanos';
 /** Record metadata: nano-USD of the audio tokens (part of costNanos). */
@@ -50,6 +56,9 @@ export function billedUnitMetadata(usage: TokenUsage | undefined, cost: CostBrea
   put(METADATA_OUTPUT_AUDIO_TOKENS, usage?.outputAudio);
   put(METADATA_WEB_SEARCHES, usage?.webSearches);
   put(METADATA_FILE_SEARCHES, usage?.fileSearches);
+  put(METADATA_CODE_INTERPRETER_CALLS, usage?.codeInterpreterCalls);
+  put(METADATA_IMAGE_GENERATIONS, usage?.imageGenerations);
+  put(METADATA_CODE_EXECUTIONS, usage?.codeExecutions);
   put(METADATA_SERVER_TOOL_NANOS, cost?.serverToolNanos);
   put(METADATA_AUDIO_NANOS, cost?.audioNanos);
   if (cost?.serviceTier !== undefined) m[METADATA_SERVICE_TIER] = cost.serviceTier;

@@ -21,6 +21,12 @@ export interface TokenUsage {
   webSearches?: number;
   /** Server-side file search calls (OpenAI Responses `file_search_call` items). */
   fileSearches?: number;
+  /** Server-side code interpreter calls (OpenAI Responses `code_interpreter_call` items); no price data: reported unpriced. */
+  codeInterpreterCalls?: number;
+  /** Server-side image generation calls (OpenAI Responses `image_generation_call` items); no price data: reported unpriced. */
+  imageGenerations?: number;
+  /** Server-side code executions (Anthropic `server_tool_use.code_execution_requests`); no price data: reported unpriced. */
+  codeExecutions?: number;
   /**
    * The service tier the provider says it billed at (OpenAI `service_tier`): 'priority' and
    * 'flex' change the token prices; 'default', 'auto', 'scale' and absent do not.

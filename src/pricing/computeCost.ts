@@ -46,6 +46,9 @@ export function hasExtraUnits(usage: TokenUsage): boolean {
     usage.outputAudio !== undefined ||
     usage.webSearches !== undefined ||
     usage.fileSearches !== undefined ||
+    usage.codeInterpreterCalls !== undefined ||
+    usage.imageGenerations !== undefined ||
+    usage.codeExecutions !== undefined ||
     isPricedTier(usage.serviceTier)
   );
 }
@@ -76,6 +79,9 @@ export function checkUsage(usage: TokenUsage): UsageCounts {
   const outputAudio = checkCount('outputAudio', usage.outputAudio);
   const webSearches = checkCount('webSearches', usage.webSearches);
   const fileSearches = checkCount('fileSearches', usage.fileSearches);
+  const codeInterpreterCalls = checkCount('codeInterpreterCalls', usage.codeInterpreterCalls);
+  const imageGenerations = checkCount('imageGenerations', usage.imageGenerations);
+  const codeExecutions = checkCount('codeExecutions', usage.codeExecutions);
   if (cacheRead + cacheWrite > input) {
     throw new RangeError(
       `usage.cacheRead + usage.cacheWrite (${cacheRead} + ${cacheWrite}) cannot exceed usage.input (${input}): input includes cached tokens`,
@@ -93,7 +99,7 @@ export function checkUsage(usage: TokenUsage): UsageCounts {
   if (reasoning + outputAudio > output) {
     throw new RangeError(`usage.outputAudio (${outputAudio}) cannot exceed the output besides reasoning (${output - reasoning}): it is part of it`);
   }
-  return { input, output, cacheRead, cacheWrite, cacheWrite1h, reasoning, inputAudio, outputAudio, webSearches, fileSearches };
+  return { input, output, cacheRead, cacheWrite, cacheWrite1h, reasoning, inputAudio, outputAudio, webSearches, fileSearches, codeInterpreterCalls, imageGenerations, codeExecutions };
 }
 
 /**
@@ -105,7 +111,8 @@ export function checkUsage(usage: TokenUsage): UsageCounts {
  * kind without its own price is charged at the input price (a 1-hour cache write without a
  * 1-hour price at the cache write price); audio tokens without an audio price are charged as
  * text; output includes reasoning, charged at the output price unless the model has a
- * separate reasoning price; server-side tool requests without a price cost nothing here (see
+ * separate reasoning price; server-side tool requests without a price (code interpreter, image
+ * generation and code execution calls have none in the price data) cost nothing here (see
  * `unpricedUnits`). Tiered prices are chosen by the total input tokens.
  */
 export function computeCost(usage: TokenUsage, prices: ModelPrices): CostParts {
@@ -168,7 +175,9 @@ export function computeCost(usage: TokenUsage, prices: ModelPrices): CostParts {
 /**
  * The billed units of `usage` that `prices` has no price for, by name: `cache_write_1h`
  * (charged at the 5-minute rate), `input_audio` / `output_audio` (charged as text),
- * `web_search` / `file_search` (not charged). Empty when every unit used is priced.
+ * `web_search` / `file_search` (not charged), and `code_interpreter` / `image_generation` /
+ * `code_execution` (never charged: the price data has no price for them). Empty when every
+ * unit used is priced.
  */
 export function unpricedUnits(usage: TokenUsage, prices: ModelPrices): string[] {
   const units: string[] = [];
@@ -177,5 +186,8 @@ export function unpricedUnits(usage: TokenUsage, prices: ModelPrices): string[] 
   if ((usage.outputAudio ?? 0) > 0 && prices.outputAudio === undefined) units.push('output_audio');
   if ((usage.webSearches ?? 0) > 0 && prices.webSearchesPerK === undefined) units.push('web_search');
   if ((usage.fileSearches ?? 0) > 0 && prices.fileSearchesPerK === undefined) units.push('file_search');
+  if ((usage.codeInterpreterCalls ?? 0) > 0) units.push('code_interpreter');
+  if ((usage.imageGenerations ?? 0) > 0) units.push('image_generation');
+  if ((usage.codeExecutions ?? 0) > 0) units.push('code_execution');
   return units;
 }
