@@ -24,6 +24,8 @@ import type { CostBreakdown } from '../pricing/types.js';
 export const METADATA_CACHE_WRITE_1H_TOKENS = 'cacheWrite1hTokens';
 /** Record metadata: audio input tokens (part of inputTokens). */
 export const METADATA_INPUT_AUDIO_TOKENS = 'inputAudioTokens';
+/** Record metadata: image input tokens (part of inputTokens). */
+export const METADATA_INPUT_IMAGE_TOKENS = 'inputImageTokens';
 /** Record metadata: audio output tokens (part of outputTokens). */
 export const METADATA_OUTPUT_AUDIO_TOKENS = 'outputAudioTokens';
 /** Record metadata: server-side web searches billed. */
@@ -53,6 +55,7 @@ export function billedUnitMetadata(usage: TokenUsage | undefined, cost: CostBrea
   };
   put(METADATA_CACHE_WRITE_1H_TOKENS, usage?.cacheWrite1h);
   put(METADATA_INPUT_AUDIO_TOKENS, usage?.inputAudio);
+  put(METADATA_INPUT_IMAGE_TOKENS, usage?.inputImage);
   put(METADATA_OUTPUT_AUDIO_TOKENS, usage?.outputAudio);
   put(METADATA_WEB_SEARCHES, usage?.webSearches);
   put(METADATA_FILE_SEARCHES, usage?.fileSearches);

@@ -15,6 +15,11 @@ export interface TokenUsage {
   reasoning?: number;
   /** Part of input (not of its cached parts): audio input tokens, priced at the model's audio input rate. */
   inputAudio?: number;
+  /**
+   * Part of input (not of its cached or audio parts): image input tokens, priced at the model's
+   * image input rate where the price data has one, otherwise as text (as OpenAI bills images to text models).
+   */
+  inputImage?: number;
   /** Part of output (not of reasoning): audio output tokens, priced at the model's audio output rate. */
   outputAudio?: number;
   /** Server-side web search requests (Anthropic `server_tool_use.web_search_requests`, OpenAI `web_search_call` items). */

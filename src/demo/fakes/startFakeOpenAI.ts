@@ -43,6 +43,8 @@ export interface FakeOpenAIUnits {
   webSearches?: number;
   /** `file_search_call` items in a Responses output. Default 0. */
   fileSearches?: number;
+  /** `input_tokens_details.image_tokens` of a Responses usage (part of the input); omitted unless set. */
+  inputImageTokens?: number;
   /** `code_interpreter_call` items in a Responses output. Default 0. */
   codeInterpreterCalls?: number;
   /** `image_generation_call` items in a Responses output. Default 0. */
@@ -284,7 +286,7 @@ function responseObject(id: string, p: Plan, body: unknown, status: 'in_progress
     usage: done
       ? {
           input_tokens: p.inputTokens,
-          input_tokens_details: { cached_tokens: p.cachedTokens },
+          input_tokens_details: { cached_tokens: p.cachedTokens, ...(p.units.inputImageTokens !== undefined ? { image_tokens: p.units.inputImageTokens } : {}) },
           output_tokens: p.outputTokens,
           output_tokens_details: { reasoning_tokens: p.reasoningTokens },
           total_tokens: p.inputTokens + p.outputTokens,
