@@ -9,7 +9,8 @@ import { field, numberField } from '../../src/core/fields.js';
  * is the part of the cache writes billed at the 1-hour rate. With compaction, `iterations`
  * lists every billed step (the summarising one included): the counts are their sum.
  * `server_tool_use.web_search_requests` are billed per request; web fetches are free (only
- * their tokens are billed). Undefined without `input_tokens`.
+ * their tokens are billed); `code_execution_requests` are counted (no price in the price data:
+ * reported as unpriced). Undefined without `input_tokens`.
  */
 export function anthropicUsage(usage: unknown): TokenUsage | undefined {
   const iterations = field(usage, 'iterations');
@@ -18,6 +19,8 @@ export function anthropicUsage(usage: unknown): TokenUsage | undefined {
   if (result === undefined) return undefined;
   const webSearches = numberField(field(usage, 'server_tool_use'), 'web_search_requests');
   if (webSearches !== undefined && webSearches > 0) result.webSearches = webSearches;
+  const codeExecutions = numberField(field(usage, 'server_tool_use'), 'code_execution_requests');
+  if (codeExecutions !== undefined && codeExecutions > 0) result.codeExecutions = codeExecutions;
   return result;
 }
 

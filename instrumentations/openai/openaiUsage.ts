@@ -8,7 +8,8 @@ import { field, numberField } from '../../src/core/fields.js';
  * `output_tokens`, `input_tokens_details.cached_tokens`,
  * `output_tokens_details.reasoning_tokens`). OpenAI's input already includes cached
  * tokens and its output includes reasoning, as in TokenUsage. Also read: `audio_tokens` in
- * both details objects (priced at audio rates), `cache_write_tokens` in the input details
+ * both details objects (priced at audio rates), `image_tokens` in the input details (at the
+ * image rate where the price data has one), `cache_write_tokens` in the input details
  * (compatible providers that bill cache writes), and a `total_tokens` above input + output
  * (Gemini's OpenAI-compatible endpoint leaves thinking tokens out of `completion_tokens`):
  * the difference is counted as reasoning output. Undefined when absent.
@@ -30,6 +31,7 @@ export function openaiUsage(usage: unknown): TokenUsage | undefined {
   const cacheRead = clamp(numberField(inputDetails, 'cached_tokens'), input);
   const cacheWrite = clamp(numberField(inputDetails, 'cache_write_tokens'), input - (cacheRead ?? 0));
   const inputAudio = clamp(numberField(inputDetails, 'audio_tokens'), input - (cacheRead ?? 0) - (cacheWrite ?? 0));
+  const inputImage = clamp(numberField(inputDetails, 'image_tokens'), input - (cacheRead ?? 0) - (cacheWrite ?? 0) - (inputAudio ?? 0));
   reasoning = clamp(reasoning, output);
   const outputAudio = clamp(numberField(outputDetails, 'audio_tokens'), output - (reasoning ?? 0));
   const result: TokenUsage = { input, output };
@@ -37,6 +39,7 @@ export function openaiUsage(usage: unknown): TokenUsage | undefined {
   if (cacheWrite !== undefined && cacheWrite > 0) result.cacheWrite = cacheWrite;
   if (reasoning !== undefined) result.reasoning = reasoning;
   if (inputAudio !== undefined && inputAudio > 0) result.inputAudio = inputAudio;
+  if (inputImage !== undefined && inputImage > 0) result.inputImage = inputImage;
   if (outputAudio !== undefined && outputAudio > 0) result.outputAudio = outputAudio;
   return result;
 }

@@ -57,20 +57,28 @@ export function withServiceTier(usage: TokenUsage | undefined, response: unknown
 
 /**
  * The usage with the server-side tool calls of a Responses API output: each `web_search_call`
- * item is one billed web search, each `file_search_call` one billed file search.
+ * item is one billed web search, each `file_search_call` one billed file search, each
+ * `code_interpreter_call` one code interpreter call and each `image_generation_call` one image
+ * generation (the last two have no price in the price data and are reported as unpriced).
  */
 export function withServerTools(usage: TokenUsage | undefined, output: unknown): TokenUsage | undefined {
   if (usage === undefined || !Array.isArray(output)) return usage;
   let webSearches = 0;
   let fileSearches = 0;
+  let codeInterpreterCalls = 0;
+  let imageGenerations = 0;
   for (const item of output) {
     const type = stringField(item, 'type');
     if (type === 'web_search_call') webSearches += 1;
     else if (type === 'file_search_call') fileSearches += 1;
+    else if (type === 'code_interpreter_call') codeInterpreterCalls += 1;
+    else if (type === 'image_generation_call') imageGenerations += 1;
   }
-  if (webSearches === 0 && fileSearches === 0) return usage;
+  if (webSearches + fileSearches + codeInterpreterCalls + imageGenerations === 0) return usage;
   const result: TokenUsage = { ...usage };
   if (webSearches > 0) result.webSearches = webSearches;
   if (fileSearches > 0) result.fileSearches = fileSearches;
+  if (codeInterpreterCalls > 0) result.codeInterpreterCalls = codeInterpreterCalls;
+  if (imageGenerations > 0) result.imageGenerations = imageGenerations;
   return result;
 }

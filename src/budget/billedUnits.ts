@@ -24,12 +24,20 @@ import type { CostBreakdown } from '../pricing/types.js';
 export const METADATA_CACHE_WRITE_1H_TOKENS = 'cacheWrite1hTokens';
 /** Record metadata: audio input tokens (part of inputTokens). */
 export const METADATA_INPUT_AUDIO_TOKENS = 'inputAudioTokens';
+/** Record metadata: image input tokens (part of inputTokens). */
+export const METADATA_INPUT_IMAGE_TOKENS = 'inputImageTokens';
 /** Record metadata: audio output tokens (part of outputTokens). */
 export const METADATA_OUTPUT_AUDIO_TOKENS = 'outputAudioTokens';
 /** Record metadata: server-side web searches billed. */
 export const METADATA_WEB_SEARCHES = 'webSearches';
 /** Record metadata: server-side file searches billed. */
 export const METADATA_FILE_SEARCHES = 'fileSearches';
+/** Record metadata: server-side code interpreter calls (unpriced). */
+export const METADATA_CODE_INTERPRETER_CALLS = 'codeInterpreterCalls';
+/** Record metadata: server-side image generation calls (unpriced). */
+export const METADATA_IMAGE_GENERATIONS = 'imageGenerations';
+/** Record metadata: server-side code executions (unpriced). */
+export const METADATA_CODE_EXECUTIONS = 'codeExecutions';
 /** Record metadata: nano-USD of the server-side tool requests (part of costNanos). */
 export const METADATA_SERVER_TOOL_NANOS = 'serverToolNanos';
 /** Record metadata: nano-USD of the audio tokens (part of costNanos). */
@@ -47,9 +55,13 @@ export function billedUnitMetadata(usage: TokenUsage | undefined, cost: CostBrea
   };
   put(METADATA_CACHE_WRITE_1H_TOKENS, usage?.cacheWrite1h);
   put(METADATA_INPUT_AUDIO_TOKENS, usage?.inputAudio);
+  put(METADATA_INPUT_IMAGE_TOKENS, usage?.inputImage);
   put(METADATA_OUTPUT_AUDIO_TOKENS, usage?.outputAudio);
   put(METADATA_WEB_SEARCHES, usage?.webSearches);
   put(METADATA_FILE_SEARCHES, usage?.fileSearches);
+  put(METADATA_CODE_INTERPRETER_CALLS, usage?.codeInterpreterCalls);
+  put(METADATA_IMAGE_GENERATIONS, usage?.imageGenerations);
+  put(METADATA_CODE_EXECUTIONS, usage?.codeExecutions);
   put(METADATA_SERVER_TOOL_NANOS, cost?.serverToolNanos);
   put(METADATA_AUDIO_NANOS, cost?.audioNanos);
   if (cost?.serviceTier !== undefined) m[METADATA_SERVICE_TIER] = cost.serviceTier;

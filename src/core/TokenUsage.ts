@@ -15,12 +15,23 @@ export interface TokenUsage {
   reasoning?: number;
   /** Part of input (not of its cached parts): audio input tokens, priced at the model's audio input rate. */
   inputAudio?: number;
+  /**
+   * Part of input (not of its cached or audio parts): image input tokens, priced at the model's
+   * image input rate where the price data has one, otherwise as text (as OpenAI bills images to text models).
+   */
+  inputImage?: number;
   /** Part of output (not of reasoning): audio output tokens, priced at the model's audio output rate. */
   outputAudio?: number;
   /** Server-side web search requests (Anthropic `server_tool_use.web_search_requests`, OpenAI `web_search_call` items). */
   webSearches?: number;
   /** Server-side file search calls (OpenAI Responses `file_search_call` items). */
   fileSearches?: number;
+  /** Server-side code interpreter calls (OpenAI Responses `code_interpreter_call` items); no price data: reported unpriced. */
+  codeInterpreterCalls?: number;
+  /** Server-side image generation calls (OpenAI Responses `image_generation_call` items); no price data: reported unpriced. */
+  imageGenerations?: number;
+  /** Server-side code executions (Anthropic `server_tool_use.code_execution_requests`); no price data: reported unpriced. */
+  codeExecutions?: number;
   /**
    * The service tier the provider says it billed at (OpenAI `service_tier`): 'priority' and
    * 'flex' change the token prices; 'default', 'auto', 'scale' and absent do not.

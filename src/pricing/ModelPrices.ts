@@ -21,6 +21,8 @@ export interface ModelPrices {
   cacheWrite1h?: IntegerPrice;
   reasoning?: IntegerPrice;
   inputAudio?: IntegerPrice;
+  /** Image input tokens (genai-prices `input_image_mtok`); without it they are charged as text. */
+  inputImage?: IntegerPrice;
   outputAudio?: IntegerPrice;
   /** Per-call fee, nano-USD per 1,000 requests. */
   requestsPerK?: IntegerPrice;
@@ -39,6 +41,7 @@ const GENAI_KEYS: Readonly<Record<string, keyof ModelPrices>> = {
   cache_write_1h_mtok: 'cacheWrite1h',
   output_reasoning_mtok: 'reasoning',
   input_audio_mtok: 'inputAudio',
+  input_image_mtok: 'inputImage',
   output_audio_mtok: 'outputAudio',
   requests_kcount: 'requestsPerK',
   web_searches_kcount: 'webSearchesPerK',

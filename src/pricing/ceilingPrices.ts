@@ -2,7 +2,7 @@ import type { IntegerPrice, ModelPrices } from './ModelPrices.js';
 import type { PriceSchedule } from './PriceSchedule.js';
 
 /** The token kinds a ceiling prices. */
-const KINDS = ['input', 'output', 'cacheRead', 'cacheWrite', 'cacheWrite1h', 'inputAudio', 'outputAudio', 'webSearchesPerK', 'fileSearchesPerK'] as const;
+const KINDS = ['input', 'output', 'cacheRead', 'cacheWrite', 'cacheWrite1h', 'inputAudio', 'inputImage', 'outputAudio', 'webSearchesPerK', 'fileSearchesPerK'] as const;
 type Kind = (typeof KINDS)[number];
 
 /**
@@ -79,6 +79,7 @@ export function ceilingPrices(schedules: Iterable<PriceSchedule>, now: Date): Mo
       add('cacheWrite', p.cacheWrite ?? p.input);
       add('cacheWrite1h', p.cacheWrite1h ?? p.cacheWrite ?? p.input);
       add('inputAudio', p.inputAudio ?? p.input);
+      add('inputImage', p.inputImage ?? p.input);
       add('outputAudio', p.outputAudio ?? p.output);
       add('webSearchesPerK', p.webSearchesPerK);
       add('fileSearchesPerK', p.fileSearchesPerK);

@@ -43,9 +43,13 @@ export function hasExtraUnits(usage: TokenUsage): boolean {
   return (
     usage.cacheWrite1h !== undefined ||
     usage.inputAudio !== undefined ||
+    usage.inputImage !== undefined ||
     usage.outputAudio !== undefined ||
     usage.webSearches !== undefined ||
     usage.fileSearches !== undefined ||
+    usage.codeInterpreterCalls !== undefined ||
+    usage.imageGenerations !== undefined ||
+    usage.codeExecutions !== undefined ||
     isPricedTier(usage.serviceTier)
   );
 }
@@ -73,9 +77,13 @@ export function checkUsage(usage: TokenUsage): UsageCounts {
   const cacheWrite1h = checkCount('cacheWrite1h', usage.cacheWrite1h);
   const reasoning = checkCount('reasoning', usage.reasoning);
   const inputAudio = checkCount('inputAudio', usage.inputAudio);
+  const inputImage = checkCount('inputImage', usage.inputImage);
   const outputAudio = checkCount('outputAudio', usage.outputAudio);
   const webSearches = checkCount('webSearches', usage.webSearches);
   const fileSearches = checkCount('fileSearches', usage.fileSearches);
+  const codeInterpreterCalls = checkCount('codeInterpreterCalls', usage.codeInterpreterCalls);
+  const imageGenerations = checkCount('imageGenerations', usage.imageGenerations);
+  const codeExecutions = checkCount('codeExecutions', usage.codeExecutions);
   if (cacheRead + cacheWrite > input) {
     throw new RangeError(
       `usage.cacheRead + usage.cacheWrite (${cacheRead} + ${cacheWrite}) cannot exceed usage.input (${input}): input includes cached tokens`,
@@ -87,13 +95,18 @@ export function checkUsage(usage: TokenUsage): UsageCounts {
   if (cacheRead + cacheWrite + inputAudio > input) {
     throw new RangeError(`usage.inputAudio (${inputAudio}) cannot exceed the uncached input (${input - cacheRead - cacheWrite}): it is part of it`);
   }
+  if (cacheRead + cacheWrite + inputAudio + inputImage > input) {
+    throw new RangeError(
+      `usage.inputImage (${inputImage}) cannot exceed the uncached, non-audio input (${input - cacheRead - cacheWrite - inputAudio}): it is part of it`,
+    );
+  }
   if (reasoning > output) {
     throw new RangeError(`usage.reasoning (${reasoning}) cannot exceed usage.output (${output}): output includes reasoning tokens`);
   }
   if (reasoning + outputAudio > output) {
     throw new RangeError(`usage.outputAudio (${outputAudio}) cannot exceed the output besides reasoning (${output - reasoning}): it is part of it`);
   }
-  return { input, output, cacheRead, cacheWrite, cacheWrite1h, reasoning, inputAudio, outputAudio, webSearches, fileSearches };
+  return { input, output, cacheRead, cacheWrite, cacheWrite1h, reasoning, inputAudio, inputImage, outputAudio, webSearches, fileSearches, codeInterpreterCalls, imageGenerations, codeExecutions };
 }
 
 /**
@@ -104,8 +117,10 @@ export function checkUsage(usage: TokenUsage): UsageCounts {
  * Semantics follow genai-prices: input includes cache reads and writes, and a cache
  * kind without its own price is charged at the input price (a 1-hour cache write without a
  * 1-hour price at the cache write price); audio tokens without an audio price are charged as
- * text; output includes reasoning, charged at the output price unless the model has a
- * separate reasoning price; server-side tool requests without a price cost nothing here (see
+ * text; image tokens are part of the input, at the image price where the model has one, else
+ * as text (how OpenAI bills images to text models, so not reported unpriced); output includes reasoning, charged at the output price unless the model has a
+ * separate reasoning price; server-side tool requests without a price (code interpreter, image
+ * generation and code execution calls have none in the price data) cost nothing here (see
  * `unpricedUnits`). Tiered prices are chosen by the total input tokens.
  */
 export function computeCost(usage: TokenUsage, prices: ModelPrices): CostParts {
@@ -116,14 +131,15 @@ export function computeCost(usage: TokenUsage, prices: ModelPrices): CostParts {
   const cacheWriteTokens = prices.cacheWrite ? u.cacheWrite : 0;
   const cacheWrite1hTokens = prices.cacheWrite && prices.cacheWrite1h ? u.cacheWrite1h : 0;
   const inputAudioTokens = prices.inputAudio ? u.inputAudio : 0;
+  const inputImageTokens = prices.inputImage ? u.inputImage : 0;
   const reasoningTokens = prices.reasoning ? u.reasoning : 0;
   const outputAudioTokens = prices.outputAudio ? u.outputAudio : 0;
-  const uncachedInput = u.input - cacheReadTokens - cacheWriteTokens - inputAudioTokens;
+  const uncachedInput = u.input - cacheReadTokens - cacheWriteTokens - inputAudioTokens - inputImageTokens;
   const plainOutput = u.output - reasoningTokens - outputAudioTokens;
 
   // Numerators over a common denominator of 1,000,000 (nano-USD × 1e6).
   const numerators: bigint[] = [
-    BigInt(uncachedInput) * at(prices.input),
+    BigInt(uncachedInput) * at(prices.input) + BigInt(inputImageTokens) * at(prices.inputImage),
     BigInt(cacheReadTokens) * at(prices.cacheRead),
     BigInt(cacheWriteTokens - cacheWrite1hTokens) * at(prices.cacheWrite) + BigInt(cacheWrite1hTokens) * at(prices.cacheWrite1h),
     BigInt(plainOutput) * at(prices.output),
@@ -168,7 +184,9 @@ export function computeCost(usage: TokenUsage, prices: ModelPrices): CostParts {
 /**
  * The billed units of `usage` that `prices` has no price for, by name: `cache_write_1h`
  * (charged at the 5-minute rate), `input_audio` / `output_audio` (charged as text),
- * `web_search` / `file_search` (not charged). Empty when every unit used is priced.
+ * `web_search` / `file_search` (not charged), and `code_interpreter` / `image_generation` /
+ * `code_execution` (never charged: the price data has no price for them). Empty when every
+ * unit used is priced.
  */
 export function unpricedUnits(usage: TokenUsage, prices: ModelPrices): string[] {
   const units: string[] = [];
@@ -177,5 +195,8 @@ export function unpricedUnits(usage: TokenUsage, prices: ModelPrices): string[] 
   if ((usage.outputAudio ?? 0) > 0 && prices.outputAudio === undefined) units.push('output_audio');
   if ((usage.webSearches ?? 0) > 0 && prices.webSearchesPerK === undefined) units.push('web_search');
   if ((usage.fileSearches ?? 0) > 0 && prices.fileSearchesPerK === undefined) units.push('file_search');
+  if ((usage.codeInterpreterCalls ?? 0) > 0) units.push('code_interpreter');
+  if ((usage.imageGenerations ?? 0) > 0) units.push('image_generation');
+  if ((usage.codeExecutions ?? 0) > 0) units.push('code_execution');
   return units;
 }

@@ -53,6 +53,7 @@ describe('ceilingPrices', () => {
       cacheWrite: flatPrice(12n),
       cacheWrite1h: flatPrice(12n),
       inputAudio: flatPrice(10n),
+      inputImage: flatPrice(10n),
       outputAudio: flatPrice(20n),
     });
   });
@@ -67,6 +68,7 @@ describe('ceilingPrices', () => {
       cacheWrite: flatPrice(2n),
       cacheWrite1h: flatPrice(2n),
       inputAudio: flatPrice(2n),
+      inputImage: flatPrice(2n),
       outputAudio: flatPrice(3n),
     });
   });

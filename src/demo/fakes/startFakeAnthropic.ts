@@ -25,6 +25,8 @@ export interface FakeAnthropicReplyShape {
   cacheCreation1hTokens?: number;
   /** `usage.server_tool_use.web_search_requests` (in the final usage: the message, or a stream's message_delta). Default 0. */
   webSearches?: number;
+  /** `usage.server_tool_use.code_execution_requests` (in the final usage, like webSearches). Default 0. */
+  codeExecutions?: number;
   /** `usage.iterations`: the billed steps of a call with compaction, each with its own counts. Default none. */
   iterations?: FakeAnthropicIteration[];
 }
@@ -124,6 +126,9 @@ async function messages(req: RecordedRequest, res: ServerResponse, shape: FakeAn
   const id = stableId('msg_', { model, prompt });
   const cache1h = Math.min(shape.cacheCreation1hTokens ?? 0, cacheCreation);
   const webSearches = shape.webSearches ?? 0;
+  const codeExecutions = shape.codeExecutions ?? 0;
+  const serverToolUse: Record<string, number> = { web_search_requests: webSearches, web_fetch_requests: 0 };
+  if (codeExecutions > 0) serverToolUse.code_execution_requests = codeExecutions;
   const usage = (output: number, final = true): Record<string, unknown> => ({
     input_tokens: inputTokens,
     cache_creation_input_tokens: cacheCreation,
@@ -131,7 +136,7 @@ async function messages(req: RecordedRequest, res: ServerResponse, shape: FakeAn
     cache_creation: { ephemeral_5m_input_tokens: cacheCreation - cache1h, ephemeral_1h_input_tokens: cache1h },
     output_tokens: output,
     service_tier: 'standard',
-    ...(final && webSearches > 0 ? { server_tool_use: { web_search_requests: webSearches, web_fetch_requests: 0 } } : {}),
+    ...(final && webSearches + codeExecutions > 0 ? { server_tool_use: serverToolUse } : {}),
     ...(final && shape.iterations !== undefined ? { iterations: shape.iterations.map(iterationUsage) } : {}),
   });
   const headers = { 'request-id': requestId };

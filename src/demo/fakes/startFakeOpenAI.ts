@@ -43,6 +43,12 @@ export interface FakeOpenAIUnits {
   webSearches?: number;
   /** `file_search_call` items in a Responses output. Default 0. */
   fileSearches?: number;
+  /** `input_tokens_details.image_tokens` of a Responses usage (part of the input); omitted unless set. */
+  inputImageTokens?: number;
+  /** `code_interpreter_call` items in a Responses output. Default 0. */
+  codeInterpreterCalls?: number;
+  /** `image_generation_call` items in a Responses output. Default 0. */
+  imageGenerations?: number;
 }
 
 /** An error reply in OpenAI's wire shape. */
@@ -280,7 +286,7 @@ function responseObject(id: string, p: Plan, body: unknown, status: 'in_progress
     usage: done
       ? {
           input_tokens: p.inputTokens,
-          input_tokens_details: { cached_tokens: p.cachedTokens },
+          input_tokens_details: { cached_tokens: p.cachedTokens, ...(p.units.inputImageTokens !== undefined ? { image_tokens: p.units.inputImageTokens } : {}) },
           output_tokens: p.outputTokens,
           output_tokens_details: { reasoning_tokens: p.reasoningTokens },
           total_tokens: p.inputTokens + p.outputTokens,
@@ -290,7 +296,7 @@ function responseObject(id: string, p: Plan, body: unknown, status: 'in_progress
   };
 }
 
-/** The `web_search_call` and `file_search_call` items a Responses output starts with. */
+/** The server-side tool call items (web search, file search, code interpreter, image generation) a Responses output starts with. */
 function serverToolItems(id: string, units: FakeOpenAIUnits): Record<string, unknown>[] {
   const web = Array.from({ length: units.webSearches ?? 0 }, (_, i) => ({
     id: `ws_${i}_${id.slice(5)}`,
@@ -305,7 +311,21 @@ function serverToolItems(id: string, units: FakeOpenAIUnits): Record<string, unk
     queries: [`query ${i}`],
     results: null,
   }));
-  return [...web, ...file];
+  const code = Array.from({ length: units.codeInterpreterCalls ?? 0 }, (_, i) => ({
+    id: `ci_${i}_${id.slice(5)}`,
+    type: 'code_interpreter_call',
+    status: 'completed',
+    code: `print(${i})`,
+    container_id: `cntr_${id.slice(5)}`,
+    outputs: null,
+  }));
+  const image = Array.from({ length: units.imageGenerations ?? 0 }, (_, i) => ({
+    id: `ig_${i}_${id.slice(5)}`,
+    type: 'image_generation_call',
+    status: 'completed',
+    result: null,
+  }));
+  return [...web, ...file, ...code, ...image];
 }
 
 async function responses(req: RecordedRequest, res: ServerResponse, shape: FakeOpenAIReplyShape, requestId: string): Promise<void> {
