@@ -1,9 +1,7 @@
-import { context, INVALID_SPANID, SpanKind, type Attributes, type Span } from '@opentelemetry/api';
+import { context, INVALID_SPANID, SpanKind, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import { randomBytes } from 'node:crypto';
 import { attributionOf, withAttribution, withDimensions } from '../core/attribution.js';
-import type { Context } from '@opentelemetry/api';
-import { resolveDimensions } from '../core/attributionInput.js';
-import type { AttributionInput } from '../core/attributionInput.js';
+import { resolveDimensions, type AttributionInput } from '../core/attributionInput.js';
 import type { BudgetExceededError } from '../core/BudgetExceededError.js';
 import { errorType } from '../core/errorType.js';
 import { isPromise, tapFailure } from '../core/maybePromise.js';
