@@ -100,7 +100,8 @@ describe('the packed tarball, installed into a fresh project', () => {
     writeFileSync(join(app, 'app.mjs'), ESM_APP);
     const { stdout, stderr } = await run(process.execPath, ['app.mjs'], {
       cwd: app,
-      env: { PATH: process.env.PATH ?? '', OPENAI_BASE_URL: fake.baseURL, OPENAI_API_KEY: 'test', LEDGER: join(dir, 'ledger.db') },
+      // Budget warnings are log lines on stderr at the default level; this app checks its stderr is otherwise empty.
+      env: { PATH: process.env.PATH ?? '', OPENAI_BASE_URL: fake.baseURL, OPENAI_API_KEY: 'test', LEDGER: join(dir, 'ledger.db'), TOLLGATE_LOG_LEVEL: 'error' },
     });
     expect(stderr).toBe('');
     const out = JSON.parse(stdout) as Record<string, unknown>;
