@@ -49,6 +49,12 @@ export const DEMO_BUDGETS: BudgetSpec[] = [
 const SESSION = 'demo-session';
 // About 1,600 tokens, as many as the fake provider reports cached for it.
 const SYSTEM_PROMPT = 'You are a careful research analyst. '.repeat(230);
+// Who asked for each task: the attribution panel and `usage --by user|team` break spend down by them.
+const REQUESTERS = [
+  { user: 'alice', team: 'research' },
+  { user: 'bob', team: 'research' },
+  { user: 'carol', team: 'growth' },
+];
 const TOPICS = [
   'vector database pricing',
   'GPU spot market trends',
@@ -124,7 +130,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       const topic = TOPICS[i % TOPICS.length]!;
       progress(`[${i + 1}/${tasks}] ${taskId}: research "${topic}"`);
       // The system prompt is cached after the first call: later calls read it from cache.
-      anthropicFake.script(i === 0 ? { cacheCreationTokens: 1600, inputTokens: 60 } : { cacheReadTokens: 1600, inputTokens: 60 });
+      anthropicFake.script({
+        ...(i === 0 ? { cacheCreationTokens: 1600, inputTokens: 60 } : { cacheReadTokens: 1600, inputTokens: 60 }),
+        // Task 2's analysis runs code on the provider's servers: a billed unit with no price in the
+        // price data, so the call is counted in tollgate_unpriced_calls_total (a price override sets one).
+        ...(i === 1 ? { codeExecutions: 1 } : {}),
+      });
       try {
         await tollgate.session(SESSION, () =>
           tollgate.task(taskId, () =>
@@ -176,6 +187,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
                 progress(`    done: plan ${plan.length} chars, summary by ${summary.model}, critique ${critique.usage?.completion_tokens_details?.reasoning_tokens ?? 0} reasoning tokens`);
               }),
             ),
+            REQUESTERS[i % REQUESTERS.length],
           ),
         );
       } catch (err: unknown) {
@@ -187,6 +199,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     await tollgate.forceFlush();
     scrapedSeries = Math.max(scrapedSeries, await scrape(metricsUrl));
     progress(`scraped ${metricsUrl} during the run: ${scrapedSeries} series`);
+    const status = (await (await fetch(`${server.url}/v1/status`)).json()) as { unpricedCalls?: { provider: string; model: string; calls: number }[] };
+    for (const u of status.unpricedCalls ?? []) {
+      progress(`unpriced: ${u.calls} ${u.provider} ${u.model} call(s) used a billed unit without a price (tollgate_unpriced_calls_total; set a price override)`);
+    }
 
     const report = await buildReportData({
       ledger: tollgate.ledger,

@@ -38,15 +38,8 @@ const RATE_DEADLINE_MS = 15_000;
 const POLL_MS = 250;
 
 const dashboard = readDashboard();
-/**
- * Series the demo's workload does not produce: it sets no user / team / key / tag and calls only
- * priced models, so the attribution panel and the unpriced-calls target stay empty against it.
- * Their metrics are tested in test/metrics (LabelFold) and test/cli/checkUnpriced.
- */
-const NOT_PRODUCED_BY_DEMO = ['attribution_cost_usd_total', 'attribution_calls_total', 'tollgate_unpriced_calls_total'];
 const queries = dashboardQueries(dashboard)
-  .map((q) => ({ ...q, promql: substituteVariables(q.expr, dashboard) }))
-  .filter((q) => !NOT_PRODUCED_BY_DEMO.some((name) => q.promql.includes(name)));
+  .map((q) => ({ ...q, promql: substituteVariables(q.expr, dashboard) }));
 const skipReason = missingToolReason('prometheus');
 
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { listenError } from '../listenError.js';
-import { reportDataJson } from '../usageGroupJson.js';
+import { reportJson } from '../../report/renderJson.js';
 
 /** `tollgate demo`: the simulated agent, the SQLite ledger, /metrics, and the spend report. */
 export function registerDemoCommand(program: Command): void {
@@ -31,7 +31,7 @@ export function registerDemoCommand(program: Command): void {
           throw listenError(err, opts.host, port);
         }
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ metricsUrl: result.metricsUrl, scrapedSeries: result.scrapedSeries, decisions: result.decisions, report: reportDataJson(result.report) }, null, 2)}\n`);
+          process.stdout.write(`${JSON.stringify({ metricsUrl: result.metricsUrl, scrapedSeries: result.scrapedSeries, decisions: result.decisions, report: reportJson(result.report) }, null, 2)}\n`);
         } else {
           process.stdout.write(`\n${result.markdown}`);
         }

@@ -10,7 +10,7 @@ import { buildReportData } from '../../report/buildReportData.js';
 import { renderCsv } from '../../report/renderCsv.js';
 import { renderMarkdown } from '../../report/renderMarkdown.js';
 import { openTollgate } from '../openTollgate.js';
-import { reportDataJson } from '../usageGroupJson.js';
+import { reportJson } from '../../report/renderJson.js';
 import { budgetStatusWithKeys, byOption, parseRange } from './usage.js';
 
 interface ReportOptions {
@@ -64,7 +64,7 @@ export function registerReportCommand(program: Command): void {
           rateLimits: configuredRateLimits(tollgate.config.rateLimits),
           ...(opts.session !== undefined ? { sessionId: opts.session } : {}),
         });
-        return format === 'json' ? `${JSON.stringify(reportDataJson(data), null, 2)}\n` : renderMarkdown(data);
+        return format === 'json' ? `${JSON.stringify(reportJson(data), null, 2)}\n` : renderMarkdown(data);
       });
       if (text === undefined) return;
       if (opts.out === undefined) {

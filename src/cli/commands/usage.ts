@@ -17,8 +17,8 @@ import { openTollgate } from '../openTollgate.js';
 import type { CliTollgate } from '../openTollgate.js';
 import { printJson, printLine, renderTable } from '../output.js';
 import { sumUsage } from '../../ledger/UsageAccumulator.js';
-import { usageGroupJson } from '../usageGroupJson.js';
-import type { UsageGroupJson } from '../usageGroupJson.js';
+import { usageGroupJson } from '../../report/renderJson.js';
+import type { UsageGroupJson } from '../../report/renderJson.js';
 
 /** The fields `--by` accepts. */
 export const USAGE_GROUPS: readonly UsageGroupBy[] = USAGE_GROUP_BY;
