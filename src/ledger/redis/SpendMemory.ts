@@ -13,8 +13,8 @@ export interface SpendSnapshot {
 
 /**
  * What this process has put into Redis and still counts against a budget window: its live
- * reservations and its confirmed settlements of open windows (at most `max`, the oldest
- * forgotten first). When Redis loses its data, every process re-adds what it remembers, so
+ * reservations and its confirmed settlements of open windows (at most `max`; past it, the oldest
+ * are forgotten down to 90 % of `max`). When Redis loses its data, every process re-adds what it remembers, so
  * the current windows are rebuilt from the processes that are still running.
  */
 export class SpendMemory {
@@ -37,9 +37,13 @@ export class SpendMemory {
     if (this.max === 0 || !entry.buckets.some((b) => open(b, entry.record.time, now))) return;
     this.settled.set(entry.record.id, entry);
     if (this.settled.size <= this.max) return;
+    // Over the limit: drop the closed windows' settlements, then forget the oldest down to 90 % of
+    // the limit, so the next full sweep is a tenth of the limit away (a constant cost per call on
+    // average, where sweeping on every call past the limit made each settlement cost O(max)).
     this.prune(now);
+    const keep = Math.floor(this.max * 0.9);
     for (const id of this.settled.keys()) {
-      if (this.settled.size <= this.max) break;
+      if (this.settled.size <= keep) break;
       this.settled.delete(id);
       this.forgotten++;
     }
