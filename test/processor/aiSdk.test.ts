@@ -15,6 +15,7 @@ import { createTollgate, type Tollgate } from '../../src/createTollgate.js';
 import { startFakeOpenAI } from '../fakes/index.js';
 import type { FakeOpenAI } from '../fakes/index.js';
 import { ensureContextManager } from '../helpers/otel.js';
+import { nanos, published } from '../helpers/publishedPrice.js';
 
 const require = createRequire(import.meta.url);
 /** gpt-4o-mini: $0.15 / $0.60 per 1M tokens = 150 / 600 nano-USD per token. */
@@ -68,6 +69,15 @@ describe('Vercel AI SDK (ai + @ai-sdk/openai)', () => {
     expect(span?.attributes['tollgate.cost.nanos']).toBe(cost);
     const [row] = await t.usage({ by: 'model' });
     expect(row).toMatchObject({ key: 'gpt-4o-mini', calls: 1, inputTokens, outputTokens: 6, costNanos: cost });
+  });
+
+  it('generateText: charged to provider openai (not the AI SDK id openai.chat), cached input at the cache-read rate', async () => {
+    const { tollgate: t, openai, telemetry } = setup();
+    fake.script({ inputTokens: 1000, cachedTokens: 800, outputTokens: 6 });
+    await generateText({ model: openai.chat('gpt-4o-mini'), prompt: 'one two three four', maxOutputTokens: 50, experimental_telemetry: telemetry });
+    const cost = nanos(published('openai', 'gpt-4o-mini', 'input_mtok'), 200) + nanos(published('openai', 'gpt-4o-mini', 'cache_read_mtok'), 800) + 6 * MINI_OUT;
+    const [row] = await t.usage({ by: 'provider' });
+    expect(row).toMatchObject({ key: 'openai', calls: 1, inputTokens: 1000, cacheReadTokens: 800, costNanos: cost });
   });
 
   it('streamText: the streamed call is charged', async () => {
