@@ -89,6 +89,27 @@ describe('Vercel AI SDK (ai + @ai-sdk/openai)', () => {
     await expect.poll(async () => (await t.usage({ by: 'model' }))[0]).toMatchObject({ calls: 1, outputTokens: 6 });
   });
 
+  it('streamText aborted mid-stream (ai 6 never ends that doStream span): charged as an AbortError from the output seen, the reservation released', async () => {
+    const { tollgate: t, openai, telemetry } = setup();
+    fake.script({ outputTokens: 40, chunkDelayMs: 5 });
+    const controller = new AbortController();
+    const result = streamText({ model: openai.chat('gpt-4o-mini'), prompt: 'one two three four', maxOutputTokens: 100, experimental_telemetry: telemetry, abortSignal: controller.signal });
+    let parts = 0;
+    for await (const part of result.textStream) {
+      void part;
+      if (++parts === 5) controller.abort();
+    }
+    await t.forceFlush();
+    const [record] = await t.ledger.records({ limit: 10 });
+    expect(record).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini', status: 'error', metadata: { errorType: 'AbortError', costSource: 'estimated' } });
+    expect(record?.outputTokens).toBeGreaterThanOrEqual(5);
+    expect(record?.outputTokens).toBeLessThan(40);
+    expect(record?.costNanos).toBe((record?.inputTokens ?? 0) * MINI_IN + (record?.outputTokens ?? 0) * MINI_OUT);
+    const [status] = await t.budgetStatus();
+    expect(status).toMatchObject({ reservedUsd: 0, spentUsd: (record?.costNanos ?? 0) / 1e9 });
+    expect(t.spanProcessor.openSpanCount).toBe(0);
+  });
+
   it('generateText over a spent budget: the caller catches BudgetExceededError and nothing is sent', async () => {
     const { tollgate: t, openai, telemetry } = setup(0.000001);
     const before = fake.requests.length;

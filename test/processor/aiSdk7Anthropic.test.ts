@@ -98,6 +98,25 @@ describe.skipIf(dir === undefined)('Vercel AI SDK 7 with @ai-sdk/anthropic and @
     });
   }
 
+  it('streamText aborted mid-stream: charged as an AbortError from the output seen, the reservation released', async () => {
+    const { t: tg, model, telemetry } = setup(1);
+    fake.script({ outputTokens: 40, chunkDelayMs: 5 });
+    const controller = new AbortController();
+    let parts = 0;
+    const result = ai.streamText({ model, prompt: 'one two three', maxOutputTokens: 100, telemetry, abortSignal: controller.signal });
+    for await (const part of result.textStream) {
+      void part;
+      if (++parts === 5) controller.abort();
+    }
+    await tg.tollgate.forceFlush();
+    const [record] = await tg.tollgate.ledger.records({ limit: 10 });
+    expect(record).toMatchObject({ provider: 'anthropic', model: MODEL, status: 'error', metadata: { errorType: 'AbortError' } });
+    expect(record?.outputTokens).toBeLessThan(40);
+    const [status] = await tg.tollgate.budgetStatus();
+    expect(status).toMatchObject({ reservedUsd: 0, spentUsd: (record?.costNanos ?? 0) / 1e9 });
+    expect(tg.tollgate.spanProcessor.openSpanCount).toBe(0);
+  });
+
   it('over a spent budget the caller catches BudgetExceededError, and nothing is sent', async () => {
     const { t: tg, model, telemetry } = setup(0.000001);
     const before = fake.requests.length;

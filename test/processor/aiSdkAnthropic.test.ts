@@ -116,6 +116,28 @@ describe('Vercel AI SDK (ai + @ai-sdk/anthropic)', () => {
     });
   }
 
+  it('streamText aborted mid-stream (ai 6 never ends that doStream span): charged as an AbortError from the output seen, the reservation released', async () => {
+    const { t: tg, model, telemetry } = setup();
+    fake.script({ outputTokens: 40, chunkDelayMs: 5 });
+    const controller = new AbortController();
+    const result = streamText({ model, prompt: PROMPT, maxOutputTokens: 100, experimental_telemetry: telemetry, abortSignal: controller.signal });
+    let parts = 0;
+    for await (const part of result.textStream) {
+      void part;
+      if (++parts === 5) controller.abort();
+    }
+    await tg.tollgate.forceFlush();
+    const [record] = await tg.tollgate.ledger.records({ limit: 10 });
+    expect(record).toMatchObject({ provider: 'anthropic', model: MODEL, status: 'error', metadata: { errorType: 'AbortError', costSource: 'estimated' } });
+    const { inputTokens, outputTokens, costNanos } = record as UsageRecord;
+    expect(outputTokens).toBeGreaterThanOrEqual(5);
+    expect(outputTokens).toBeLessThan(40);
+    expect(costNanos).toBe(nanos(price('input_mtok'), inputTokens) + nanos(price('output_mtok'), outputTokens));
+    const [status] = await tg.tollgate.budgetStatus();
+    expect(status).toMatchObject({ reservedUsd: 0, spentUsd: costNanos / 1e9 });
+    expect(tg.tollgate.spanProcessor.openSpanCount).toBe(0);
+  });
+
   it('with recordOutputs: false the cache tokens are still priced; the 1-hour surcharge (in the provider metadata the AI SDK then leaves out) is not', async () => {
     const { t: tg, model, telemetry } = setup(undefined, { recordOutputs: false });
     fake.script({ inputTokens: 10, cacheCreationTokens: 4013, cacheCreation1hTokens: 3913, cacheReadTokens: 500, outputTokens: 6 });
