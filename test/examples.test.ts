@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOpenAI, type FakeOpenAI } from './fakes/index.js';
+import { startFakeAnthropic, startFakeOpenAI, type FakeAnthropic, type FakeOpenAI } from './fakes/index.js';
 
 const root = join(import.meta.dirname, '..');
 const outDir = join(root, 'dist', 'examples');
@@ -41,11 +41,14 @@ function run(file: string, env: Record<string, string> = {}): Promise<{ code: nu
 
 describe('README examples', () => {
   let fake: FakeOpenAI;
+  let fakeAnthropic: FakeAnthropic;
   beforeAll(async () => {
     fake = await startFakeOpenAI();
+    fakeAnthropic = await startFakeAnthropic();
   });
   afterAll(async () => {
     await fake.close();
+    await fakeAnthropic.close();
   });
 
   it('every example file is quoted verbatim in the README', () => {
@@ -66,14 +69,23 @@ describe('README examples', () => {
     expect(lines[2]).toMatch(/^task T-123: 2 calls, \$0\.0000\d+$/);
   });
 
-  it('ai-sdk.ts: the Vercel AI SDK priced, and a denial caught as BudgetExceededError', async () => {
-    const r = await run(transpile('ai-sdk.ts'), { OPENAI_BASE_URL: fake.baseURL, OPENAI_API_KEY: 'test' });
+  it('ai-sdk.ts: the Vercel AI SDK with OpenAI and Anthropic priced, and a denial caught as BudgetExceededError', async () => {
+    const sent = fakeAnthropic.requests.length;
+    const r = await run(transpile('ai-sdk.ts'), {
+      OPENAI_BASE_URL: fake.baseURL,
+      OPENAI_API_KEY: 'test',
+      ANTHROPIC_BASE_URL: `${fakeAnthropic.baseURL}/v1`,
+      ANTHROPIC_API_KEY: 'test',
+    });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^tok0 tok1 tok2 tok3 tok4$/);
-    expect(lines[1]).toBe('denied by the total budget "freeze"');
-    expect(lines[2]).toMatch(/^gpt-4o-mini: 1 call, \$0\.00000\d+$/);
+    expect(lines[0]).toBe('tok0 tok1 tok2 tok3 tok4');
+    expect(lines[1]).toBe('tok0 tok1 tok2 tok3 tok4');
+    expect(lines[2]).toBe('denied by the total budget "freeze"');
+    // The denied call never reached the fake Anthropic server.
+    expect(fakeAnthropic.requests.length).toBe(sent + 1);
+    expect(lines.slice(3).sort()).toEqual([expect.stringMatching(/^claude-haiku-4-5: 1 call, \$0\.0000\d+$/), expect.stringMatching(/^gpt-4o-mini: 1 call, \$0\.00000\d+$/)]);
   });
 
   it('langchain.ts: ChatOpenAI calls priced through the OpenAI instrumentation, a denial found with budgetExceededFrom', async () => {

@@ -10,6 +10,7 @@ import type { BudgetEngine } from '../budget/BudgetEngine.js';
 import type { Admission, CallRequest, FinishedCall } from '../budget/CallTypes.js';
 import { admissionAttributes, settledAttributes } from '../budget/settledAttributes.js';
 import {
+  ATTR_ERROR_TYPE,
   ATTR_TOLLGATE_CHARGED_BY,
   ATTR_TOLLGATE_DECISION,
   ATTR_TOLLGATE_ENFORCEMENT_BYPASSED,
@@ -184,7 +185,7 @@ export class BudgetSpanProcessor implements SpanProcessor, GuardSource {
         return undefined;
       }
     }
-    const verdict = (): GuardVerdict | undefined => this.verdict(state);
+    const verdict = (): GuardVerdict | undefined => this.verdict(span as unknown as Span, state);
     const decided = state.decided;
     if (isPromise(decided)) return decided.then(verdict, verdict);
     return verdict();
@@ -274,13 +275,14 @@ export class BudgetSpanProcessor implements SpanProcessor, GuardSource {
     if (described?.outputLimitField !== undefined) state.limitField = described.outputLimitField;
   }
 
-  private verdict(state: SpanState): GuardVerdict | undefined {
+  private verdict(span: Span, state: SpanState): GuardVerdict | undefined {
     if (state.refusal !== undefined) return { refuse: state.refusal };
     const admission = state.admission;
     const verdict: GuardVerdict = {
       observe: (text) => {
         state.seenOutput = (state.seenOutput ?? '') + text;
       },
+      aborted: () => this.settleAborted(span, state),
     };
     if (admission === undefined) return verdict;
     const patch: Record<string, unknown> = {};
@@ -288,6 +290,25 @@ export class BudgetSpanProcessor implements SpanProcessor, GuardSource {
     if (admission.outputLimit !== undefined && state.limitField !== undefined) patch[state.limitField] = admission.outputLimit;
     if (Object.keys(patch).length > 0) verdict.patch = patch;
     return verdict;
+  }
+
+  /**
+   * The caller aborted the call (a Vercel AI SDK request's signal fired). ai 6 never ends a
+   * `doStream` span it aborts, which would leave the reservation held and the tokens the
+   * provider streamed unpaid: while the span is open, the call is settled now, as an
+   * AbortError charged with the output the guard saw. A span that ends later is not charged again.
+   */
+  private settleAborted(span: Span, state: SpanState): void {
+    if (this.states.get(span) !== state || span.ended) return;
+    this.states.delete(span);
+    this.openCount -= 1;
+    try {
+      span.setAttribute(ATTR_ERROR_TYPE, 'AbortError');
+      span.setStatus({ code: SpanStatusCode.ERROR, message: 'aborted by the caller' });
+      this.settleForeign(span, state);
+    } catch (err: unknown) {
+      this.engine.problems.report('internal', 'the span processor failed to settle an aborted call', err);
+    }
   }
 
   private settleForeign(span: Span, state: SpanState): void {

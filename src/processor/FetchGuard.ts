@@ -13,6 +13,11 @@ export interface GuardVerdict {
   patch?: Record<string, unknown>;
   /** Called with the text of a streamed (SSE) response as it passes, to estimate usage the span may lack. */
   observe?: (text: string) => void;
+  /**
+   * Called when the caller aborts a Vercel AI SDK request the guard let through (its signal
+   * fires): ai 6 then leaves its `doStream` span open for good, so the call is settled from here.
+   */
+  aborted?: () => void;
 }
 
 /** Who the guard asks about a request: the processor that admits other instrumentations' calls. */
@@ -100,6 +105,7 @@ function guardedFetch(base: Fetch): Fetch {
     const body = typeof init?.body === 'string' ? parseJson(init.body) : undefined;
     const official = isOpenAIHost(input);
     const observers: ((text: string) => void)[] = [];
+    const onAbort: (() => void)[] = [];
     for (const source of GUARDS) {
       let verdict: GuardVerdict | undefined;
       try {
@@ -117,7 +123,9 @@ function guardedFetch(base: Fetch): Fetch {
         init = { ...init, body: JSON.stringify(body) };
       }
       if (verdict.observe !== undefined) observers.push(verdict.observe);
+      if (verdict.aborted !== undefined) onAbort.push(verdict.aborted);
     }
+    if (onAbort.length > 0) watchAbort(input, init, onAbort);
     const response = await base(input, { ...init, [ADMITTED]: true } as Parameters<Fetch>[1]);
     if (observers.length === 0) return response;
     return observeSseText(response, (text) => {
@@ -125,6 +133,19 @@ function guardedFetch(base: Fetch): Fetch {
     });
   };
   return guarded as Fetch;
+}
+
+/** Calls `handlers` once if the signal of a Vercel AI SDK request aborts (other SDKs end their spans on an abort themselves). */
+function watchAbort(input: Parameters<Fetch>[0], init: RequestInit | undefined, handlers: (() => void)[]): void {
+  const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
+  if (signal === undefined || signal === null || signal.aborted || !passesThrownErrors(input, init)) return;
+  signal.addEventListener(
+    'abort',
+    () => {
+      for (const handler of handlers) handler();
+    },
+    { once: true },
+  );
 }
 
 function isOpenAIHost(input: Parameters<Fetch>[0]): boolean {

@@ -1,6 +1,9 @@
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
 import type { TokenUsage } from '../core/TokenUsage.js';
 import {
+  ATTR_AI_SDK_USAGE_CACHE_READ_TOKENS,
+  ATTR_AI_SDK_USAGE_CACHE_WRITE_TOKENS,
+  ATTR_AI_SDK_USAGE_REASONING_TOKENS,
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_PROVIDER_NAME,
   ATTR_GEN_AI_REQUEST_MAX_TOKENS,
@@ -33,6 +36,7 @@ import {
   GEN_AI_OPERATION_TEXT_COMPLETION,
 } from '../semconv/attributes.js';
 import { inferProvider } from '../pricing/providerNames.js';
+import { aiSdkProvider, readAiSdkBilledUnits } from './aiSdkAttributes.js';
 
 /** Operations whose spans are model calls that cost money and are admitted. */
 const BILLABLE_OPERATIONS = new Set([
@@ -102,7 +106,9 @@ export interface RequestAttributes {
  */
 export function readRequestAttributes(attrs: Attributes, into?: RequestAttributes): RequestAttributes {
   const requestModel = stringAttr(attrs[ATTR_GEN_AI_REQUEST_MODEL] ?? attrs[ATTR_OPENINFERENCE_MODEL_NAME]);
-  const namedProvider = stringAttr(attrs[ATTR_GEN_AI_PROVIDER_NAME] ?? attrs[ATTR_LEGACY_GEN_AI_SYSTEM] ?? attrs[ATTR_OPENINFERENCE_PROVIDER]);
+  // The Vercel AI SDK 6 writes its provider id (`anthropic.messages`) as gen_ai.system: read as the provider it names.
+  const namedProvider =
+    stringAttr(attrs[ATTR_GEN_AI_PROVIDER_NAME]) ?? aiSdkProvider(attrs) ?? stringAttr(attrs[ATTR_LEGACY_GEN_AI_SYSTEM] ?? attrs[ATTR_OPENINFERENCE_PROVIDER]);
   const operation = stringAttr(attrs[ATTR_GEN_AI_OPERATION_NAME]) ?? GEN_AI_OPERATION_CHAT;
   const provider = namedProvider ?? inferProvider(stringAttr(attrs[ATTR_GEN_AI_RESPONSE_MODEL]) ?? requestModel);
   const maxTokens = num(attrs[ATTR_GEN_AI_REQUEST_MAX_TOKENS]);
@@ -118,7 +124,8 @@ export function readRequestAttributes(attrs: Attributes, into?: RequestAttribute
 
 /**
  * The token counts a span reports (semconv, then gen_ai.usage.prompt_tokens, llm.usage.*,
- * llm.token_count.*), or undefined when it carries none. Parts never exceed their whole.
+ * llm.token_count.*, the Vercel AI SDK's ai.usage.*TokenDetails and Anthropic provider
+ * metadata), or undefined when it carries none. Parts never exceed their whole.
  */
 export function readUsageAttributes(attrs: Attributes): TokenUsage | undefined {
   const input = num(
@@ -137,10 +144,18 @@ export function readUsageAttributes(attrs: Attributes): TokenUsage | undefined {
   const inputTokens = input ?? 0;
   const outputTokens = output ?? 0;
   // Parts can never exceed their whole: a malformed span must not produce a negative uncached count.
-  const cacheRead = Math.min(num(attrs[ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] ?? attrs[ATTR_LEGACY_LLM_USAGE_CACHE_READ_INPUT_TOKENS]) ?? 0, inputTokens);
-  const cacheWrite = Math.min(num(attrs[ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]) ?? 0, inputTokens - cacheRead);
-  const reasoning = Math.min(num(attrs[ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS]) ?? 0, outputTokens);
-  return { input: inputTokens, output: outputTokens, cacheRead, cacheWrite, reasoning };
+  const cacheRead = Math.min(
+    num(attrs[ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] ?? attrs[ATTR_LEGACY_LLM_USAGE_CACHE_READ_INPUT_TOKENS] ?? attrs[ATTR_AI_SDK_USAGE_CACHE_READ_TOKENS]) ?? 0,
+    inputTokens,
+  );
+  const cacheWrite = Math.min(num(attrs[ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] ?? attrs[ATTR_AI_SDK_USAGE_CACHE_WRITE_TOKENS]) ?? 0, inputTokens - cacheRead);
+  const reasoning = Math.min(num(attrs[ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] ?? attrs[ATTR_AI_SDK_USAGE_REASONING_TOKENS]) ?? 0, outputTokens);
+  const usage: TokenUsage = { input: inputTokens, output: outputTokens, cacheRead, cacheWrite, reasoning };
+  const { cacheWrite1h, webSearches, codeExecutions } = readAiSdkBilledUnits(attrs);
+  if (cacheWrite1h !== undefined && cacheWrite > 0) usage.cacheWrite1h = Math.min(cacheWrite1h, cacheWrite);
+  if (webSearches !== undefined) usage.webSearches = webSearches;
+  if (codeExecutions !== undefined) usage.codeExecutions = codeExecutions;
+  return usage;
 }
 
 /** A cost the provider reported itself (USD), when the span carries a valid one. */

@@ -49,6 +49,14 @@ export const ATTR_OPENINFERENCE_TOKEN_COUNT_PROMPT = 'llm.token_count.prompt';
 export const ATTR_OPENINFERENCE_TOKEN_COUNT_COMPLETION = 'llm.token_count.completion';
 export const ATTR_OPENINFERENCE_MODEL_NAME = 'llm.model_name';
 export const ATTR_OPENINFERENCE_PROVIDER = 'llm.provider';
+/** The Vercel AI SDK (ai 5 and 6): its provider id (`anthropic.messages`, `openai.chat`), also written as gen_ai.system. */
+export const ATTR_AI_SDK_MODEL_PROVIDER = 'ai.model.provider';
+/** The Vercel AI SDK 6's usage details: cache reads and writes (parts of gen_ai.usage.input_tokens) and reasoning (part of output). */
+export const ATTR_AI_SDK_USAGE_CACHE_READ_TOKENS = 'ai.usage.inputTokenDetails.cacheReadTokens';
+export const ATTR_AI_SDK_USAGE_CACHE_WRITE_TOKENS = 'ai.usage.inputTokenDetails.cacheWriteTokens';
+export const ATTR_AI_SDK_USAGE_REASONING_TOKENS = 'ai.usage.outputTokenDetails.reasoningTokens';
+/** The Vercel AI SDK's provider metadata of a response, as JSON (recorded with the outputs). */
+export const ATTR_AI_SDK_RESPONSE_PROVIDER_METADATA = 'ai.response.providerMetadata';
 
 // --- tollgate's own ---------------------------------------------------------------
 /** Estimated input tokens put on the span by the wrapper before the call (for admission). */

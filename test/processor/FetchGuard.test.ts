@@ -108,6 +108,31 @@ describe('the fetch guard, for spans of other instrumentations', () => {
     expect(row?.outputTokens).toBeGreaterThan(0);
   });
 
+  it("a stream another instrumentation's client aborts is settled when that instrumentation ends its span (the guard settles only the AI SDK's aborts itself)", async () => {
+    const { tollgate, exporter } = setup([{ scope: 'daily', maxUsd: 1 }]);
+    const stream = await client().chat.completions.create({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'count to twenty' }] });
+    let chunks = 0;
+    try {
+      for await (const chunk of stream) {
+        void chunk;
+        if (++chunks === 3) stream.controller.abort();
+      }
+    } catch (err: unknown) {
+      void err; // the SDK's abort error
+    }
+    await expect.poll(() => exporter.getFinishedSpans().some((s) => s.name === 'chat gpt-4o-mini')).toBe(true);
+    await tollgate.forceFlush();
+    const span = exporter.getFinishedSpans().find((s) => s.name === 'chat gpt-4o-mini')!;
+    const records = await tollgate.ledger.records({ limit: 10 });
+    expect(records).toHaveLength(1);
+    // As the instrumentation's span says (it ends it without an error), not an AbortError made up at the guard.
+    expect(span.attributes['error.type']).toBeUndefined();
+    expect(records[0]).toMatchObject({ status: 'ok', spanId: span.spanContext().spanId });
+    expect(records[0]?.metadata?.errorType).toBeUndefined();
+    const [status] = await tollgate.budgetStatus();
+    expect(status?.reservedUsd).toBe(0);
+  });
+
   it('a fetch that wraps the guard after it keeps it: denied calls are not sent', async () => {
     setup([{ scope: 'daily', maxUsd: 0.000001 }]);
     const guarded = globalThis.fetch;

@@ -15,6 +15,7 @@ import { createTollgate, type Tollgate } from '../../src/createTollgate.js';
 import { startFakeOpenAI } from '../fakes/index.js';
 import type { FakeOpenAI } from '../fakes/index.js';
 import { ensureContextManager } from '../helpers/otel.js';
+import { nanos, published } from '../helpers/publishedPrice.js';
 
 const require = createRequire(import.meta.url);
 /** gpt-4o-mini: $0.15 / $0.60 per 1M tokens = 150 / 600 nano-USD per token. */
@@ -70,6 +71,15 @@ describe('Vercel AI SDK (ai + @ai-sdk/openai)', () => {
     expect(row).toMatchObject({ key: 'gpt-4o-mini', calls: 1, inputTokens, outputTokens: 6, costNanos: cost });
   });
 
+  it('generateText: charged to provider openai (not the AI SDK id openai.chat), cached input at the cache-read rate', async () => {
+    const { tollgate: t, openai, telemetry } = setup();
+    fake.script({ inputTokens: 1000, cachedTokens: 800, outputTokens: 6 });
+    await generateText({ model: openai.chat('gpt-4o-mini'), prompt: 'one two three four', maxOutputTokens: 50, experimental_telemetry: telemetry });
+    const cost = nanos(published('openai', 'gpt-4o-mini', 'input_mtok'), 200) + nanos(published('openai', 'gpt-4o-mini', 'cache_read_mtok'), 800) + 6 * MINI_OUT;
+    const [row] = await t.usage({ by: 'provider' });
+    expect(row).toMatchObject({ key: 'openai', calls: 1, inputTokens: 1000, cacheReadTokens: 800, costNanos: cost });
+  });
+
   it('streamText: the streamed call is charged', async () => {
     const { tollgate: t, openai, telemetry } = setup();
     const result = streamText({ model: openai.chat('gpt-4o-mini'), prompt: 'one two three four', maxOutputTokens: 50, experimental_telemetry: telemetry });
@@ -77,6 +87,27 @@ describe('Vercel AI SDK (ai + @ai-sdk/openai)', () => {
     for await (const part of result.textStream) text += part;
     expect(text).toBe('tok0 tok1 tok2 tok3 tok4 tok5');
     await expect.poll(async () => (await t.usage({ by: 'model' }))[0]).toMatchObject({ calls: 1, outputTokens: 6 });
+  });
+
+  it('streamText aborted mid-stream (ai 6 never ends that doStream span): charged as an AbortError from the output seen, the reservation released', async () => {
+    const { tollgate: t, openai, telemetry } = setup();
+    fake.script({ outputTokens: 40, chunkDelayMs: 5 });
+    const controller = new AbortController();
+    const result = streamText({ model: openai.chat('gpt-4o-mini'), prompt: 'one two three four', maxOutputTokens: 100, experimental_telemetry: telemetry, abortSignal: controller.signal });
+    let parts = 0;
+    for await (const part of result.textStream) {
+      void part;
+      if (++parts === 5) controller.abort();
+    }
+    await t.forceFlush();
+    const [record] = await t.ledger.records({ limit: 10 });
+    expect(record).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini', status: 'error', metadata: { errorType: 'AbortError', costSource: 'estimated' } });
+    expect(record?.outputTokens).toBeGreaterThanOrEqual(5);
+    expect(record?.outputTokens).toBeLessThan(40);
+    expect(record?.costNanos).toBe((record?.inputTokens ?? 0) * MINI_IN + (record?.outputTokens ?? 0) * MINI_OUT);
+    const [status] = await t.budgetStatus();
+    expect(status).toMatchObject({ reservedUsd: 0, spentUsd: (record?.costNanos ?? 0) / 1e9 });
+    expect(t.spanProcessor.openSpanCount).toBe(0);
   });
 
   it('generateText over a spent budget: the caller catches BudgetExceededError and nothing is sent', async () => {

@@ -4,10 +4,6 @@
  * are ai 6; `.ci/run` installs these into a scratch folder in its Node 24 leg and names it in
  * TOLLGATE_AI7_DIR. Without the variable the file is skipped.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Tracer } from '@opentelemetry/api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +12,7 @@ import { createTollgate, type Tollgate } from '../../src/createTollgate.js';
 import { startFakeOpenAI } from '../fakes/index.js';
 import type { FakeOpenAI } from '../fakes/index.js';
 import { ensureContextManager } from '../helpers/otel.js';
+import { loadScratchPackage } from '../helpers/scratchPackage.js';
 
 const dir = process.env.TOLLGATE_AI7_DIR;
 
@@ -30,12 +27,7 @@ interface AiOpenAI {
 }
 
 /** A package installed in `dir`, loaded as an ES module, with its version. */
-async function load<T>(name: string): Promise<{ mod: T; version: string }> {
-  const require = createRequire(join(dir as string, 'package.json'));
-  const version = (JSON.parse(readFileSync(join(dir as string, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
-  const entry = pathToFileURL(require.resolve(name)).href;
-  return { mod: (await import(entry)) as T, version };
-}
+const load = <T>(name: string): Promise<{ mod: T; version: string }> => loadScratchPackage<T>(dir as string, name);
 
 describe.skipIf(dir === undefined)('Vercel AI SDK 7 with @ai-sdk/otel (TOLLGATE_AI7_DIR)', () => {
   let ai: Ai7;

@@ -44,6 +44,25 @@ describe('readCallAttributes', () => {
     expect(oi).toMatchObject({ requestModel: 'claude-3-haiku', provider: 'anthropic', usage: { input: 4, output: 9 } });
   });
 
+  it('reads a Vercel AI SDK 6 span: its provider id as the provider, cache and reasoning tokens from its usage details', () => {
+    const call = readCallAttributes({
+      'ai.model.provider': 'anthropic.messages',
+      'gen_ai.system': 'anthropic.messages',
+      'gen_ai.request.model': 'claude-sonnet-4-6',
+      'gen_ai.usage.input_tokens': 144,
+      'gen_ai.usage.output_tokens': 6,
+      'ai.usage.inputTokenDetails.noCacheTokens': 4,
+      'ai.usage.inputTokenDetails.cacheReadTokens': 100,
+      'ai.usage.inputTokenDetails.cacheWriteTokens': 40,
+      'ai.usage.outputTokenDetails.reasoningTokens': 2,
+      'ai.response.providerMetadata': JSON.stringify({ anthropic: { usage: { cache_creation: { ephemeral_5m_input_tokens: 30, ephemeral_1h_input_tokens: 10 } } } }),
+    });
+    expect(call.provider).toBe('anthropic');
+    expect(call.usage).toEqual({ input: 144, output: 6, cacheRead: 100, cacheWrite: 40, reasoning: 2, cacheWrite1h: 10 });
+    // gen_ai.provider.name, when an integration sets it, wins.
+    expect(readCallAttributes({ 'ai.model.provider': 'openai.chat', 'gen_ai.provider.name': 'azure.ai.openai', 'gen_ai.request.model': 'gpt-4o' }).provider).toBe('azure.ai.openai');
+  });
+
   it('never lets parts exceed their whole, and ignores bad numbers', () => {
     const call = readCallAttributes({
       'gen_ai.request.model': 'x',
