@@ -56,6 +56,9 @@ const pruneWatermarkScript = new RedisScript('pruneWatermark', PRUNE_WATERMARK_S
  *   except for those partial edge days. `records()` and `prune()` scan the stream in
  *   pages of 1000 (arrival order; records are then sorted by their own `time`).
  * - Redis 5.0 or later; a standalone server or a primary (Redis Cluster is not supported).
+ * - With `leases`, the process holds a share of each enforced counter it uses, reserved in Redis,
+ *   and admits calls from it while Redis cannot answer; the spent leases are given back once the
+ *   journal is replayed (RedisLeases).
  * - Every failure (no answer within `callWaitMs` for writes or `commandTimeoutMs` for reads,
  *   no connection, error reply) rejects with `RedisUnavailableError` (a settlement is
  *   journaled instead) and increments `errors`; the client reconnects by itself and calls
