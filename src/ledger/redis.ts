@@ -3,7 +3,8 @@
  * parts live in ./redis/.
  */
 export { RedisLedger } from './redis/RedisLedger.js';
-export type { RedisLedgerOptions } from './redis/RedisLedgerOptions.js';
+export type { LeaseSpendEvent, RedisLeaseOptions, RedisLedgerOptions } from './redis/RedisLedgerOptions.js';
+export type { LeaseStatus } from './redis/RedisLeases.js';
 export { RedisUnavailableError } from './redis/RedisUnavailableError.js';
 export type { RedisUnavailableReason } from './redis/RedisUnavailableError.js';
 export { rollingSlotMs } from './redis/rollingSlotMs.js';

@@ -20,6 +20,9 @@ import type { RedisPersistence } from './redisPersistence.js';
 import { RedisWriter, toNumbers } from './RedisWriter.js';
 import { scanRecords } from './scanRecords.js';
 import { SettlementJournal } from './SettlementJournal.js';
+import { RedisLeases } from './RedisLeases.js';
+import type { LeaseStatus } from './RedisLeases.js';
+import { RedisUnavailableError } from './RedisUnavailableError.js';
 import { assertGroupBy } from '../assertGroupBy.js';
 
 const DEFAULT_RECORD_LIMIT = 100;
@@ -53,6 +56,9 @@ const pruneWatermarkScript = new RedisScript('pruneWatermark', PRUNE_WATERMARK_S
  *   except for those partial edge days. `records()` and `prune()` scan the stream in
  *   pages of 1000 (arrival order; records are then sorted by their own `time`).
  * - Redis 5.0 or later; a standalone server or a primary (Redis Cluster is not supported).
+ * - With `leases`, the process holds a share of each enforced counter it uses, reserved in Redis,
+ *   and admits calls from it while Redis cannot answer; the spent leases are given back once the
+ *   journal is replayed (RedisLeases).
  * - Every failure (no answer within `callWaitMs` for writes or `commandTimeoutMs` for reads,
  *   no connection, error reply) rejects with `RedisUnavailableError` (a settlement is
  *   journaled instead) and increments `errors`; the client reconnects by itself and calls
@@ -63,6 +69,7 @@ export class RedisLedger implements Ledger {
   private readonly keys: RedisKeys;
   private readonly connection: RedisConnection;
   private readonly writer: RedisWriter;
+  private readonly leaseKeeper: RedisLeases | undefined;
 
   constructor(urlOrOptions: string | RedisLedgerOptions) {
     const o = resolveRedisOptions(urlOrOptions);
@@ -73,8 +80,12 @@ export class RedisLedger implements Ledger {
       ...o,
       keys: this.keys,
       journalDir: o.journalDir ?? SettlementJournal.defaultDir(o.url ?? 'client', o.keyPrefix),
-      onStoreReset: o.onStoreReset,
+      onStoreReset: (reset) => {
+        this.leaseKeeper?.storeLost();
+        o.onStoreReset?.(reset);
+      },
     });
+    if (o.leases !== undefined) this.leaseKeeper = new RedisLeases(this.writer, this.connection, { leases: o.leases, problems: o.problems, onLease: o.onLease });
   }
 
   /** Number of ledger calls that failed because Redis could not answer. */
@@ -86,11 +97,27 @@ export class RedisLedger implements Ledger {
     checkNanos('reserve', 'amountNanos', req.amountNanos);
     if (req.buckets.length === 0) return { ok: true, states: [] };
     for (const b of req.buckets) checkLimit(b.key, b.limitNanos);
-    const out = await this.writer.reserve(req);
-    const states = statesFrom(req.buckets, out, 2);
-    if (out[0] === 1) return { ok: true, states };
-    const failed = states[(out[1] ?? 1) - 1] as BucketState;
-    return { ok: false, failed, states };
+    const leases = this.leaseKeeper;
+    for (let attempt = 0; ; attempt++) {
+      let out: number[];
+      try {
+        out = await this.writer.reserve(req);
+      } catch (err: unknown) {
+        // Redis cannot answer: the call may be admitted from this process' leases.
+        const fromLeases = leases !== undefined && err instanceof RedisUnavailableError ? leases.admit(req, err) : undefined;
+        if (fromLeases !== undefined) return fromLeases;
+        throw err;
+      }
+      const states = statesFrom(req.buckets, out, 2);
+      if (out[0] === 1) {
+        leases?.afterReserve(req);
+        return { ok: true, states };
+      }
+      const failed = states[(out[1] ?? 1) - 1] as BucketState;
+      // Room this process holds as its own lease is given back for the call (once).
+      if (attempt === 0 && leases !== undefined && (await leases.giveBackFor(req, failed).catch(() => false))) continue;
+      return { ok: false, failed, states };
+    }
   }
 
   /**
@@ -100,14 +127,31 @@ export class RedisLedger implements Ledger {
   async settle(record: UsageRecord, buckets: readonly Bucket[]): Promise<BucketState[]> {
     checkNanos('settle', 'costNanos', record.costNanos);
     const distinct = distinctBuckets(buckets);
-    const reply = (await this.writer.settle(record, distinct)) ?? [];
+    const fromLease = this.leaseKeeper?.settled(record.id, record.costNanos) === true;
+    let reply: number[];
+    try {
+      reply = (await this.writer.settle(record, distinct)) ?? [];
+    } finally {
+      if (fromLease) this.leaseKeeper?.settleDone(record.id);
+    }
     // The script read each distinct bucket once; answer in the caller's order (duplicates included).
     const byKey = new Map(statesFrom(distinct, reply, 1).map((s) => [s.key, s]));
     return buckets.map((b) => ({ ...(byKey.get(b.key) as BucketState), budgetId: b.budgetId, limitNanos: b.limitNanos }));
   }
 
-  release(id: string): Promise<void> {
-    return this.writer.release(id);
+  async release(id: string): Promise<void> {
+    const fromLease = this.leaseKeeper?.released(id) === true;
+    try {
+      await this.writer.release(id);
+    } catch (err: unknown) {
+      // A call admitted from a lease during an outage has no reservation in Redis yet (or it was re-added and expires).
+      if (!fromLease || !(err instanceof RedisUnavailableError)) throw err;
+    }
+  }
+
+  /** The leases this process holds (empty without the `leases` option): what each holds in Redis and what is left for an outage. */
+  leases(): LeaseStatus[] {
+    return this.leaseKeeper?.list(Date.now()) ?? [];
   }
 
   /**
@@ -260,6 +304,7 @@ export class RedisLedger implements Ledger {
 
   /** Idempotent. Closes the client the ledger opened (a client passed in options stays open). */
   close(): Promise<void> {
+    this.leaseKeeper?.close();
     this.writer.close();
     return this.connection.close();
   }

@@ -1,6 +1,7 @@
 import { diag } from '@opentelemetry/api';
 import type { Redis, RedisOptions } from 'ioredis';
 import { Problems } from '../../core/Problems.js';
+import { usdToNanos } from '../../core/money.js';
 import { MS_PER_DAY } from '../../time/utcWindows.js';
 import type { StoreReset } from './StoreEpoch.js';
 
@@ -60,11 +61,62 @@ export interface RedisLedgerOptions {
    * timers, so they never keep the process alive.) Default none.
    */
   clientOptions?: RedisOptions;
+  /**
+   * Leases (off by default): while Redis answers, this process holds in each enforced counter it
+   * uses (deny and fallback budgets) an explicit share of what is left, reserved in Redis like a
+   * call, and admits calls from it while Redis cannot be reached (see RedisLeaseOptions).
+   */
+  leases?: RedisLeaseOptions;
+  /** Called when this process starts admitting calls from a lease because Redis cannot be reached. Default none. */
+  onLease?: (event: LeaseSpendEvent) => void;
+}
+
+/** How much of a budget a process holds as its lease, and for how long. */
+export interface RedisLeaseOptions {
+  /**
+   * The share of a counter's free room (limit − settled − reserved, not counting this process'
+   * own lease) taken as the lease each time it is taken or refreshed: 0 < share <= 0.5. Required.
+   */
+  share: number;
+  /** At most this many USD per lease. Default no maximum. */
+  maxUsd?: number;
+  /**
+   * A lease is refreshed (its amount taken again from the free room) when the process reserves in
+   * its counter and the lease is older than `ttlMs / 4`; it can be spent from for `ttlMs` after it
+   * was last taken, and is held in Redis for `2 × ttlMs` (so that what was spent from it during
+   * an outage is replayed before other processes can take its room). Default 60000.
+   */
+  ttlMs?: number;
+}
+
+/** Emitted once per outage and counter when this process starts admitting calls from its lease. */
+export interface LeaseSpendEvent {
+  /** The counter (bucket key) the lease is in, and its budget. */
+  bucketKey: string;
+  budgetId: string;
+  /** The lease's amount and what is left of it before this call, in USD. */
+  leaseUsd: number;
+  remainingUsd: number;
+  /** Epoch ms until which the lease may be spent from. */
+  usableUntil: number;
+  /** Why Redis could not answer. */
+  reason: string;
+  /** Epoch ms. */
+  time: number;
 }
 
 /** RedisLedgerOptions with every default applied (`url` / `client` / `clientOptions` as given). */
-export type ResolvedRedisOptions = Required<Omit<RedisLedgerOptions, 'url' | 'client' | 'clientOptions' | 'onStoreReset' | 'journalDir'>> &
-  Pick<RedisLedgerOptions, 'url' | 'client' | 'clientOptions' | 'onStoreReset' | 'journalDir'>;
+export type ResolvedRedisOptions = Required<Omit<RedisLedgerOptions, 'url' | 'client' | 'clientOptions' | 'onStoreReset' | 'journalDir' | 'leases' | 'onLease'>> &
+  Pick<RedisLedgerOptions, 'url' | 'client' | 'clientOptions' | 'onStoreReset' | 'journalDir' | 'onLease'> & { leases: ResolvedLeaseOptions | undefined };
+
+/** Lease options with their defaults applied, money in nanos. */
+export interface ResolvedLeaseOptions {
+  /** The share in parts per million (integer arithmetic in the Lua script). */
+  sharePpm: number;
+  /** 0: no maximum. */
+  maxNanos: number;
+  ttlMs: number;
+}
 
 /**
  * Applies the defaults and checks every value; throws naming the option and what it
@@ -85,6 +137,7 @@ export function resolveRedisOptions(urlOrOptions: string | RedisLedgerOptions): 
     resetGraceMs: options.resetGraceMs ?? 3_000,
     epochCheckMs: options.epochCheckMs ?? 1_000,
     problems: options.problems ?? new Problems(),
+    leases: resolveLeases(options.leases),
   };
   if (options.client === undefined) {
     if (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
@@ -111,4 +164,21 @@ export function resolveRedisOptions(urlOrOptions: string | RedisLedgerOptions): 
     }
   }
   return resolved;
+}
+
+/** Checks the `leases` option (a clear error naming the field), and converts it for the ledger. */
+function resolveLeases(leases: RedisLeaseOptions | undefined): ResolvedLeaseOptions | undefined {
+  if (leases === undefined) return undefined;
+  if (typeof leases !== 'object' || leases === null) throw new Error(`RedisLedger: options.leases must be an object such as { share: 0.1 }, got ${JSON.stringify(leases)}`);
+  const { share, maxUsd, ttlMs = 60_000 } = leases;
+  if (typeof share !== 'number' || !Number.isFinite(share) || share <= 0 || share > 0.5) {
+    throw new Error(`RedisLedger: options.leases.share must be a number above 0 and at most 0.5 (0.1 = a tenth of the free room of each budget), got ${JSON.stringify(share)}`);
+  }
+  if (maxUsd !== undefined && (typeof maxUsd !== 'number' || !Number.isFinite(maxUsd) || maxUsd <= 0)) {
+    throw new Error(`RedisLedger: options.leases.maxUsd must be a positive number of USD (or left out for no maximum), got ${JSON.stringify(maxUsd)}`);
+  }
+  if (!Number.isSafeInteger(ttlMs) || ttlMs < 1_000) {
+    throw new Error(`RedisLedger: options.leases.ttlMs must be an integer number of ms >= 1000, got ${JSON.stringify(ttlMs)}`);
+  }
+  return { sharePpm: Math.max(1, Math.round(share * 1e6)), maxNanos: maxUsd === undefined ? 0 : usdToNanos(maxUsd), ttlMs };
 }

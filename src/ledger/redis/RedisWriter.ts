@@ -9,6 +9,8 @@ import type { RedisKeys } from './redisKeys.js';
 import { RedisScript } from './RedisScript.js';
 import { RELEASE_SCRIPT } from './releaseScript.js';
 import { RESERVE_SCRIPT } from './reserveScript.js';
+import { LEASE_SCRIPT } from './leaseScript.js';
+import { rollingSlotMs } from './rollingSlotMs.js';
 import { reserveCall, settleCall } from './scriptCalls.js';
 import { SETTLE_SCRIPT } from './settleScript.js';
 import type { JournalEntry } from './SettlementJournal.js';
@@ -20,6 +22,7 @@ import type { StoreReset } from './StoreEpoch.js';
 const reserveScript = new RedisScript('reserve', RESERVE_SCRIPT);
 const settleScript = new RedisScript('settle', SETTLE_SCRIPT);
 const releaseScript = new RedisScript('release', RELEASE_SCRIPT);
+const leaseScript = new RedisScript('lease', LEASE_SCRIPT);
 
 /** A reservation noticed a reset this many times in a row at most before it gives up. */
 const MAX_RESET_RETRIES = 3;
@@ -119,6 +122,30 @@ export class RedisWriter {
   async release(id: string): Promise<void> {
     await this.batch.run('release', releaseScript, [this.o.keys.reservation(id)], [id], this.o.callWaitMs);
     this.memory.released(id);
+  }
+
+  /** Takes (or refreshes) a lease in one counter (see leaseScript); resolves with [amount, spent, reserved]. */
+  async lease(id: string, bucket: Bucket, now: number, expiresAt: number, sharePpm: number, maxNanos: number): Promise<number[]> {
+    const k = this.o.keys;
+    const rolling = bucket.rollingMs ?? 0;
+    const keys = [k.bucket(bucket.key), k.reservations(bucket.key), k.reservedTotal(bucket.key), k.reservation(id)];
+    const args = [id, sharePpm, maxNanos, now, expiresAt, bucket.limitNanos, rolling, rolling > 0 ? rollingSlotMs(rolling) : 1];
+    return toNumbers(await this.batch.run('lease', leaseScript, keys, args, this.o.callWaitMs));
+  }
+
+  /** Gives a lease back (drops its reservation). */
+  async releaseLease(id: string): Promise<void> {
+    await this.batch.run('release', releaseScript, [this.o.keys.reservation(id)], [id], this.o.callWaitMs);
+  }
+
+  /**
+   * Puts a call admitted from leases during an outage into Redis as a reservation (not checked
+   * against the caps: it was admitted already), so that its lease can be given back.
+   */
+  async readd(req: ReserveRequest): Promise<void> {
+    const unenforced = { ...req, buckets: req.buckets.map((b) => ({ ...b, enforce: false })) };
+    await this.batch.run('reserve', reserveScript, ...asCall(reserveCall(this.o.keys, unenforced)), this.o.callWaitMs);
+    this.memory.reserved(req);
   }
 
   /**
