@@ -127,5 +127,13 @@ describe('README configuration example', () => {
     expect(pricing.cost({ input: 1000, output: 1000 }, 'my-finetune').totalNanos).toBe(15_000_000);
     expect(pricing.cost({ input: 1_000_000, output: 0, cacheRead: 1_000_000 }, 'acme-large', 'acme').totalNanos).toBe(500_000_000);
     expect(pricing.cost({ input: 1_000_000, output: 1_000_000 }, 'my-model', 'my-provider').totalNanos).toBe(5_500_000_000);
+    // Unit prices added to the price data: gpt-4.1 keeps its $2 / $8 per 1M tokens; 2 code interpreter calls × $0.03, 1 image × $0.04.
+    const gpt = pricing.cost({ input: 1000, output: 1000, codeInterpreterCalls: 2, imageGenerations: 1 }, 'gpt-4.1', 'openai');
+    expect(gpt).toMatchObject({ totalNanos: 2_000_000 + 8_000_000 + 60_000_000 + 40_000_000, serverToolNanos: 100_000_000 });
+    expect(gpt.unpricedUnits).toBeUndefined();
+    // claude-sonnet-4-5 keeps its token prices; 1 code execution × $0.05
+    const claude = pricing.cost({ input: 0, output: 0, codeExecutions: 1 }, 'claude-sonnet-4-5', 'anthropic');
+    expect(claude).toMatchObject({ totalNanos: 50_000_000, serverToolNanos: 50_000_000 });
+    expect(claude.unpricedUnits).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { ConfigError, type ConfigErrorDetails } from '../core/ConfigError.js';
-import { didYouMean } from './didYouMean.js';
+import { didYouMean } from '../core/didYouMean.js';
 import { applyDefaults, TollgateConfigLayerSchema } from './schema.js';
 import type { TollgateConfig, TollgateConfigLayer } from './schema.js';
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { BudgetPer, BudgetSpec, BudgetWhere } from '../core/Budget.js';
 import { MAX_BUDGET_USD } from '../core/money.js';
 import type { PriceOverride } from '../pricing/PriceOverride.js';
+import { CAMEL_PRICE_FIELDS, PRICE_UNITS, unitFieldNames } from '../pricing/priceUnits.js';
 import type { UnknownModelPolicy } from '../pricing/types.js';
 import type { LogLevel } from '../sinks/TollgateLogger.js';
 import { AlertsSchema, type AlertConfig } from './alertsSchema.js';
@@ -222,31 +223,30 @@ const price = z
   .number({ error: 'expected a non-negative number of USD' })
   .nonnegative({ error: 'expected a non-negative number of USD' })
   .refine(Number.isFinite, { error: 'expected a non-negative number of USD' });
-const PRICE_FIELDS = ['input', 'output', 'cacheRead', 'cacheWrite', 'reasoning'] as const;
 
+/**
+ * A price override: every field of PriceOverride (camelCase; TOML's snake_case is camelised
+ * before), each unit given once. Whether the entry replaces a model's prices or adds to the price
+ * data's entry, and whether that model exists, is checked by the PricingCatalog.
+ */
 export const PriceOverrideSchema = z
-  .strictObject({
-    inputPerM: price.optional(),
-    outputPerM: price.optional(),
-    cacheReadPerM: price.optional(),
-    cacheWritePerM: price.optional(),
-    reasoningPerM: price.optional(),
-    inputPer1k: price.optional(),
-    outputPer1k: price.optional(),
-    cacheReadPer1k: price.optional(),
-    cacheWritePer1k: price.optional(),
-    reasoningPer1k: price.optional(),
-  })
+  .strictObject(Object.fromEntries(CAMEL_PRICE_FIELDS.map((field) => [field, price.optional()])) as Record<keyof PriceOverride, z.ZodOptional<typeof price>>)
   .superRefine((o, ctx) => {
-    for (const f of PRICE_FIELDS) {
-      if (o[`${f}PerM`] !== undefined && o[`${f}Per1k`] !== undefined) {
-        ctx.addIssue({ code: 'custom', path: [`${f}Per1k`], message: `expected only one of ${f}PerM / ${f}Per1k`, input: o[`${f}Per1k`] });
+    const given = Object.entries(o).filter(([, v]) => v !== undefined);
+    for (const unit of PRICE_UNITS) {
+      const names = unitFieldNames(unit).camel.filter((n) => o[n as keyof PriceOverride] !== undefined);
+      const [first, second] = names;
+      if (first !== undefined && second !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [second], message: `expected only one of ${first} / ${second}`, input: o[second as keyof PriceOverride] });
       }
     }
-    const hasInput = o.inputPerM !== undefined || o.inputPer1k !== undefined;
-    const hasOutput = o.outputPerM !== undefined || o.outputPer1k !== undefined;
-    if (!hasInput && !hasOutput) {
-      ctx.addIssue({ code: 'custom', path: [], message: 'expected at least inputPerM / outputPerM (or inputPer1k / outputPer1k)', input: o });
+    if (given.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'expected at least one price: inputPerM and outputPerM to price the model, or only the units to add to its price-data entry (e.g. codeInterpreterPerCall)',
+        input: o,
+      });
     }
   });
 

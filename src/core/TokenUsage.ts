@@ -26,11 +26,11 @@ export interface TokenUsage {
   webSearches?: number;
   /** Server-side file search calls (OpenAI Responses `file_search_call` items). */
   fileSearches?: number;
-  /** Server-side code interpreter calls (OpenAI Responses `code_interpreter_call` items); no price data: reported unpriced. */
+  /** Server-side code interpreter calls (OpenAI Responses `code_interpreter_call` items); the price data has no price: priced by an override (`*PerCall`), else reported unpriced. */
   codeInterpreterCalls?: number;
-  /** Server-side image generation calls (OpenAI Responses `image_generation_call` items); no price data: reported unpriced. */
+  /** Server-side image generation calls (OpenAI Responses `image_generation_call` items); the price data has no price: priced by an override (`*PerCall`), else reported unpriced. */
   imageGenerations?: number;
-  /** Server-side code executions (Anthropic `server_tool_use.code_execution_requests`); no price data: reported unpriced. */
+  /** Server-side code executions (Anthropic `server_tool_use.code_execution_requests`); the price data has no price: priced by an override (`*PerCall`), else reported unpriced. */
   codeExecutions?: number;
   /**
    * The service tier the provider says it billed at (OpenAI `service_tier`): 'priority' and

@@ -144,9 +144,12 @@ export class TollgateMetrics {
     return this.folds.fold(metric);
   }
 
-  /** Count one call priced by policy instead of price data (`tollgate_unpriced_calls_total{provider,model}`). */
-  recordUnpriced(provider: string, model: string): void {
-    this.unpriced.add(provider, model);
+  /**
+   * Count one call priced by policy instead of price data (`tollgate_unpriced_calls_total{provider,model}`),
+   * with the units that made it so (`model` for a model without a price, else the billed units without one).
+   */
+  recordUnpriced(provider: string, model: string, units: readonly string[]): void {
+    this.unpriced.add(provider, model, units);
   }
 
   /** The unpriced calls counted so far, per provider and model (labels as recorded: `_other` past the cap), most first. */

@@ -2,7 +2,7 @@ export { TollgateMetrics } from './TollgateMetrics.js';
 export { DEFAULT_DURATION_BUCKETS } from './TollgateMetricsOptions.js';
 export type { TollgateMetricsOptions } from './TollgateMetricsOptions.js';
 export type { ProblemCountSource } from './ProblemsCounter.js';
-export type { UnpricedCalls } from './UnpricedCallsCounter.js';
+export type { UnpricedCalls, UnpricedUnitCalls } from './UnpricedCallsCounter.js';
 export {
   GenAiMeters,
   ATTR_GEN_AI_TOKEN_TYPE,

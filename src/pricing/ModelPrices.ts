@@ -1,8 +1,8 @@
 import type { ModelPrice, TieredPrices } from '@pydantic/genai-prices';
 
 /**
- * One price as an exact integer: nano-USD per 1M tokens (or, for `requestsPerK`,
- * nano-USD per 1,000 requests). Tiers follow genai-prices: the price of the highest
+ * One price as an exact integer: nano-USD per 1M tokens (or, for the `*PerK` prices,
+ * nano-USD per 1,000 calls). Tiers follow genai-prices: the price of the highest
  * tier whose `start` is below the call's total input tokens applies to all tokens.
  */
 export interface IntegerPrice {
@@ -30,6 +30,12 @@ export interface ModelPrices {
   webSearchesPerK?: IntegerPrice;
   /** Server-side file searches, nano-USD per 1,000 searches. */
   fileSearchesPerK?: IntegerPrice;
+  /** OpenAI code interpreter calls, nano-USD per 1,000 calls (no price data has it: overrides only). */
+  codeInterpreterCallsPerK?: IntegerPrice;
+  /** OpenAI image generation calls, nano-USD per 1,000 calls (overrides only). */
+  imageGenerationsPerK?: IntegerPrice;
+  /** Anthropic code executions, nano-USD per 1,000 executions (overrides only). */
+  codeExecutionsPerK?: IntegerPrice;
 }
 
 /** Which genai-prices price keys map to which tollgate price (the others price usage tollgate does not count). */

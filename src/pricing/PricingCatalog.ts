@@ -13,7 +13,8 @@ import type { PriceEntry } from './loadPricingFile.js';
 import { ModelMatcher, splitKey } from './ModelMatcher.js';
 import type { OverrideEntry, Resolution } from './ModelMatcher.js';
 import type { ModelPrices } from './ModelPrices.js';
-import { parsePriceEntry } from './PriceOverride.js';
+import { PriceAdditions } from './PriceAdditions.js';
+import { addsToPriceData, parsePriceEntry } from './PriceOverride.js';
 import type { PriceOverride } from './PriceOverride.js';
 import { priceRow } from './priceRow.js';
 import type { PriceRow } from './priceRow.js';
@@ -31,7 +32,9 @@ export type { PriceRow } from './priceRow.js';
 export interface PricingOptions {
   /**
    * Custom prices keyed by `model` or `provider/model` (case-insensitive). They win
-   * over pricing files, which win over genai-prices and the bundled data. Default {}.
+   * over pricing files, which win over genai-prices and the bundled data. An entry with an
+   * input or output price replaces the model's prices; one with neither adds its prices
+   * (e.g. `codeInterpreterPerCall`) to the price data's entry of the model. Default {}.
    */
   overrides?: Record<string, PriceOverride>;
   /** JSON pricing files, read and validated in the constructor. Default []. */
@@ -64,6 +67,7 @@ const ALL_PROVIDERS = '';
 export class PricingCatalog {
   private readonly memo = new ResolutionMemo();
   private readonly overrides = new Map<string, OverrideEntry>();
+  private readonly additions = new PriceAdditions();
   private readonly matcher: ModelMatcher;
   private readonly unknownModel: UnknownModelPolicy;
   private readonly now: () => Date;
@@ -85,13 +89,20 @@ export class PricingCatalog {
     this.now = options.now ?? (() => new Date());
     const localPatterns = (options.localModels ?? ['ollama/*', 'lmstudio/*', 'local/*']).map(globToRegExp);
     this.matcher = new ModelMatcher(this.overrides, localPatterns, options.localModelTags ?? true);
+    // Entries that replace a model's prices first, then those that add to the price data (resolved against it).
+    const additions: { entry: PriceEntry; source: string; path: string }[] = [];
+    const take = (entry: PriceEntry, source: string, path: string): void => {
+      if (addsToPriceData(entry.prices)) additions.push({ entry, source, path });
+      else this.addOverride(entry);
+    };
     for (const file of options.files ?? []) {
-      for (const entry of loadPricingFile(file)) this.addOverride(entry);
+      for (const entry of loadPricingFile(file)) take(entry, file, JSON.stringify(entry.key));
     }
     for (const [key, override] of Object.entries(options.overrides ?? {})) {
-      const prices = parsePriceEntry(override, 'pricing.overrides', `[${JSON.stringify(key)}]`);
-      this.addOverride({ key, prices });
+      const path = `[${JSON.stringify(key)}]`;
+      take({ key, prices: parsePriceEntry(override, 'pricing.overrides', path) }, 'pricing.overrides', path);
     }
+    for (const a of additions) this.addToPriceData(a.entry, a.source, a.path);
   }
 
   /** How many times model matching actually ran (cache misses). For tests and diagnostics. */
@@ -195,7 +206,9 @@ export class PricingCatalog {
   list(provider?: string): PriceRow[] {
     const now = this.now();
     const rows: PriceRow[] = [];
-    for (const e of catalogueEntries(this.overrides.values(), provider)) rows.push(priceRow(e.provider, e.model, e.schedule, e.source, now));
+    for (const e of catalogueEntries(this.overrides.values(), provider)) {
+      rows.push(priceRow(e.provider, e.model, this.withAdditions(e.provider, e.model, e.schedule, e.source), e.source, now));
+    }
     return rows.sort((a, b) => a.provider.localeCompare(b.provider) || a.model.localeCompare(b.model));
   }
 
@@ -204,12 +217,46 @@ export class PricingCatalog {
     this.ceilings.clear(); // overrides count in the ceilings
   }
 
+  /**
+   * An entry without input and output prices: its prices are added to the price-data model its
+   * key resolves to. Throws a ConfigError when the key names no price-data model (its tokens
+   * would cost $0) or a model priced by an entry of the user's own (which replaces the data).
+   */
+  private addToPriceData(entry: PriceEntry, source: string, path: string): void {
+    const split = splitKey(entry.key.trim());
+    const provider = entry.provider ?? split.provider;
+    const found = this.matcher.match(split.model, provider);
+    if (found?.resolved.source === 'override') {
+      throw new ConfigError({
+        source,
+        path,
+        expected: `an entry without input and output prices adds to the price data, but "${entry.key}" is priced by an entry of your own (pricing.overrides or a pricing file), which replaces the price data`,
+        fix: `move these prices into that entry of "${found.resolved.model}"`,
+      });
+    }
+    if (found?.schedule === undefined) {
+      throw new ConfigError({
+        source,
+        path,
+        expected: `an entry without input and output prices adds to the price data's entry of its model, but the price data has no price for "${entry.key}"`,
+        fix: 'add input_per_m and output_per_m (inputPerM / outputPerM in code) to price the model in full, or correct the model name',
+      });
+    }
+    this.additions.add(found.resolved.model, provider === undefined ? undefined : found.resolved.provider, entry.prices);
+    this.ceilings.clear();
+  }
+
+  /** A price-data schedule with the prices added to it; overrides' own schedules are left alone. */
+  private withAdditions(provider: string, model: string, schedule: PriceSchedule, source: ResolvedModel['source']): PriceSchedule {
+    return source === 'override' ? schedule : this.additions.apply(provider, model, schedule);
+  }
+
   /** The cached ceiling prices of one provider id (ALL_PROVIDERS: every model); null when it has no priced model. */
   private ceilingOf(key: string): ModelPrices | null {
     let prices = this.ceilings.get(key);
     if (prices === undefined) {
       const entries = catalogueEntries(this.overrides.values(), key === ALL_PROVIDERS ? undefined : key);
-      prices = ceilingPrices(Array.from(entries, (e) => e.schedule), this.now()) ?? null;
+      prices = ceilingPrices(Array.from(entries, (e) => this.withAdditions(e.provider, e.model, e.schedule, e.source)), this.now()) ?? null;
       this.ceilings.set(key, prices);
     }
     return prices;
@@ -233,8 +280,12 @@ export class PricingCatalog {
     return this.memo.get(model, provider, this.resolveUncached);
   }
 
-  private readonly resolveUncached = (model: string, provider: string | undefined): Resolution =>
-    this.matcher.match(model, provider) ?? unknownResolution(model, provider);
+  private readonly resolveUncached = (model: string, provider: string | undefined): Resolution => {
+    const found = this.matcher.match(model, provider);
+    if (found === undefined) return unknownResolution(model, provider);
+    if (found.schedule === undefined) return found;
+    return { ...found, schedule: this.withAdditions(found.resolved.provider, found.resolved.model, found.schedule, found.resolved.source) };
+  };
 
   /** One diag.warn per unknown model name under the 'warn' policy. */
   private warnUnknown(model: string, provider: string | undefined): void {

@@ -2,7 +2,7 @@ import type { IntegerPrice, ModelPrices } from './ModelPrices.js';
 import type { PriceSchedule } from './PriceSchedule.js';
 
 /** The token kinds a ceiling prices. */
-const KINDS = ['input', 'output', 'cacheRead', 'cacheWrite', 'cacheWrite1h', 'inputAudio', 'inputImage', 'outputAudio', 'webSearchesPerK', 'fileSearchesPerK'] as const;
+const KINDS = ['input', 'output', 'cacheRead', 'cacheWrite', 'cacheWrite1h', 'inputAudio', 'inputImage', 'outputAudio', 'webSearchesPerK', 'fileSearchesPerK', 'codeInterpreterCallsPerK', 'imageGenerationsPerK', 'codeExecutionsPerK'] as const;
 type Kind = (typeof KINDS)[number];
 
 /**
@@ -54,7 +54,7 @@ export function maxPrice(prices: readonly IntegerPrice[]): IntegerPrice | undefi
 
 /**
  * The ceiling of some models' prices: for input, output, cache read and cache write (5-minute
- * and 1-hour), audio input and output, and server-side web and file searches, the
+ * and 1-hour), audio input and output, and server-side tool calls (searches, code interpreter, image generation, code execution), the
  * dearest price any of them charges for that kind of token (at every input size), over every
  * price entry in force now or later. A model without a cache price charges cached tokens at
  * its input price, and one with a reasoning price charges reasoning tokens (part of the
@@ -83,6 +83,9 @@ export function ceilingPrices(schedules: Iterable<PriceSchedule>, now: Date): Mo
       add('outputAudio', p.outputAudio ?? p.output);
       add('webSearchesPerK', p.webSearchesPerK);
       add('fileSearchesPerK', p.fileSearchesPerK);
+      add('codeInterpreterCallsPerK', p.codeInterpreterCallsPerK);
+      add('imageGenerationsPerK', p.imageGenerationsPerK);
+      add('codeExecutionsPerK', p.codeExecutionsPerK);
     }
   }
   if (!priced) return undefined;

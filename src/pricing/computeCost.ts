@@ -16,7 +16,7 @@ export interface CostParts {
   requestNanos: Nanos;
   /** Audio input and output tokens at the audio rates. */
   audioNanos: Nanos;
-  /** Server-side tool requests (web search, file search). */
+  /** Server-side tool calls (web search, file search, code interpreter, image generation, code execution). */
   serverToolNanos: Nanos;
 }
 
@@ -118,18 +118,22 @@ export function checkUsage(usage: TokenUsage): UsageCounts {
  * kind without its own price is charged at the input price (a 1-hour cache write without a
  * 1-hour price at the cache write price); audio tokens without an audio price are charged as
  * text; image tokens are part of the input, at the image price where the model has one, else
- * as text (how OpenAI bills images to text models, so not reported unpriced); output includes reasoning, charged at the output price unless the model has a
- * separate reasoning price; server-side tool requests without a price (code interpreter, image
- * generation and code execution calls have none in the price data) cost nothing here (see
- * `unpricedUnits`). Tiered prices are chosen by the total input tokens.
+ * as text (how OpenAI bills images to text models, so not reported unpriced); output includes
+ * reasoning, charged at the output price unless the model has a separate reasoning price;
+ * server-side tool calls are charged per call at their price (the price data has web and file
+ * search prices; code interpreter, image generation and code execution prices come from
+ * overrides) and cost nothing without one (see `unpricedUnits`). Tiered prices are chosen by the
+ * total input tokens.
  */
 export function computeCost(usage: TokenUsage, prices: ModelPrices): CostParts {
   const u = checkUsage(usage);
   const at = (p: ModelPrices[keyof ModelPrices]): bigint => (p === undefined ? 0n : priceAt(p, u.input));
 
   const cacheReadTokens = prices.cacheRead ? u.cacheRead : 0;
-  const cacheWriteTokens = prices.cacheWrite ? u.cacheWrite : 0;
-  const cacheWrite1hTokens = prices.cacheWrite && prices.cacheWrite1h ? u.cacheWrite1h : 0;
+  // 1-hour writes at their own price, else at the cache write price, else (with the 5-minute ones) as input.
+  const cacheWrite1hTokens = prices.cacheWrite1h || prices.cacheWrite ? u.cacheWrite1h : 0;
+  const cacheWrite5mTokens = prices.cacheWrite ? u.cacheWrite - u.cacheWrite1h : 0;
+  const cacheWriteTokens = cacheWrite5mTokens + cacheWrite1hTokens;
   const inputAudioTokens = prices.inputAudio ? u.inputAudio : 0;
   const inputImageTokens = prices.inputImage ? u.inputImage : 0;
   const reasoningTokens = prices.reasoning ? u.reasoning : 0;
@@ -141,13 +145,19 @@ export function computeCost(usage: TokenUsage, prices: ModelPrices): CostParts {
   const numerators: bigint[] = [
     BigInt(uncachedInput) * at(prices.input) + BigInt(inputImageTokens) * at(prices.inputImage),
     BigInt(cacheReadTokens) * at(prices.cacheRead),
-    BigInt(cacheWriteTokens - cacheWrite1hTokens) * at(prices.cacheWrite) + BigInt(cacheWrite1hTokens) * at(prices.cacheWrite1h),
+    BigInt(cacheWrite5mTokens) * at(prices.cacheWrite) + BigInt(cacheWrite1hTokens) * at(prices.cacheWrite1h ?? prices.cacheWrite),
     BigInt(plainOutput) * at(prices.output),
     BigInt(reasoningTokens) * at(prices.reasoning),
     // one request = 1/1000 of the per-1k price = price × 1000 / 1e6
     prices.requestsPerK ? at(prices.requestsPerK) * 1000n : 0n,
     BigInt(inputAudioTokens) * at(prices.inputAudio) + BigInt(outputAudioTokens) * at(prices.outputAudio),
-    BigInt(u.webSearches) * at(prices.webSearchesPerK) * 1000n + BigInt(u.fileSearches) * at(prices.fileSearchesPerK) * 1000n,
+    // server-side tool calls: count × nano-USD per 1,000 calls × 1000 / 1e6
+    (BigInt(u.webSearches) * at(prices.webSearchesPerK) +
+      BigInt(u.fileSearches) * at(prices.fileSearchesPerK) +
+      BigInt(u.codeInterpreterCalls) * at(prices.codeInterpreterCallsPerK) +
+      BigInt(u.imageGenerations) * at(prices.imageGenerationsPerK) +
+      BigInt(u.codeExecutions) * at(prices.codeExecutionsPerK)) *
+      1000n,
   ];
 
   const exact = numerators.reduce((a, b) => a + b, 0n);
@@ -184,9 +194,9 @@ export function computeCost(usage: TokenUsage, prices: ModelPrices): CostParts {
 /**
  * The billed units of `usage` that `prices` has no price for, by name: `cache_write_1h`
  * (charged at the 5-minute rate), `input_audio` / `output_audio` (charged as text),
- * `web_search` / `file_search` (not charged), and `code_interpreter` / `image_generation` /
- * `code_execution` (never charged: the price data has no price for them). Empty when every
- * unit used is priced.
+ * `web_search` / `file_search` / `code_interpreter` / `image_generation` / `code_execution`
+ * (not charged; the price data has no price for the last three, so they need an override).
+ * Empty when every unit used is priced.
  */
 export function unpricedUnits(usage: TokenUsage, prices: ModelPrices): string[] {
   const units: string[] = [];
@@ -195,8 +205,8 @@ export function unpricedUnits(usage: TokenUsage, prices: ModelPrices): string[] 
   if ((usage.outputAudio ?? 0) > 0 && prices.outputAudio === undefined) units.push('output_audio');
   if ((usage.webSearches ?? 0) > 0 && prices.webSearchesPerK === undefined) units.push('web_search');
   if ((usage.fileSearches ?? 0) > 0 && prices.fileSearchesPerK === undefined) units.push('file_search');
-  if ((usage.codeInterpreterCalls ?? 0) > 0) units.push('code_interpreter');
-  if ((usage.imageGenerations ?? 0) > 0) units.push('image_generation');
-  if ((usage.codeExecutions ?? 0) > 0) units.push('code_execution');
+  if ((usage.codeInterpreterCalls ?? 0) > 0 && prices.codeInterpreterCallsPerK === undefined) units.push('code_interpreter');
+  if ((usage.imageGenerations ?? 0) > 0 && prices.imageGenerationsPerK === undefined) units.push('image_generation');
+  if ((usage.codeExecutions ?? 0) > 0 && prices.codeExecutionsPerK === undefined) units.push('code_execution');
   return units;
 }

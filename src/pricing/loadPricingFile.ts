@@ -40,10 +40,10 @@ export function parsePriceMap(data: unknown, source: string): PriceEntry[] {
 }
 
 /**
- * Reads and validates a JSON pricing file. Two shapes are accepted per entry:
- * per 1k (`input_per_1k`, `output_per_1k`, `cache_read_per_1k`, ...) and per 1M
- * (`input_per_m`, `output_per_m`, `cache_read_per_m`, `cache_write_per_m`, `reasoning_per_m`).
- * Any mistake throws a ConfigError naming the file, the model key and the field.
+ * Reads and validates a JSON pricing file: `{ "<model or provider/model>": { prices } }` with the
+ * fields of PriceOverride in snake_case, token units per 1M or per 1k tokens (`input_per_m`,
+ * `cache_write_1h_per_1k`, ...), call units per call or per 1k calls (`code_interpreter_per_call`,
+ * `web_search_per_1k`, ...). Any mistake throws a ConfigError naming the file, the model key and the field.
  */
 export function loadPricingFile(path: string): PriceEntry[] {
   const text = readTextFile(path, 'pricing file', 'check pricing.files / TOLLGATE_PRICING_FILE');

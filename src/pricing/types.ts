@@ -29,7 +29,7 @@ export interface CostBreakdown {
   requestNanos?: Nanos;
   /** Audio input and output tokens at the audio rates; absent or 0 when none. */
   audioNanos?: Nanos;
-  /** Server-side tool requests (web search, file search); absent or 0 when none. */
+  /** Server-side tool calls (web search, file search, code interpreter, image generation, code execution); absent or 0 when none. */
   serverToolNanos?: Nanos;
   /** Billed units the model has no price for (see `unpricedUnits`); absent when every unit used is priced. */
   unpricedUnits?: string[];

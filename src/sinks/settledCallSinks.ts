@@ -10,7 +10,7 @@ export function prometheusSink(metrics: TollgateMetrics): SettledCallSink {
     settled(call: SettledCall): void {
       metrics.recordUsage(call.record, call.durationSeconds);
       if (call.shortfallNanos > 0) metrics.recordShortfall(call.record.provider, call.record.model, call.shortfallNanos);
-      if (isUnpriced(call)) metrics.recordUnpriced(call.record.provider, call.record.model);
+      if (isUnpriced(call)) metrics.recordUnpriced(call.record.provider, call.record.model, unpricedUnitsOf(call));
     },
   };
 }
@@ -22,6 +22,12 @@ export function prometheusSink(metrics: TollgateMetrics): SettledCallSink {
 export function isUnpriced(call: SettledCall): boolean {
   if (call.priceSource === 'unknown' || call.priceSource === 'ceiling') return true;
   return call.cost?.unpricedUnits !== undefined && call.cost.unpricedUnits.length > 0;
+}
+
+/** What made a call unpriced: `model` when its model has no price, then the billed units without one. */
+export function unpricedUnitsOf(call: SettledCall): string[] {
+  const units = call.priceSource === 'unknown' || call.priceSource === 'ceiling' ? ['model'] : [];
+  return [...units, ...(call.cost?.unpricedUnits ?? [])];
 }
 
 /** OTel GenAI metrics (`gen_ai.client.*` and `tollgate.cost`), on whichever meters are current. */

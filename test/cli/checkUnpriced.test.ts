@@ -43,15 +43,15 @@ describe('unpriced calls: counted in /metrics, listed in /v1/status, failed by d
     const server = await t.tollgate.serve({ port: 0 });
     const status = (await (await fetch(`${server.url}/v1/status`)).json()) as { unpricedCalls: unknown };
     expect(status.unpricedCalls).toEqual([
-      { provider: 'openai', model: 'gtp-4o', calls: 2 },
-      { provider: 'openai', model: 'gpt-4o-audio-preview', calls: 1 },
+      { provider: 'openai', model: 'gtp-4o', calls: 2, units: [{ unit: 'model', calls: 2 }] },
+      { provider: 'openai', model: 'gpt-4o-audio-preview', calls: 1, units: [{ unit: 'input_audio', calls: 1 }] },
     ]);
     expect(await checkUnpriced(server.url, 3000, {})).toEqual({
       name: 'unpriced',
       status: 'fail',
       detail:
-        '3 calls were priced by policy instead of price data: openai/gtp-4o ×2, openai/gpt-4o-audio-preview ×1. ' +
-        'Fix: add their prices (pricing.overrides or a pricing file); see tollgate_unpriced_calls_total',
+        '3 calls were priced by policy instead of price data: openai/gtp-4o ×2, openai/gpt-4o-audio-preview ×1 (input_audio). ' +
+        'Fix: add their prices (pricing.overrides or a pricing file; a unit alone, e.g. code_interpreter_per_call, adds to the price data); see tollgate_unpriced_calls_total',
     });
   });
 

@@ -538,3 +538,68 @@ prot = 9464
     expect(outcomes).toEqual({ calendar: [true, true], rolling: [false, true] });
   });
 });
+
+describe('price overrides for every billed unit in TOML', () => {
+  it('reads snake_case unit prices, adds them to the price data, and prices a call with them', async () => {
+    const dir = tempDir();
+    write(
+      dir,
+      'tollgate.toml',
+      `store = "memory:"
+
+# only unit prices: added to the price data's gpt-4.1 (its token prices stay)
+[pricing.overrides."gpt-4.1"]
+code_interpreter_per_call = 0.03
+image_generation_per_1k = 42
+
+[pricing.overrides."anthropic/claude-sonnet-4-6"]
+code_execution_per_call = 0.05
+cache_write_1h_per_m = 7
+
+# input and output prices: replaces the model's prices
+[pricing.overrides."acme/rocket"]
+input_per_m = 1
+output_per_m = 2
+web_search_per_call = 0.01
+request_per_call = 0.001
+`,
+    );
+    const c = loadConfig({ cwd: dir, env: {} });
+    expect(c.pricing.overrides).toEqual({
+      'gpt-4.1': { codeInterpreterPerCall: 0.03, imageGenerationPer1k: 42 },
+      'anthropic/claude-sonnet-4-6': { codeExecutionPerCall: 0.05, cacheWrite1hPerM: 7 },
+      'acme/rocket': { inputPerM: 1, outputPerM: 2, webSearchPerCall: 0.01, requestPerCall: 0.001 },
+    });
+    const tollgate = createTollgate({ configFile: join(dir, 'tollgate.toml'), env: {}, guardFetch: false });
+    try {
+      const gpt = tollgate.pricing.cost({ input: 1000, output: 100, codeInterpreterCalls: 2, imageGenerations: 1 }, 'gpt-4.1', 'openai');
+      // gpt-4.1 from the price data: $2 / $8 per 1M tokens; then 2 × $0.03 + $0.042
+      expect(gpt).toMatchObject({ totalNanos: 2_000_000 + 800_000 + 60_000_000 + 42_000_000, serverToolNanos: 102_000_000 });
+      expect(gpt.unpricedUnits).toBeUndefined();
+      const claude = tollgate.pricing.cost({ input: 100, output: 0, cacheWrite: 100, cacheWrite1h: 100, codeExecutions: 1 }, 'claude-sonnet-4-6', 'anthropic');
+      expect(claude).toMatchObject({ totalNanos: 700_000 + 50_000_000, cacheWriteNanos: 700_000, serverToolNanos: 50_000_000 });
+      expect(tollgate.pricing.cost({ input: 1000, output: 1000, webSearches: 1 }, 'rocket', 'acme')).toMatchObject({
+        totalNanos: 1_000_000 + 2_000_000 + 10_000_000 + 1_000_000,
+        requestNanos: 1_000_000,
+      });
+    } finally {
+      await tollgate.shutdown();
+    }
+  });
+
+  it('names a misspelt unit field with the nearest one, and refuses an entry with no price', () => {
+    const dir = tempDir();
+    const path = write(dir, 'tollgate.toml', '[pricing.overrides."gpt-4.1"]\ncode_interpreter_per_cal = 0.03\n');
+    expect(errorOf(() => loadConfig({ cwd: dir, env: {} })).message).toBe(
+      `${path}: pricing.overrides["gpt-4.1"].codeInterpreterPerCal: unknown key. Fix: did you mean codeInterpreterPerCall? (rename codeInterpreterPerCal to codeInterpreterPerCall)`,
+    );
+    write(dir, 'tollgate.toml', '[pricing.overrides."gpt-4.1"]\ncode_interpreter_per_call = 0.03\ncode_interpreter_per_1k = 30\n');
+    expect(errorOf(() => loadConfig({ cwd: dir, env: {} })).message).toBe(
+      `${path}: pricing.overrides["gpt-4.1"].codeInterpreterPer1k: expected only one of codeInterpreterPerCall / codeInterpreterPer1k, got 30. Fix: correct pricing.overrides["gpt-4.1"].codeInterpreterPer1k in ${path}`,
+    );
+    write(dir, 'tollgate.toml', '[pricing.overrides."gpt-4.1"]\n');
+    expect(errorOf(() => loadConfig({ cwd: dir, env: {} })).message).toBe(
+      `${path}: pricing.overrides["gpt-4.1"]: expected at least one price: inputPerM and outputPerM to price the model, or only the units to add to its price-data entry (e.g. codeInterpreterPerCall), got {}. Fix: correct pricing.overrides["gpt-4.1"] in ${path}`,
+    );
+  });
+});

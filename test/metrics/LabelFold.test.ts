@@ -79,12 +79,12 @@ describe('TollgateMetrics label cardinality', () => {
 
   it('tollgate_unpriced_calls_total is bounded like the other provider/model metrics', async () => {
     const metrics = new TollgateMetrics({ labelValueCap: 3 });
-    for (let i = 0; i < 10; i++) metrics.recordUnpriced('openai', `typo-${i}`);
+    for (let i = 0; i < 10; i++) metrics.recordUnpriced('openai', `typo-${i}`, ['model']);
     const text = await metrics.metricsText();
     expect(seriesOf(text, 'tollgate_unpriced_calls_total')).toHaveLength(4);
     expect(sampleValue(text, 'tollgate_unpriced_calls_total', { provider: 'openai', model: '_other' })).toBe(7);
     expect(sampleValue(text, 'tollgate_metric_labels_folded_total', { metric: 'tollgate_unpriced_calls_total' })).toBe(7);
-    expect(metrics.unpricedCalls()[0]).toEqual({ provider: 'openai', model: '_other', calls: 7 });
+    expect(metrics.unpricedCalls()[0]).toEqual({ provider: 'openai', model: '_other', calls: 7, units: [{ unit: 'model', calls: 7 }] });
   });
 
   it('attribution values are bounded per dimension: one dimension past the cap folds neither the others nor the model series', async () => {

@@ -273,12 +273,13 @@ describe('overrides and pricing files', () => {
         'typo.json',
         '{"my-model": {"input_per_k": 1, "output_per_1k": 2}}',
         (p: string) =>
-          `${p}: "my-model".input_per_k: unknown price field. Fix: use input/output/cache_read/cache_write/reasoning with _per_m or _per_1k (or inputPerM, inputPer1k... in code)`,
+          `${p}: "my-model".input_per_k: unknown price field. Fix: did you mean input_per_m? (rename input_per_k to input_per_m)`,
       ],
       [
         'empty-entry.json',
         '{"my-model": {}}',
-        (p: string) => `${p}: "my-model": expected at least an input or an output price. Fix: add input_per_m and output_per_m (or input_per_1k and output_per_1k)`,
+        (p: string) =>
+          `${p}: "my-model": expected at least one price. Fix: add input_per_m and output_per_m (inputPerM / outputPerM in code) to price the model, or only the units to add to its price-data entry, e.g. code_interpreter_per_call`,
       ],
       [
         'not-object.json',

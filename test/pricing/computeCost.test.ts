@@ -51,6 +51,41 @@ describe('computeCost: billed units beyond tokens', () => {
     expect(parts.serverToolNanos).toBe(0);
   });
 
+  it('charges code interpreter, image generation and code execution calls at their prices, as server-tool cost', () => {
+    const prices: ModelPrices = {
+      input: flatPrice(1_000_000_000n),
+      output: flatPrice(2_000_000_000n),
+      codeInterpreterCallsPerK: flatPrice(30_000_000_000n),
+      imageGenerationsPerK: flatPrice(42_000_000_000n),
+      codeExecutionsPerK: flatPrice(50_000_000_000n),
+      requestsPerK: flatPrice(1_000_000_000n),
+    };
+    const usage = { input: 333, output: 7, codeInterpreterCalls: 2, imageGenerations: 3, codeExecutions: 1 };
+    expect(unpricedUnits(usage, prices)).toEqual([]);
+    const parts = computeCost(usage, prices);
+    expect(parts.serverToolNanos).toBe(2 * 30_000_000 + 3 * 42_000_000 + 50_000_000);
+    expect(parts.requestNanos).toBe(1_000_000);
+    expect(parts.totalNanos).toBe(333 * 1000 + 7 * 2000 + 1_000_000 + 236_000_000);
+    const { totalNanos, ...rest } = parts;
+    expect(Object.values(rest).reduce((a, b) => a + b, 0)).toBe(totalNanos);
+    expect(unpricedUnits(usage, { input: prices.input, output: prices.output })).toEqual(['code_interpreter', 'image_generation', 'code_execution']);
+  });
+
+  it('keeps the parts summing to the total when sub-nano call prices round', () => {
+    // 1.7 nanos a call: 3 calls are 5.1 nanos; 1 input token at $0.0003 per 1M is 0.3 nanos
+    const prices: ModelPrices = { input: flatPrice(300_000n), output: flatPrice(0n), codeExecutionsPerK: flatPrice(1_700n) };
+    const parts = computeCost({ input: 1, output: 0, codeExecutions: 3 }, prices);
+    expect(parts.totalNanos).toBe(5); // 5.4 rounds to 5
+    expect(parts.inputNanos + parts.serverToolNanos).toBe(5);
+  });
+
+  it('charges 1-hour cache writes at a 1-hour price without a 5-minute one (and the other writes as input)', () => {
+    const prices: ModelPrices = { input: flatPrice(1_000_000_000n), output: flatPrice(0n), cacheWrite1h: flatPrice(2_000_000_000n) };
+    const usage = { input: 100, output: 0, cacheWrite: 60, cacheWrite1h: 50 };
+    expect(computeCost(usage, prices)).toMatchObject({ totalNanos: 50 * 1000 + 50 * 2000, inputNanos: 50 * 1000, cacheWriteNanos: 50 * 2000 });
+    expect(unpricedUnits(usage, prices)).toEqual([]);
+  });
+
   it('rejects parts larger than what they are part of', () => {
     expect(() => computeCost({ input: 10, output: 0, cacheWrite: 2, cacheWrite1h: 3 }, {})).toThrow('usage.cacheWrite1h (3) cannot exceed usage.cacheWrite (2)');
     expect(() => computeCost({ input: 10, output: 0, cacheRead: 5, inputAudio: 6 }, {})).toThrow('usage.inputAudio (6) cannot exceed the uncached input (5)');

@@ -158,4 +158,30 @@ describe.runIf(status.run)('the web page in Chromium', () => {
     expect(errors).toEqual([]);
     await page.context().close();
   });
+
+  it('lists the unpriced calls of /v1/status on the overview: provider, model, unit and counts', async () => {
+    const { page, errors } = await openPage();
+    await page.waitForSelector('#unpriced-rows td:has-text("None: every call so far was priced from price data")', { timeout: 5_000 });
+    // Two calls with code interpreter items (the price data has no price for them), one of a model no price data knows.
+    for (let i = 0; i < 2; i++) {
+      await tollgate.llm({ model: 'gpt-4o-mini', maxTokens: 50, inputTokens: 100 }, (c) => c.setUsage({ input: 100, output: 20, codeInterpreterCalls: 1 }));
+    }
+    await tollgate.llm({ model: 'acme-unlisted-1', provider: 'acme', maxTokens: 10, inputTokens: 10 }, (c) => c.setUsage({ input: 10, output: 5 }));
+    await tollgate.forceFlush();
+    const status = (await (await fetch(`${server.url}/v1/status`)).json()) as { unpricedCalls: { provider: string; model: string; calls: number; units: { unit: string; calls: number }[] }[] };
+    expect(status.unpricedCalls).toEqual([
+      { provider: 'openai', model: 'gpt-4o-mini', calls: 2, units: [{ unit: 'code_interpreter', calls: 2 }] },
+      { provider: 'acme', model: 'acme-unlisted-1', calls: 1, units: [{ unit: 'model', calls: 1 }] },
+    ]);
+    await page.waitForSelector('tr[data-unpriced="acme/acme-unlisted-1"]', { timeout: 10_000 });
+    for (const s of status.unpricedCalls) {
+      const cells = await page.$$eval(`tr[data-unpriced="${s.provider}/${s.model}"] td`, (tds) => tds.map((td) => td.textContent ?? ''));
+      expect(cells.slice(0, 3)).toEqual([s.provider, s.model, String(s.calls)]);
+      for (const u of s.units) expect(cells[3]).toContain(`${u.unit === 'model' ? 'model (no price)' : u.unit} ×${u.calls}`);
+    }
+    expect(await page.getAttribute('tr[data-unpriced="openai/gpt-4o-mini"] [data-unit=code_interpreter]', 'title')).toBe('price it with code_interpreter_per_call in pricing.overrides');
+    expect(await page.textContent('#unpriced-count')).toBe('3 calls');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
 });

@@ -3,6 +3,7 @@ import { setupAdmin } from './admin.js';
 import { banner, byId } from './dom.js';
 import { followEvents } from './live.js';
 import { renderBudgets, renderTotals } from './overview.js';
+import { renderUnpriced } from './unpriced.js';
 import { renderBreakdowns, renderChart, resizeChart } from './spendChart.js';
 import { renderTraces } from './traces.js';
 
@@ -42,7 +43,7 @@ function start(): void {
     refreshing = true;
     try {
       const now = Date.now();
-      const [, pause] = await Promise.all([renderTotals(now), renderBudgets(now, () => void refresh())]);
+      const [, pause] = await Promise.all([renderTotals(now), renderBudgets(now, () => void refresh()), renderUnpriced()]);
       admin?.showPause(pause);
       banner('');
       document.body.dataset.loaded = 'true';

@@ -109,3 +109,17 @@ export interface TraceSpan {
 export interface TraceDetail extends TraceSummary {
   spans: TraceSpan[];
 }
+
+/** One provider/model of `unpricedCalls` in /v1/status. */
+export interface UnpricedSeries {
+  provider: string;
+  model: string;
+  calls: number;
+  /** The calls by unpriced unit (`model` when the model has no price); absent from older servers. */
+  units?: { unit: string; calls: number }[];
+}
+
+/** The part of GET /v1/status the page reads. */
+export interface StatusAnswer {
+  unpricedCalls?: UnpricedSeries[];
+}

@@ -4,6 +4,14 @@ interface UnpricedSeries {
   provider: string;
   model: string;
   calls: number;
+  /** Absent from servers before units were reported. */
+  units?: { unit: string; calls: number }[];
+}
+
+/** `openai/gpt-4o ×3 (code_interpreter)`: the billed units without a price, when it is not the model itself. */
+function describeSeries(s: UnpricedSeries): string {
+  const units = (s.units ?? []).map((u) => u.unit).filter((u) => u !== 'model');
+  return `${s.provider}/${s.model} ×${s.calls}${units.length > 0 ? ` (${units.join(', ')})` : ''}`;
 }
 
 /**
@@ -28,14 +36,14 @@ export async function checkUnpriced(base: string, timeoutMs: number, env: NodeJS
     if (!Array.isArray(series)) return { name: 'unpriced', status: 'skipped', detail: `${url.href} does not report unpricedCalls` };
     if (series.length === 0) return { name: 'unpriced', status: 'ok', detail: 'every call so far was priced from price data' };
     const total = series.reduce((sum, s) => sum + s.calls, 0);
-    const names = series.slice(0, 10).map((s) => `${s.provider}/${s.model} ×${s.calls}`);
+    const names = series.slice(0, 10).map(describeSeries);
     if (series.length > 10) names.push(`and ${series.length - 10} more`);
     return {
       name: 'unpriced',
       status: 'fail',
       detail:
         `${total} ${total === 1 ? 'call was' : 'calls were'} priced by policy instead of price data: ${names.join(', ')}. ` +
-        'Fix: add their prices (pricing.overrides or a pricing file); see tollgate_unpriced_calls_total',
+        'Fix: add their prices (pricing.overrides or a pricing file; a unit alone, e.g. code_interpreter_per_call, adds to the price data); see tollgate_unpriced_calls_total',
     };
   } catch (err: unknown) {
     return { name: 'unpriced', status: 'skipped', detail: `${url.href}: ${err instanceof Error ? err.message : String(err)}` };
