@@ -83,7 +83,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     if (report.kind === 'store') metrics.recordError('ledger');
   });
   const events = new EventBus((event, err) => problems.report('telemetry', `a "${event}" event listener threw`, err));
-  const redis = { problems, onStoreReset: (e: StoreResetEvent) => events.emit('store_reset', e) };
+  const redis = { ...config.redis, problems, onStoreReset: (e: StoreResetEvent) => events.emit('store_reset', e) };
   const ledger = withErrorCount(givenLedger ?? openStore(config.enabled ? config.store : 'memory:', { sqlite: config.sqlite, redis }), () => metrics.recordLedgerError());
   const engine = new BudgetEngine({
     ledger,

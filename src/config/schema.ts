@@ -6,8 +6,10 @@ import { CAMEL_PRICE_FIELDS, PRICE_UNITS, unitFieldNames } from '../pricing/pric
 import type { UnknownModelPolicy } from '../pricing/types.js';
 import type { LogLevel } from '../sinks/TollgateLogger.js';
 import { AlertsSchema, type AlertConfig } from './alertsSchema.js';
+import { RedisSchema, type RedisConfig } from './redisSchema.js';
 
 export type { AlertConfig } from './alertsSchema.js';
+export type { RedisConfig } from './redisSchema.js';
 
 /** The whole configuration with every default applied (what `loadConfig` returns). */
 export interface TollgateConfig {
@@ -24,6 +26,8 @@ export interface TollgateConfig {
     /** 'batched': longest wait before a settlement is written, ms. Default 100. */
     flushIntervalMs: number;
   };
+  /** Redis stores only: key prefix, waits, journal, leases (README "Stores"). Default {}. */
+  redis: RedisConfig;
   /** Default []. */
   budgets: BudgetSpec[];
   pricing: {
@@ -140,6 +144,7 @@ export interface RateLimitConfig {
 export interface TollgateConfigInput {
   store?: string;
   sqlite?: Partial<TollgateConfig['sqlite']>;
+  redis?: RedisConfig;
   /** Seed spellings are accepted too: max_usd, on_exceed, fallback_model, scope per_request / per_session. */
   budgets?: BudgetSpec[];
   pricing?: Partial<TollgateConfig['pricing']>;
@@ -264,6 +269,7 @@ export const TollgateConfigLayerSchema = z.strictObject({
       flushIntervalMs: positiveInt('a whole number of milliseconds > 0').optional(),
     })
     .optional(),
+  redis: RedisSchema.optional(),
   budgets: z.array(BudgetSpecSchema, { error: 'expected a list of budgets' }).optional(),
   pricing: z
     .strictObject({
@@ -351,6 +357,7 @@ export function applyDefaults(c: TollgateConfigLayer): TollgateConfig {
   return {
     store: c.store ?? 'sqlite:.tollgate/ledger.db',
     sqlite: { durability: c.sqlite?.durability ?? 'transaction', flushIntervalMs: c.sqlite?.flushIntervalMs ?? 100 },
+    redis: c.redis ?? {},
     budgets: (c.budgets ?? []) as BudgetSpec[],
     pricing: {
       overrides: c.pricing?.overrides ?? {},

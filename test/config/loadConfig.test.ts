@@ -13,6 +13,7 @@ import type { TollgateConfig } from '../../src/config/schema.js';
 const DEFAULTS: TollgateConfig = {
   store: 'sqlite:.tollgate/ledger.db',
   sqlite: { durability: 'transaction', flushIntervalMs: 100 },
+  redis: {},
   budgets: [],
   pricing: { overrides: {}, files: [], unknownModel: 'warn', localModels: ['ollama/*', 'lmstudio/*', 'local/*'], localModelTags: true, unpricedUnderCap: 'ceiling' },
   estimation: { defaultMaxOutputTokens: 4096, minOutputTokens: 16, inputMargin: 0 },
