@@ -11,6 +11,7 @@ interface Row {
   cacheReadPerM: number | null;
   cacheWritePerM: number | null;
   reasoningPerM: number | null;
+  otherUnits: Record<string, number>;
   tiered: boolean;
   source: string;
 }
@@ -30,6 +31,7 @@ describe('tollgate pricing', () => {
       cacheReadPerM: 0.3,
       cacheWritePerM: 3.75,
       reasoningPerM: null,
+      otherUnits: { cacheWrite1hPerM: 6, webSearchPerCall: 0.01 },
       tiered: false,
       source: 'genai-prices',
     });
@@ -41,13 +43,13 @@ describe('tollgate pricing', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines[1]).toBe(
-      '│ Model             │ Provider  │ Priced as                                     │ Input $/1M │ Output $/1M │ Cache read $/1M │ Cache write $/1M │ Source       │',
+      '│ Model             │ Provider  │ Priced as                                     │ Input $/1M │ Output $/1M │ Cache read $/1M │ Cache write $/1M │ Other units                                     │ Source       │',
     );
     expect(lines).toContain(
-      '│ gpt-4o-mini       │ openai    │ gpt-4o-mini                                   │      $0.15 │       $0.60 │          $0.075 │                - │ genai-prices │',
+      '│ gpt-4o-mini       │ openai    │ gpt-4o-mini                                   │      $0.15 │       $0.60 │          $0.075 │                - │ web search $0.01/call, file search $0.0025/call │ genai-prices │',
     );
     expect(lines).toContain(
-      '│ gemini-1.5-pro    │ google    │ gemini-1.5-pro                                │     $1.25* │      $5.00* │               - │                - │ genai-prices │',
+      '│ gemini-1.5-pro    │ google    │ gemini-1.5-pro                                │     $1.25* │      $5.00* │               - │                - │                                                 │ genai-prices │',
     );
     expect(r.stdout).toContain('* base price; a higher price applies above an input-size threshold\n');
   });
@@ -67,6 +69,7 @@ describe('tollgate pricing', () => {
       cacheReadPerM: 1.25,
       cacheWritePerM: null,
       reasoningPerM: null,
+      otherUnits: { webSearchPerCall: 0.01, fileSearchPerCall: 0.0025 },
       tiered: false,
       source: 'genai-prices',
     });
@@ -78,7 +81,7 @@ describe('tollgate pricing', () => {
     const { join } = await import('node:path');
     const dir = mkdtempSync(join(tmpdir(), 'tollgate-cli-pricing-'));
     const file = join(dir, 'prices.json');
-    writeFileSync(file, JSON.stringify({ 'acme/rocket-1': { input_per_1k: 0.001, output_per_1k: 0.002 } }));
+    writeFileSync(file, JSON.stringify({ 'acme/rocket-1': { input_per_1k: 0.001, output_per_1k: 0.002, code_interpreter_per_call: 0.03 } }));
     const r = await runCli(['pricing', '--json'], { env: { TOLLGATE_PRICING_FILE: file } });
     expect(r.code).toBe(0);
     const rows = JSON.parse(r.stdout) as Row[];
@@ -91,6 +94,7 @@ describe('tollgate pricing', () => {
       cacheReadPerM: null,
       cacheWritePerM: null,
       reasoningPerM: null,
+      otherUnits: { codeInterpreterPerCall: 0.03 },
       tiered: false,
       source: 'override',
     });

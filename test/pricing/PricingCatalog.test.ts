@@ -355,7 +355,7 @@ describe('local and unknown models', () => {
 
 describe('list', () => {
   it('lists genai-prices, bundled and override rows, filtered by provider', () => {
-    const c = catalog({ overrides: { 'my-provider/my-model': { inputPerM: 1.5, outputPerM: 4 } } });
+    const c = catalog({ overrides: { 'my-provider/my-model': { inputPerM: 1.5, outputPerM: 4, inputAudioPerM: 40, webSearchPer1k: 25 } } });
     const openai = c.list('openai');
     expect(openai.every((r) => r.provider === 'openai')).toBe(true);
     expect(openai.find((r) => r.model === 'gpt-4o-mini')).toEqual({
@@ -366,6 +366,7 @@ describe('list', () => {
       cacheReadPerM: 0.075,
       cacheWritePerM: null,
       reasoningPerM: null,
+      otherUnits: { webSearchPerCall: 0.01, fileSearchPerCall: 0.0025 },
       tiered: false,
       source: 'genai-prices',
     });
@@ -379,6 +380,7 @@ describe('list', () => {
         cacheReadPerM: null,
         cacheWritePerM: null,
         reasoningPerM: null,
+        otherUnits: { inputAudioPerM: 40, webSearchPerCall: 0.025 },
         tiered: false,
         source: 'override',
       },

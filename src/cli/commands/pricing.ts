@@ -52,7 +52,7 @@ export function registerPricingCommand(program: Command): void {
       }
       const tiered = (r: PriceRow, v: number | null): string => (v !== null && r.tiered ? `${usd(v)}*` : usd(v));
       printTable(
-        ['Model', 'Provider', 'Priced as', 'Input $/1M', 'Output $/1M', 'Cache read $/1M', 'Cache write $/1M', 'Source'],
+        ['Model', 'Provider', 'Priced as', 'Input $/1M', 'Output $/1M', 'Cache read $/1M', 'Cache write $/1M', 'Other units', 'Source'],
         rows.map((r) => [
           r.name,
           r.provider,
@@ -61,6 +61,7 @@ export function registerPricingCommand(program: Command): void {
           tiered(r, r.outputPerM),
           tiered(r, r.cacheReadPerM),
           tiered(r, r.cacheWritePerM),
+          otherUnitsText(r.otherUnits),
           r.source,
         ]),
         [3, 4, 5, 6],
@@ -70,4 +71,16 @@ export function registerPricingCommand(program: Command): void {
         printLine('More models: tollgate pricing --provider <id>, or --all.');
       }
     });
+}
+
+/** `cacheWrite1hPerM: 6, webSearchPerCall: 0.01` → `cache write 1h $6/1M, web search $0.01/call`. */
+function otherUnitsText(units: Record<string, number>): string {
+  return Object.entries(units)
+    .map(([field, price]) => {
+      const perCall = field.endsWith('PerCall');
+      const stem = field.slice(0, field.length - (perCall ? 'PerCall' : 'PerM').length);
+      const words = stem.replace(/[A-Z]|(?<=[a-z])\d+/g, (m) => ` ${m.toLowerCase()}`);
+      return `${words} ${usd(price)}/${perCall ? 'call' : '1M'}`;
+    })
+    .join(', ');
 }
