@@ -1,5 +1,5 @@
 import { diag } from '@opentelemetry/api';
-import type { Sampler, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { Sampler, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { SdkSampler, SdkSpanProcessor } from '../core/SdkSpan.js';
 import { logs } from '@opentelemetry/api-logs';
 import { hostLoggerRegistered } from '../sinks/TollgateLogger.js';

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { metrics } from '@opentelemetry/api';
 import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BudgetSpec } from '../../src/core/Budget.js';
 import { createTollgate } from '../../src/createTollgate.js';
@@ -40,10 +40,10 @@ afterEach(async () => {
 });
 
 function setup(budgets: BudgetSpec[]): { tollgate: Tollgate; exporter: InMemorySpanExporter } {
-  let provider: BasicTracerProvider | undefined;
+  let provider: TracerProvider | undefined;
   const tollgate = createTollgate({ store: 'memory:', configFile: false, env: {}, quiet: true, budgets, tracerProvider: { getTracer: (n, v) => provider!.getTracer(n, v) } });
   const exporter = new InMemorySpanExporter();
-  provider = new BasicTracerProvider({ spanProcessors: [tollgate.spanProcessor, new SimpleSpanProcessor(exporter)] });
+  provider = new TracerProvider({ spanProcessors: [tollgate.spanProcessor, new SimpleSpanProcessor({ exporter: exporter })] });
   instrumentation.setTracerProvider(provider);
   instrumentation.enable();
   cleanups.push(async () => {
