@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import type { Tracer, TracerProvider } from '@opentelemetry/api';
+import type { Tracer, TracerProvider as ApiTracerProvider } from '@opentelemetry/api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { instrumentOpenAI } from '../../instrumentations/openai/index.js';
 import type { InstrumentOpenAIOptions } from '../../instrumentations/openai/index.js';
@@ -76,7 +76,7 @@ describe('budgets per team, user and API key with the real openai client (SQLite
     dirs.push(dir);
     const dbPath = join(dir, 'ledger.db');
     let provider: TracerProvider | undefined;
-    const lazy: TracerProvider = { getTracer: (name: string, version?: string): Tracer => provider!.getTracer(name, version) };
+    const lazy: ApiTracerProvider = { getTracer: (name: string, version?: string): Tracer => provider!.getTracer(name, version) };
     const tollgate = createTollgate({ store: `sqlite:${dbPath}`, budgets, configFile: false, env: {}, guardFetch: false, tracerProvider: lazy });
     open.push(tollgate);
     const exporter = new InMemorySpanExporter();

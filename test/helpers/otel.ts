@@ -1,4 +1,4 @@
-import { context, type TracerProvider } from '@opentelemetry/api';
+import { context, type TracerProvider as ApiTracerProvider } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   TracerProvider,
@@ -39,7 +39,7 @@ export function makeTestTollgate(
   ensureContextManager();
   const exporter = new InMemorySpanExporter();
   let provider: TracerProvider | undefined;
-  const lazy: TracerProvider = { getTracer: (name, version, o) => provider!.getTracer(name, version, o) };
+  const lazy: ApiTracerProvider = { getTracer: (name, version, o) => provider!.getTracer(name, version, o) };
   const tollgate = createTollgate({ store: 'memory:', configFile: false, env: {}, guardFetch: false, tracerProvider: lazy, ...options });
   provider = new TracerProvider({
     ...(extra.sampler !== undefined ? { sampler: extra.sampler } : {}),

@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { context } from '@opentelemetry/api';
-import type { Tracer, TracerProvider } from '@opentelemetry/api';
+import type { Tracer, TracerProvider as ApiTracerProvider } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -49,7 +49,7 @@ describe('instrumentations with createTollgate (memory store)', () => {
 
   function setup(budgets: BudgetSpec[] = [], asyncStore = false): Setup {
     let provider: TracerProvider | undefined;
-    const lazy: TracerProvider = { getTracer: (name: string, version?: string): Tracer => provider!.getTracer(name, version) };
+    const lazy: ApiTracerProvider = { getTracer: (name: string, version?: string): Tracer => provider!.getTracer(name, version) };
     const tollgate = createTollgate({ store: 'memory:', budgets, configFile: false, env: {}, guardFetch: false, tracerProvider: lazy,
       // A store that answers with promises, as Redis does: admission is decided after create() returned.
       ...(asyncStore ? { ledger: asyncLedger(new MemoryLedger()) } : {}),

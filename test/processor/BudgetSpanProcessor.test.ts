@@ -18,6 +18,7 @@ import { createTollgate, type TollgateOptions } from '../../src/createTollgate.j
 import { TollgateSampler } from '../../src/otel/TollgateSampler.js';
 import { startFakeOpenAI } from '../fakes/index.js';
 import type { FakeOpenAI } from '../fakes/index.js';
+import { contribPatchesOpenAI } from '../helpers/contribOpenAI.js';
 import { ensureContextManager, makeTestTollgate, type TestTollgate } from '../helpers/otel.js';
 
 // The contrib instrumentation patches the CommonJS `openai` module through require hooks.
@@ -114,9 +115,12 @@ describe('telemetry failures never reach the host', () => {
   });
 });
 
-describe('spans of other instrumentations (@opentelemetry/instrumentation-openai)', () => {
+const contribInstrumentation = new OpenAIInstrumentation();
+const contrib = contribPatchesOpenAI(contribInstrumentation);
+
+describe.skipIf(!contrib.patched)(`spans of other instrumentations (@opentelemetry/instrumentation-openai), needs ${contrib.reason}`, () => {
   let fake: FakeOpenAI;
-  const instrumentation = new OpenAIInstrumentation();
+  const instrumentation = contribInstrumentation;
   // This version leaves its metric instruments unset until a meter provider is given
   // (its class fields reset what the base constructor created); give it the global no-op one.
   instrumentation.setMeterProvider(metrics.getMeterProvider());
