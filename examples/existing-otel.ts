@@ -1,6 +1,6 @@
 // A service that already uses OpenTelemetry: add tollgate's processor and sampler, wrap the client.
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
+import { ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace';
 import OpenAI from 'openai';
 import { BudgetExceededError, createTollgate, tollgateSampler } from 'tollgate';
 import { instrumentOpenAI } from 'tollgate/openai';

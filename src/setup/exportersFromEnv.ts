@@ -1,5 +1,5 @@
 import type { IMetricReader, PushMetricExporter } from '@opentelemetry/sdk-metrics';
-import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ConfigError } from '../core/ConfigError.js';
 import type { ExporterName } from './ExporterName.js';
 import type { HostSdk } from './hostSdk.js';

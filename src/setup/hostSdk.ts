@@ -3,8 +3,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
 import type * as SdkMetrics from '@opentelemetry/sdk-metrics';
-import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type * as SdkTrace from '@opentelemetry/sdk-trace-base';
+import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
+import type * as SdkTrace from '@opentelemetry/sdk-trace';
 
 /**
  * The host's OpenTelemetry SDK, for `tollgate.start()` only. Everything is loaded through the

@@ -1,8 +1,7 @@
 import { diag } from '@opentelemetry/api';
-import type { Sampler, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { Sampler, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { SdkSampler, SdkSpanProcessor } from '../core/SdkSpan.js';
-import { logs } from '@opentelemetry/api-logs';
-import { hostLoggerRegistered } from '../sinks/TollgateLogger.js';
+import { disableHostLogs, hostLoggerRegistered } from '../sinks/hostLogs.js';
 import { TollgateSampler } from '../otel/TollgateSampler.js';
 import type { ExporterName } from './ExporterName.js';
 import { exportPlan, metricReadersOf, spanProcessorsOf } from './exportersFromEnv.js';
@@ -72,7 +71,7 @@ export function startOtel(processor: SdkSpanProcessor, options: StartOptions = {
   nodeSdk.start();
   // NodeSDK registers a logger provider even with no log processors: unregister it, so that tollgate's
   // log lines stay on stderr instead of going to a provider that drops them.
-  if (!hostLogs) logs.disable();
+  if (!hostLogs) disableHostLogs();
   let done: Promise<void> | undefined;
   return {
     sdk: nodeSdk,

@@ -1,5 +1,8 @@
-import { logs, SeverityNumber } from '@opentelemetry/api-logs';
+import { SeverityNumber } from '@opentelemetry/api-logs';
 import type { AnyValueMap } from '@opentelemetry/api-logs';
+import { hostLogger } from './hostLogs.js';
+
+export { hostLoggerRegistered } from './hostLogs.js';
 
 /** Levels of tollgate's log lines, most verbose first; 'off' logs nothing. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'off';
@@ -28,16 +31,8 @@ const SEVERITY: Readonly<Record<Exclude<LogLevel, 'off'>, SeverityNumber>> = {
   warn: SeverityNumber.WARN,
   error: SeverityNumber.ERROR,
 };
-/** The key under which @opentelemetry/api-logs registers the global logger provider. */
-const GLOBAL_LOGS_KEY = Symbol.for('io.opentelemetry.js.api.logs');
-
-/** Whether the host registered an OTel logger provider (`logs.setGlobalLoggerProvider`, NodeSDK with log processors). */
-export function hostLoggerRegistered(): boolean {
-  return (globalThis as Record<symbol, unknown>)[GLOBAL_LOGS_KEY] !== undefined;
-}
-
 /**
- * tollgate's log lines. When the host has registered an OTel logger provider, each line is a log
+ * tollgate's log lines. When the host has registered an OTel logger provider (SDK 2.x or 3.x line), each line is a log
  * record of the `tollgate` logger (severity, body = the message, attributes = the fields), so it
  * goes wherever the host's logs go. Otherwise it is written to stderr: a JSON object per line
  * (`{"time","level","msg",...fields}`) when stderr is not a TTY, readable text when it is.
@@ -70,8 +65,9 @@ export class TollgateLogger {
     for (const [k, v] of Object.entries(fields)) if (v !== undefined) kept[k] = v;
     const time = this.clock();
     try {
-      if (hostLoggerRegistered()) {
-        logs.getLogger('tollgate', this.version).emit({
+      const otel = hostLogger('tollgate', this.version);
+      if (otel !== undefined) {
+        otel.emit({
           timestamp: time,
           severityNumber: SEVERITY[level],
           severityText: level.toUpperCase(),

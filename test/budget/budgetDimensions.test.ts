@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { InMemorySpanExporter, SimpleSpanProcessor, BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
-import type { Tracer, TracerProvider } from '@opentelemetry/api';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import type { Tracer, TracerProvider as ApiTracerProvider } from '@opentelemetry/api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { instrumentOpenAI } from '../../instrumentations/openai/index.js';
 import type { InstrumentOpenAIOptions } from '../../instrumentations/openai/index.js';
@@ -75,12 +75,12 @@ describe('budgets per team, user and API key with the real openai client (SQLite
     const dir = mkdtempSync(join(tmpdir(), 'tollgate-attribution-'));
     dirs.push(dir);
     const dbPath = join(dir, 'ledger.db');
-    let provider: BasicTracerProvider | undefined;
-    const lazy: TracerProvider = { getTracer: (name: string, version?: string): Tracer => provider!.getTracer(name, version) };
+    let provider: TracerProvider | undefined;
+    const lazy: ApiTracerProvider = { getTracer: (name: string, version?: string): Tracer => provider!.getTracer(name, version) };
     const tollgate = createTollgate({ store: `sqlite:${dbPath}`, budgets, configFile: false, env: {}, guardFetch: false, tracerProvider: lazy });
     open.push(tollgate);
     const exporter = new InMemorySpanExporter();
-    provider = new BasicTracerProvider({ spanProcessors: [tollgate.spanProcessor, new SimpleSpanProcessor(exporter)] });
+    provider = new TracerProvider({ spanProcessors: [tollgate.spanProcessor, new SimpleSpanProcessor({ exporter: exporter })] });
     const client = (o: InstrumentOpenAIOptions = {}): OpenAI => instrumentOpenAI(new OpenAI({ baseURL: fake.baseURL, apiKey: 'test', maxRetries: 0 }), tollgate, o);
     return { tollgate, dbPath, exporter, client };
   }

@@ -1,13 +1,13 @@
-import { context, type TracerProvider } from '@opentelemetry/api';
+import { context, type TracerProvider as ApiTracerProvider } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
-  BasicTracerProvider,
+  TracerProvider,
   InMemorySpanExporter,
   SimpleSpanProcessor,
   type ReadableSpan,
   type Sampler,
   type SpanExporter,
-} from '@opentelemetry/sdk-trace-base';
+} from '@opentelemetry/sdk-trace';
 import { createTollgate, type Tollgate, type TollgateOptions } from '../../src/createTollgate.js';
 
 let contextReady = false;
@@ -21,7 +21,7 @@ export function ensureContextManager(): void {
 
 export interface TestTollgate {
   tollgate: Tollgate;
-  provider: BasicTracerProvider;
+  provider: TracerProvider;
   exporter: InMemorySpanExporter;
   spans(): ReadableSpan[];
   byName(name: string): ReadableSpan;
@@ -38,12 +38,12 @@ export function makeTestTollgate(
 ): TestTollgate {
   ensureContextManager();
   const exporter = new InMemorySpanExporter();
-  let provider: BasicTracerProvider | undefined;
-  const lazy: TracerProvider = { getTracer: (name, version, o) => provider!.getTracer(name, version, o) };
+  let provider: TracerProvider | undefined;
+  const lazy: ApiTracerProvider = { getTracer: (name, version, o) => provider!.getTracer(name, version, o) };
   const tollgate = createTollgate({ store: 'memory:', configFile: false, env: {}, guardFetch: false, tracerProvider: lazy, ...options });
-  provider = new BasicTracerProvider({
+  provider = new TracerProvider({
     ...(extra.sampler !== undefined ? { sampler: extra.sampler } : {}),
-    spanProcessors: [tollgate.spanProcessor, new SimpleSpanProcessor(extra.exporter ?? exporter)],
+    spanProcessors: [tollgate.spanProcessor, new SimpleSpanProcessor({ exporter: extra.exporter ?? exporter })],
   });
   return {
     tollgate,

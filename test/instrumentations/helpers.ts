@@ -1,6 +1,6 @@
 import type { Span, Tracer } from '@opentelemetry/api';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { BudgetEngine } from '../../src/budget/BudgetEngine.js';
 import type { BudgetEngineOptions } from '../../src/budget/BudgetEngine.js';
 import type { Pricer } from '../../src/budget/Pricer.js';
@@ -50,7 +50,7 @@ export interface TestTollgate extends TollgateHandle {
 export function createTestTollgate(options: TestTollgateOptions | boolean = {}): TestTollgate {
   const o: TestTollgateOptions = typeof options === 'boolean' ? { captureContent: options } : options;
   const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: exporter })] });
   const tracer: Tracer = provider.getTracer('tollgate');
   const ledger = o.ledger ?? new MemoryLedger();
   const problemLines: string[] = [];

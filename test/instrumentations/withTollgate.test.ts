@@ -1,9 +1,9 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { context } from '@opentelemetry/api';
-import type { Tracer, TracerProvider } from '@opentelemetry/api';
+import type { Tracer, TracerProvider as ApiTracerProvider } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { instrumentAnthropic } from '../../instrumentations/anthropic/index.js';
 import { instrumentOpenAI } from '../../instrumentations/openai/index.js';
@@ -48,15 +48,15 @@ describe('instrumentations with createTollgate (memory store)', () => {
   });
 
   function setup(budgets: BudgetSpec[] = [], asyncStore = false): Setup {
-    let provider: BasicTracerProvider | undefined;
-    const lazy: TracerProvider = { getTracer: (name: string, version?: string): Tracer => provider!.getTracer(name, version) };
+    let provider: TracerProvider | undefined;
+    const lazy: ApiTracerProvider = { getTracer: (name: string, version?: string): Tracer => provider!.getTracer(name, version) };
     const tollgate = createTollgate({ store: 'memory:', budgets, configFile: false, env: {}, guardFetch: false, tracerProvider: lazy,
       // A store that answers with promises, as Redis does: admission is decided after create() returned.
       ...(asyncStore ? { ledger: asyncLedger(new MemoryLedger()) } : {}),
     });
     open.push(tollgate);
     const exporter = new InMemorySpanExporter();
-    provider = new BasicTracerProvider({ spanProcessors: [tollgate.spanProcessor, new SimpleSpanProcessor(exporter)] });
+    provider = new TracerProvider({ spanProcessors: [tollgate.spanProcessor, new SimpleSpanProcessor({ exporter: exporter })] });
     const openai = instrumentOpenAI(new OpenAI({ baseURL: fakeOpenAI.baseURL, apiKey: 'test', maxRetries: 0 }), tollgate);
     const anthropic = instrumentAnthropic(new Anthropic({ baseURL: fakeAnthropic.baseURL, apiKey: 'test', maxRetries: 0 }), tollgate);
     return { tollgate, exporter, openai, anthropic };

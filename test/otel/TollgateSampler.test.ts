@@ -1,5 +1,5 @@
 import { ROOT_CONTEXT, SamplingDecision, SpanKind } from '@opentelemetry/api';
-import { AlwaysOffSampler, AlwaysOnSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOffSampler, AlwaysOnSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
 import { TollgateSampler } from '../../src/otel/TollgateSampler.js';
 import { samplerFromEnv } from '../../src/setup/startOtel.js';

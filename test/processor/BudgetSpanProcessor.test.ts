@@ -5,12 +5,12 @@ import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import {
   BatchSpanProcessor,
-  BasicTracerProvider,
+  TracerProvider,
   SimpleSpanProcessor,
   TraceIdRatioBasedSampler,
   type ReadableSpan,
   type SpanExporter,
-} from '@opentelemetry/sdk-trace-base';
+} from '@opentelemetry/sdk-trace';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { instrumentOpenAI } from '../../instrumentations/openai/index.js';
 import { BudgetExceededError } from '../../src/core/BudgetExceededError.js';
@@ -18,6 +18,7 @@ import { createTollgate, type TollgateOptions } from '../../src/createTollgate.j
 import { TollgateSampler } from '../../src/otel/TollgateSampler.js';
 import { startFakeOpenAI } from '../fakes/index.js';
 import type { FakeOpenAI } from '../fakes/index.js';
+import { contribPatchesOpenAI } from '../helpers/contribOpenAI.js';
 import { ensureContextManager, makeTestTollgate, type TestTollgate } from '../helpers/otel.js';
 
 // The contrib instrumentation patches the CommonJS `openai` module through require hooks.
@@ -84,10 +85,10 @@ describe('telemetry failures never reach the host', () => {
       shutdown: async () => undefined,
     };
     ensureContextManager();
-    let provider: BasicTracerProvider | undefined;
+    let provider: TracerProvider | undefined;
     const tollgate = createTollgate({ store: 'memory:', configFile: false, env: {}, guardFetch: false, tracerProvider: { getTracer: (n, v) => provider!.getTracer(n, v) } });
-    provider = new BasicTracerProvider({
-      spanProcessors: [tollgate.spanProcessor, new SimpleSpanProcessor(throwing), new BatchSpanProcessor(failing, { scheduledDelayMillis: 1 }), new SimpleSpanProcessor(failing)],
+    provider = new TracerProvider({
+      spanProcessors: [tollgate.spanProcessor, new SimpleSpanProcessor({ exporter: throwing }), new BatchSpanProcessor({ exporter: failing, scheduledDelayMillis: 1 }), new SimpleSpanProcessor({ exporter: failing })],
     });
     for (let i = 0; i < 20; i++) {
       const r = await tollgate.llm({ model: 'gpt-4o-mini' }, (c) => {
@@ -114,9 +115,12 @@ describe('telemetry failures never reach the host', () => {
   });
 });
 
-describe('spans of other instrumentations (@opentelemetry/instrumentation-openai)', () => {
+const contribInstrumentation = new OpenAIInstrumentation();
+const contrib = contribPatchesOpenAI(contribInstrumentation);
+
+describe.skipIf(!contrib.patched)(`spans of other instrumentations (@opentelemetry/instrumentation-openai), needs ${contrib.reason}`, () => {
   let fake: FakeOpenAI;
-  const instrumentation = new OpenAIInstrumentation();
+  const instrumentation = contribInstrumentation;
   // This version leaves its metric instruments unset until a meter provider is given
   // (its class fields reset what the base constructor created); give it the global no-op one.
   instrumentation.setMeterProvider(metrics.getMeterProvider());
@@ -130,7 +134,7 @@ describe('spans of other instrumentations (@opentelemetry/instrumentation-openai
 
   function setup(budgetUsd?: number, budgets: import('../../src/core/Budget.js').BudgetSpec[] = [], extra: Partial<TollgateOptions> = {}) {
     ensureContextManager();
-    let provider: BasicTracerProvider | undefined;
+    let provider: TracerProvider | undefined;
     const tollgate = createTollgate({
       store: 'memory:',
       configFile: false,
@@ -140,14 +144,14 @@ describe('spans of other instrumentations (@opentelemetry/instrumentation-openai
       budgets: budgetUsd !== undefined ? [{ scope: 'daily', maxUsd: budgetUsd, onExceed: 'deny' }] : budgets,
       ...extra,
     });
-    const exporter = new (require('@opentelemetry/sdk-trace-base').InMemorySpanExporter)();
-    provider = new BasicTracerProvider({ spanProcessors: [tollgate.spanProcessor, new SimpleSpanProcessor(exporter)] });
+    const exporter = new (require('@opentelemetry/sdk-trace').InMemorySpanExporter)();
+    provider = new TracerProvider({ spanProcessors: [tollgate.spanProcessor, new SimpleSpanProcessor({ exporter: exporter })] });
     instrumentation.setTracerProvider(provider);
     instrumentation.enable();
     const { OpenAI } = require('openai') as typeof import('openai');
     // Constructed after the fetch guard is installed (SDKs capture fetch at construction).
     const client = new OpenAI({ baseURL: fake.baseURL, apiKey: 'test', maxRetries: 0 });
-    return { tollgate, client, exporter: exporter as import('@opentelemetry/sdk-trace-base').InMemorySpanExporter, provider };
+    return { tollgate, client, exporter: exporter as import('@opentelemetry/sdk-trace').InMemorySpanExporter, provider };
   }
 
   it('prices and charges a contrib span with no tollgate wrapper', async () => {
@@ -284,17 +288,17 @@ describe('spans of other instrumentations (@opentelemetry/instrumentation-openai
   });
 
   it("reports once when another instrumentation's model calls go out under spans the sampler dropped", async () => {
-    const { AlwaysOffSampler } = await import('@opentelemetry/sdk-trace-base');
+    const { AlwaysOffSampler } = await import('@opentelemetry/sdk-trace');
     ensureContextManager();
     const lines: string[] = [];
     const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
       lines.push(String(chunk));
       return true;
     });
-    let provider: BasicTracerProvider | undefined;
+    let provider: TracerProvider | undefined;
     const tollgate = createTollgate({ store: 'memory:', configFile: false, env: {}, guardFetch: true, tracerProvider: { getTracer: (n, v) => provider!.getTracer(n, v) } });
     // The host's sampler is not wrapped with tollgateSampler: the contrib spans are NOT_RECORD.
-    provider = new BasicTracerProvider({ sampler: new AlwaysOffSampler(), spanProcessors: [tollgate.spanProcessor] });
+    provider = new TracerProvider({ sampler: new AlwaysOffSampler(), spanProcessors: [tollgate.spanProcessor] });
     instrumentation.setTracerProvider(provider);
     instrumentation.enable();
     try {

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { metrics } from '@opentelemetry/api';
 import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BudgetSpec } from '../../src/core/Budget.js';
 import { createTollgate } from '../../src/createTollgate.js';
@@ -9,6 +9,7 @@ import type { Tollgate } from '../../src/createTollgate.js';
 import { fetchGuardStatus } from '../../src/processor/FetchGuard.js';
 import { startFakeOpenAI } from '../fakes/index.js';
 import type { FakeOpenAI } from '../fakes/index.js';
+import { contribPatchesOpenAI } from '../helpers/contribOpenAI.js';
 import { ensureContextManager } from '../helpers/otel.js';
 
 // Spans of another instrumentation (the contrib OpenAI one, which catches a throw from startSpan
@@ -20,6 +21,7 @@ type OpenAIClient = import('openai').OpenAI;
 type Fetch = typeof globalThis.fetch;
 
 const instrumentation = new OpenAIInstrumentation();
+const contrib = contribPatchesOpenAI(instrumentation);
 instrumentation.setMeterProvider(metrics.getMeterProvider());
 let fake: FakeOpenAI;
 const pristine = globalThis.fetch;
@@ -40,10 +42,10 @@ afterEach(async () => {
 });
 
 function setup(budgets: BudgetSpec[]): { tollgate: Tollgate; exporter: InMemorySpanExporter } {
-  let provider: BasicTracerProvider | undefined;
+  let provider: TracerProvider | undefined;
   const tollgate = createTollgate({ store: 'memory:', configFile: false, env: {}, quiet: true, budgets, tracerProvider: { getTracer: (n, v) => provider!.getTracer(n, v) } });
   const exporter = new InMemorySpanExporter();
-  provider = new BasicTracerProvider({ spanProcessors: [tollgate.spanProcessor, new SimpleSpanProcessor(exporter)] });
+  provider = new TracerProvider({ spanProcessors: [tollgate.spanProcessor, new SimpleSpanProcessor({ exporter: exporter })] });
   instrumentation.setTracerProvider(provider);
   instrumentation.enable();
   cleanups.push(async () => {
@@ -72,7 +74,7 @@ function mockingFetch(): Fetch {
     );
 }
 
-describe('the fetch guard, for spans of other instrumentations', () => {
+describe.skipIf(!contrib.patched)(`the fetch guard, for spans of other instrumentations; needs ${contrib.reason}`, () => {
   it('reserves the input it reads from the body: a long prompt is refused where the output alone would fit', async () => {
     // gpt-4o-mini: $0.15 / $0.60 per 1M. 20 output tokens cost 12,000 nanos; the prompt below ~300,000.
     const { tollgate } = setup([{ scope: 'daily', maxUsd: 0.0001 }]);
@@ -183,25 +185,6 @@ describe('the fetch guard, for spans of other instrumentations', () => {
     expect(denied?.calls).toBe(1);
   });
 
-  it('/healthz says when fetch was replaced after the guard', async () => {
-    const { tollgate } = setup([]);
-    globalThis.fetch = mockingFetch();
-    const res = await new Promise<{ ok: boolean; checks: Record<string, { ok: boolean; error?: string }> }>((resolve) => {
-      const out = { statusCode: 0, body: '' };
-      const resStub = {
-        writeHead: (code: number) => {
-          out.statusCode = code;
-          return resStub;
-        },
-        setHeader: () => undefined,
-        end: (body: string) => resolve(JSON.parse(body) as never),
-      };
-      tollgate.requestHandler({ method: 'GET', url: '/healthz', headers: {} } as never, resStub as never);
-    });
-    expect(res.checks['fetchGuard']).toMatchObject({ ok: false });
-    expect(res.checks['fetchGuard']?.error).toContain('replaced');
-  });
-
   it('a call that was refused but reached the provider anyway is charged its real usage and flagged', async () => {
     const { tollgate, exporter } = setup([{ scope: 'daily', maxUsd: 0.000001 }]);
     const mock = mockingFetch();
@@ -224,6 +207,28 @@ describe('the fetch guard, for spans of other instrumentations', () => {
     const charged = records.find((r) => r.status === 'ok');
     expect(charged).toMatchObject({ costNanos: 1000 * 150 + 100 * 600, metadata: expect.objectContaining({ bypassed: true }) });
     expect(tollgate.problems.list().map((p) => p.kind)).toContain('enforcement_bypassed');
+  });
+});
+
+// These two need no span of the contrib instrumentation: they run with every openai.
+describe('the fetch guard and a fetch installed after it', () => {
+  it('/healthz says when fetch was replaced after the guard', async () => {
+    const { tollgate } = setup([]);
+    globalThis.fetch = mockingFetch();
+    const res = await new Promise<{ ok: boolean; checks: Record<string, { ok: boolean; error?: string }> }>((resolve) => {
+      const out = { statusCode: 0, body: '' };
+      const resStub = {
+        writeHead: (code: number) => {
+          out.statusCode = code;
+          return resStub;
+        },
+        setHeader: () => undefined,
+        end: (body: string) => resolve(JSON.parse(body) as never),
+      };
+      tollgate.requestHandler({ method: 'GET', url: '/healthz', headers: {} } as never, resStub as never);
+    });
+    expect(res.checks['fetchGuard']).toMatchObject({ ok: false });
+    expect(res.checks['fetchGuard']?.error).toContain('replaced');
   });
 
   it('uninstalling the guard leaves a fetch installed after it in place', async () => {

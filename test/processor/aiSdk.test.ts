@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { createOpenAI } from '@ai-sdk/openai';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { generateText, streamText } from 'ai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BudgetExceededError } from '../../src/core/BudgetExceededError.js';
@@ -25,7 +25,7 @@ const MINI_OUT = 600;
 describe('Vercel AI SDK (ai + @ai-sdk/openai)', () => {
   let fake: FakeOpenAI;
   let tollgate: Tollgate | undefined;
-  let provider: BasicTracerProvider | undefined;
+  let provider: TracerProvider | undefined;
 
   beforeAll(async () => {
     fake = await startFakeOpenAI({ outputTokens: 6 });
@@ -44,7 +44,7 @@ describe('Vercel AI SDK (ai + @ai-sdk/openai)', () => {
     ensureContextManager();
     const t = createTollgate({ store: 'memory:', configFile: false, env: {}, budgets: [{ id: 'day', scope: 'daily', maxUsd, onExceed: 'deny' }] });
     const exporter = new InMemorySpanExporter();
-    const p = new BasicTracerProvider({ spanProcessors: [t.spanProcessor, new SimpleSpanProcessor(exporter)] });
+    const p = new TracerProvider({ spanProcessors: [t.spanProcessor, new SimpleSpanProcessor({ exporter: exporter })] });
     tollgate = t;
     provider = p;
     // Created after tollgate, as the README says (the fetch guard is in place).

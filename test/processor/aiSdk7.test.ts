@@ -4,7 +4,7 @@
  * are ai 6; `.ci/run` installs these into a scratch folder in its Node 24 leg and names it in
  * TOLLGATE_AI7_DIR. Without the variable the file is skipped.
  */
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import type { Tracer } from '@opentelemetry/api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BudgetExceededError } from '../../src/core/BudgetExceededError.js';
@@ -36,7 +36,7 @@ describe.skipIf(dir === undefined)('Vercel AI SDK 7 with @ai-sdk/otel (TOLLGATE_
   let aiVersion: string;
   let fake: FakeOpenAI;
   let tollgate: Tollgate | undefined;
-  let provider: BasicTracerProvider | undefined;
+  let provider: TracerProvider | undefined;
 
   beforeAll(async () => {
     const loaded = await load<Ai7>('ai');
@@ -60,7 +60,7 @@ describe.skipIf(dir === undefined)('Vercel AI SDK 7 with @ai-sdk/otel (TOLLGATE_
     ensureContextManager();
     const t = createTollgate({ store: 'memory:', configFile: false, env: {}, budgets: [{ id: 'day', scope: 'daily', maxUsd, onExceed: 'deny' }] });
     const exporter = new InMemorySpanExporter();
-    const p = new BasicTracerProvider({ spanProcessors: [t.spanProcessor, new SimpleSpanProcessor(exporter)] });
+    const p = new TracerProvider({ spanProcessors: [t.spanProcessor, new SimpleSpanProcessor({ exporter })] });
     tollgate = t;
     provider = p;
     const model = openaiProvider.createOpenAI({ baseURL: fake.baseURL, apiKey: 'test' })('gpt-4o-mini');

@@ -6,7 +6,7 @@
  * variable the file is skipped.
  */
 import type { Tracer } from '@opentelemetry/api';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BudgetExceededError } from '../../src/core/BudgetExceededError.js';
 import type { UsageRecord } from '../../src/core/UsageRecord.js';

@@ -7,7 +7,7 @@
  * reaches the caller as BudgetExceededError with nothing sent.
  */
 import { createAnthropic } from '@ai-sdk/anthropic';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { generateText, streamText } from 'ai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BudgetExceededError } from '../../src/core/BudgetExceededError.js';

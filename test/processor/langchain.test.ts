@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { metrics } from '@opentelemetry/api';
 import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BudgetExceededError } from '../../src/core/BudgetExceededError.js';
 import { budgetExceededFrom } from '../../src/core/budgetExceededFrom.js';
@@ -28,7 +28,7 @@ const MINI_OUT = 600;
 describe('LangChain.js (ChatOpenAI through @opentelemetry/instrumentation-openai)', () => {
   let fake: FakeOpenAI;
   let tollgate: Tollgate | undefined;
-  let provider: BasicTracerProvider | undefined;
+  let provider: TracerProvider | undefined;
   const instrumentation = new OpenAIInstrumentation();
   // Its metric instruments stay unset until a meter provider is given: give it the global no-op one.
   instrumentation.setMeterProvider(metrics.getMeterProvider());
@@ -51,7 +51,7 @@ describe('LangChain.js (ChatOpenAI through @opentelemetry/instrumentation-openai
     ensureContextManager();
     const t = createTollgate({ store: 'memory:', configFile: false, env: {}, budgets: [{ id: 'day', scope: 'daily', maxUsd, onExceed: 'deny' }] });
     const exporter = new InMemorySpanExporter();
-    const p = new BasicTracerProvider({ spanProcessors: [t.spanProcessor, new SimpleSpanProcessor(exporter)] });
+    const p = new TracerProvider({ spanProcessors: [t.spanProcessor, new SimpleSpanProcessor({ exporter: exporter })] });
     tollgate = t;
     provider = p;
     instrumentation.setTracerProvider(p);

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { request } from 'node:http';
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BudgetSpec } from '../../src/core/Budget.js';
 import { EventBus } from '../../src/events/EventBus.js';
@@ -299,7 +299,7 @@ describe('GET /v1/usage', () => {
 describe('GET /v1/traces', () => {
   it('lists recent traces (newest first, ?limit=) and serves one with its spans; 404 for unknown ids', async () => {
     fx = await setup();
-    const provider = new BasicTracerProvider({ spanProcessors: [fx.deps.traces] });
+    const provider = new TracerProvider({ spanProcessors: [fx.deps.traces] });
     const tracer = provider.getTracer('server-test');
     const ids: string[] = [];
     for (let i = 0; i < 3; i += 1) {

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { context, metrics, propagation, trace } from '@opentelemetry/api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTollgate } from '../../src/createTollgate.js';
+import { hostLoggerRegistered } from '../../src/sinks/hostLogs.js';
 
 interface Received {
   path: string;
@@ -141,6 +142,19 @@ describe('tollgate.start()', () => {
       return received;
     })();
     expect(got).toEqual([]);
+  });
+
+  it("leaves no logger provider registered when the service had none, so tollgate's log lines stay on stderr (either SDK line)", async () => {
+    for (const key of Object.keys(process.env)) if (OTEL_VARS.test(key)) delete process.env[key];
+    process.env.OTEL_TRACES_EXPORTER = 'none';
+    process.env.OTEL_METRICS_EXPORTER = 'none';
+    expect(hostLoggerRegistered()).toBe(false);
+    const tollgate = createTollgate({ store: 'memory:', configFile: false, env: {}, guardFetch: false });
+    const otel = tollgate.start();
+    // NodeSDK registers a provider without processors (in api-logs on 0.2xx, in @opentelemetry/api on 0.3xx): start() takes it away.
+    expect(hostLoggerRegistered()).toBe(false);
+    await otel.shutdown();
+    await tollgate.shutdown();
   });
 
   it('an OTEL_* value tollgate cannot honour is a ConfigError naming the variable', () => {

@@ -1,9 +1,13 @@
+import * as otelApi from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hostLoggerRegistered, TollgateLogger } from '../../src/sinks/TollgateLogger.js';
 
 const T0 = Date.UTC(2026, 11, 3, 10, 0, 0);
+
+/** The logs API of @opentelemetry/api 1.10+ (where the SDK 3.x line registers its provider); undefined on api 1.9. */
+const apiLogs = (otelApi as unknown as { logs?: typeof logs }).logs;
 
 function capture(options: ConstructorParameters<typeof TollgateLogger>[0] = {}): { logger: TollgateLogger; lines: string[] } {
   const lines: string[] = [];
@@ -13,6 +17,7 @@ function capture(options: ConstructorParameters<typeof TollgateLogger>[0] = {}):
 describe('TollgateLogger', () => {
   afterEach(() => {
     logs.disable();
+    apiLogs?.disable();
   });
 
   it('keeps lines at or above its level (default warn) and drops the rest', () => {
@@ -64,6 +69,26 @@ describe('TollgateLogger', () => {
     expect(record?.attributes).toEqual({ budgetId: 'daily', spentUsd: 1.5 });
     expect(record?.instrumentationScope).toMatchObject({ name: 'tollgate', version: '9.9.9' });
     expect(lines).toEqual([]); // nothing on stderr when OTel takes the line
+    await provider.shutdown();
+  });
+
+  // The SDK 3.x line (sdk-node 0.3xx) registers its provider in @opentelemetry/api's logs, not in
+  // @opentelemetry/api-logs. Runs where api >= 1.10 is installed (the Node 24 leg of CI).
+  it.skipIf(apiLogs === undefined)('emits to a provider registered in @opentelemetry/api (1.10+, the SDK 3.x line) too', async () => {
+    const { logger, lines } = capture({ json: true });
+    expect(hostLoggerRegistered()).toBe(false);
+    const exporter = new InMemoryLogRecordExporter();
+    const provider = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter })] });
+    apiLogs?.setGlobalLoggerProvider(provider);
+    expect(hostLoggerRegistered()).toBe(true);
+    logger.log('error', 'store down', { store: 'redis' });
+    await provider.forceFlush();
+    expect(exporter.getFinishedLogRecords().map((r) => [r.body, r.severityText, r.attributes])).toEqual([['store down', 'ERROR', { store: 'redis' }]]);
+    expect(lines).toEqual([]);
+    apiLogs?.disable();
+    expect(hostLoggerRegistered()).toBe(false);
+    logger.log('error', 'back on stderr');
+    expect(lines).toHaveLength(1);
     await provider.shutdown();
   });
 

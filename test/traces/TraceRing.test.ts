@@ -1,20 +1,20 @@
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Tracer } from '@opentelemetry/api';
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TraceRing } from '../../src/traces/TraceRing.js';
 
 /** Epoch ms used as explicit span times, so durations are exact. */
 const T0 = 1_795_000_000_000;
 
-let provider: BasicTracerProvider | undefined;
+let provider: TracerProvider | undefined;
 afterEach(async () => {
   await provider?.shutdown();
   provider = undefined;
 });
 
 function tracerFor(ring: TraceRing): Tracer {
-  provider = new BasicTracerProvider({ spanProcessors: [ring] });
+  provider = new TracerProvider({ spanProcessors: [ring] });
   return provider.getTracer('trace-ring-test');
 }
 
@@ -210,7 +210,7 @@ describe('TraceRing', () => {
     expect(ring.get(remote.traceId)).toMatchObject({ spanCount: 2, rootName: 'server request 1' });
     // A ring fed ended spans only (no start) finds their trace by id.
     const fed = new TraceRing();
-    const provider2 = new BasicTracerProvider();
+    const provider2 = new TracerProvider();
     const t2 = provider2.getTracer('fed');
     const r = t2.startSpan('root', { root: true, startTime: T0 });
     const c = t2.startSpan('child', { startTime: T0 + 1 }, trace.setSpan(context.active(), r));

@@ -1,7 +1,7 @@
 /**
  * instrumentOpenAI with openai 7 (which needs Node >= 22). The repository's own devDependency is
- * openai 6; `.ci/run` installs openai@7 into a scratch folder in its Node 24 leg and names that
- * folder in TOLLGATE_OPENAI7_DIR. Run locally:
+ * openai 6; in the Node 24 leg of `.ci/run`, scripts/testNode24Matrix.sh installs openai 7 into its
+ * copy of the checkout and names that copy in TOLLGATE_OPENAI7_DIR. Run locally:
  *   mkdir /tmp/o7 && cd /tmp/o7 && npm i openai@7   (with a Node >= 22 first on PATH)
  *   TOLLGATE_OPENAI7_DIR=/tmp/o7 <node 24> node_modules/vitest/vitest.mjs run test/instrumentations/openai/openai7.test.ts
  * Without the variable the file is skipped (the Node 20 leg cannot load openai 7).
