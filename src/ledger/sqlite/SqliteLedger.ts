@@ -40,7 +40,9 @@ import { assertGroupBy } from '../assertGroupBy.js';
  * counter, rollup (PendingRollups) and row once. A settlement inserts its record (the one
  * statement per call). A process killed with SIGKILL leaves rows that stop counting at their
  * expiry; one that lives drops its expired reservations (and their share of its rows) at its
- * next group that reaches their expiry.
+ * next group that reaches their expiry. A reservation is settled or released by the instance
+ * that made it (the engine settles a call where it admitted it); another instance settling the
+ * same id stores the record and leaves that reservation to its owner or its expiry.
  *
  * Budget counters are kept apart from records (fixed counters, per-ms rolling entries),
  * and usage has per-day rollups, so `prune()` never changes a total.
