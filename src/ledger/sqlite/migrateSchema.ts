@@ -165,7 +165,9 @@ const MIGRATIONS: readonly [version: number, sql: string | ((db: SqliteDatabase)
 
 /**
  * Brings the database at `path` to SQLITE_SCHEMA_VERSION, one IMMEDIATE transaction per
- * version. A file written by a newer tollgate is closed and refused, saying what to do.
+ * version; each reads the version again under the write lock, so processes that open a file at
+ * the same time run each migration once. A file written by a newer tollgate is closed and
+ * refused, saying what to do.
  */
 export function migrateSchema(db: SqliteDatabase, path: string): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
@@ -177,9 +179,12 @@ export function migrateSchema(db: SqliteDatabase, path: string): void {
         `understands (${SQLITE_SCHEMA_VERSION}); upgrade tollgate or point the store at another file`,
     );
   }
+  const current = db.prepare<[], { version: number | null }>('SELECT MAX(version) AS version FROM schema_version');
   for (const [target, sql] of MIGRATIONS) {
     if (version >= target) continue;
     db.transaction(() => {
+      // Read again under the write lock: another process opening the file at the same time may have run it.
+      if ((current.get()?.version ?? 0) >= target) return;
       if (typeof sql === 'string') db.exec(sql);
       else sql(db);
       db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(target);
