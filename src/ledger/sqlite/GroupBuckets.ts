@@ -74,6 +74,11 @@ export class GroupBuckets {
     this.clear();
   }
 
+  /** Forgets the other instances' rows read so far: they are read again when next needed. */
+  forgetOthers(): void {
+    this.others.clear();
+  }
+
   /** Forgets what was read and what is pending (after `write`, or when the group did not commit). */
   clear(): void {
     this.counters.clear();

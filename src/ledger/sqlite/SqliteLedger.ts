@@ -208,7 +208,7 @@ export class SqliteLedger implements Ledger {
     this.own.remove(id);
     if (this.legacyIds.has(id)) {
       this.stmt.deleteInstanceHolds.run(`legacy:${id}`);
-      this.buckets.clear(); // other instances' rows are read again
+      this.buckets.forgetOthers();
     }
   }
 

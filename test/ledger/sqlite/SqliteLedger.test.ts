@@ -130,8 +130,11 @@ describe('SqliteLedger specifics', () => {
     try {
       expect((await ledger.bucketStates([bucket, task], 1000)).map((s) => s.reservedNanos)).toEqual([60, 20]);
       expect((await ledger.reserve({ id: 'new', amountNanos: 41, buckets: [bucket], now: 1000, expiresAt: 9000 })).ok).toBe(false);
-      await ledger.settle({ id: 'r2', time: 1000, provider: 'openai', model: 'm', operation: 'chat', inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNanos: 15, status: 'ok' }, [bucket, task]);
-      await ledger.release('r3');
+      // In one group: the settlement's spend, still pending when the release drops r3's rows, is kept.
+      await Promise.all([
+        ledger.settle({ id: 'r2', time: 1000, provider: 'openai', model: 'm', operation: 'chat', inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNanos: 15, status: 'ok' }, [bucket, task]),
+        ledger.release('r3'),
+      ]);
       expect((await ledger.bucketStates([bucket, task], 1000)).map((s) => [s.spentNanos, s.reservedNanos])).toEqual([[15, 30], [15, 0]]);
       expect((await ledger.bucketStates([bucket], 5000))[0]?.reservedNanos).toBe(0); // r1 expired
     } finally {
