@@ -82,9 +82,9 @@ async function killMidLoop(dbPath: string, lines: number): Promise<string[]> {
   return printed;
 }
 
-/** A groupCrash.mjs child: its stdout lines so far, a wait for a condition on them, and a SIGKILL. */
-function startGroupCrash(dbPath: string, prefix: string) {
-  const child = spawn(process.execPath, [join(FIXTURES, 'groupCrash.mjs'), sqliteModule, dbPath, prefix], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** A child running a fixture script: its stdout lines so far, a wait for a condition on them, and a SIGKILL. */
+function startChild(script: string, dbPath: string, args: string[]) {
+  const child = spawn(process.execPath, [join(FIXTURES, script), sqliteModule, dbPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   let partial = '';
   let stderr = '';
@@ -105,10 +105,11 @@ function startGroupCrash(dbPath: string, prefix: string) {
           if (done(lines)) resolve();
         };
         check();
-        void exited.then((signal) => reject(new Error(`groupCrash ${prefix} exited (${String(signal)}) before it was killed: ${stderr}`)));
+        void exited.then((signal) => reject(new Error(`${script} ${args.join(' ')} exited (${String(signal)}) before it was killed: ${stderr}`)));
       }),
     kill: async () => {
       check = undefined;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGKILL');
       expect(await exited).toBe('SIGKILL');
     },
@@ -204,10 +205,42 @@ describe('SqliteLedger across processes', () => {
     }
   });
 
+  it('two processes with calls in flight share a deny cap: each sees the other\'s reservations; after a SIGKILL they hold until their latest expiry, then stop counting', async () => {
+    const dbPath = join(workDir, 'shared-cap', 'ledger.db');
+    const T0 = Date.UTC(2026, 2, 10);
+    const cap = { key: 'daily|global|2026-03-10', budgetId: 'daily', limitNanos: 1_000_000, enforce: true, expiresAt: T0 + 86_400_000 };
+    // Each process asks for 300 reservations of 3,000 (900,000): together they ask for 1.8M of a 1M cap.
+    const children = ['a', 'b'].map((prefix) => startChild('holdReservations.mjs', dbPath, [prefix, '300', '3000']));
+    try {
+      await Promise.all(children.map((c) => c.waitFor((lines) => lines.some((l) => l.startsWith('held ')))));
+      const fitted = children.map((c) => Number(c.lines.find((l) => l.startsWith('held '))?.split(' ')[1]));
+      // 333 x 3,000 = 999,000 fit in all, whichever process asked: neither admitted against a cap that ignored the other.
+      expect(fitted[0]! + fitted[1]!).toBe(333);
+      const ledger = new SqliteLedger({ path: dbPath });
+      try {
+        expect((await ledger.bucketStates([cap], T0 + 1_000))[0]?.reservedNanos).toBe(999_000);
+        expect((await ledger.reserve({ id: 'parent', amountNanos: 1_001, buckets: [cap], now: T0 + 1_000, expiresAt: T0 + 2_000 })).ok).toBe(false);
+      } finally {
+        await ledger.close();
+      }
+    } finally {
+      for (const c of children) await c.kill();
+    }
+    const ledger = new SqliteLedger({ path: dbPath });
+    try {
+      // Killed: each process's row counts until the latest expiry of its reservations (120 s), then not at all.
+      expect((await ledger.bucketStates([cap], T0 + 119_999))[0]?.reservedNanos).toBe(999_000);
+      expect((await ledger.bucketStates([cap], T0 + 120_000))[0]?.reservedNanos).toBe(0);
+      expect((await ledger.reserve({ id: 'after', amountNanos: 1_000_000, buckets: [cap], now: T0 + 120_000, expiresAt: T0 + 180_000 })).ok).toBe(true);
+    } finally {
+      await ledger.close();
+    }
+  });
+
   it('crash mid group commit: two processes share a cap, one is SIGKILLed while a group is in its transaction; nothing acknowledged is lost, the group is all or nothing, the cap holds', async () => {
     const dbPath = join(workDir, 'group-crash', 'ledger.db');
-    const a = startGroupCrash(dbPath, 'a');
-    const b = startGroupCrash(dbPath, 'b');
+    const a = startChild('groupCrash.mjs', dbPath, ['a']);
+    const b = startChild('groupCrash.mjs', dbPath, ['b']);
     const count = (lines: string[], word: string) => lines.filter((l) => l.startsWith(`${word} `)).length;
     // Kill A right after it queued a group: that group's transaction (1,000 operations) runs for many ms.
     await a.waitFor((lines) => count(lines, 'queued') >= 7);

@@ -9,16 +9,29 @@ interface Job {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
+/** What the owner of the group does around its operations. */
+export interface GroupHooks {
+  /** In the group's transaction, after its last operation: writes what the operations left pending. */
+  write(): void;
+  /** The group's transaction committed. */
+  committed(): void;
+  /** The group's transaction did not begin or did not commit: nothing it did is in the file. */
+  failed(): void;
+}
+
 /**
  * Group commit: the operations queued within one turn of the event loop run together, in
  * queue order, in one `BEGIN IMMEDIATE` transaction. The write lock is held for the whole
  * group, so every decision in it is atomic across the processes sharing the file, and the
  * file pays one commit for the group instead of one per operation.
  *
- * Each operation runs in its own savepoint: one that throws is rolled back alone and its
- * promise rejects; the others still commit. A promise resolves only after the group's
- * transaction has committed; when the transaction cannot begin or commit (the lock stayed
- * busy, the disk failed), every operation of the group rejects and none of them took effect.
+ * An operation does what can throw (checking and encoding its input) before it changes
+ * anything, so one that throws has changed nothing: its promise rejects and the others still
+ * commit. The operations may leave writes pending (sums of the group); `hooks.write` makes them
+ * at the end of the group, in its transaction. A promise resolves only after the group's
+ * transaction has committed; when the transaction cannot begin or commit (the lock stayed busy,
+ * the disk failed, SQLite rolled it back), every operation of the group rejects, none of them
+ * took effect, and `hooks.failed` lets the owner undo what it holds in memory.
  */
 export class GroupCommit {
   private queued: Job[] = [];
@@ -29,17 +42,21 @@ export class GroupCommit {
   constructor(
     db: SqliteDatabase,
     private readonly maxGroup: number,
+    private readonly hooks: GroupHooks,
   ) {
-    const runOne = db.transaction((job: Job) => job.work());
-    this.runGroup = db.transaction((jobs: readonly Job[]) =>
-      jobs.map((job): Outcome => {
+    this.runGroup = db.transaction((jobs: readonly Job[]) => {
+      const outcomes = jobs.map((job): Outcome => {
         try {
-          return { ok: true, value: runOne(job) }; // nested: a savepoint
+          return { ok: true, value: job.work() };
         } catch (error: unknown) {
+          // SQLite ended the transaction itself (disk full, I/O error): the whole group fails.
+          if (!db.inTransaction) throw error;
           return { ok: false, error };
         }
-      }),
-    );
+      });
+      hooks.write();
+      return outcomes;
+    });
   }
 
   /** Queues `work` (synchronous database work) for the current group; resolves to what it returned, once committed. */
@@ -62,9 +79,11 @@ export class GroupCommit {
     try {
       outcomes = this.runGroup.immediate(jobs);
     } catch (err: unknown) {
+      this.hooks.failed();
       for (const job of jobs) job.reject(err);
       return;
     }
+    this.hooks.committed();
     jobs.forEach((job, i) => {
       const outcome = outcomes[i] as Outcome;
       if (outcome.ok) job.resolve(outcome.value);

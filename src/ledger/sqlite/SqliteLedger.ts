@@ -1,14 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { diag } from '@opentelemetry/api';
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
-import { utcDayStart } from '../../time/utcWindows.js';
 import type { Bucket, BucketState, Ledger, RecordQuery, ReserveRequest, ReserveResult, ResetRecord, StoredBudget, UsageGroup, UsageQuery } from '../Ledger.js';
 import type { UsageRecord } from '../../core/UsageRecord.js';
 import { distinctBuckets } from '../distinctBuckets.js';
 import { LedgerClosedError } from '../LedgerClosedError.js';
-import { dimensionsOf } from '../usageDimensions.js';
 import { migrateSchema } from './migrateSchema.js';
 import { prepareStatements } from './prepareStatements.js';
 import type { SqliteStatements } from './prepareStatements.js';
@@ -16,6 +15,9 @@ import { queryRecords } from './queryRecords.js';
 import { queryUsage } from './queryUsage.js';
 import { recordValues } from './recordRow.js';
 import { GroupCommit } from './GroupCommit.js';
+import { GroupBuckets } from './GroupBuckets.js';
+import { PendingRollups } from './PendingRollups.js';
+import { ProcessReservations } from './ProcessReservations.js';
 import { SqliteResets } from './SqliteResets.js';
 import { resolveSqliteOptions } from './SqliteLedgerOptions.js';
 import type { SqliteLedgerOptions } from './SqliteLedgerOptions.js';
@@ -31,6 +33,17 @@ import { assertGroupBy } from '../assertGroupBy.js';
  * survives a SIGKILL of the process. Usage and record reads see every operation queued
  * before them.
  *
+ * The statements run per group and per bucket, not per call: each ledger instance (a random
+ * id) holds its live reservations in memory (ProcessReservations) and one row per bucket in the
+ * file with their sum and latest expiry, which the other processes count; a group reads each
+ * bucket it touches once (GroupBuckets), decides its reservations in order, and writes each
+ * counter, rollup (PendingRollups) and row once. A settlement inserts its record (the one
+ * statement per call). A process killed with SIGKILL leaves rows that stop counting at their
+ * expiry; one that lives drops its expired reservations (and their share of its rows) at its
+ * next group that reaches their expiry. A reservation is settled or released by the instance
+ * that made it (the engine settles a call where it admitted it); another instance settling the
+ * same id stores the record and leaves that reservation to its owner or its expiry.
+ *
  * Budget counters are kept apart from records (fixed counters, per-ms rolling entries),
  * and usage has per-day rollups, so `prune()` never changes a total.
  */
@@ -42,6 +55,13 @@ export class SqliteLedger implements Ledger {
   private readonly db: SqliteDatabase;
   private readonly stmt: SqliteStatements;
   private readonly group: GroupCommit;
+  /** This instance's id in `bucket_holds`. */
+  private readonly instance = randomUUID();
+  private readonly own = new ProcessReservations();
+  private readonly buckets: GroupBuckets;
+  private readonly rollups: PendingRollups;
+  /** Ids of reservations an older schema left (rows `legacy:<id>`): settling or releasing one drops its rows. */
+  private readonly legacyIds: Set<string>;
   private closed = false;
   private readonly usageTx: (query: UsageQuery) => UsageGroup[];
   private readonly resetLog: SqliteResets;
@@ -66,7 +86,20 @@ export class SqliteLedger implements Ledger {
     migrateSchema(this.db, this.path);
     this.stmt = prepareStatements(this.db);
     this.resetLog = new SqliteResets(this.db);
-    this.group = new GroupCommit(this.db, o.maxBatch);
+    this.buckets = new GroupBuckets(this.stmt, this.instance, this.own);
+    this.rollups = new PendingRollups(this.stmt.upsertRollup);
+    this.legacyIds = new Set(
+      this.db.prepare<[], { i: string }>("SELECT DISTINCT instance AS i FROM bucket_holds WHERE instance LIKE 'legacy:%'").all().map((r) => r.i.slice('legacy:'.length)),
+    );
+    this.group = new GroupCommit(this.db, o.maxBatch, {
+      write: () => this.writePending(),
+      committed: () => this.own.commit(),
+      failed: () => {
+        this.own.rollback();
+        this.buckets.clear();
+        this.rollups.clear();
+      },
+    });
     this.usageTx = this.db.transaction((query: UsageQuery) => queryUsage(this.db, query, this.stmt.getMeta.get('prune_watermark')?.value));
   }
 
@@ -164,93 +197,58 @@ export class SqliteLedger implements Ledger {
     if (this.closed) throw new LedgerClosedError('SQLite');
   }
 
-  /** Removes a reservation and takes its amount off each of its buckets' reserved sum. */
+  /** Writes what the group's operations left pending (in its transaction). */
+  private writePending(): void {
+    this.rollups.write();
+    this.buckets.write();
+  }
+
+  /** Drops a live reservation of this process, or the rows an older schema left for it. */
   private dropReservation(id: string): void {
-    const row = this.stmt.reservationAmount.get(id);
-    if (row === undefined) return;
-    for (const { k } of this.stmt.reservationBuckets.all(id)) this.stmt.addReserved.run(-row.a, k);
-    this.stmt.deleteReservationBuckets.run(id);
-    this.stmt.deleteReservation.run(id);
+    this.own.remove(id);
+    if (this.legacyIds.has(id)) {
+      this.stmt.deleteInstanceHolds.run(`legacy:${id}`);
+      this.buckets.forgetOthers();
+    }
   }
 
-  /**
-   * Drops the reservations expired at `now` (in the caller's transaction): an expired
-   * reservation is gone for good, even if the clock later moves back. One index read when none has.
-   */
-  private purgeExpired(now: number): void {
-    const first = this.stmt.firstExpiry.get()?.m;
-    if (first === null || first === undefined || first > now) return;
-    for (const { id } of this.stmt.expiredReservations.all(now)) this.dropReservation(id);
-  }
-
-  /** Every bucket's state at `now`, expired reservations purged first (in the caller's transaction). */
+  /** Every bucket's state at `now`, this process's expired reservations dropped first. */
   private statesAt(buckets: readonly Bucket[], now: number): BucketState[] {
-    this.purgeExpired(now);
-    return buckets.map((b) => this.stateOf(b, now));
-  }
-
-  /** The bucket at `now` (expired reservations purged), as the file holds it. */
-  private stateOf(b: Bucket, now: number): BucketState {
-    const counter = this.stmt.counterState.get(b.key);
-    const spentNanos = b.rollingMs !== undefined ? (this.stmt.rollingSpent.get(b.key, now - b.rollingMs, now)?.n ?? 0) : (counter?.s ?? 0);
-    return { key: b.key, budgetId: b.budgetId, limitNanos: b.limitNanos, spentNanos, reservedNanos: counter?.r ?? 0 };
+    this.own.dropExpired(now);
+    return buckets.map((b) => this.buckets.stateOf(b, now));
   }
 
   private reserveInTx(req: ReserveRequest): ReserveResult {
-    this.purgeExpired(req.now);
+    this.own.dropExpired(req.now);
     this.dropReservation(req.id);
-    const states = req.buckets.map((b) => this.stateOf(b, req.now));
+    const states = req.buckets.map((b) => this.buckets.stateOf(b, req.now));
     // The first enforced bucket the amount does not fit in; non-enforced buckets are always charged.
     const failed = states.find((s, i) => (req.buckets[i] as Bucket).enforce && s.spentNanos + s.reservedNanos + req.amountNanos > s.limitNanos);
     if (failed !== undefined) return { ok: false, failed, states };
-    this.stmt.insertReservation.run(req.id, req.amountNanos, req.expiresAt);
-    for (const b of distinctBuckets(req.buckets)) {
-      this.stmt.insertReservationBucket.run(b.key, req.id);
-      this.stmt.ensureCounter.run(b.key, b.expiresAt ?? null);
-      this.stmt.addReserved.run(req.amountNanos, b.key);
-    }
+    this.own.add(req.id, req.amountNanos, distinctBuckets(req.buckets).map((b) => b.key), req.expiresAt);
     return { ok: true, states: states.map((s) => ({ ...s, reservedNanos: s.reservedNanos + req.amountNanos })) };
   }
 
-  /** Stores the record, its rollup and its spend, and drops its reservation; nothing when the id is stored already. */
+  /** Stores the record and adds its rollup and spend (written with the group), and drops its reservation; nothing when the id is stored already. */
   private writeSettlement(record: UsageRecord, buckets: readonly Bucket[]): void {
     if (this.stmt.insertRecord.run(...recordValues(record)).changes === 0) return;
     this.dropReservation(record.id);
-    const d = dimensionsOf(record);
-    this.stmt.upsertRollup.run(
-      d.day,
-      utcDayStart(record.time),
-      d.provider,
-      d.model,
-      d.operation,
-      d.status,
-      d.task,
-      d.session,
-      d.agent,
-      record.status === 'error' ? 1 : 0,
-      record.inputTokens,
-      record.outputTokens,
-      record.cacheReadTokens,
-      record.cacheWriteTokens,
-      record.reasoningTokens,
-      record.costNanos,
-    );
-    for (const b of distinctBuckets(buckets)) {
-      if (b.rollingMs !== undefined) {
-        if (record.costNanos !== 0) this.stmt.addRolling.run(b.key, record.time, b.rollingMs, record.costNanos);
-      } else {
-        this.stmt.addCounter.run(b.key, record.costNanos, b.expiresAt ?? null);
-      }
-    }
+    this.rollups.add(record);
+    for (const b of distinctBuckets(buckets)) this.buckets.charge(b, record.costNanos, record.time);
   }
 
   private pruneInTx(before: number): number {
+    // What the group holds pending is written first: the statements below read and delete rows.
+    this.writePending();
     const deleted = this.stmt.deleteRecordsBefore.run(before).changes;
     const watermark = this.stmt.getMeta.get('prune_watermark')?.value;
     this.stmt.setMeta.run('prune_watermark', Math.max(watermark ?? before, before));
-    this.stmt.deleteEndedCounters.run(before);
+    // A counter whose window ended is deleted, unless a live reservation is still held against it.
+    const held = new Set(this.stmt.heldKeys.all(before, this.instance).map((r) => r.k));
+    for (const { k } of this.stmt.endedCounters.all(before)) if (!this.own.holds(k) && !held.has(k)) this.stmt.deleteCounter.run(k);
     this.stmt.deleteOldRollingEntries.run(before);
-    this.purgeExpired(before);
+    this.stmt.deleteExpiredHolds.run(before, this.instance);
+    this.own.dropExpired(before);
     return deleted;
   }
 }

@@ -1,7 +1,7 @@
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 
 /** The schema version this code writes. */
-export const SQLITE_SCHEMA_VERSION = 3;
+export const SQLITE_SCHEMA_VERSION = 4;
 
 const SCHEMA_V1 = `
 CREATE TABLE IF NOT EXISTS records (
@@ -119,16 +119,55 @@ function migrateV3(db: SqliteDatabase): void {
   }
 }
 
+/** The table of reservations from v4 on: one row per ledger instance (a process's SqliteLedger) and bucket. */
+const HOLDS_TABLE = `
+CREATE TABLE IF NOT EXISTS bucket_holds (
+  bucket_key TEXT NOT NULL,
+  instance TEXT NOT NULL,
+  reserved_nanos INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (bucket_key, instance)
+) WITHOUT ROWID;
+`;
+
+/**
+ * v4: reservations are held per process. Each SqliteLedger keeps its live reservations in memory
+ * and one `bucket_holds` row per bucket (their sum, the latest expiry), so a reserve or settle
+ * writes no row of its own. The reservations of an older file become one row each per bucket
+ * (instance `legacy:<id>`): they count until they expire, and settling or releasing their id
+ * still drops them. The records indexes that no query of the ledger uses (trace, task, session)
+ * are dropped: each cost every settlement a write. Runs again safely on a file that has v4's layout.
+ */
+function migrateV4(db: SqliteDatabase): void {
+  db.exec(HOLDS_TABLE);
+  const tables = new Set(db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((t) => t.name));
+  if (tables.has('reservations') && tables.has('reservation_buckets')) {
+    db.exec(`
+      INSERT OR REPLACE INTO bucket_holds (bucket_key, instance, reserved_nanos, expires_at)
+        SELECT rb.bucket_key, 'legacy:' || r.id, r.amount_nanos, r.expires_at
+        FROM reservation_buckets rb JOIN reservations r ON r.id = rb.reservation_id;
+      DROP TABLE reservation_buckets;
+      DROP TABLE reservations;
+    `);
+  }
+  const counterColumns = new Set(db.prepare<[], { name: string }>('PRAGMA table_info(bucket_counters)').all().map((c) => c.name));
+  if (counterColumns.has('reserved_nanos')) db.exec('ALTER TABLE bucket_counters DROP COLUMN reserved_nanos');
+  db.exec('DROP INDEX IF EXISTS records_trace; DROP INDEX IF EXISTS records_task; DROP INDEX IF EXISTS records_session;');
+}
+
 /** Each migration, by the version it brings the file to. */
 const MIGRATIONS: readonly [version: number, sql: string | ((db: SqliteDatabase) => void)][] = [
   [1, SCHEMA_V1],
   [2, MIGRATE_V2],
   [3, migrateV3],
+  [4, migrateV4],
 ];
 
 /**
  * Brings the database at `path` to SQLITE_SCHEMA_VERSION, one IMMEDIATE transaction per
- * version. A file written by a newer tollgate is closed and refused, saying what to do.
+ * version; each reads the version again under the write lock, so processes that open a file at
+ * the same time run each migration once. A file written by a newer tollgate is closed and
+ * refused, saying what to do.
  */
 export function migrateSchema(db: SqliteDatabase, path: string): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
@@ -140,9 +179,12 @@ export function migrateSchema(db: SqliteDatabase, path: string): void {
         `understands (${SQLITE_SCHEMA_VERSION}); upgrade tollgate or point the store at another file`,
     );
   }
+  const current = db.prepare<[], { version: number | null }>('SELECT MAX(version) AS version FROM schema_version');
   for (const [target, sql] of MIGRATIONS) {
     if (version >= target) continue;
     db.transaction(() => {
+      // Read again under the write lock: another process opening the file at the same time may have run it.
+      if ((current.get()?.version ?? 0) >= target) return;
       if (typeof sql === 'string') db.exec(sql);
       else sql(db);
       db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(target);

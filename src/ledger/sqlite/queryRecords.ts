@@ -4,7 +4,11 @@ import type { RecordQuery } from '../Ledger.js';
 import { rowToRecord } from './recordRow.js';
 import type { RecordRow } from './recordRow.js';
 
-/** Records matching the query, newest first (equal times: last written first), at most `limit` (default 100). */
+/**
+ * Records matching the query, newest first (equal times: last written first), at most `limit` (default 100).
+ * Only `time` is indexed: the trace, task and session filters are checked on the rows read newest first
+ * (no caller in tollgate reads records by them, and each index cost every settlement a write).
+ */
 export function queryRecords(db: SqliteDatabase, query: RecordQuery): UsageRecord[] {
   const clauses: string[] = [];
   const params: (string | number)[] = [];

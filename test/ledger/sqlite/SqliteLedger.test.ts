@@ -6,6 +6,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LedgerClosedError } from '../../../src/ledger/LedgerClosedError.js';
 import { DEFAULT_SQLITE_PATH, SQLITE_SCHEMA_VERSION, SqliteLedger } from '../../../src/ledger/sqlite.js';
 
+/** The reservation tables of schema versions 1 to 3. */
+const V1_RESERVATION_TABLES = `
+  CREATE TABLE reservations (id TEXT PRIMARY KEY, amount_nanos INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+  CREATE INDEX reservations_expiry ON reservations (expires_at);
+  CREATE TABLE reservation_buckets (bucket_key TEXT NOT NULL, reservation_id TEXT NOT NULL, PRIMARY KEY (bucket_key, reservation_id)) WITHOUT ROWID;
+  CREATE INDEX reservation_buckets_id ON reservation_buckets (reservation_id);
+`;
+
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -51,10 +59,11 @@ describe('SqliteLedger specifics', () => {
     const fresh = new SqliteLedger({ path });
     await fresh.settle({ id: 'old', time: 0, provider: 'openai', model: 'm', operation: 'chat', inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNanos: 10, status: 'ok' }, [bucket]);
     await fresh.close();
-    // Back to the v1 layout: no reserved sums; two live reservations written the v1 way.
+    // Back to the v1 layout: per-reservation tables, no reserved sums; two live reservations written the v1 way.
     const raw = new Database(path);
     raw.exec(`
-      ALTER TABLE bucket_counters DROP COLUMN reserved_nanos;
+      DROP TABLE bucket_holds;
+      ${V1_RESERVATION_TABLES}
       DELETE FROM schema_version WHERE version > 1;
       INSERT INTO reservations (id, amount_nanos, expires_at) VALUES ('r1', 30, 5000), ('r2', 20, 5000);
       INSERT INTO reservation_buckets (bucket_key, reservation_id) VALUES ('daily|global|2026-03-10', 'r1'), ('daily|global|2026-03-10', 'r2'), ('task|T|all', 'r2');
@@ -95,6 +104,139 @@ describe('SqliteLedger specifics', () => {
     } finally {
       await ledger.close();
     }
+  });
+
+  it('migrates a v3 file: its per-call reservations count until they expire, settling or releasing their id drops them, and only the time index of records is kept', async () => {
+    const path = join(tempDir(), 'v3.db');
+    const bucket = { key: 'daily|global|2026-03-10', budgetId: 'daily', limitNanos: 100, enforce: true };
+    const task = { key: 'task|T|all', budgetId: 'task', limitNanos: 100, enforce: true };
+    await new SqliteLedger({ path }).close();
+    const raw = new Database(path);
+    raw.exec(`
+      DROP TABLE bucket_holds;
+      ${V1_RESERVATION_TABLES}
+      ALTER TABLE bucket_counters ADD COLUMN reserved_nanos INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX records_trace ON records (trace_id);
+      CREATE INDEX records_task ON records (task, time);
+      CREATE INDEX records_session ON records (session, time);
+      DELETE FROM schema_version WHERE version > 3;
+      INSERT INTO reservations (id, amount_nanos, expires_at) VALUES ('r1', 30, 5000), ('r2', 20, 9000), ('r3', 10, 9000);
+      INSERT INTO reservation_buckets (bucket_key, reservation_id) VALUES
+        ('daily|global|2026-03-10', 'r1'), ('daily|global|2026-03-10', 'r2'), ('task|T|all', 'r2'), ('daily|global|2026-03-10', 'r3');
+      INSERT INTO bucket_counters (bucket_key, spent_nanos, expires_at, reserved_nanos) VALUES ('daily|global|2026-03-10', 0, NULL, 60), ('task|T|all', 0, NULL, 20);
+    `);
+    raw.close();
+    const ledger = new SqliteLedger({ path });
+    try {
+      expect((await ledger.bucketStates([bucket, task], 1000)).map((s) => s.reservedNanos)).toEqual([60, 20]);
+      expect((await ledger.reserve({ id: 'new', amountNanos: 41, buckets: [bucket], now: 1000, expiresAt: 9000 })).ok).toBe(false);
+      // In one group: the settlement's spend, still pending when the release drops r3's rows, is kept.
+      await Promise.all([
+        ledger.settle({ id: 'r2', time: 1000, provider: 'openai', model: 'm', operation: 'chat', inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNanos: 15, status: 'ok' }, [bucket, task]),
+        ledger.release('r3'),
+      ]);
+      expect((await ledger.bucketStates([bucket, task], 1000)).map((s) => [s.spentNanos, s.reservedNanos])).toEqual([[15, 30], [15, 0]]);
+      expect((await ledger.bucketStates([bucket], 5000))[0]?.reservedNanos).toBe(0); // r1 expired
+    } finally {
+      await ledger.close();
+    }
+    const check = new Database(path, { readonly: true });
+    try {
+      const names = check.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%' ORDER BY name").all().map((r) => r.name);
+      expect(names).not.toContain('reservations');
+      expect(names.filter((n) => n.startsWith('records_'))).toEqual(['records_time']);
+      expect(check.prepare('PRAGMA table_info(bucket_counters)').all().map((c) => (c as { name: string }).name)).toEqual(['bucket_key', 'spent_nanos', 'expires_at']);
+    } finally {
+      check.close();
+    }
+  });
+
+  describe('reservations held per process', () => {
+    const bucket = { key: 'daily|global|2026-03-10', budgetId: 'daily', limitNanos: 1_000, enforce: true };
+    const task = { key: 'task|T|all', budgetId: 'task', limitNanos: 1_000, enforce: true };
+    const settled = (id: string, costNanos: number) => ({
+      id, time: 1_000, provider: 'openai', model: 'm', operation: 'chat', inputTokens: 0, outputTokens: 0,
+      cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNanos, status: 'ok' as const,
+    });
+    /** The rows of bucket_holds, as another process reads the file. */
+    const holdRows = (path: string) => {
+      const raw = new Database(path, { readonly: true });
+      try {
+        return raw.prepare('SELECT bucket_key AS key, reserved_nanos AS reserved, expires_at AS expiresAt FROM bucket_holds ORDER BY bucket_key, instance').all();
+      } finally {
+        raw.close();
+      }
+    };
+
+    it('keeps one row per process and bucket with the sum and latest expiry of its live reservations; a settled or released call leaves it', async () => {
+      const path = join(tempDir(), 'holds.db');
+      const ledger = new SqliteLedger({ path });
+      try {
+        await Promise.all([
+          ledger.reserve({ id: 'a', amountNanos: 100, buckets: [bucket, task], now: 0, expiresAt: 9_000 }),
+          ledger.reserve({ id: 'b', amountNanos: 200, buckets: [bucket], now: 0, expiresAt: 5_000 }),
+          ledger.reserve({ id: 'c', amountNanos: 300, buckets: [bucket], now: 0, expiresAt: 7_000 }),
+        ]);
+        expect(holdRows(path)).toEqual([{ key: bucket.key, reserved: 600, expiresAt: 9_000 }, { key: task.key, reserved: 100, expiresAt: 9_000 }]);
+        // The reservation with the latest expiry is settled: the row keeps the others, until the latest of theirs.
+        await ledger.settle(settled('a', 40), [bucket, task]);
+        expect(holdRows(path)).toEqual([{ key: bucket.key, reserved: 500, expiresAt: 7_000 }]);
+        await ledger.release('c');
+        expect(holdRows(path)).toEqual([{ key: bucket.key, reserved: 200, expiresAt: 5_000 }]);
+        // An expired reservation leaves the row at the next group that reaches its expiry.
+        expect((await ledger.bucketStates([bucket], 5_000))[0]).toMatchObject({ spentNanos: 40, reservedNanos: 0 });
+        expect(holdRows(path)).toEqual([]);
+      } finally {
+        await ledger.close();
+      }
+    });
+
+    it('counts the rows of the other processes on the file until they expire, and its own reservations as it holds them', async () => {
+      const path = join(tempDir(), 'two.db');
+      const a = new SqliteLedger({ path });
+      const b = new SqliteLedger({ path });
+      try {
+        await a.reserve({ id: 'a1', amountNanos: 300, buckets: [bucket], now: 0, expiresAt: 5_000 });
+        await a.reserve({ id: 'a2', amountNanos: 200, buckets: [bucket], now: 0, expiresAt: 9_000 });
+        await b.reserve({ id: 'b1', amountNanos: 100, buckets: [bucket], now: 0, expiresAt: 5_000 });
+        expect((await b.bucketStates([bucket], 1_000))[0]?.reservedNanos).toBe(600);
+        expect((await b.reserve({ id: 'b2', amountNanos: 401, buckets: [bucket], now: 1_000, expiresAt: 5_000 })).ok).toBe(false);
+        // A settles a1 in another process than B: B sees its share gone, and A's spend.
+        await a.settle(settled('a1', 250), [bucket]);
+        expect((await b.bucketStates([bucket], 1_000))[0]).toMatchObject({ spentNanos: 250, reservedNanos: 300 });
+        // At 5,000 b1 has expired for B; A's row (a2 until 9,000) still counts, as A's own view does.
+        expect((await b.bucketStates([bucket], 5_000))[0]?.reservedNanos).toBe(200);
+        expect((await a.bucketStates([bucket], 5_000))[0]?.reservedNanos).toBe(200);
+        expect((await b.bucketStates([bucket], 9_000))[0]?.reservedNanos).toBe(0);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
+    it('a group that does not commit leaves its reservations neither in memory nor in the file', async () => {
+      const path = join(tempDir(), 'undo.db');
+      const ledger = new SqliteLedger({ path, busyTimeoutMs: 10 });
+      const holder = new Database(path);
+      try {
+        await ledger.reserve({ id: 'kept', amountNanos: 100, buckets: [bucket], now: 0, expiresAt: 9_000 });
+        holder.exec('BEGIN IMMEDIATE');
+        const ops = [
+          ledger.reserve({ id: 'lost', amountNanos: 200, buckets: [bucket], now: 0, expiresAt: 9_000 }),
+          ledger.release('kept'),
+        ];
+        for (const op of ops) await expect(op).rejects.toThrow(/locked|busy/i);
+        holder.exec('ROLLBACK');
+        expect((await ledger.bucketStates([bucket], 0))[0]?.reservedNanos).toBe(100);
+        expect(holdRows(path)).toEqual([{ key: bucket.key, reserved: 100, expiresAt: 9_000 }]);
+        // 'kept' is still held: releasing it now empties the row.
+        await ledger.release('kept');
+        expect(holdRows(path)).toEqual([]);
+      } finally {
+        holder.close();
+        await ledger.close();
+      }
+    });
   });
 
   it('rejects an invalid synchronous option, naming it', () => {
