@@ -4,7 +4,7 @@ import type { TokenUsage } from '../core/TokenUsage.js';
 import { UnknownModelError } from '../core/UnknownModelError.js';
 import { catalogueEntries } from './catalogueEntries.js';
 import { ceilingPrices } from './ceilingPrices.js';
-import { checkUsage, computeCost, hasExtraUnits, unpricedUnits } from './computeCost.js';
+import { checkUsage, computeCost, hasExtraUnits, unpricedUnits, zeroParts } from './computeCost.js';
 import { costWithNumbers, numberPrices, totalWithNumbers } from './costWithNumbers.js';
 import type { NumberPrices } from './costWithNumbers.js';
 import { globToRegExp } from './globToRegExp.js';
@@ -315,16 +315,5 @@ function costOfUnits(usage: TokenUsage, prices: ModelPrices, model: ResolvedMode
 }
 
 function zeroCost(model: ResolvedModel): CostBreakdown {
-  return {
-    totalNanos: 0,
-    inputNanos: 0,
-    cacheReadNanos: 0,
-    cacheWriteNanos: 0,
-    outputNanos: 0,
-    reasoningNanos: 0,
-    requestNanos: 0,
-    audioNanos: 0,
-    serverToolNanos: 0,
-    model,
-  };
+  return { ...zeroParts(), model };
 }

@@ -174,8 +174,18 @@ export function computeCost(usage: TokenUsage, prices: ModelPrices): CostParts {
     missing -= 1n;
   }
 
-  const parts: CostParts = {
-    totalNanos: Number(total),
+  const parts = zeroParts();
+  parts.totalNanos = Number(total);
+  PART_NAMES.forEach((name, i) => {
+    parts[name] = Number(floors[i] ?? 0n);
+  });
+  return parts;
+}
+
+/** Every part 0: the cost of a call with nothing to charge (an unknown model at $0), and the start of a priced one. */
+export function zeroParts(): CostParts {
+  return {
+    totalNanos: 0,
     inputNanos: 0,
     cacheReadNanos: 0,
     cacheWriteNanos: 0,
@@ -185,10 +195,6 @@ export function computeCost(usage: TokenUsage, prices: ModelPrices): CostParts {
     audioNanos: 0,
     serverToolNanos: 0,
   };
-  PART_NAMES.forEach((name, i) => {
-    parts[name] = Number(floors[i] ?? 0n);
-  });
-  return parts;
 }
 
 /**

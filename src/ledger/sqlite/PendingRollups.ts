@@ -1,19 +1,14 @@
 import type { Statement } from 'better-sqlite3';
 import type { UsageRecord } from '../../core/UsageRecord.js';
 import { utcDayKey, utcDayStart } from '../../time/utcWindows.js';
+import { addTotals } from '../UsageAccumulator.js';
+import type { UsageTotals } from '../UsageAccumulator.js';
+import { totalsOf } from '../usageDimensions.js';
 
 /** The daily rollup one group adds to one (day, provider, model, operation, status, task, session, agent). */
-interface Rollup {
+interface Rollup extends UsageTotals {
   /** day, day_start, provider, model, operation, status, task, session, agent. */
   dims: (string | number)[];
-  calls: number;
-  errors: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  reasoningTokens: number;
-  costNanos: number;
 }
 
 /**
@@ -32,22 +27,12 @@ export class PendingRollups {
     const session = record.session ?? '';
     const agent = record.agent ?? '';
     const key = `${day}\u0000${record.provider}\u0000${record.model}\u0000${record.operation}\u0000${record.status}\u0000${task}\u0000${session}\u0000${agent}`;
-    let rollup = this.byKey.get(key);
-    if (rollup === undefined) {
-      rollup = {
-        dims: [day, utcDayStart(record.time), record.provider, record.model, record.operation, record.status, task, session, agent],
-        calls: 0, errors: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNanos: 0,
-      };
-      this.byKey.set(key, rollup);
+    const rollup = this.byKey.get(key);
+    if (rollup !== undefined) addTotals(rollup, totalsOf(record));
+    else {
+      const dims = [day, utcDayStart(record.time), record.provider, record.model, record.operation, record.status, task, session, agent];
+      this.byKey.set(key, { dims, ...totalsOf(record) });
     }
-    rollup.calls += 1;
-    if (record.status === 'error') rollup.errors += 1;
-    rollup.inputTokens += record.inputTokens;
-    rollup.outputTokens += record.outputTokens;
-    rollup.cacheReadTokens += record.cacheReadTokens;
-    rollup.cacheWriteTokens += record.cacheWriteTokens;
-    rollup.reasoningTokens += record.reasoningTokens;
-    rollup.costNanos += record.costNanos;
   }
 
   /** Adds every pending rollup to the file (in the group's transaction) and forgets them. */
