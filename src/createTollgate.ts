@@ -6,7 +6,7 @@ import { ConfigError } from './core/ConfigError.js';
 import { Problems } from './core/Problems.js';
 import { loadConfig } from './config/loadConfig.js';
 import { EventBus } from './events/EventBus.js';
-import type { StoreResetEvent } from './events/TollgateEvents.js';
+import type { LeaseEvent, StoreResetEvent } from './events/TollgateEvents.js';
 import type { UsageQuery } from './ledger/Ledger.js';
 import { openStore } from './ledger/openLedger.js';
 import { withErrorCount } from './ledger/withErrorCount.js';
@@ -83,7 +83,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
     if (report.kind === 'store') metrics.recordError('ledger');
   });
   const events = new EventBus((event, err) => problems.report('telemetry', `a "${event}" event listener threw`, err));
-  const redis = { ...config.redis, problems, onStoreReset: (e: StoreResetEvent) => events.emit('store_reset', e) };
+  const redis = { ...config.redis, problems, onStoreReset: (e: StoreResetEvent) => events.emit('store_reset', e), onLease: (e: LeaseEvent) => events.emit('lease', e) };
   const ledger = withErrorCount(givenLedger ?? openStore(config.enabled ? config.store : 'memory:', { sqlite: config.sqlite, redis }), () => metrics.recordLedgerError());
   const engine = new BudgetEngine({
     ledger,
@@ -218,6 +218,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
       };
     },
     ...(limiter !== undefined ? { rateLimitStatus: () => limiter.status() } : {}),
+    ...(ledger.leases !== undefined ? { leases: () => ledger.leases?.() ?? [] } : {}),
   };
   const requestHandler = createRequestHandler(serverDeps);
 

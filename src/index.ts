@@ -105,7 +105,7 @@ export { createRequestHandler, startServer } from './server/index.js';
 export type { RunningServer, ServerDeps, StartServerOptions } from './server/index.js';
 export { TraceRing } from './traces/TraceRing.js';
 export { EventBus } from './events/EventBus.js';
-export type { BudgetExceededEvent, StoreResetEvent, ThresholdEvent, TollgateEventMap, TollgateEventName, UsageEvent } from './events/TollgateEvents.js';
+export type { BudgetExceededEvent, LeaseEvent, StoreResetEvent, ThresholdEvent, TollgateEventMap, TollgateEventName, UsageEvent } from './events/TollgateEvents.js';
 
 // Alerts, rate limits, reports
 export { InMemoryAlertSink, SlackSink, WebhookSink, createAlertSinks } from './alerts/index.js';

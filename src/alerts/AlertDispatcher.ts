@@ -1,6 +1,6 @@
 import { diag } from '@opentelemetry/api';
 import type { EventBus } from '../events/EventBus.js';
-import type { BudgetExceededEvent, HealthCheckFailedEvent, RateLimitedEvent, ThresholdEvent } from '../events/TollgateEvents.js';
+import type { BudgetExceededEvent, HealthCheckFailedEvent, LeaseEvent, RateLimitedEvent, StoreResetEvent, ThresholdEvent } from '../events/TollgateEvents.js';
 import { ALERT_KINDS, DEFAULT_ALERT_KINDS } from './Alert.js';
 import type { Alert, AlertKind } from './Alert.js';
 import type { AlertSink } from './AlertSink.js';
@@ -8,7 +8,7 @@ import type { AlertSink } from './AlertSink.js';
 /** One sink and the event kinds it receives. */
 export interface AlertRoute {
   sink: AlertSink;
-  /** Default: `threshold`, `budget_exceeded` and `health_check_failed` (`rate_limited` only when named). */
+  /** Default: `threshold`, `budget_exceeded`, `health_check_failed` and `store_reset` (`lease` and `rate_limited` only when named). */
   events?: readonly AlertKind[];
 }
 
@@ -85,6 +85,8 @@ export class AlertDispatcher {
       bus.on('threshold', (event: ThresholdEvent) => this.dispatch({ kind: 'threshold', ...event })),
       bus.on('budget_exceeded', (event: BudgetExceededEvent) => this.dispatch({ kind: 'budget_exceeded', ...event })),
       bus.on('health_check_failed', (event: HealthCheckFailedEvent) => this.dispatch({ kind: 'health_check_failed', ...event })),
+      bus.on('store_reset', (event: StoreResetEvent) => this.dispatch({ kind: 'store_reset', ...event })),
+      bus.on('lease', (event: LeaseEvent) => this.dispatch({ kind: 'lease', ...event })),
       bus.on('rate_limited', (event: RateLimitedEvent) => this.dispatch({ kind: 'rate_limited', ...event })),
     ];
   }

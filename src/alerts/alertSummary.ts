@@ -21,6 +21,10 @@ export function alertSummary(alert: Alert): string {
     }
     case 'health_check_failed':
       return `tollgate: health check failed (${alert.failed.map((f) => (f.error !== undefined ? `${f.check}: ${f.error}` : f.check)).join('; ')})`;
+    case 'store_reset':
+      return `tollgate: the store lost its data (key prefix "${alert.keyPrefix}", epoch ${alert.previousEpoch} → ${alert.epoch}); budgets restarted from what the running processes re-added`;
+    case 'lease':
+      return `tollgate: the store cannot be reached (${alert.reason}); budget "${alert.budgetId}" admits calls from this process' lease ($${alert.remainingUsd.toFixed(4)} of $${alert.leaseUsd.toFixed(4)} left, until ${new Date(alert.usableUntil).toISOString()})`;
     case 'rate_limited': {
       const what = alert.action === 'wait' ? 'a call waited' : alert.action === 'reject' ? 'a call was refused' : 'checkRateLimit answered no';
       return `tollgate: ${alert.provider} ${alert.limit} limit reached, ${what} (${alert.used} of ${alert.max} used)`;

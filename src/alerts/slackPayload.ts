@@ -28,13 +28,15 @@ export function slackPayload(alert: Alert, service?: string): SlackPayload {
       ? thresholdText(alert)
       : alert.kind === 'budget_exceeded'
         ? exceededText(alert)
-        : `${alert.kind === 'health_check_failed' ? ':rotating_light:' : ':hourglass:'} ${escape(alertSummary(alert))}`;
+        : `${alert.kind === 'health_check_failed' || alert.kind === 'store_reset' ? ':rotating_light:' : alert.kind === 'lease' ? ':warning:' : ':hourglass:'} ${escape(alertSummary(alert))}`;
   const about =
     alert.kind === 'threshold' || alert.kind === 'budget_exceeded'
       ? [`budget \`${escape(alert.budgetId)}\``, `key \`${escape(alert.key)}\``]
       : alert.kind === 'rate_limited'
         ? [`provider \`${escape(alert.provider)}\``]
-        : [];
+        : alert.kind === 'lease'
+          ? [`budget \`${escape(alert.budgetId)}\``, `counter \`${escape(alert.bucketKey)}\``]
+          : [];
   const context = [
     ...about,
     ...(service !== undefined ? [`service \`${escape(service)}\``] : []),

@@ -11,7 +11,7 @@ export interface AlertConfig {
   from?: string;
   /** `email`: recipients (a string is one recipient). */
   to?: string[];
-  /** Default: threshold, budget_exceeded, health_check_failed (rate_limited only when named). */
+  /** Default: threshold, budget_exceeded, health_check_failed, store_reset (lease and rate_limited only when named). */
   events?: AlertKind[];
   /** Default 5000. */
   timeoutMs: number;

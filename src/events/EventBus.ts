@@ -15,6 +15,7 @@ export class EventBus {
     budget_exceeded: new Set(),
     reservation_shortfall: new Set(),
     store_reset: new Set(),
+    lease: new Set(),
     rate_limited: new Set(),
     health_check_failed: new Set(),
   };

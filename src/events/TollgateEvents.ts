@@ -102,12 +102,32 @@ export interface HealthCheckFailedEvent {
   time: number;
 }
 
+/**
+ * Emitted once per outage and counter when a process starts admitting calls from its lease
+ * because the store (Redis) cannot be reached (see RedisLedgerOptions `leases`).
+ */
+export interface LeaseEvent {
+  /** The counter (bucket key) the lease is in, and its budget. */
+  bucketKey: string;
+  budgetId: string;
+  /** The lease's amount and what is left of it before this call, in USD. */
+  leaseUsd: number;
+  remainingUsd: number;
+  /** Epoch ms until which the lease may be spent from. */
+  usableUntil: number;
+  /** Why the store could not answer. */
+  reason: string;
+  /** Epoch ms. */
+  time: number;
+}
+
 export interface TollgateEventMap {
   usage: UsageEvent;
   threshold: ThresholdEvent;
   budget_exceeded: BudgetExceededEvent;
   reservation_shortfall: ReservationShortfallEvent;
   store_reset: StoreResetEvent;
+  lease: LeaseEvent;
   rate_limited: RateLimitedEvent;
   health_check_failed: HealthCheckFailedEvent;
 }

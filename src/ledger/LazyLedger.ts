@@ -1,4 +1,4 @@
-import type { Bucket, BucketState, Ledger, RecordQuery, ReserveRequest, ReserveResult, ResetRecord, StoredBudget, UsageGroup, UsageQuery } from './Ledger.js';
+import type { Bucket, BucketState, LeaseStatus, Ledger, RecordQuery, ReserveRequest, ReserveResult, ResetRecord, StoredBudget, UsageGroup, UsageQuery } from './Ledger.js';
 import type { UsageRecord } from '../core/UsageRecord.js';
 import type { RedisLedgerOptions } from './redis/RedisLedgerOptions.js';
 
@@ -10,11 +10,16 @@ import type { RedisLedgerOptions } from './redis/RedisLedgerOptions.js';
  */
 export class LazyLedger implements Ledger {
   private inner: Promise<Ledger> | undefined;
+  /** The ledger once opened (for what must answer synchronously). */
+  private opened: Ledger | undefined;
 
   constructor(private readonly options: RedisLedgerOptions) {}
 
   private get(): Promise<Ledger> {
-    this.inner ??= import('./redis/RedisLedger.js').then(({ RedisLedger }) => new RedisLedger(this.options));
+    this.inner ??= import('./redis/RedisLedger.js').then(({ RedisLedger }) => new RedisLedger(this.options)).then((ledger) => {
+      this.opened = ledger;
+      return ledger;
+    });
     return this.inner;
   }
 
@@ -74,6 +79,11 @@ export class LazyLedger implements Ledger {
   async flush(): Promise<void> {
     if (this.inner === undefined) return;
     await (await this.inner).flush?.();
+  }
+
+  /** The Redis ledger's leases; none before it was first used. */
+  leases(): LeaseStatus[] {
+    return this.opened?.leases?.() ?? [];
   }
 
   /** Idempotent; nothing to do when the ledger was never used. */

@@ -145,6 +145,21 @@ export interface ResetRecord {
   time: number;
 }
 
+/** A lease as a store reports it (`Ledger.leases()`). */
+export interface LeaseStatus {
+  bucketKey: string;
+  budgetId: string;
+  /** What the lease holds in the store, and what is left of it for this process during an outage (USD). */
+  leaseUsd: number;
+  remainingUsd: number;
+  /** Whether calls may be admitted from it now (before its `usableUntil`, inside its window). */
+  usable: boolean;
+  /** Epoch ms. */
+  usableUntil: number;
+  /** Calls were admitted from it during the current outage. */
+  spentFrom: boolean;
+}
+
 export interface Ledger {
   /**
    * Atomically reserve `amountNanos` in every bucket of the request, or in none.
@@ -197,6 +212,11 @@ export interface Ledger {
    * that buffer nothing omit it.
    */
   flush?(): Promise<void>;
+  /**
+   * The leases this process holds (a share of a counter kept for an outage, see RedisLedgerOptions
+   * `leases`). Optional: stores without leases omit it.
+   */
+  leases?(): LeaseStatus[];
   /** Idempotent. Afterwards every other method fails with LedgerClosedError. */
   close(): Promise<void>;
 }

@@ -4,7 +4,7 @@
  */
 export { RedisLedger } from './redis/RedisLedger.js';
 export type { LeaseSpendEvent, RedisLeaseOptions, RedisLedgerOptions } from './redis/RedisLedgerOptions.js';
-export type { LeaseStatus } from './redis/RedisLeases.js';
+export type { LeaseStatus } from './Ledger.js';
 export { RedisUnavailableError } from './redis/RedisUnavailableError.js';
 export type { RedisUnavailableReason } from './redis/RedisUnavailableError.js';
 export { rollingSlotMs } from './redis/rollingSlotMs.js';

@@ -26,6 +26,7 @@ export function withErrorCount(ledger: Ledger, onError: (operation: string) => v
     });
   }
   const flush = ledger.flush?.bind(ledger);
+  const leases = ledger.leases?.bind(ledger);
   return {
     reserve: (req) =>
       tapFailure(
@@ -48,6 +49,7 @@ export function withErrorCount(ledger: Ledger, onError: (operation: string) => v
     resets: (limit) => counted('resets', () => ledger.resets(limit)),
     ping: () => counted('ping', () => ledger.ping()),
     ...(flush !== undefined ? { flush: () => counted('flush', flush) } : {}),
+    ...(leases !== undefined ? { leases } : {}),
     close: () => ledger.close(),
   };
 }

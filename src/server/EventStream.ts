@@ -4,7 +4,7 @@ import type { TollgateEventName } from '../events/TollgateEvents.js';
 import type { ServerDeps } from './ServerDeps.js';
 import { sendJson } from './sendJson.js';
 
-const SSE_EVENTS: readonly TollgateEventName[] = ['usage', 'threshold', 'budget_exceeded', 'rate_limited', 'health_check_failed'];
+const SSE_EVENTS: readonly TollgateEventName[] = ['usage', 'threshold', 'budget_exceeded', 'rate_limited', 'health_check_failed', 'store_reset', 'lease'];
 
 /** Options of `EventStream`. */
 export interface EventStreamOptions {
@@ -31,7 +31,7 @@ export interface EventStreamStats {
 
 /**
  * The server-sent events of `/v1/events` and `/v1/logs` (`usage`, `threshold`, `budget_exceeded`,
- * `rate_limited`, `health_check_failed`) for every
+ * `rate_limited`, `health_check_failed`, `store_reset`, `lease`) for every
  * client: each event is serialised once and written to every client. A client that stops reading
  * is disconnected once its queue passes `maxBufferedBytes` (an `EventSource` reconnects by itself),
  * so memory stays bounded at about maxClients × maxBufferedBytes whatever the event rate.

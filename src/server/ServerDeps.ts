@@ -56,6 +56,8 @@ export interface ServerDeps {
   events: Pick<EventBus, 'on'>;
   /** Pricing loaded, store reachable, ... (served by /healthz: 200 when ok, 503 otherwise). */
   health(): MaybePromise<HealthReport>;
+  /** The leases the store holds for this process (served in /v1/budgets and /v1/status). Unset: the store has none. */
+  leases?(): readonly unknown[];
   /** Extra fields of /v1/status (session cost, ...); uptime and trace count are added by the server. */
   status(): MaybePromise<Record<string, unknown>>;
   /** The kill switch behind `GET|POST /v1/pause` and `POST /v1/resume`. Unset: those routes answer 404. */

@@ -70,7 +70,12 @@ export function budgetRoutes(deps: ServerDeps, guards: RouteGuards): RouteEntry[
         GET: async (req, res) => {
           requireRead(req);
           const [budgets, status] = await Promise.all([deps.budgets.list(), deps.budgets.status()]);
-          sendJson(res, 200, { budgets, status, ...(deps.pause !== undefined ? { pause: deps.pause.current() } : {}) });
+          sendJson(res, 200, {
+            budgets,
+            status,
+            ...(deps.leases !== undefined ? { leases: deps.leases() } : {}),
+            ...(deps.pause !== undefined ? { pause: deps.pause.current() } : {}),
+          });
         },
         POST: async (req, res) => {
           requireAdmin(req);

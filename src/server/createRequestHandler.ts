@@ -146,6 +146,7 @@ export function createRequestHandler(deps: ServerDeps): RequestHandler {
           body.session_cost_usd = body.sessionCostUsd ?? null;
           body.trace_count = body.traceCount;
           if (deps.rateLimitStatus !== undefined) body.rateLimits = deps.rateLimitStatus();
+          if (deps.leases !== undefined) body.leases = deps.leases();
           if (deps.pause !== undefined) body.pause = deps.pause.current();
           sendJson(res, 200, body);
         },

@@ -42,7 +42,8 @@ export function logSink(logger: TollgateLogger): SettledCallSink {
 
 /**
  * Log lines for every budget warning and limit: threshold crossings and budget_exceeded
- * (deny, warn, fallback) and rate limits at `warn`, failed health checks at `error`.
+ * (deny, warn, fallback), rate limits and calls admitted from a lease at `warn`, failed health
+ * checks and a store that lost its data at `error`.
  * Returns a function that unsubscribes.
  */
 export function logEvents(events: EventBus, logger: TollgateLogger): () => void {
@@ -78,6 +79,23 @@ export function logEvents(events: EventBus, logger: TollgateLogger): () => void 
         used: e.used,
         max: e.max,
         retryAfterMs: Number.isFinite(e.retryAfterMs) ? e.retryAfterMs : undefined,
+      }),
+    ),
+    events.on('store_reset', (e) =>
+      logger.log('error', 'the store lost its data: budgets restarted from what the running processes re-added', {
+        keyPrefix: e.keyPrefix,
+        previousEpoch: e.previousEpoch,
+        epoch: e.epoch,
+      }),
+    ),
+    events.on('lease', (e) =>
+      logger.log('warn', `the store cannot be reached: budget "${e.budgetId}" admits calls from this process' lease`, {
+        budgetId: e.budgetId,
+        bucketKey: e.bucketKey,
+        leaseUsd: e.leaseUsd,
+        remainingUsd: e.remainingUsd,
+        usableUntil: new Date(e.usableUntil).toISOString(),
+        reason: e.reason,
       }),
     ),
     events.on('health_check_failed', (e) =>

@@ -61,6 +61,19 @@ describe('AlertDispatcher routing', () => {
     expect(thresholdsOnly.getAlerts()).toEqual([{ kind: 'threshold', ...threshold }]);
   });
 
+  it('store_reset goes to sinks by default; lease only to the sinks that name it', () => {
+    const bus = new EventBus();
+    const all = new InMemoryAlertSink();
+    const leases = new InMemoryAlertSink();
+    dispatcher(bus, { routes: [{ sink: all }, { sink: leases, events: ['lease'] }] });
+    const reset = { keyPrefix: 'tollgate:', previousEpoch: 'a', epoch: 'b', time: 1 };
+    const lease = { bucketKey: 'k', budgetId: 'cap', leaseUsd: 0.2, remainingUsd: 0.2, usableUntil: 2, reason: 'down', time: 1 };
+    bus.emit('store_reset', reset);
+    bus.emit('lease', lease);
+    expect(all.getAlerts()).toEqual([{ kind: 'store_reset', ...reset }]);
+    expect(leases.getAlerts()).toEqual([{ kind: 'lease', ...lease }]);
+  });
+
   it('keeps delivering to other sinks when one throws', () => {
     const bus = new EventBus();
     const diagLog = captureDiag();

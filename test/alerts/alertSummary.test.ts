@@ -32,3 +32,28 @@ describe('alertSummary and the payloads of the new alert kinds', () => {
     expect(webhookPayload(limited, 'svc')).toEqual({ ...limited, time: '2026-12-03T12:00:00.000Z', service: 'svc' });
   });
 });
+
+describe('store alerts: a store that lost its data, a lease spent from', () => {
+  const reset: Alert = { kind: 'store_reset', keyPrefix: 'tollgate:', previousEpoch: 'a1', epoch: 'b2', time: T0 };
+  const lease: Alert = { kind: 'lease', bucketKey: 'cap|daily|<x>', budgetId: 'cap<1>', leaseUsd: 0.2, remainingUsd: 0.15, usableUntil: T0 + 60_000, reason: 'connection closed', time: T0 };
+
+  it('one plain line each', () => {
+    expect(alertSummary(reset)).toBe('tollgate: the store lost its data (key prefix "tollgate:", epoch a1 → b2); budgets restarted from what the running processes re-added');
+    expect(alertSummary(lease)).toBe(
+      `tollgate: the store cannot be reached (connection closed); budget "cap<1>" admits calls from this process' lease ($0.1500 of $0.2000 left, until 2026-12-03T12:01:00.000Z)`,
+    );
+  });
+
+  it('Slack: a siren for the data loss, a warning with the budget and counter for the lease, both escaped', () => {
+    expect(slackPayload(reset).text.startsWith(':rotating_light: tollgate: the store lost its data')).toBe(true);
+    const leased = slackPayload(lease);
+    expect(leased.text).toBe(
+      `:warning: tollgate: the store cannot be reached (connection closed); budget "cap&lt;1&gt;" admits calls from this process' lease ($0.1500 of $0.2000 left, until 2026-12-03T12:01:00.000Z)`,
+    );
+    expect(leased.blocks?.[1]).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: 'budget `cap&lt;1&gt;` · counter `cap|daily|&lt;x&gt;` · 2026-12-03T12:00:00.000Z' }] });
+  });
+
+  it('webhook: the event fields with an ISO time', () => {
+    expect(webhookPayload(reset, 'svc')).toEqual({ kind: 'store_reset', keyPrefix: 'tollgate:', previousEpoch: 'a1', epoch: 'b2', time: '2026-12-03T12:00:00.000Z', service: 'svc' });
+  });
+});

@@ -30,7 +30,7 @@ describe('createAlertSinks', () => {
     );
     expect(routes.map((r) => [r.sink instanceof SlackSink, r.sink instanceof WebhookSink, r.events])).toEqual([
       [true, false, ['threshold']],
-      [false, true, ['threshold', 'budget_exceeded', 'health_check_failed']],
+      [false, true, ['threshold', 'budget_exceeded', 'health_check_failed', 'store_reset']],
     ]);
 
     const bus = new EventBus();

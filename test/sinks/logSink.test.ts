@@ -103,3 +103,23 @@ describe('log lines: one per call and one per budget warning', () => {
     expect(quiet.stderr.split('\n').filter((l) => l.startsWith('{'))).toEqual([]);
   }, 120_000);
 });
+
+describe('log lines of store events', () => {
+  it('a store that lost its data is logged at error, a call admitted from a lease at warn, each with its fields', async () => {
+    const { EventBus } = await import('../../src/events/EventBus.js');
+    const { TollgateLogger } = await import('../../src/sinks/TollgateLogger.js');
+    const { logEvents } = await import('../../src/sinks/logSink.js');
+    const lines: string[] = [];
+    const bus = new EventBus();
+    const off = logEvents(bus, new TollgateLogger({ level: 'warn', json: true, write: (line) => lines.push(line) }));
+    bus.emit('store_reset', { keyPrefix: 'tollgate:', previousEpoch: 'a1', epoch: 'b2', time: Date.UTC(2026, 11, 3) });
+    bus.emit('lease', { bucketKey: 'cap|daily|global', budgetId: 'cap', leaseUsd: 0.2, remainingUsd: 0.15, usableUntil: Date.UTC(2026, 11, 3, 0, 1), reason: 'connection closed', time: Date.UTC(2026, 11, 3) });
+    off();
+    bus.emit('lease', { bucketKey: 'x', budgetId: 'x', leaseUsd: 1, remainingUsd: 1, usableUntil: 0, reason: 'r', time: 0 });
+    const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(parsed).toHaveLength(2);
+    expect(parsed[0]).toMatchObject({ level: 'error', keyPrefix: 'tollgate:', previousEpoch: 'a1', epoch: 'b2' });
+    expect(String(parsed[0]?.msg)).toContain('the store lost its data');
+    expect(parsed[1]).toMatchObject({ level: 'warn', budgetId: 'cap', bucketKey: 'cap|daily|global', leaseUsd: 0.2, remainingUsd: 0.15, usableUntil: '2026-12-03T00:01:00.000Z', reason: 'connection closed' });
+  });
+});

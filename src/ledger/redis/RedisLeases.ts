@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { diag } from '@opentelemetry/api';
 import type { Problems } from '../../core/Problems.js';
 import { nanosToUsd } from '../../core/money.js';
-import type { Bucket, BucketState, ReserveRequest, ReserveResult } from '../Ledger.js';
+import type { Bucket, BucketState, LeaseStatus, ReserveRequest, ReserveResult } from '../Ledger.js';
 import type { Lease } from './LeaseBook.js';
 import { LeaseBook } from './LeaseBook.js';
 import type { RedisConnection } from './RedisConnection.js';
@@ -17,20 +17,6 @@ export interface RedisLeasesOptions {
   leases: ResolvedLeaseOptions;
   problems: Problems;
   onLease: ((event: LeaseSpendEvent) => void) | undefined;
-}
-
-/** A lease as `RedisLedger.leases()` reports it. */
-export interface LeaseStatus {
-  bucketKey: string;
-  budgetId: string;
-  /** What the lease holds in Redis, and what is left of it for this process during an outage (USD). */
-  leaseUsd: number;
-  remainingUsd: number;
-  /** Whether calls may be admitted from it now (before its `usableUntil`, inside its window). */
-  usable: boolean;
-  usableUntil: number;
-  /** Calls were admitted from it during the current outage. */
-  spentFrom: boolean;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Bucket, BucketState, Ledger, RecordQuery, ReserveRequest, ReserveResult, ResetRecord, StoredBudget, UsageGroup, UsageQuery } from '../Ledger.js';
+import type { Bucket, BucketState, LeaseStatus, Ledger, RecordQuery, ReserveRequest, ReserveResult, ResetRecord, StoredBudget, UsageGroup, UsageQuery } from '../Ledger.js';
 import type { UsageRecord } from '../../core/UsageRecord.js';
 import { MS_PER_DAY, utcDayKeyStart, utcDayStart } from '../../time/utcWindows.js';
 import { distinctBuckets } from '../distinctBuckets.js';
@@ -21,7 +21,6 @@ import { RedisWriter, toNumbers } from './RedisWriter.js';
 import { scanRecords } from './scanRecords.js';
 import { SettlementJournal } from './SettlementJournal.js';
 import { RedisLeases } from './RedisLeases.js';
-import type { LeaseStatus } from './RedisLeases.js';
 import { RedisUnavailableError } from './RedisUnavailableError.js';
 import { assertGroupBy } from '../assertGroupBy.js';
 

@@ -3,6 +3,7 @@ import type { Redis, RedisOptions } from 'ioredis';
 import { Problems } from '../../core/Problems.js';
 import { usdToNanos } from '../../core/money.js';
 import { MS_PER_DAY } from '../../time/utcWindows.js';
+import type { LeaseEvent } from '../../events/TollgateEvents.js';
 import type { StoreReset } from './StoreEpoch.js';
 
 export interface RedisLedgerOptions {
@@ -89,21 +90,8 @@ export interface RedisLeaseOptions {
   ttlMs?: number;
 }
 
-/** Emitted once per outage and counter when this process starts admitting calls from its lease. */
-export interface LeaseSpendEvent {
-  /** The counter (bucket key) the lease is in, and its budget. */
-  bucketKey: string;
-  budgetId: string;
-  /** The lease's amount and what is left of it before this call, in USD. */
-  leaseUsd: number;
-  remainingUsd: number;
-  /** Epoch ms until which the lease may be spent from. */
-  usableUntil: number;
-  /** Why Redis could not answer. */
-  reason: string;
-  /** Epoch ms. */
-  time: number;
-}
+/** Emitted once per outage and counter when this process starts admitting calls from its lease (the `lease` event). */
+export type LeaseSpendEvent = LeaseEvent;
 
 /** RedisLedgerOptions with every default applied (`url` / `client` / `clientOptions` as given). */
 export type ResolvedRedisOptions = Required<Omit<RedisLedgerOptions, 'url' | 'client' | 'clientOptions' | 'onStoreReset' | 'journalDir' | 'leases' | 'onLease'>> &
