@@ -126,7 +126,8 @@ export class RedisLedger implements Ledger {
    */
   async settle(record: UsageRecord, buckets: readonly Bucket[]): Promise<BucketState[]> {
     checkNanos('settle', 'costNanos', record.costNanos);
-    const distinct = distinctBuckets(buckets);
+    // The same array when no key repeats (the batch names a list of buckets once however many calls pass it).
+    const distinct = hasRepeatedKey(buckets) ? distinctBuckets(buckets) : buckets;
     const fromLease = this.leaseKeeper?.settled(record.id, record.costNanos) === true;
     let reply: number[];
     try {
@@ -134,6 +135,7 @@ export class RedisLedger implements Ledger {
     } finally {
       if (fromLease) this.leaseKeeper?.settleDone(record.id);
     }
+    if (distinct === buckets) return statesFrom(buckets, reply, 1);
     // The script read each distinct bucket once; answer in the caller's order (duplicates included).
     const byKey = new Map(statesFrom(distinct, reply, 1).map((s) => [s.key, s]));
     return buckets.map((b) => ({ ...(byKey.get(b.key) as BucketState), budgetId: b.budgetId, limitNanos: b.limitNanos }));
@@ -308,6 +310,13 @@ export class RedisLedger implements Ledger {
     this.writer.close();
     return this.connection.close();
   }
+}
+
+function hasRepeatedKey(buckets: readonly Bucket[]): boolean {
+  for (let i = 1; i < buckets.length; i++) {
+    for (let j = 0; j < i; j++) if ((buckets[i] as Bucket).key === (buckets[j] as Bucket).key) return true;
+  }
+  return false;
 }
 
 /** Bucket states from a script's reply: spent and reserved of each bucket in turn, from `offset`. */

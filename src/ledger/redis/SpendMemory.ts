@@ -28,6 +28,11 @@ export class SpendMemory {
     this.live.set(req.id, req);
   }
 
+  /** The live reservation this process made under `id`, if any. */
+  reservation(id: string): ReserveRequest | undefined {
+    return this.live.get(id);
+  }
+
   released(id: string): void {
     this.live.delete(id);
   }

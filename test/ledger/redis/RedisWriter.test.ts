@@ -49,7 +49,7 @@ describe.skipIf(!binary.run)(`RedisLedger writes ${binary.skipReason}`, () => {
     return { server, ledger, lines };
   }
 
-  it('sends the reservations of one event-loop turn in one pipeline', async () => {
+  it('sends the reservations of one event-loop turn in one pipeline, as one script call', async () => {
     const server = await startRedisServer();
     servers.push(server);
     const client = new Redis(server.url);
@@ -60,13 +60,15 @@ describe.skipIf(!binary.run)(`RedisLedger writes ${binary.skipReason}`, () => {
       pipelines++;
       return pipeline(...args);
     }) as typeof client.pipeline;
-    const ledger = new RedisLedger({ client, keyPrefix: uniqueKeyPrefix('writer'), journalDir: mkdtempSync(join(tmpdir(), 'tollgate-journal-')) });
+    const ledger = new RedisLedger({ client, keyPrefix: uniqueKeyPrefix('writer'), journalDir: mkdtempSync(join(tmpdir(), 'tollgate-journal-')), maxBatch: 512 });
     closers.push(() => ledger.close());
     await ledger.reserve(reserve('warm-up'));
     const before = pipelines;
+    const scriptsBefore = await evalshaCalls(client);
     const results = await Promise.all(Array.from({ length: 200 }, (_, i) => ledger.reserve(reserve(`r${i}`))));
     expect(results.every((r) => r.ok)).toBe(true);
     expect(pipelines - before).toBe(1);
+    expect((await evalshaCalls(client)) - scriptsBefore).toBe(1);
     expect((await ledger.bucketStates([bucket], T0))[0]?.reservedNanos).toBe(201 * 100);
   });
 
@@ -109,3 +111,9 @@ describe.skipIf(!binary.run)(`RedisLedger writes ${binary.skipReason}`, () => {
     expect(resets).toHaveLength(2);
   });
 });
+
+/** EVALSHA calls the server has run (INFO commandstats). */
+async function evalshaCalls(client: Redis): Promise<number> {
+  const m = /cmdstat_evalsha:calls=(\d+)/.exec(await client.info('commandstats'));
+  return m === null ? 0 : Number(m[1]);
+}
