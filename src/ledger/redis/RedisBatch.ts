@@ -108,7 +108,7 @@ export class RedisBatch {
       for (const p of batch) p.reject(err);
       return;
     }
-    const op = [...new Set(calls.map((c) => c.op))].join('+');
+    const op = [...new Set(batch.map((p) => opOf(p.item)))].join('+');
     this.connection.run(op, (client, timed) => timed(this.pipeline(client, calls)), waitMs, batch.length).then(
       (replies) => calls.forEach((call, i) => this.answer(call, replies[i] ?? [new Error('no reply in the pipeline'), undefined])),
       (err: unknown) => {
@@ -131,7 +131,7 @@ export class RedisBatch {
     if (failure !== null) {
       for (const p of call.members) {
         this.connection.countFailure();
-        p.reject(toUnavailable(call.op, failure));
+        p.reject(toUnavailable(opOf(p.item), failure));
       }
       return;
     }
@@ -166,6 +166,11 @@ export class RedisBatch {
     });
     return out;
   }
+}
+
+/** The ledger operation a write belongs to (named in errors). */
+function opOf(item: BatchItem): string {
+  return item.kind === 'script' ? item.op : item.kind;
 }
 
 /** EVALSHA's arguments for a call: sha, number of keys, keys, args (one array: a batch holds thousands). */

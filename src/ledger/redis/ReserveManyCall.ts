@@ -1,5 +1,6 @@
 import type { Bucket, ReserveRequest } from '../Ledger.js';
 import { BatchBuckets } from './BatchBuckets.js';
+import { withinSpan } from './batchSpan.js';
 import type { RedisKeys } from './redisKeys.js';
 
 const limitAndEnforce = (b: Bucket): number[] => [b.limitNanos, b.enforce ? 1 : 0];
@@ -12,6 +13,7 @@ export class ReserveManyCall {
   private readonly itemKeys: string[] = [];
   private readonly ids: string[] = [];
   private readonly items: (number | string)[] = [];
+  private first: number | undefined;
 
   constructor(private readonly k: RedisKeys) {
     this.buckets = new BatchBuckets(k, false, limitAndEnforce);
@@ -21,10 +23,15 @@ export class ReserveManyCall {
     return this.sizes.length;
   }
 
-  /** Adds a reservation; false (nothing added) when one of its buckets is in this call with another window. */
+  /**
+   * Adds a reservation; false (nothing added) when one of its buckets is in this call with another
+   * window, or its `now` is too far from the first one's (see batchSpan.ts).
+   */
   add(req: ReserveRequest): boolean {
+    if (!withinSpan(this.first, req.now)) return false;
     const list = this.buckets.listOf(req.buckets);
     if (list === undefined) return false;
+    this.first ??= req.now;
     this.itemKeys.push(this.k.reservation(req.id));
     this.ids.push(req.id);
     this.items.push(String(req.amountNanos), req.now, String(req.expiresAt), list);

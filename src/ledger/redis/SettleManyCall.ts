@@ -3,6 +3,7 @@ import { utcDayStart } from '../../time/utcWindows.js';
 import type { Bucket, ReserveRequest } from '../Ledger.js';
 import { dimensionsOf } from '../usageDimensions.js';
 import { BatchBuckets } from './BatchBuckets.js';
+import { withinSpan } from './batchSpan.js';
 import { rollupField } from './dayRollup.js';
 import { encodeRecord } from './recordCodec.js';
 import type { RedisKeys } from './redisKeys.js';
@@ -33,6 +34,7 @@ export class SettleManyCall {
   private readonly settleSizes: number[] = [];
   private readonly releaseKeys: string[] = [];
   private readonly releaseIds: string[] = [];
+  private first: number | undefined;
 
   constructor(
     private readonly k: RedisKeys,
@@ -53,11 +55,14 @@ export class SettleManyCall {
 
   /**
    * Adds a settlement (`buckets` distinct) and, when known, the live reservation it releases;
-   * false (nothing added) when one of its buckets is in this call with another window.
+   * false (nothing added) when one of its buckets is in this call with another window, or its
+   * record's time is too far from the first one's (see batchSpan.ts).
    */
   addSettle(record: UsageRecord, buckets: readonly Bucket[], reservation: ReserveRequest | undefined): boolean {
+    if (!withinSpan(this.first, record.time)) return false;
     const list = this.buckets.listOf(buckets);
     if (list === undefined) return false;
+    this.first ??= record.time;
     // A reservation whose buckets do not fit here is read back from Redis instead.
     const reserved = reservation === undefined ? 0 : (this.buckets.listOf(reservation.buckets) ?? 0);
     const dims = dimensionsOf(record);

@@ -18,7 +18,8 @@ import { BATCH_LUA_LIBRARY } from './batchLuaLibrary.js';
  * (1-based, 0 = none), then per bucket of its list: spentNanos, reservedNanos — after the
  * reservation when ok, before the attempt when not.
  *
- * A live reservation with the same id (in Redis, or earlier in the batch) is replaced.
+ * A live reservation with the same id (in Redis, or earlier in the batch) is replaced. The
+ * reservations' `now` lie less than GRACE_MS apart (the caller splits batches, see batchSpan.ts).
  */
 export const RESERVE_MANY_SCRIPT = `${BATCH_LUA_LIBRARY}
 local m, r = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -27,12 +28,11 @@ local snow = server_now()
 
 -- Per reservation, in parallel arrays: amount, now, expiresAt, list position, live.
 local amts, amounts, nows, exps, lists, live = {}, {}, {}, {}, {}, {}
-local min_now, max_now = math.huge, -math.huge
+local max_now = -math.huge
 for j = 1, r do
   local x = 4 * j - 3
   amts[j], amounts[j], nows[j], exps[j], lists[j] = rnum[x], tonumber(rnum[x]), rnum[x + 1], tonumber(rnum[x + 2]), rnum[x + 3]
   live[j] = false
-  if nows[j] < min_now then min_now = nows[j] end
   if nows[j] > max_now then max_now = nows[j] end
 end
 
@@ -40,8 +40,10 @@ local B, by_zk = {}, {}
 for i = 1, m do
   local hk, zk, tk = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
   local rolling, slot = bnum[2 * i - 1], bnum[2 * i]
-  gc_slots(hk, rolling, slot, min_now)
-  gc_reservations(zk, tk, min_now)
+  -- What one script per reservation would have dropped by the last reservation of the batch: as the
+  -- batch spans less than GRACE_MS (the caller splits it), none of it counts for any of them.
+  gc_slots(hk, rolling, slot, max_now)
+  gc_reservations(zk, tk, max_now)
   local b = load_bucket(hk, zk, tk, rolling, slot, max_now)
   b.i, b.added, b.soon, b.adds, b.keep, b.mark = i, 0, {}, {}, 0, 0
   B[i] = b

@@ -31,6 +31,9 @@ import { BATCH_LUA_LIBRARY } from './batchLuaLibrary.js';
  * per bucket of its list: spentNanos, reservedNanos at its record time, after the batch; then
  * per release: 1 when a reservation was dropped, 0 for an unknown id.
  *
+ * The record times lie less than GRACE_MS apart (the caller splits batches, see batchSpan.ts): the time slots one
+ * script per settlement would drop are those the last one drops.
+ *
  * The zsets and totals of a reservation are read from its record (keys not declared in KEYS,
  * as release_reservation: fine on a standalone Redis, the reason Redis Cluster is not supported).
  */
@@ -152,7 +155,7 @@ for j = 1, ns do
           b.slotsum[s] = b.slotsum[s] + cost
           b.keep = math.max(b.keep, math.max(time, snow) + b.rolling + b.slot + MARGIN_MS)
         end
-        if not b.gc or time < b.gc then b.gc = time end
+        if not b.gc or time > b.gc then b.gc = time end
       elseif cost ~= 0 then
         b.cost = b.cost + cost
         if b.bexp > 0 then b.keep = math.max(b.keep, math.max(b.bexp, snow) + MARGIN_MS) end

@@ -72,6 +72,25 @@ describe.skipIf(!binary.run)(`RedisLedger writes ${binary.skipReason}`, () => {
     expect((await ledger.bucketStates([bucket], T0))[0]?.reservedNanos).toBe(201 * 100);
   });
 
+  it('loads the batch scripts again when the server forgot them (SCRIPT FLUSH), and runs the batch once', async () => {
+    const { server, ledger } = await setup();
+    await ledger.reserve(reserve('before', 100));
+    const admin = new Redis(server.url);
+    closers.push(() => admin.disconnect());
+    await admin.script('FLUSH');
+    const [a, b] = await Promise.all([
+      ledger.reserve(reserve('a', 200)),
+      ledger.reserve(reserve('b', 300)),
+      ledger.settle(usageRecord({ id: 'before', time: T0, costNanos: 40 }), [bucket]),
+    ]);
+    expect([a.ok, b.ok]).toEqual([true, true]);
+    await admin.script('FLUSH');
+    await Promise.all([ledger.release('a'), ledger.settle(usageRecord({ id: 'b', time: T0, costNanos: 30 }), [bucket])]);
+    expect(await ledger.bucketStates([bucket], T0)).toEqual([{ key: bucket.key, budgetId: 'total', limitNanos: 1_000_000, spentNanos: 70, reservedNanos: 0 }]);
+    expect(await ledger.usage({ by: 'model' })).toEqual([expect.objectContaining({ calls: 2, costNanos: 70 })]);
+    expect(ledger.errors).toBe(0);
+  });
+
   it('waits for a slow answer: a reservation outlives commandTimeoutMs while Redis does not answer, then succeeds', async () => {
     const { server, ledger } = await setup({ commandTimeoutMs: 100, callWaitMs: 20_000 });
     server.pause();
