@@ -80,35 +80,39 @@ export class RedisWriter {
   }
 
   /** Reserves; resolves with the script's reply as numbers. Waits out a reset's grace period first. */
-  async reserve(req: ReserveRequest): Promise<number[]> {
-    for (let attempt = 0; ; attempt++) {
-      if (this.resetUntil > Date.now()) await this.afterReset();
-      const seen = this.resets;
-      const reply = await this.batch.reserve(req, this.o.callWaitMs);
+  reserve(req: ReserveRequest): Promise<number[]> {
+    if (this.resetUntil > Date.now()) return this.reserveAfterReset(req, 0);
+    const seen = this.resets;
+    return this.batch.reserve(req, this.o.callWaitMs).then((reply) => {
       // Decided against data that was lost in the same round trip: decide again once the spend is back.
-      if (this.resets !== seen && attempt < MAX_RESET_RETRIES) continue;
+      if (this.resets !== seen) return this.reserveAfterReset(req, 1);
       if (reply[0] === 1) this.memory.reserved(req);
       return reply;
-    }
+    });
   }
 
   /** Settles; resolves with the script's reply, or undefined when Redis did not answer and the settlement was journaled. */
-  async settle(record: UsageRecord, distinct: readonly Bucket[]): Promise<number[] | undefined> {
-    try {
-      return await this.settleNow({ record, buckets: distinct });
-    } catch (err: unknown) {
-      if (err instanceof LedgerClosedError) throw err;
-      this.journal.append([{ record, buckets: distinct }]);
-      // Its spend comes back with the replay, which also releases its reservation.
-      this.memory.released(record.id);
-      this.o.problems.report(
-        'store',
-        `Redis did not take a settlement; it was written to the local journal in ${this.o.journalDir} and is replayed (once) when Redis answers again`,
-        err,
-      );
-      this.scheduleReplay(REPLAY_RETRY_MS);
-      return undefined;
-    }
+  settle(record: UsageRecord, distinct: readonly Bucket[]): Promise<number[] | undefined> {
+    const entry: JournalEntry = { record, buckets: distinct };
+    return this.batch.settle(record, distinct, this.memory.reservation(record.id), this.o.callWaitMs).then(
+      (reply) => {
+        this.memory.confirmed(entry, Date.now());
+        return reply;
+      },
+      (err: unknown) => {
+        if (err instanceof LedgerClosedError) throw err;
+        this.journal.append([entry]);
+        // Its spend comes back with the replay, which also releases its reservation.
+        this.memory.released(record.id);
+        this.o.problems.report(
+          'store',
+          `Redis did not take a settlement; it was written to the local journal in ${this.o.journalDir} and is replayed (once) when Redis answers again`,
+          err,
+        );
+        this.scheduleReplay(REPLAY_RETRY_MS);
+        return undefined;
+      },
+    );
   }
 
   async release(id: string): Promise<void> {
@@ -156,6 +160,18 @@ export class RedisWriter {
     clearTimeout(this.replayTimer);
     this.stopReady();
     this.journal.close();
+  }
+
+  /** Reserves after a reset of the store was noticed (waiting out its grace period), trying again while resets keep coming. */
+  private async reserveAfterReset(req: ReserveRequest, first: number): Promise<number[]> {
+    for (let attempt = first; ; attempt++) {
+      await this.afterReset();
+      const seen = this.resets;
+      const reply = await this.batch.reserve(req, this.o.callWaitMs);
+      if (this.resets !== seen && attempt < MAX_RESET_RETRIES) continue;
+      if (reply[0] === 1) this.memory.reserved(req);
+      return reply;
+    }
   }
 
   private async settleNow(entry: JournalEntry): Promise<number[]> {

@@ -11,7 +11,6 @@ export class ReserveManyCall {
   readonly sizes: number[] = [];
   private readonly buckets: BatchBuckets;
   private readonly itemKeys: string[] = [];
-  private readonly ids: string[] = [];
   private readonly items: (number | string)[] = [];
   private first: number | undefined;
 
@@ -33,7 +32,6 @@ export class ReserveManyCall {
     if (list === undefined) return false;
     this.first ??= req.now;
     this.itemKeys.push(this.k.reservation(req.id));
-    this.ids.push(req.id);
     this.items.push(String(req.amountNanos), req.now, String(req.expiresAt), list);
     this.sizes.push(2 + 2 * req.buckets.length);
     return true;
@@ -44,7 +42,13 @@ export class ReserveManyCall {
   }
 
   args(): string[] {
-    const head = [String(this.buckets.size), String(this.count), JSON.stringify(this.buckets.numbers), JSON.stringify(this.buckets.lists), JSON.stringify(this.items)];
-    return head.concat(this.ids);
+    return [
+      String(this.buckets.size),
+      String(this.count),
+      String(Buffer.byteLength(this.k.reservation('')) + 1),
+      JSON.stringify(this.buckets.numbers),
+      JSON.stringify(this.buckets.lists),
+      JSON.stringify(this.items),
+    ];
   }
 }

@@ -1,10 +1,9 @@
 import type { UsageRecord } from '../../core/UsageRecord.js';
-import { utcDayStart } from '../../time/utcWindows.js';
 import type { Bucket, ReserveRequest } from '../Ledger.js';
-import { dimensionsOf } from '../usageDimensions.js';
+import { utcDayKey, utcDayStart } from '../../time/utcWindows.js';
 import { BatchBuckets } from './BatchBuckets.js';
 import { withinSpan } from './batchSpan.js';
-import { rollupField } from './dayRollup.js';
+import { rollupFieldOf } from './dayRollup.js';
 import { encodeRecord } from './recordCodec.js';
 import type { RedisKeys } from './redisKeys.js';
 
@@ -29,11 +28,11 @@ export class SettleManyCall {
   private readonly groupDays: number[] = [];
   private readonly groupFields: string[] = [];
   private readonly settleKeys: string[] = [];
-  private readonly settleStrings: string[] = [];
+  private readonly settleRecords: string[] = [];
   private readonly settleNumbers: (number | string)[] = [];
   private readonly settleSizes: number[] = [];
   private readonly releaseKeys: string[] = [];
-  private readonly releaseIds: string[] = [];
+  private releases = 0;
   private first: number | undefined;
 
   constructor(
@@ -45,12 +44,12 @@ export class SettleManyCall {
   }
 
   get count(): number {
-    return this.settleSizes.length + this.releaseIds.length;
+    return this.settleSizes.length + this.releases;
   }
 
   /** Length of each call's part of the reply: the settlements', then the releases'. */
   get sizes(): number[] {
-    return this.settleSizes.concat(this.releaseIds.map(() => 1));
+    return this.settleSizes.concat(new Array<number>(this.releases).fill(1));
   }
 
   /**
@@ -65,13 +64,12 @@ export class SettleManyCall {
     this.first ??= record.time;
     // A reservation whose buckets do not fit here is read back from Redis instead.
     const reserved = reservation === undefined ? 0 : (this.buckets.listOf(reservation.buckets) ?? 0);
-    const dims = dimensionsOf(record);
     this.settleKeys.push(this.k.reservation(record.id), this.k.settled(record.id));
-    this.settleStrings.push(record.id, encodeRecord(record));
+    this.settleRecords.push(encodeRecord(record));
     this.settleNumbers.push(
       record.costNanos,
       record.time,
-      this.groupOf(dims.day, rollupField(dims), record.time),
+      this.groupOf(utcDayKey(record.time), rollupFieldOf(record), record.time),
       record.status === 'error' ? 1 : 0,
       tokens(record.inputTokens),
       tokens(record.outputTokens),
@@ -88,7 +86,7 @@ export class SettleManyCall {
 
   addRelease(id: string): void {
     this.releaseKeys.push(this.k.reservation(id));
-    this.releaseIds.push(id);
+    this.releases++;
   }
 
   keys(): string[] {
@@ -101,16 +99,17 @@ export class SettleManyCall {
       String(this.days.size),
       String(this.groupDays.length),
       String(this.settleSizes.length),
-      String(this.releaseIds.length),
+      String(this.releases),
       String(this.settledTtlMs),
       String(this.streamMaxLen),
+      String(Buffer.byteLength(this.k.reservation('')) + 1),
       JSON.stringify(this.buckets.numbers),
       JSON.stringify(this.buckets.lists),
       JSON.stringify(this.dayStarts),
       JSON.stringify(this.groupDays),
       JSON.stringify(this.settleNumbers),
     ];
-    return head.concat(this.dayNames, this.groupFields, this.settleStrings, this.releaseIds);
+    return head.concat(this.dayNames, this.groupFields, this.settleRecords);
   }
 
   /** The number of the record's rollup group (one day and rollup field), adding it when new. */

@@ -19,7 +19,8 @@ export interface SpendSnapshot {
  */
 export class SpendMemory {
   private readonly live = new Map<string, ReserveRequest>();
-  private readonly settled = new Map<string, JournalEntry>();
+  /** Confirmed settlements, oldest first (an id confirmed twice is kept twice: re-adding it again is a no-op). */
+  private settled: JournalEntry[] = [];
   private forgotten = 0;
 
   constructor(private readonly max: number) {}
@@ -39,30 +40,37 @@ export class SpendMemory {
 
   confirmed(entry: JournalEntry, now: number): void {
     this.live.delete(entry.record.id);
-    if (this.max === 0 || !entry.buckets.some((b) => open(b, entry.record.time, now))) return;
-    this.settled.set(entry.record.id, entry);
-    if (this.settled.size <= this.max) return;
+    if (this.max === 0 || !anyOpen(entry, now)) return;
+    this.settled.push(entry);
+    if (this.settled.length <= this.max) return;
     // Over the limit: drop the closed windows' settlements, then forget the oldest down to 90 % of
     // the limit, so the next full sweep is a tenth of the limit away (a constant cost per call on
     // average, where sweeping on every call past the limit made each settlement cost O(max)).
     this.prune(now);
     const keep = Math.floor(this.max * 0.9);
-    for (const id of this.settled.keys()) {
-      if (this.settled.size <= keep) break;
-      this.settled.delete(id);
-      this.forgotten++;
+    if (this.settled.length > keep) {
+      this.forgotten += this.settled.length - keep;
+      this.settled = this.settled.slice(this.settled.length - keep);
     }
   }
 
   snapshot(now: number): SpendSnapshot {
     this.prune(now);
     for (const [id, r] of this.live) if (r.expiresAt <= now) this.live.delete(id);
-    return { reservations: [...this.live.values()], settlements: [...this.settled.values()], forgotten: this.forgotten };
+    return { reservations: [...this.live.values()], settlements: [...this.settled], forgotten: this.forgotten };
   }
 
   private prune(now: number): void {
-    for (const [id, e] of this.settled) if (!e.buckets.some((b) => open(b, e.record.time, now))) this.settled.delete(id);
+    const kept: JournalEntry[] = [];
+    for (const e of this.settled) if (anyOpen(e, now)) kept.push(e);
+    this.settled = kept;
   }
+}
+
+/** Whether the settlement's spend still counts in one of its buckets at `now`. */
+function anyOpen(e: JournalEntry, now: number): boolean {
+  for (const b of e.buckets) if (open(b, e.record.time, now)) return true;
+  return false;
 }
 
 /** Whether spend at `time` still counts in the bucket at `now`. */

@@ -9,11 +9,11 @@ import { BATCH_LUA_LIBRARY } from './batchLuaLibrary.js';
  *
  * KEYS: for i = 1..m: [3i-2] bucket hash, [3i-1] reservation zset, [3i] reservation total;
  *       then for j = 1..r: [3m+j] reservation record of reservation j.
- * ARGV: [1] m, [2] r, then JSON arrays of numbers (strings where noted):
- *       [3] per bucket: rollingMs (0 = none), slotMs;
- *       [4] lists of buckets, each: n, then per bucket: bucket number (1..m), limitNanos, enforce (1|0);
- *       [5] per reservation: amountNanos (string), now, expiresAt (string), position of its list in [4];
- *       then [5+j] the id of reservation j.
+ * ARGV: [1] m, [2] r, [3] where a reservation id starts in its record's key (byte, 1-based: the
+ *       key is the prefix, `rv:`, then the id), then JSON arrays of numbers (strings where noted):
+ *       [4] per bucket: rollingMs (0 = none), slotMs;
+ *       [5] lists of buckets, each: n, then per bucket: bucket number (1..m), limitNanos, enforce (1|0);
+ *       [6] per reservation: amountNanos (string), now, expiresAt (string), position of its list in [5].
  * Returns, per reservation in order: ok (1|0), index of the first failed bucket of its list
  * (1-based, 0 = none), then per bucket of its list: spentNanos, reservedNanos — after the
  * reservation when ok, before the attempt when not.
@@ -22,8 +22,8 @@ import { BATCH_LUA_LIBRARY } from './batchLuaLibrary.js';
  * reservations' `now` lie less than GRACE_MS apart (the caller splits batches, see batchSpan.ts).
  */
 export const RESERVE_MANY_SCRIPT = `${BATCH_LUA_LIBRARY}
-local m, r = tonumber(ARGV[1]), tonumber(ARGV[2])
-local bnum, lnum, rnum = cjson.decode(ARGV[3]), cjson.decode(ARGV[4]), cjson.decode(ARGV[5])
+local m, r, id_at = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local bnum, lnum, rnum = cjson.decode(ARGV[4]), cjson.decode(ARGV[5]), cjson.decode(ARGV[6])
 local snow = server_now()
 
 -- Per reservation, in parallel arrays: amount, now, expiresAt, list position, live.
@@ -106,7 +106,7 @@ for j = 1, r do
   local rvk = KEYS[3 * m + j]
   if existing > 0 and not seen[rvk] then
     seen[rvk] = true
-    drop_existing(rvk, ARGV[5 + j])
+    drop_existing(rvk, string.sub(rvk, id_at))
   end
   local prev = pending[rvk]
   if prev then
@@ -162,18 +162,18 @@ end
 
 local last_keep, last_keep_s
 for j = 1, r do
-  local d = live[j] and distinct_of(lists[j]) or {}
-  if #d > 0 then
+  local d = live[j] and distinct_of(lists[j])
+  if d and #d > 0 then
     local keep = math.max(exps[j], snow) + MARGIN_MS
     if keep ~= last_keep then last_keep, last_keep_s = keep, fmt(keep) end
-    local member = amts[j] .. ':' .. ARGV[5 + j]
+    local rvk = KEYS[3 * m + j]
+    local member = amts[j] .. ':' .. string.sub(rvk, id_at)
     local exp_s = rnum[4 * j - 1]
     for _, b in ipairs(d) do
       b.adds[#b.adds + 1] = exp_s
       b.adds[#b.adds + 1] = member
       if keep > b.keep then b.keep = keep end
     end
-    local rvk = KEYS[3 * m + j]
     redis.call('HSET', rvk, 'amt', amts[j], 'exp', exp_s, 'keys', keys_json(lists[j]))
     redis.call('PEXPIREAT', rvk, last_keep_s)
   end

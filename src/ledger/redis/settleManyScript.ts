@@ -16,17 +16,18 @@ import { BATCH_LUA_LIBRARY } from './batchLuaLibrary.js';
  *       then per settlement: its reservation record and settled marker; then per release: its
  *       reservation record.
  * ARGV: [1] m, [2] nd, [3] ng (rollup groups: one day and rollup field), [4] ns settlements,
- *       [5] nr releases, [6] marker TTL ms, [7] stream max length, then JSON arrays of numbers:
- *       [8] per bucket: rollingMs (0 = none), slotMs, bucket expiresAt (0 = none);
- *       [9] lists of buckets, each: n, then n bucket numbers (1..m, distinct);
- *       [10] per day: its start (epoch ms); [11] per group: its day (1..nd);
- *       [12] per settlement: costNanos, record time, group, is error (1|0), input, output,
- *            cache read, cache write and reasoning tokens, position of its list in [9], then
+ *       [5] nr releases, [6] marker TTL ms, [7] stream max length, [8] where a call's id starts in
+ *       its reservation record's key (byte, 1-based: the key is the prefix, `rv:`, then the id),
+ *       then JSON arrays of numbers:
+ *       [9] per bucket: rollingMs (0 = none), slotMs, bucket expiresAt (0 = none);
+ *       [10] lists of buckets, each: n, then n bucket numbers (1..m, distinct);
+ *       [11] per day: its start (epoch ms); [12] per group: its day (1..nd);
+ *       [13] per settlement: costNanos, record time, group, is error (1|0), input, output,
+ *            cache read, cache write and reasoning tokens, position of its list in [10], then
  *            the reservation it releases when the caller knows it (it made it): the position of
- *            the reservation's list of buckets in [9] and its amountNanos (string); 0 and ''
+ *            the reservation's list of buckets in [10] and its amountNanos (string); 0 and ''
  *            when not known (the reservation record is read instead);
- *       then strings: nd day keys (YYYY-MM-DD), ng rollup fields, per settlement its id and
- *       record JSON, per release its id.
+ *       then strings: nd day keys (YYYY-MM-DD), ng rollup fields, per settlement its record JSON.
  * Returns per settlement in order: 1 when settled now | 0 when the id was already settled, then
  * per bucket of its list: spentNanos, reservedNanos at its record time, after the batch; then
  * per release: 1 when a reservation was dropped, 0 for an unknown id.
@@ -40,26 +41,26 @@ import { BATCH_LUA_LIBRARY } from './batchLuaLibrary.js';
 export const SETTLE_MANY_SCRIPT = `${BATCH_LUA_LIBRARY}
 local m, nd, ng = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local ns, nr = tonumber(ARGV[4]), tonumber(ARGV[5])
-local ttl, maxlen = ARGV[6], ARGV[7]
-local bnum, lnum, dnum, gnum, snum = cjson.decode(ARGV[8]), cjson.decode(ARGV[9]), cjson.decode(ARGV[10]), cjson.decode(ARGV[11]), cjson.decode(ARGV[12])
+local ttl, maxlen, id_at = ARGV[6], ARGV[7], tonumber(ARGV[8])
+local bnum, lnum, dnum, gnum, snum = cjson.decode(ARGV[9]), cjson.decode(ARGV[10]), cjson.decode(ARGV[11]), cjson.decode(ARGV[12]), cjson.decode(ARGV[13])
 local stream, days = KEYS[3 * m + 1], KEYS[3 * m + 2]
-local sa = 13 + nd + ng
+local sa = 14 + nd + ng
 local B = {}
 for i = 1, m do
   B[i] = { rolling = bnum[3 * i - 2], slot = bnum[3 * i - 1], bexp = bnum[3 * i], cost = 0, slotlist = {}, slotsum = {}, keep = 0 }
 end
 local D = {}
 for d = 1, nd do
-  D[d] = { key = KEYS[3 * m + 2 + d], start = dnum[d], name = ARGV[12 + d], groups = {}, fields = {} }
+  D[d] = { key = KEYS[3 * m + 2 + d], start = dnum[d], name = ARGV[13 + d], groups = {}, fields = {} }
 end
 local G = {}
 for g = 1, ng do
-  G[g] = { day = D[gnum[g]], field = ARGV[12 + nd + g] }
+  G[g] = { day = D[gnum[g]], field = ARGV[13 + nd + g] }
 end
 
 -- Reservations released in this batch: their zset members, summed per zset; records deleted at the end.
 local gone, dels, removals, rmorder, decoded = {}, {}, {}, {}, {}
-local function release_later(rvk, id)
+local function release_later(rvk)
   if gone[rvk] then return 0 end
   local v = redis.call('HMGET', rvk, 'amt', 'keys')
   local amt = v[1]
@@ -71,7 +72,7 @@ local function release_later(rvk, id)
     keys = cjson.decode(v[2])
     decoded[v[2]] = keys
   end
-  local member = amt .. ':' .. id
+  local member = amt .. ':' .. string.sub(rvk, id_at)
   local amount = tonumber(amt)
   for i = 1, #keys, 2 do
     local rm = removals[keys[i]]
@@ -88,11 +89,11 @@ end
 
 -- The same, for a reservation the caller made: its amount and buckets come from the caller.
 local ldistinct = {}
-local function release_known(rvk, id, at, amt)
+local function release_known(rvk, at, amt)
   if gone[rvk] then return end
   gone[rvk] = true
   dels[#dels + 1] = rvk
-  local member = amt .. ':' .. id
+  local member = amt .. ':' .. string.sub(rvk, id_at)
   local amount = tonumber(amt)
   local d = ldistinct[at]
   if not d then
@@ -139,9 +140,9 @@ for j = 1, ns do
   if settled then
     snow = snow or server_now()
     if snum[x + 10] > 0 then
-      release_known(rvk, ARGV[sa + 2 * j - 2], snum[x + 10], snum[x + 11])
+      release_known(rvk, snum[x + 10], snum[x + 11])
     else
-      release_later(rvk, ARGV[sa + 2 * j - 2])
+      release_later(rvk)
     end
     for q = 1, nb do
       local b = B[lnum[at + q]]
@@ -161,7 +162,7 @@ for j = 1, ns do
         if b.bexp > 0 then b.keep = math.max(b.keep, math.max(b.bexp, snow) + MARGIN_MS) end
       end
     end
-    redis.call('XADD', stream, '*', 'r', ARGV[sa + 2 * j - 1])
+    redis.call('XADD', stream, '*', 'r', ARGV[sa + j - 1])
     added = added + 1
     local g = G[snum[x + 2]]
     local sums = g.sums
@@ -178,7 +179,7 @@ for j = 1, ns do
   end
 end
 for j = 1, nr do
-  out[#out + 1] = release_later(KEYS[ks + 2 * ns + j - 1], ARGV[sa + 2 * ns + j - 1])
+  out[#out + 1] = release_later(KEYS[ks + 2 * ns + j - 1])
 end
 
 for i = 1, m do

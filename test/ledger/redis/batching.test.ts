@@ -279,4 +279,21 @@ describe.skipIf(!redis.run)('RedisLedger batches', () => {
       [0, 0],
     ]);
   });
+
+  it('finds the ids of reservations in their keys whatever the characters of the prefix and the ids', async () => {
+    const a = newLedger('prefix-é-✓');
+    const b = new RedisLedger({ url: MAIN_REDIS_URL, keyPrefix: a.keyPrefix });
+    ledgers.push(b);
+    const bucket: Bucket = { key: 'total|ü|all', budgetId: 'total', limitNanos: 1_000, enforce: true };
+    const ids = ['call-ü', 'call-✓-🙂', 'call:with:colons'];
+    const results = await Promise.all(ids.map((id) => a.reserve(reserve(id, 100, [bucket]))));
+    expect(results.every((r) => r.ok)).toBe(true);
+    // Released by the ledger that reserved (knowing the reservation), by another (reading it back), and released.
+    await Promise.all([a.settle(record(ids[0] as string, 10), [bucket]), b.settle(record(ids[1] as string, 20), [bucket]), b.release(ids[2] as string)]);
+    expect((await a.bucketStates([bucket], T0))[0]).toMatchObject({ spentNanos: 30, reservedNanos: 0 });
+    // A reservation made again under one of these ids replaces the one in Redis.
+    await a.reserve(reserve('call-✓-🙂-2', 100, [bucket]));
+    await b.reserve(reserve('call-✓-🙂-2', 300, [bucket]));
+    expect((await a.bucketStates([bucket], T0))[0]).toMatchObject({ reservedNanos: 300 });
+  });
 });
