@@ -45,7 +45,7 @@ for i = 1, m do
   gc_slots(hk, rolling, slot, max_now)
   gc_reservations(zk, tk, max_now)
   local b = load_bucket(hk, zk, tk, rolling, slot, max_now)
-  b.i, b.added, b.soon, b.adds, b.keep, b.mark = i, 0, {}, {}, 0, 0
+  b.i, b.added, b.soon, b.adds, b.nadds, b.keep = i, 0, {}, {}, 0, 0
   B[i] = b
   by_zk[zk] = b
 end
@@ -70,6 +70,7 @@ end
 
 -- Live reservations at 'now': as read, plus those of this batch, minus those of this batch expired at 'now'.
 local function reserved_now(b, now)
+  if #b.scores == 0 and #b.soon == 0 then return b.total + b.added end
   local v = reserved_at(b, now) + b.added
   for _, j in ipairs(b.soon) do
     if live[j] and exps[j] <= now then v = v - amounts[j] end
@@ -101,7 +102,7 @@ end
 local existing = 0
 if r > 0 then existing = call_chunks('EXISTS', nil, KEYS, 3 * m + 1, 3 * m + r) end
 
-local out, pending, seen = {}, {}, {}
+local out, o, pending, seen = {}, 0, {}, {}
 for j = 1, r do
   local rvk = KEYS[3 * m + j]
   if existing > 0 and not seen[rvk] then
@@ -116,13 +117,16 @@ for j = 1, r do
   end
   local now, amount, at = nows[j], amounts[j], lists[j]
   local nb = lnum[at]
-  local base = #out
+  local base = o
+  o = o + 2 + 2 * nb
   out[base + 1], out[base + 2] = 0, 0
   local failed = 0
   for k = 0, nb - 1 do
     local p = at + 1 + 3 * k
     local b = B[lnum[p]]
-    local spent, reserved = spent_at(b, now), reserved_now(b, now)
+    local spent = b.spent
+    if not spent then spent = spent_at(b, now) end
+    local reserved = reserved_now(b, now)
     out[base + 3 + 2 * k], out[base + 4 + 2 * k] = spent, reserved
     if failed == 0 and lnum[p + 2] == 1 and spent + reserved + amount > lnum[p + 1] then
       failed = k + 1
@@ -162,7 +166,7 @@ end
 
 local last_keep, last_keep_s
 for j = 1, r do
-  local d = live[j] and distinct_of(lists[j])
+  local d = live[j] and distinct[lists[j]]
   if d and #d > 0 then
     local keep = math.max(exps[j], snow) + MARGIN_MS
     if keep ~= last_keep then last_keep, last_keep_s = keep, fmt(keep) end
@@ -170,8 +174,8 @@ for j = 1, r do
     local member = amts[j] .. ':' .. string.sub(rvk, id_at)
     local exp_s = rnum[4 * j - 1]
     for _, b in ipairs(d) do
-      b.adds[#b.adds + 1] = exp_s
-      b.adds[#b.adds + 1] = member
+      local n = b.nadds
+      b.adds[n + 1], b.adds[n + 2], b.nadds = exp_s, member, n + 2
       if keep > b.keep then b.keep = keep end
     end
     redis.call('HSET', rvk, 'amt', amts[j], 'exp', exp_s, 'keys', keys_json(lists[j]))
@@ -181,8 +185,8 @@ end
 
 for i = 1, m do
   local b = B[i]
-  if #b.adds > 0 then
-    if call_chunks('ZADD', b.zk, b.adds, 1, #b.adds) == #b.adds / 2 then
+  if b.nadds > 0 then
+    if call_chunks('ZADD', b.zk, b.adds, 1, b.nadds) == b.nadds / 2 then
       redis.call('INCRBY', b.tk, fmt(b.added))
     else
       resync_total(b.zk, b.tk)

@@ -123,7 +123,7 @@ end
 
 local snow
 local added = 0
-local out, pos = {}, {}
+local out, o, pos = {}, 0, {}
 local max_time = -math.huge
 local ks = 3 * m + 3 + nd
 for j = 1, ns do
@@ -133,10 +133,10 @@ for j = 1, ns do
   if time > max_time then max_time = time end
   local rvk, marker = KEYS[ks + 2 * j - 2], KEYS[ks + 2 * j - 1]
   local settled = redis.call('SET', marker, '1', 'NX', 'PX', ttl)
-  local base = #out
-  pos[j] = base
-  out[base + 1] = settled and 1 or 0
-  for q = 2, 2 * nb + 1 do out[base + q] = 0 end
+  pos[j] = o
+  out[o + 1] = settled and 1 or 0
+  for q = 2, 2 * nb + 1 do out[o + q] = 0 end
+  o = o + 1 + 2 * nb
   if settled then
     snow = snow or server_now()
     if snum[x + 10] > 0 then
@@ -173,13 +173,12 @@ for j = 1, ns do
       day.groups[#day.groups + 1] = g
       day.fields[#day.fields + 1] = g.field
     end
-    sums[1] = sums[1] + 1
-    for p = 2, 7 do sums[p] = sums[p] + snum[x + p + 1] end
-    sums[8] = sums[8] + cost
+    sums[1], sums[2], sums[3], sums[4] = sums[1] + 1, sums[2] + snum[x + 3], sums[3] + snum[x + 4], sums[4] + snum[x + 5]
+    sums[5], sums[6], sums[7], sums[8] = sums[5] + snum[x + 6], sums[6] + snum[x + 7], sums[7] + snum[x + 8], sums[8] + cost
   end
 end
 for j = 1, nr do
-  out[#out + 1] = release_later(KEYS[ks + 2 * ns + j - 1])
+  out[o + j] = release_later(KEYS[ks + 2 * ns + j - 1])
 end
 
 for i = 1, m do
