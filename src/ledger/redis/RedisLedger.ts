@@ -36,9 +36,10 @@ const pruneWatermarkScript = new RedisScript('pruneWatermark', PRUNE_WATERMARK_S
  * The `Ledger` on Redis: budgets shared by every replica that uses the same Redis.
  * Every method answers with a promise.
  *
- * - `reserve`, `settle` and `release` are each one Lua script (atomic across every bucket of
- *   the call); the calls made in one event-loop turn go to Redis in one pipeline (RedisBatch)
- *   and wait up to `callWaitMs` for the answer. A settlement Redis does not take goes to a
+ * - `reserve`, `settle` and `release` are atomic across every bucket of the call; the calls made
+ *   in one event-loop turn go to Redis in one pipeline (RedisBatch) as one settleMany and one
+ *   reserveMany Lua script call, which decide each call as one script per call would, and wait
+ *   up to `callWaitMs` for the answer. A settlement Redis does not take goes to a
  *   local journal and is replayed once it answers again; a store that lost its data is
  *   noticed and reported, and the spend this process remembers is re-added (RedisWriter).
  * - Calendar and total buckets keep their settled spend in one counter per bucket key
