@@ -1,14 +1,15 @@
 import type { Redis } from 'ioredis';
+import type { UsageRecord } from '../../core/UsageRecord.js';
+import type { Bucket, ReserveRequest } from '../Ledger.js';
+import type { BatchCall, BatchItem, BatchSettings } from './planBatch.js';
+import { planBatch } from './planBatch.js';
 import type { RedisConnection } from './RedisConnection.js';
 import { toUnavailable } from './RedisConnection.js';
 import type { RedisScript } from './RedisScript.js';
 import type { StoreEpoch } from './StoreEpoch.js';
 
 interface Pending {
-  op: string;
-  script: RedisScript;
-  keys: readonly string[];
-  args: readonly (string | number)[];
+  item: BatchItem;
   waitMs: number;
   resolve(reply: unknown): void;
   reject(err: unknown): void;
@@ -16,14 +17,22 @@ interface Pending {
 
 type PipelineReply = [Error | null, unknown];
 
+export interface RedisBatchOptions extends BatchSettings {
+  /** Most writes in one pipeline. */
+  maxBatch: number;
+}
+
 /**
- * Sends the script calls made during one turn of the event loop (reservations, settlements,
- * releases of concurrent calls) to Redis in one pipeline: one round trip for many calls, each
- * call still one atomic script. A batch is sent at the end of the turn, or at once when it
- * holds `maxBatch` calls. Every pipeline also reads the store's epoch (see StoreEpoch).
+ * Sends the writes made during one turn of the event loop (reservations, settlements, releases
+ * of concurrent calls) to Redis in one pipeline, as few script calls: every reservation of the
+ * turn in one reserveMany script, every settlement and release in one settleMany script (see
+ * planBatch for the order). Each script decides its calls one by one, as one script per call
+ * would. A batch is sent at the end of the turn, or at once when it holds `maxBatch` writes.
+ * Every pipeline also reads the store's epoch (see StoreEpoch).
  *
- * A batch waits for its answer as long as the longest `waitMs` of its calls: a slow answer
- * is not an outage. A dropped connection fails the batch at once (no offline queue).
+ * A batch waits for its answer as long as the longest `waitMs` of its writes: a slow answer is
+ * not an outage. A dropped connection fails the batch at once (no offline queue). A script that
+ * fails (an error reply) fails every write it holds.
  */
 export class RedisBatch {
   private queue: Pending[] = [];
@@ -32,23 +41,31 @@ export class RedisBatch {
   constructor(
     private readonly connection: RedisConnection,
     private readonly epoch: StoreEpoch,
-    private readonly maxBatch: number,
+    private readonly o: RedisBatchOptions,
   ) {}
 
-  /** Runs the script in the next pipeline; resolves with its reply, rejects with RedisUnavailableError. */
-  run(op: string, script: RedisScript, keys: readonly string[], args: readonly (string | number)[], waitMs: number): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ op, script, keys, args, waitMs, resolve, reject });
-      if (this.queue.length >= this.maxBatch) {
-        this.send();
-      } else if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => {
-          this.scheduled = false;
-          this.send();
-        });
-      }
-    });
+  /** Reserves in the next pipeline; resolves with the reservation's reply (see reserveManyScript). */
+  reserve(req: ReserveRequest, waitMs: number): Promise<number[]> {
+    return this.add({ kind: 'reserve', req }, waitMs) as Promise<number[]>;
+  }
+
+  /**
+   * Settles in the next pipeline (`buckets` distinct); resolves with the settlement's reply (see
+   * settleManyScript). `reservation`: the live reservation this process made for the call, when it
+   * knows it (its amount and buckets are then not read back from Redis to release it).
+   */
+  settle(record: UsageRecord, buckets: readonly Bucket[], reservation: ReserveRequest | undefined, waitMs: number): Promise<number[]> {
+    return this.add({ kind: 'settle', record, buckets, reservation }, waitMs) as Promise<number[]>;
+  }
+
+  /** Drops a reservation in the next pipeline; resolves with 1 when there was one, else 0. */
+  release(id: string, waitMs: number): Promise<number> {
+    return this.add({ kind: 'release', id }, waitMs).then((reply) => (reply as number[])[0] ?? 0);
+  }
+
+  /** Runs another script in the next pipeline, in its place among the writes; resolves with its reply. */
+  script(op: string, script: RedisScript, keys: readonly string[], args: readonly (string | number)[], waitMs: number): Promise<unknown> {
+    return this.add({ kind: 'script', op, script, keys, args }, waitMs);
   }
 
   /** Sends a pipeline that only reads the epoch (to notice a reset while no call is made). */
@@ -63,45 +80,85 @@ export class RedisBatch {
       .catch(() => undefined);
   }
 
+  private add(item: BatchItem, waitMs: number): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ item, waitMs, resolve, reject });
+      if (this.queue.length >= this.o.maxBatch) {
+        this.send();
+      } else if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          this.send();
+        });
+      }
+    });
+  }
+
   private send(): void {
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
-    const op = [...new Set(batch.map((p) => p.op))].join('+');
-    const waitMs = Math.max(...batch.map((p) => p.waitMs));
-    this.connection.run(op, (client, timed) => timed(this.pipeline(client, batch)), waitMs, batch.length).then(
-      (replies) =>
-        batch.forEach((p, i) => {
-          const [err, reply] = replies[i] ?? [new Error('no reply in the pipeline'), undefined];
-          if (err === null) {
-            p.resolve(reply);
-          } else {
-            this.connection.countFailure();
-            p.reject(toUnavailable(p.op, err));
-          }
-        }),
+    let waitMs = 0;
+    for (const p of batch) waitMs = Math.max(waitMs, p.waitMs);
+    let calls: BatchCall<Pending>[];
+    try {
+      calls = planBatch(batch, this.o);
+    } catch (err: unknown) {
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    const op = [...new Set(batch.map((p) => opOf(p.item)))].join('+');
+    this.connection.run(op, (client, timed) => timed(this.pipeline(client, calls)), waitMs, batch.length).then(
+      (replies) => calls.forEach((call, i) => this.answer(call, replies[i] ?? [new Error('no reply in the pipeline'), undefined])),
       (err: unknown) => {
         for (const p of batch) p.reject(err);
       },
     );
   }
 
-  private async pipeline(client: Redis, batch: readonly Pending[]): Promise<PipelineReply[]> {
+  /** Hands each write of a call its part of the call's reply, or the call's error. */
+  private answer(call: BatchCall<Pending>, [err, reply]: PipelineReply): void {
+    if (err === null && call.sizes === undefined) {
+      call.members[0]?.resolve(reply);
+      return;
+    }
+    let failure: unknown = err;
+    const sizes = call.sizes ?? [];
+    if (failure === null && (!Array.isArray(reply) || reply.length !== sizes.reduce((a, b) => a + b, 0))) {
+      failure = new Error(`unexpected ${call.op} script reply: ${JSON.stringify(reply)}`);
+    }
+    if (failure !== null) {
+      for (const p of call.members) {
+        this.connection.countFailure();
+        p.reject(toUnavailable(opOf(p.item), failure));
+      }
+      return;
+    }
+    const values = reply as number[];
+    let at = 0;
+    call.members.forEach((p, i) => {
+      const size = sizes[i] as number;
+      p.resolve(values.slice(at, at + size));
+      at += size;
+    });
+  }
+
+  private async pipeline(client: Redis, calls: readonly BatchCall<Pending>[]): Promise<PipelineReply[]> {
     const pipeline = client.pipeline();
     this.epoch.addTo(pipeline);
-    for (const p of batch) pipeline.evalsha(p.script.sha, p.keys.length, ...p.keys, ...p.args);
+    for (const c of calls) pipeline.call('evalsha', evalshaArgs(c));
     const replies = await exec(pipeline);
     this.epoch.check(replies[1]?.[0] === null ? replies[1][1] : undefined);
     const out = replies.slice(2);
     // A server that does not know a script yet (first use, or restarted): load it, then run those calls again.
     const missing = out.flatMap((r, i) => (r[0] !== null && r[0].message.startsWith('NOSCRIPT') ? [i] : []));
     if (missing.length === 0) return out;
-    const scripts = [...new Set(missing.map((i) => (batch[i] as Pending).script))];
+    const scripts = [...new Set(missing.map((i) => (calls[i] as BatchCall<Pending>).script))];
     const again = client.pipeline();
     for (const s of scripts) again.script('LOAD', s.lua);
     for (const i of missing) {
-      const p = batch[i] as Pending;
-      again.evalsha(p.script.sha, p.keys.length, ...p.keys, ...p.args);
+      again.call('evalsha', evalshaArgs(calls[i] as BatchCall<Pending>));
     }
     const retried = (await exec(again)).slice(scripts.length);
     missing.forEach((i, j) => {
@@ -109,6 +166,17 @@ export class RedisBatch {
     });
     return out;
   }
+}
+
+/** The ledger operation a write belongs to (named in errors). */
+function opOf(item: BatchItem): string {
+  return item.kind === 'script' ? item.op : item.kind;
+}
+
+/** EVALSHA's arguments for a call: sha, number of keys, keys, args (one array: a batch holds thousands). */
+function evalshaArgs(c: BatchCall<Pending>): (string | number)[] {
+  const head: (string | number)[] = [c.script.sha, c.keys.length];
+  return head.concat(c.keys, c.args);
 }
 
 async function exec(pipeline: ReturnType<Redis['pipeline']>): Promise<PipelineReply[]> {

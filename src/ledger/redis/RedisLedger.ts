@@ -35,9 +35,10 @@ const pruneWatermarkScript = new RedisScript('pruneWatermark', PRUNE_WATERMARK_S
  * The `Ledger` on Redis: budgets shared by every replica that uses the same Redis.
  * Every method answers with a promise.
  *
- * - `reserve`, `settle` and `release` are each one Lua script (atomic across every bucket of
- *   the call); the calls made in one event-loop turn go to Redis in one pipeline (RedisBatch)
- *   and wait up to `callWaitMs` for the answer. A settlement Redis does not take goes to a
+ * - `reserve`, `settle` and `release` are atomic across every bucket of the call; the calls made
+ *   in one event-loop turn go to Redis in one pipeline (RedisBatch) as one settleMany and one
+ *   reserveMany Lua script call, which decide each call as one script per call would, and wait
+ *   up to `callWaitMs` for the answer. A settlement Redis does not take goes to a
  *   local journal and is replayed once it answers again; a store that lost its data is
  *   noticed and reported, and the spend this process remembers is re-added (RedisWriter).
  * - Calendar and total buckets keep their settled spend in one counter per bucket key
@@ -92,50 +93,40 @@ export class RedisLedger implements Ledger {
     return this.connection.errors;
   }
 
-  async reserve(req: ReserveRequest): Promise<ReserveResult> {
-    checkNanos('reserve', 'amountNanos', req.amountNanos);
-    if (req.buckets.length === 0) return { ok: true, states: [] };
-    for (const b of req.buckets) checkLimit(b.key, b.limitNanos);
-    const leases = this.leaseKeeper;
-    for (let attempt = 0; ; attempt++) {
-      let out: number[];
-      try {
-        out = await this.writer.reserve(req);
-      } catch (err: unknown) {
-        // Redis cannot answer: the call may be admitted from this process' leases.
-        const fromLeases = leases !== undefined && err instanceof RedisUnavailableError ? leases.admit(req, err) : undefined;
-        if (fromLeases !== undefined) return fromLeases;
-        throw err;
-      }
-      const states = statesFrom(req.buckets, out, 2);
-      if (out[0] === 1) {
-        leases?.afterReserve(req);
-        return { ok: true, states };
-      }
-      const failed = states[(out[1] ?? 1) - 1] as BucketState;
-      // Room this process holds as its own lease is given back for the call (once).
-      if (attempt === 0 && leases !== undefined && (await leases.giveBackFor(req, failed).catch(() => false))) continue;
-      return { ok: false, failed, states };
+  reserve(req: ReserveRequest): Promise<ReserveResult> {
+    try {
+      checkNanos('reserve', 'amountNanos', req.amountNanos);
+      for (const b of req.buckets) checkLimit(b.key, b.limitNanos);
+    } catch (err: unknown) {
+      return Promise.reject(err);
     }
+    if (req.buckets.length === 0) return Promise.resolve({ ok: true, states: [] });
+    if (this.leaseKeeper !== undefined) return this.reserveWithLeases(req, this.leaseKeeper);
+    return this.writer.reserve(req).then((out) => resultOf(req, out));
   }
 
   /**
    * Settles (see Ledger.settle). When Redis does not answer, the settlement goes to the local
    * journal (replayed once Redis answers again) and the promise resolves with zero states.
    */
-  async settle(record: UsageRecord, buckets: readonly Bucket[]): Promise<BucketState[]> {
-    checkNanos('settle', 'costNanos', record.costNanos);
-    const distinct = distinctBuckets(buckets);
-    const fromLease = this.leaseKeeper?.settled(record.id, record.costNanos) === true;
-    let reply: number[];
+  settle(record: UsageRecord, buckets: readonly Bucket[]): Promise<BucketState[]> {
     try {
-      reply = (await this.writer.settle(record, distinct)) ?? [];
-    } finally {
-      if (fromLease) this.leaseKeeper?.settleDone(record.id);
+      checkNanos('settle', 'costNanos', record.costNanos);
+    } catch (err: unknown) {
+      return Promise.reject(err);
     }
-    // The script read each distinct bucket once; answer in the caller's order (duplicates included).
-    const byKey = new Map(statesFrom(distinct, reply, 1).map((s) => [s.key, s]));
-    return buckets.map((b) => ({ ...(byKey.get(b.key) as BucketState), budgetId: b.budgetId, limitNanos: b.limitNanos }));
+    // The same array when no key repeats (the batch names a list of buckets once however many calls pass it).
+    const distinct = hasRepeatedKey(buckets) ? distinctBuckets(buckets) : buckets;
+    const leases = this.leaseKeeper;
+    const fromLease = leases?.settled(record.id, record.costNanos) === true;
+    const settled = this.writer.settle(record, distinct);
+    const done = fromLease ? settled.finally(() => leases?.settleDone(record.id)) : settled;
+    return done.then((reply = []) => {
+      if (distinct === buckets) return statesFrom(buckets, reply, 1);
+      // The script read each distinct bucket once; answer in the caller's order (duplicates included).
+      const byKey = new Map(statesFrom(distinct, reply, 1).map((s) => [s.key, s]));
+      return buckets.map((b) => ({ ...(byKey.get(b.key) as BucketState), budgetId: b.budgetId, limitNanos: b.limitNanos }));
+    });
   }
 
   async release(id: string): Promise<void> {
@@ -145,6 +136,29 @@ export class RedisLedger implements Ledger {
     } catch (err: unknown) {
       // A call admitted from a lease during an outage has no reservation in Redis yet (or it was re-added and expires).
       if (!fromLease || !(err instanceof RedisUnavailableError)) throw err;
+    }
+  }
+
+  /** Reserves with leases: a call Redis cannot take may be admitted from them, and room held in this process' own lease is given back for a call. */
+  private async reserveWithLeases(req: ReserveRequest, leases: RedisLeases): Promise<ReserveResult> {
+    for (let attempt = 0; ; attempt++) {
+      let out: number[];
+      try {
+        out = await this.writer.reserve(req);
+      } catch (err: unknown) {
+        // Redis cannot answer: the call may be admitted from this process' leases.
+        const fromLeases = err instanceof RedisUnavailableError ? leases.admit(req, err) : undefined;
+        if (fromLeases !== undefined) return fromLeases;
+        throw err;
+      }
+      const result = resultOf(req, out);
+      if (result.ok) {
+        leases.afterReserve(req);
+        return result;
+      }
+      // Room this process holds as its own lease is given back for the call (once).
+      if (attempt === 0 && (await leases.giveBackFor(req, result.failed).catch(() => false))) continue;
+      return result;
     }
   }
 
@@ -309,15 +323,28 @@ export class RedisLedger implements Ledger {
   }
 }
 
+/** The reservation's answer from the script's reply (see reserveManyScript). */
+function resultOf(req: ReserveRequest, out: number[]): ReserveResult {
+  const states = statesFrom(req.buckets, out, 2);
+  if (out[0] === 1) return { ok: true, states };
+  return { ok: false, failed: states[(out[1] ?? 1) - 1] as BucketState, states };
+}
+
+function hasRepeatedKey(buckets: readonly Bucket[]): boolean {
+  for (let i = 1; i < buckets.length; i++) {
+    for (let j = 0; j < i; j++) if ((buckets[i] as Bucket).key === (buckets[j] as Bucket).key) return true;
+  }
+  return false;
+}
+
 /** Bucket states from a script's reply: spent and reserved of each bucket in turn, from `offset`. */
 function statesFrom(buckets: readonly Bucket[], out: number[], offset: number): BucketState[] {
-  return buckets.map((b, i) => ({
-    key: b.key,
-    budgetId: b.budgetId,
-    limitNanos: b.limitNanos,
-    spentNanos: out[offset + 2 * i] ?? 0,
-    reservedNanos: out[offset + 2 * i + 1] ?? 0,
-  }));
+  const states: BucketState[] = [];
+  for (let i = 0; i < buckets.length; i++) {
+    const b = buckets[i] as Bucket;
+    states.push({ key: b.key, budgetId: b.budgetId, limitNanos: b.limitNanos, spentNanos: out[offset + 2 * i] ?? 0, reservedNanos: out[offset + 2 * i + 1] ?? 0 });
+  }
+  return states;
 }
 
 /**

@@ -28,7 +28,11 @@ export interface RedisLedgerOptions {
    * settlement goes to the journal. Default 10000.
    */
   callWaitMs?: number;
-  /** Most reservations / settlements sent in one pipeline; more in one event-loop turn go in several. Default 512. */
+  /**
+   * Most reservations / settlements / releases sent in one pipeline; more in one event-loop turn go
+   * in several, the first sent while the rest are still being made (so Redis works on one while
+   * this process prepares the next). Default 64.
+   */
   maxBatch?: number;
   /**
    * Directory of the local journal of settlements Redis did not take, replayed (at most once
@@ -120,7 +124,7 @@ export function resolveRedisOptions(urlOrOptions: string | RedisLedgerOptions): 
     maxReconnectDelayMs: options.maxReconnectDelayMs ?? 2_000,
     settledTtlMs: options.settledTtlMs ?? 7 * MS_PER_DAY,
     callWaitMs: options.callWaitMs ?? 10_000,
-    maxBatch: options.maxBatch ?? 512,
+    maxBatch: options.maxBatch ?? 64,
     rememberSettlements: options.rememberSettlements ?? 50_000,
     resetGraceMs: options.resetGraceMs ?? 3_000,
     epochCheckMs: options.epochCheckMs ?? 1_000,

@@ -7,21 +7,14 @@ import { RedisBatch } from './RedisBatch.js';
 import type { RedisConnection } from './RedisConnection.js';
 import type { RedisKeys } from './redisKeys.js';
 import { RedisScript } from './RedisScript.js';
-import { RELEASE_SCRIPT } from './releaseScript.js';
-import { RESERVE_SCRIPT } from './reserveScript.js';
 import { LEASE_SCRIPT } from './leaseScript.js';
 import { rollingSlotMs } from './rollingSlotMs.js';
-import { reserveCall, settleCall } from './scriptCalls.js';
-import { SETTLE_SCRIPT } from './settleScript.js';
 import type { JournalEntry } from './SettlementJournal.js';
 import { SettlementJournal } from './SettlementJournal.js';
 import { SpendMemory } from './SpendMemory.js';
 import { StoreEpoch } from './StoreEpoch.js';
 import type { StoreReset } from './StoreEpoch.js';
 
-const reserveScript = new RedisScript('reserve', RESERVE_SCRIPT);
-const settleScript = new RedisScript('settle', SETTLE_SCRIPT);
-const releaseScript = new RedisScript('release', RELEASE_SCRIPT);
 const leaseScript = new RedisScript('lease', LEASE_SCRIPT);
 
 /** A reservation noticed a reset this many times in a row at most before it gives up. */
@@ -72,7 +65,7 @@ export class RedisWriter {
     private readonly o: RedisWriterOptions,
   ) {
     this.epoch = new StoreEpoch(o.keys.epoch, (previous, current) => this.lost(previous, current));
-    this.batch = new RedisBatch(connection, this.epoch, o.maxBatch);
+    this.batch = new RedisBatch(connection, this.epoch, o);
     this.journal = new SettlementJournal(o.journalDir);
     this.memory = new SpendMemory(o.rememberSettlements);
     this.stopReady = connection.onReady(() => {
@@ -87,40 +80,43 @@ export class RedisWriter {
   }
 
   /** Reserves; resolves with the script's reply as numbers. Waits out a reset's grace period first. */
-  async reserve(req: ReserveRequest): Promise<number[]> {
-    const { keys, args } = reserveCall(this.o.keys, req);
-    for (let attempt = 0; ; attempt++) {
-      await this.afterReset();
-      const seen = this.resets;
-      const reply = toNumbers(await this.batch.run('reserve', reserveScript, keys, args, this.o.callWaitMs));
+  reserve(req: ReserveRequest): Promise<number[]> {
+    if (this.resetUntil > Date.now()) return this.reserveAfterReset(req, 0);
+    const seen = this.resets;
+    return this.batch.reserve(req, this.o.callWaitMs).then((reply) => {
       // Decided against data that was lost in the same round trip: decide again once the spend is back.
-      if (this.resets !== seen && attempt < MAX_RESET_RETRIES) continue;
+      if (this.resets !== seen) return this.reserveAfterReset(req, 1);
       if (reply[0] === 1) this.memory.reserved(req);
       return reply;
-    }
+    });
   }
 
   /** Settles; resolves with the script's reply, or undefined when Redis did not answer and the settlement was journaled. */
-  async settle(record: UsageRecord, distinct: readonly Bucket[]): Promise<number[] | undefined> {
-    try {
-      return await this.settleNow({ record, buckets: [...distinct] });
-    } catch (err: unknown) {
-      if (err instanceof LedgerClosedError) throw err;
-      this.journal.append([{ record, buckets: [...distinct] }]);
-      // Its spend comes back with the replay, which also releases its reservation.
-      this.memory.released(record.id);
-      this.o.problems.report(
-        'store',
-        `Redis did not take a settlement; it was written to the local journal in ${this.o.journalDir} and is replayed (once) when Redis answers again`,
-        err,
-      );
-      this.scheduleReplay(REPLAY_RETRY_MS);
-      return undefined;
-    }
+  settle(record: UsageRecord, distinct: readonly Bucket[]): Promise<number[] | undefined> {
+    const entry: JournalEntry = { record, buckets: distinct };
+    return this.batch.settle(record, distinct, this.memory.reservation(record.id), this.o.callWaitMs).then(
+      (reply) => {
+        this.memory.confirmed(entry, Date.now());
+        return reply;
+      },
+      (err: unknown) => {
+        if (err instanceof LedgerClosedError) throw err;
+        this.journal.append([entry]);
+        // Its spend comes back with the replay, which also releases its reservation.
+        this.memory.released(record.id);
+        this.o.problems.report(
+          'store',
+          `Redis did not take a settlement; it was written to the local journal in ${this.o.journalDir} and is replayed (once) when Redis answers again`,
+          err,
+        );
+        this.scheduleReplay(REPLAY_RETRY_MS);
+        return undefined;
+      },
+    );
   }
 
   async release(id: string): Promise<void> {
-    await this.batch.run('release', releaseScript, [this.o.keys.reservation(id)], [id], this.o.callWaitMs);
+    await this.batch.release(id, this.o.callWaitMs);
     this.memory.released(id);
   }
 
@@ -130,12 +126,12 @@ export class RedisWriter {
     const rolling = bucket.rollingMs ?? 0;
     const keys = [k.bucket(bucket.key), k.reservations(bucket.key), k.reservedTotal(bucket.key), k.reservation(id)];
     const args = [id, sharePpm, maxNanos, now, expiresAt, bucket.limitNanos, rolling, rolling > 0 ? rollingSlotMs(rolling) : 1];
-    return toNumbers(await this.batch.run('lease', leaseScript, keys, args, this.o.callWaitMs));
+    return toNumbers(await this.batch.script('lease', leaseScript, keys, args, this.o.callWaitMs));
   }
 
   /** Gives a lease back (drops its reservation). */
   async releaseLease(id: string): Promise<void> {
-    await this.batch.run('release', releaseScript, [this.o.keys.reservation(id)], [id], this.o.callWaitMs);
+    await this.batch.release(id, this.o.callWaitMs);
   }
 
   /**
@@ -143,8 +139,7 @@ export class RedisWriter {
    * against the caps: it was admitted already), so that its lease can be given back.
    */
   async readd(req: ReserveRequest): Promise<void> {
-    const unenforced = { ...req, buckets: req.buckets.map((b) => ({ ...b, enforce: false })) };
-    await this.batch.run('reserve', reserveScript, ...asCall(reserveCall(this.o.keys, unenforced)), this.o.callWaitMs);
+    await this.batch.reserve(unenforced(req), this.o.callWaitMs);
     this.memory.reserved(req);
   }
 
@@ -167,9 +162,20 @@ export class RedisWriter {
     this.journal.close();
   }
 
+  /** Reserves after a reset of the store was noticed (waiting out its grace period), trying again while resets keep coming. */
+  private async reserveAfterReset(req: ReserveRequest, first: number): Promise<number[]> {
+    for (let attempt = first; ; attempt++) {
+      await this.afterReset();
+      const seen = this.resets;
+      const reply = await this.batch.reserve(req, this.o.callWaitMs);
+      if (this.resets !== seen && attempt < MAX_RESET_RETRIES) continue;
+      if (reply[0] === 1) this.memory.reserved(req);
+      return reply;
+    }
+  }
+
   private async settleNow(entry: JournalEntry): Promise<number[]> {
-    const { keys, args } = settleCall(this.o.keys, entry.record, entry.buckets, this.o.settledTtlMs, this.o.streamMaxLen);
-    const reply = toNumbers(await this.batch.run('settle', settleScript, keys, args, this.o.callWaitMs));
+    const reply = await this.batch.settle(entry.record, entry.buckets, this.memory.reservation(entry.record.id), this.o.callWaitMs);
     this.memory.confirmed(entry, Date.now());
     return reply;
   }
@@ -228,7 +234,7 @@ export class RedisWriter {
       this.o.problems.report('telemetry', 'a store-reset listener threw', err);
     }
     const readd = [
-      ...snap.reservations.map((r) => this.batch.run('reserve', reserveScript, ...asCall(reserveCall(this.o.keys, { ...r, buckets: r.buckets.map((b) => ({ ...b, enforce: false })) })), this.o.callWaitMs)),
+      ...snap.reservations.map((r) => this.batch.reserve(unenforced(r), this.o.callWaitMs)),
       ...snap.settlements.map((e) => this.settleNow(e)),
     ];
     this.rebuilding = Promise.allSettled(readd).then((results) => {
@@ -238,8 +244,9 @@ export class RedisWriter {
   }
 }
 
-function asCall(c: { keys: string[]; args: (string | number)[] }): [string[], (string | number)[]] {
-  return [c.keys, c.args];
+/** The reservation with none of its buckets enforced (spend being re-added: it was admitted already). */
+function unenforced(req: ReserveRequest): ReserveRequest {
+  return { ...req, buckets: req.buckets.map((b) => ({ ...b, enforce: false })) };
 }
 
 export function toNumbers(reply: unknown): number[] {

@@ -8,7 +8,7 @@ import type { Bucket } from '../Ledger.js';
 /** One settlement that could not reach Redis: what `settle` was called with. */
 export interface JournalEntry {
   record: UsageRecord;
-  buckets: Bucket[];
+  buckets: readonly Bucket[];
 }
 
 /** Entries taken from the journal for a replay, and the files they came from. */

@@ -13,13 +13,15 @@ export interface SpendSnapshot {
 
 /**
  * What this process has put into Redis and still counts against a budget window: its live
- * reservations and its confirmed settlements of open windows (at most `max`; past it, the oldest
- * are forgotten down to 90 % of `max`). When Redis loses its data, every process re-adds what it remembers, so
- * the current windows are rebuilt from the processes that are still running.
+ * reservations and its confirmed settlements of open windows (at most `max`, in a ring: past it,
+ * each new one takes the place of the oldest). When Redis loses its data, every process re-adds
+ * what it remembers, so the current windows are rebuilt from the processes that are still running.
  */
 export class SpendMemory {
   private readonly live = new Map<string, ReserveRequest>();
-  private readonly settled = new Map<string, JournalEntry>();
+  /** Confirmed settlements, a ring of `max` places; `next` is where the next one goes (the oldest once full). */
+  private readonly settled: (JournalEntry | undefined)[] = [];
+  private next = 0;
   private forgotten = 0;
 
   constructor(private readonly max: number) {}
@@ -28,36 +30,41 @@ export class SpendMemory {
     this.live.set(req.id, req);
   }
 
+  /** The live reservation this process made under `id`, if any. */
+  reservation(id: string): ReserveRequest | undefined {
+    return this.live.get(id);
+  }
+
   released(id: string): void {
     this.live.delete(id);
   }
 
   confirmed(entry: JournalEntry, now: number): void {
     this.live.delete(entry.record.id);
-    if (this.max === 0 || !entry.buckets.some((b) => open(b, entry.record.time, now))) return;
-    this.settled.set(entry.record.id, entry);
-    if (this.settled.size <= this.max) return;
-    // Over the limit: drop the closed windows' settlements, then forget the oldest down to 90 % of
-    // the limit, so the next full sweep is a tenth of the limit away (a constant cost per call on
-    // average, where sweeping on every call past the limit made each settlement cost O(max)).
-    this.prune(now);
-    const keep = Math.floor(this.max * 0.9);
-    for (const id of this.settled.keys()) {
-      if (this.settled.size <= keep) break;
-      this.settled.delete(id);
-      this.forgotten++;
-    }
+    if (this.max === 0 || !anyOpen(entry, now)) return;
+    const oldest = this.settled[this.next];
+    // The oldest is forgotten; it counts as forgotten only while its window is still open.
+    if (oldest !== undefined && anyOpen(oldest, now)) this.forgotten++;
+    this.settled[this.next] = entry;
+    this.next = (this.next + 1) % this.max;
   }
 
   snapshot(now: number): SpendSnapshot {
-    this.prune(now);
     for (const [id, r] of this.live) if (r.expiresAt <= now) this.live.delete(id);
-    return { reservations: [...this.live.values()], settlements: [...this.settled.values()], forgotten: this.forgotten };
+    const settlements: JournalEntry[] = [];
+    // Oldest first: from `next` round the ring.
+    for (let i = 0; i < this.settled.length; i++) {
+      const e = this.settled[(this.next + i) % this.settled.length];
+      if (e !== undefined && anyOpen(e, now)) settlements.push(e);
+    }
+    return { reservations: [...this.live.values()], settlements, forgotten: this.forgotten };
   }
+}
 
-  private prune(now: number): void {
-    for (const [id, e] of this.settled) if (!e.buckets.some((b) => open(b, e.record.time, now))) this.settled.delete(id);
-  }
+/** Whether the settlement's spend still counts in one of its buckets at `now`. */
+function anyOpen(e: JournalEntry, now: number): boolean {
+  for (const b of e.buckets) if (open(b, e.record.time, now)) return true;
+  return false;
 }
 
 /** Whether spend at `time` still counts in the bucket at `now`. */

@@ -1,4 +1,6 @@
+import type { UsageRecord } from '../../core/UsageRecord.js';
 import type { UsageTotals } from '../UsageAccumulator.js';
+import { dimensionsOf } from '../usageDimensions.js';
 import type { UsageDimensions } from '../usageDimensions.js';
 
 /**
@@ -23,6 +25,52 @@ export function rollupField(dims: UsageDimensions): string {
     dims.tags,
     dims.metadata,
   ]);
+}
+
+/** The dimensions of the record before, their number of metadata keys, and their field: most records of a process repeat them. */
+let lastDims: UsageDimensions | undefined;
+let lastMetadataKeys = 0;
+let lastField = '';
+const NO_TAGS: readonly string[] = [];
+
+/** `rollupField(dimensionsOf(record))`, kept from the record before when its dimensions are the same. */
+export function rollupFieldOf(record: UsageRecord): string {
+  if (lastDims === undefined || !sameDimensions(lastDims, record)) {
+    const dims = dimensionsOf(record);
+    lastField = rollupField(dims);
+    // Its own copy of the tags: the record's array may change after this call.
+    lastDims = { ...dims, tags: [...dims.tags] };
+    lastMetadataKeys = Object.keys(dims.metadata).length;
+  }
+  return lastField;
+}
+
+function sameDimensions(d: UsageDimensions, r: UsageRecord): boolean {
+  if (
+    d.provider !== r.provider ||
+    d.model !== r.model ||
+    d.operation !== r.operation ||
+    d.status !== r.status ||
+    d.task !== (r.task ?? '') ||
+    d.session !== (r.session ?? '') ||
+    d.agent !== (r.agent ?? '') ||
+    d.user !== (r.user ?? '') ||
+    d.team !== (r.team ?? '') ||
+    d.apiKey !== (r.apiKeyHash ?? '')
+  ) {
+    return false;
+  }
+  const tags = r.tags ?? NO_TAGS;
+  if (d.tags.length !== tags.length) return false;
+  for (let i = 0; i < tags.length; i++) if (d.tags[i] !== tags[i]) return false;
+  let keys = 0;
+  if (r.metadata !== undefined) {
+    for (const k of Object.keys(r.metadata)) {
+      if (d.metadata[k] !== String(r.metadata[k])) return false;
+      keys++;
+    }
+  }
+  return keys === lastMetadataKeys;
 }
 
 /** The dimensions of a rollup field of the given day; undefined when the field is not one. */

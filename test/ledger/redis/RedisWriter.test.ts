@@ -49,7 +49,7 @@ describe.skipIf(!binary.run)(`RedisLedger writes ${binary.skipReason}`, () => {
     return { server, ledger, lines };
   }
 
-  it('sends the reservations of one event-loop turn in one pipeline', async () => {
+  it('sends the reservations of one event-loop turn in one pipeline, as one script call', async () => {
     const server = await startRedisServer();
     servers.push(server);
     const client = new Redis(server.url);
@@ -60,14 +60,35 @@ describe.skipIf(!binary.run)(`RedisLedger writes ${binary.skipReason}`, () => {
       pipelines++;
       return pipeline(...args);
     }) as typeof client.pipeline;
-    const ledger = new RedisLedger({ client, keyPrefix: uniqueKeyPrefix('writer'), journalDir: mkdtempSync(join(tmpdir(), 'tollgate-journal-')) });
+    const ledger = new RedisLedger({ client, keyPrefix: uniqueKeyPrefix('writer'), journalDir: mkdtempSync(join(tmpdir(), 'tollgate-journal-')), maxBatch: 512 });
     closers.push(() => ledger.close());
     await ledger.reserve(reserve('warm-up'));
     const before = pipelines;
+    const scriptsBefore = await evalshaCalls(client);
     const results = await Promise.all(Array.from({ length: 200 }, (_, i) => ledger.reserve(reserve(`r${i}`))));
     expect(results.every((r) => r.ok)).toBe(true);
     expect(pipelines - before).toBe(1);
+    expect((await evalshaCalls(client)) - scriptsBefore).toBe(1);
     expect((await ledger.bucketStates([bucket], T0))[0]?.reservedNanos).toBe(201 * 100);
+  });
+
+  it('loads the batch scripts again when the server forgot them (SCRIPT FLUSH), and runs the batch once', async () => {
+    const { server, ledger } = await setup();
+    await ledger.reserve(reserve('before', 100));
+    const admin = new Redis(server.url);
+    closers.push(() => admin.disconnect());
+    await admin.script('FLUSH');
+    const [a, b] = await Promise.all([
+      ledger.reserve(reserve('a', 200)),
+      ledger.reserve(reserve('b', 300)),
+      ledger.settle(usageRecord({ id: 'before', time: T0, costNanos: 40 }), [bucket]),
+    ]);
+    expect([a.ok, b.ok]).toEqual([true, true]);
+    await admin.script('FLUSH');
+    await Promise.all([ledger.release('a'), ledger.settle(usageRecord({ id: 'b', time: T0, costNanos: 30 }), [bucket])]);
+    expect(await ledger.bucketStates([bucket], T0)).toEqual([{ key: bucket.key, budgetId: 'total', limitNanos: 1_000_000, spentNanos: 70, reservedNanos: 0 }]);
+    expect(await ledger.usage({ by: 'model' })).toEqual([expect.objectContaining({ calls: 2, costNanos: 70 })]);
+    expect(ledger.errors).toBe(0);
   });
 
   it('waits for a slow answer: a reservation outlives commandTimeoutMs while Redis does not answer, then succeeds', async () => {
@@ -109,3 +130,9 @@ describe.skipIf(!binary.run)(`RedisLedger writes ${binary.skipReason}`, () => {
     expect(resets).toHaveLength(2);
   });
 });
+
+/** EVALSHA calls the server has run (INFO commandstats). */
+async function evalshaCalls(client: Redis): Promise<number> {
+  const m = /cmdstat_evalsha:calls=(\d+)/.exec(await client.info('commandstats'));
+  return m === null ? 0 : Number(m[1]);
+}

@@ -62,4 +62,19 @@ describe('SpendMemory', () => {
     expect(memory.snapshot(NOW).settlements).toHaveLength(5);
     expect(memory.snapshot(NOW).forgotten).toBe(0);
   });
+
+  it('counts as forgotten only settlements whose windows were still open when their place was taken', () => {
+    const dayEnd = NOW + 1_000;
+    const daily: Bucket = { key: 'daily|global|2026-12-03', budgetId: 'daily', limitNanos: 1e12, enforce: true, expiresAt: dayEnd };
+    const memory = new SpendMemory(3);
+    for (let i = 0; i < 3; i++) memory.confirmed(entry(i, [daily]), NOW);
+    // The day ends: the three remembered ones no longer count; the next day's take their places.
+    const next: Bucket = { ...daily, key: 'daily|global|2026-12-04', expiresAt: dayEnd + 86_400_000 };
+    for (let i = 3; i < 6; i++) memory.confirmed(entry(i, [next], dayEnd + 10), dayEnd + 10);
+    expect(memory.snapshot(dayEnd + 10)).toMatchObject({ forgotten: 0 });
+    expect(memory.snapshot(dayEnd + 10).settlements.map((e) => e.record.id)).toEqual(['call-3', 'call-4', 'call-5']);
+    memory.confirmed(entry(6, [next], dayEnd + 20), dayEnd + 20);
+    expect(memory.snapshot(dayEnd + 20)).toMatchObject({ forgotten: 1 });
+    expect(memory.snapshot(dayEnd + 20).settlements.map((e) => e.record.id)).toEqual(['call-4', 'call-5', 'call-6']);
+  });
 });

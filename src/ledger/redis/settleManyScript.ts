@@ -1,0 +1,257 @@
+import { BATCH_LUA_LIBRARY } from './batchLuaLibrary.js';
+
+/**
+ * Settle and release many calls in one script. A settlement counts once per id (the settled
+ * marker, `SET NX`): it releases its reservation, adds its cost to each of its buckets, appends
+ * its record to the stream and adds it to its day's rollup. A release drops a reservation.
+ * Settlements run in order, then releases (a release and a settlement of the same id end the
+ * same in either order). Writes are summed in Lua locals and made once per key at the end: one
+ * cost increment per bucket (per time slot for rolling windows), one ZREM and DECRBY per
+ * reservation zset, one read and one write per day rollup for all of its fields; the stream
+ * gets every record, and is capped (XTRIM MAXLEN ~) once. Then every bucket is read once, and each settlement gets its buckets'
+ * states at its record's time, after the whole batch (for threshold alerts).
+ *
+ * KEYS: for i = 1..m: [3i-2] bucket hash, [3i-1] reservation zset, [3i] reservation total;
+ *       [3m+1] records stream, [3m+2] day index zset; for d = 1..nd: [3m+2+d] day rollup hash;
+ *       then per settlement: its reservation record and settled marker; then per release: its
+ *       reservation record.
+ * ARGV: [1] m, [2] nd, [3] ng (rollup groups: one day and rollup field), [4] ns settlements,
+ *       [5] nr releases, [6] marker TTL ms, [7] stream max length, [8] where a call's id starts in
+ *       its reservation record's key (byte, 1-based: the key is the prefix, `rv:`, then the id),
+ *       then JSON arrays of numbers:
+ *       [9] per bucket: rollingMs (0 = none), slotMs, bucket expiresAt (0 = none);
+ *       [10] lists of buckets, each: n, then n bucket numbers (1..m, distinct);
+ *       [11] per day: its start (epoch ms); [12] per group: its day (1..nd);
+ *       [13] per settlement: costNanos, record time, group, is error (1|0), input, output,
+ *            cache read, cache write and reasoning tokens, position of its list in [10], then
+ *            the reservation it releases when the caller knows it (it made it): the position of
+ *            the reservation's list of buckets in [10] and its amountNanos (string); 0 and ''
+ *            when not known (the reservation record is read instead);
+ *       then strings: nd day keys (YYYY-MM-DD), ng rollup fields, per settlement its record JSON.
+ * Returns per settlement in order: 1 when settled now | 0 when the id was already settled, then
+ * per bucket of its list: spentNanos, reservedNanos at its record time, after the batch; then
+ * per release: 1 when a reservation was dropped, 0 for an unknown id.
+ *
+ * The record times lie less than GRACE_MS apart (the caller splits batches, see batchSpan.ts): the time slots one
+ * script per settlement would drop are those the last one drops.
+ *
+ * The zsets and totals of a reservation are read from its record (keys not declared in KEYS,
+ * as release_reservation: fine on a standalone Redis, the reason Redis Cluster is not supported).
+ */
+export const SETTLE_MANY_SCRIPT = `${BATCH_LUA_LIBRARY}
+local m, nd, ng = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local ns, nr = tonumber(ARGV[4]), tonumber(ARGV[5])
+local ttl, maxlen, id_at = ARGV[6], ARGV[7], tonumber(ARGV[8])
+local bnum, lnum, dnum, gnum, snum = cjson.decode(ARGV[9]), cjson.decode(ARGV[10]), cjson.decode(ARGV[11]), cjson.decode(ARGV[12]), cjson.decode(ARGV[13])
+local stream, days = KEYS[3 * m + 1], KEYS[3 * m + 2]
+local sa = 14 + nd + ng
+local B = {}
+for i = 1, m do
+  B[i] = { rolling = bnum[3 * i - 2], slot = bnum[3 * i - 1], bexp = bnum[3 * i], cost = 0, slotlist = {}, slotsum = {}, keep = 0 }
+end
+local D = {}
+for d = 1, nd do
+  D[d] = { key = KEYS[3 * m + 2 + d], start = dnum[d], name = ARGV[13 + d], groups = {}, fields = {} }
+end
+local G = {}
+for g = 1, ng do
+  G[g] = { day = D[gnum[g]], field = ARGV[13 + nd + g] }
+end
+
+-- Reservations released in this batch: their zset members, summed per zset; records deleted at the end.
+local gone, dels, removals, rmorder, decoded = {}, {}, {}, {}, {}
+local function release_later(rvk)
+  if gone[rvk] then return 0 end
+  local v = redis.call('HMGET', rvk, 'amt', 'keys')
+  local amt = v[1]
+  if not amt then return 0 end
+  gone[rvk] = true
+  dels[#dels + 1] = rvk
+  local keys = decoded[v[2]]
+  if not keys then
+    keys = cjson.decode(v[2])
+    decoded[v[2]] = keys
+  end
+  local member = amt .. ':' .. string.sub(rvk, id_at)
+  local amount = tonumber(amt)
+  for i = 1, #keys, 2 do
+    local rm = removals[keys[i]]
+    if not rm then
+      rm = { zk = keys[i], tk = keys[i + 1], members = {}, sum = 0 }
+      removals[keys[i]] = rm
+      rmorder[#rmorder + 1] = rm
+    end
+    rm.members[#rm.members + 1] = member
+    rm.sum = rm.sum + amount
+  end
+  return 1
+end
+
+-- The same, for a reservation the caller made: its amount and buckets come from the caller.
+local ldistinct = {}
+local function release_known(rvk, at, amt)
+  if gone[rvk] then return end
+  gone[rvk] = true
+  dels[#dels + 1] = rvk
+  local member = amt .. ':' .. string.sub(rvk, id_at)
+  local amount = tonumber(amt)
+  local d = ldistinct[at]
+  if not d then
+    d = {}
+    local seen = {}
+    for q = 1, lnum[at] do
+      local i = lnum[at + q]
+      if not seen[i] then
+        seen[i] = true
+        d[#d + 1] = i
+      end
+    end
+    ldistinct[at] = d
+  end
+  for _, i in ipairs(d) do
+    local zk = KEYS[3 * i - 1]
+    local rm = removals[zk]
+    if not rm then
+      rm = { zk = zk, tk = KEYS[3 * i], members = {}, sum = 0 }
+      removals[zk] = rm
+      rmorder[#rmorder + 1] = rm
+    end
+    rm.members[#rm.members + 1] = member
+    rm.sum = rm.sum + amount
+  end
+end
+
+local snow
+local added = 0
+local out, o, pos = {}, 0, {}
+local max_time = -math.huge
+local ks = 3 * m + 3 + nd
+for j = 1, ns do
+  local x = 12 * j - 11
+  local cost, time, at = snum[x], snum[x + 1], snum[x + 9]
+  local nb = lnum[at]
+  if time > max_time then max_time = time end
+  local rvk, marker = KEYS[ks + 2 * j - 2], KEYS[ks + 2 * j - 1]
+  local settled = redis.call('SET', marker, '1', 'NX', 'PX', ttl)
+  pos[j] = o
+  out[o + 1] = settled and 1 or 0
+  for q = 2, 2 * nb + 1 do out[o + q] = 0 end
+  o = o + 1 + 2 * nb
+  if settled then
+    snow = snow or server_now()
+    if snum[x + 10] > 0 then
+      release_known(rvk, snum[x + 10], snum[x + 11])
+    else
+      release_later(rvk)
+    end
+    for q = 1, nb do
+      local b = B[lnum[at + q]]
+      if b.rolling > 0 then
+        if cost ~= 0 then
+          local s = math.floor(time / b.slot)
+          if not b.slotsum[s] then
+            b.slotsum[s] = 0
+            b.slotlist[#b.slotlist + 1] = s
+          end
+          b.slotsum[s] = b.slotsum[s] + cost
+          b.keep = math.max(b.keep, math.max(time, snow) + b.rolling + b.slot + MARGIN_MS)
+        end
+        if not b.gc or time > b.gc then b.gc = time end
+      elseif cost ~= 0 then
+        b.cost = b.cost + cost
+        if b.bexp > 0 then b.keep = math.max(b.keep, math.max(b.bexp, snow) + MARGIN_MS) end
+      end
+    end
+    redis.call('XADD', stream, '*', 'r', ARGV[sa + j - 1])
+    added = added + 1
+    local g = G[snum[x + 2]]
+    local sums = g.sums
+    if not sums then
+      sums = { 0, 0, 0, 0, 0, 0, 0, 0 }
+      g.sums = sums
+      local day = g.day
+      day.groups[#day.groups + 1] = g
+      day.fields[#day.fields + 1] = g.field
+    end
+    sums[1], sums[2], sums[3], sums[4] = sums[1] + 1, sums[2] + snum[x + 3], sums[3] + snum[x + 4], sums[4] + snum[x + 5]
+    sums[5], sums[6], sums[7], sums[8] = sums[5] + snum[x + 6], sums[6] + snum[x + 7], sums[7] + snum[x + 8], sums[8] + cost
+  end
+end
+for j = 1, nr do
+  out[o + j] = release_later(KEYS[ks + 2 * ns + j - 1])
+end
+
+for i = 1, m do
+  local b = B[i]
+  local hk = KEYS[3 * i - 2]
+  if b.rolling > 0 then
+    for _, s in ipairs(b.slotlist) do
+      redis.call('HINCRBY', hk, fmt(s), fmt(b.slotsum[s]))
+    end
+    if b.keep > 0 then extend_ttl(hk, b.keep, snow) end
+    if b.gc then gc_slots(hk, b.rolling, b.slot, b.gc) end
+  elseif b.cost ~= 0 then
+    redis.call('HINCRBY', hk, 's', fmt(b.cost))
+    if b.keep > 0 then extend_ttl(hk, b.keep, snow) end
+  end
+end
+
+for _, rm in ipairs(rmorder) do
+  if call_chunks('ZREM', rm.zk, rm.members, 1, #rm.members) == #rm.members then
+    if rm.sum ~= 0 then redis.call('DECRBY', rm.tk, fmt(rm.sum)) end
+  else
+    resync_total(rm.zk, rm.tk)
+  end
+end
+if #dels > 0 then call_chunks('DEL', nil, dels, 1, #dels) end
+-- The stream is capped once per batch (what one XADD MAXLEN ~ per record would leave, as the script is atomic).
+if added > 0 then redis.call('XTRIM', stream, 'MAXLEN', '~', maxlen) end
+
+local zdays = {}
+for d = 1, nd do
+  local day = D[d]
+  local nf = #day.fields
+  if nf > 0 then
+    local set = {}
+    for i = 1, nf, CHUNK do
+      local cur = redis.call('HMGET', day.key, unpack(day.fields, i, math.min(i + CHUNK - 1, nf)))
+      for q = 1, #cur do
+        local g = day.groups[i + q - 1]
+        local sums = {}
+        if cur[q] then
+          local p = 1
+          for v in string.gmatch(cur[q], '[^,]+') do
+            sums[p] = tonumber(v)
+            p = p + 1
+          end
+        end
+        local parts = {}
+        for p = 1, 8 do parts[p] = fmt((sums[p] or 0) + g.sums[p]) end
+        set[#set + 1] = g.field
+        set[#set + 1] = table.concat(parts, ',')
+      end
+    end
+    call_chunks('HSET', day.key, set, 1, #set)
+    zdays[#zdays + 1] = fmt(day.start)
+    zdays[#zdays + 1] = day.name
+  end
+end
+if #zdays > 0 then call_chunks('ZADD', days, zdays, 1, #zdays) end
+
+if ns > 0 then
+  local L = {}
+  for i = 1, m do
+    L[i] = load_bucket(KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i], B[i].rolling, B[i].slot, max_time)
+  end
+  for j = 1, ns do
+    local x = 12 * j - 11
+    local time, at, base = snum[x + 1], snum[x + 9], pos[j]
+    for q = 1, lnum[at] do
+      local b = L[lnum[at + q]]
+      out[base + 2 * q] = spent_at(b, time)
+      out[base + 2 * q + 1] = reserved_at(b, time)
+    end
+  end
+end
+return out
+`;
