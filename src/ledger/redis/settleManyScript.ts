@@ -8,8 +8,9 @@ import { BATCH_LUA_LIBRARY } from './batchLuaLibrary.js';
  * same in either order). Writes are summed in Lua locals and made once per key at the end: one
  * cost increment per bucket (per time slot for rolling windows), one ZREM and DECRBY per
  * reservation zset, one read and one write per day rollup for all of its fields; the stream
- * gets every record, and is capped (XTRIM MAXLEN ~) once. Then every bucket is read once, and each settlement gets its buckets'
- * states at its record's time, after the whole batch (for threshold alerts).
+ * gets every record, and is capped (XTRIM MAXLEN ~) once. Then every bucket is read once, and
+ * each settlement gets its buckets' states at its record's time, after the whole batch (for
+ * threshold alerts).
  *
  * KEYS: for i = 1..m: [3i-2] bucket hash, [3i-1] reservation zset, [3i] reservation total;
  *       [3m+1] records stream, [3m+2] day index zset; for d = 1..nd: [3m+2+d] day rollup hash;
@@ -20,7 +21,7 @@ import { BATCH_LUA_LIBRARY } from './batchLuaLibrary.js';
  *       its reservation record's key (byte, 1-based: the key is the prefix, `rv:`, then the id),
  *       then JSON arrays of numbers:
  *       [9] per bucket: rollingMs (0 = none), slotMs, bucket expiresAt (0 = none);
- *       [10] lists of buckets, each: n, then n bucket numbers (1..m, distinct);
+ *       [10] lists of buckets, each: n, then n bucket numbers (1..m; a settlement's are distinct);
  *       [11] per day: its start (epoch ms); [12] per group: its day (1..nd);
  *       [13] per settlement: costNanos, record time, group, is error (1|0), input, output,
  *            cache read, cache write and reasoning tokens, position of its list in [10], then
@@ -32,11 +33,12 @@ import { BATCH_LUA_LIBRARY } from './batchLuaLibrary.js';
  * per bucket of its list: spentNanos, reservedNanos at its record time, after the batch; then
  * per release: 1 when a reservation was dropped, 0 for an unknown id.
  *
- * The record times lie less than GRACE_MS apart (the caller splits batches, see batchSpan.ts): the time slots one
- * script per settlement would drop are those the last one drops.
+ * The record times lie less than GRACE_MS apart (the caller splits batches, see batchSpan.ts):
+ * the time slots one script per settlement would drop are those the last one drops.
  *
- * The zsets and totals of a reservation are read from its record (keys not declared in KEYS,
- * as release_reservation: fine on a standalone Redis, the reason Redis Cluster is not supported).
+ * The zsets and totals of a reservation the caller does not know are read from its record (keys
+ * not declared in KEYS, as release_reservation: fine on a standalone Redis, the reason Redis
+ * Cluster is not supported).
  */
 export const SETTLE_MANY_SCRIPT = `${BATCH_LUA_LIBRARY}
 local m, nd, ng = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
