@@ -218,7 +218,7 @@ export function createTollgate(options: TollgateOptions = {}): Tollgate {
       };
     },
     ...(limiter !== undefined ? { rateLimitStatus: () => limiter.status() } : {}),
-    ...(ledger.leases !== undefined ? { leases: () => ledger.leases?.() ?? [] } : {}),
+    ...(ledger.leases !== undefined ? { leases: ledger.leases } : {}),
   };
   const requestHandler = createRequestHandler(serverDeps);
 

@@ -16,10 +16,7 @@ export class LazyLedger implements Ledger {
   constructor(private readonly options: RedisLedgerOptions) {}
 
   private get(): Promise<Ledger> {
-    this.inner ??= import('./redis/RedisLedger.js').then(({ RedisLedger }) => new RedisLedger(this.options)).then((ledger) => {
-      this.opened = ledger;
-      return ledger;
-    });
+    this.inner ??= import('./redis/RedisLedger.js').then(({ RedisLedger }) => (this.opened = new RedisLedger(this.options)));
     return this.inner;
   }
 

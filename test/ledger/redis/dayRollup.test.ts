@@ -2,21 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { UsageRecord } from '../../../src/core/UsageRecord.js';
 import { rollupDims, rollupField, rollupFieldOf } from '../../../src/ledger/redis/dayRollup.js';
 import { dimensionsOf } from '../../../src/ledger/usageDimensions.js';
+import { usageRecord } from '../../helpers/usageRecord.js';
 
-const base: UsageRecord = {
-  id: 'a',
-  time: Date.UTC(2026, 2, 10),
-  provider: 'openai',
-  model: 'gpt-4o',
-  operation: 'chat',
-  inputTokens: 1,
-  outputTokens: 1,
-  cacheReadTokens: 0,
-  cacheWriteTokens: 0,
-  reasoningTokens: 0,
-  costNanos: 1,
-  status: 'ok',
-};
+const base: UsageRecord = usageRecord({ id: 'a', time: Date.UTC(2026, 2, 10), inputTokens: 1, outputTokens: 1, costNanos: 1 });
 
 describe('rollupFieldOf', () => {
   it('is the field of the record’s dimensions, record after record, whichever dimension changes', () => {
