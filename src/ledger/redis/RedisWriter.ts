@@ -124,7 +124,7 @@ export class RedisWriter {
   async lease(id: string, bucket: Bucket, now: number, expiresAt: number, sharePpm: number, maxNanos: number): Promise<number[]> {
     const k = this.o.keys;
     const rolling = bucket.rollingMs ?? 0;
-    const keys = [k.bucket(bucket.key), k.reservations(bucket.key), k.reservedTotal(bucket.key), k.reservation(id)];
+    const keys = [k.bucket(bucket.key), k.reservations(bucket.key), k.reservedTotal(bucket.key), k.reservationRecords, k.epoch];
     const args = [id, sharePpm, maxNanos, now, expiresAt, bucket.limitNanos, rolling, rolling > 0 ? rollingSlotMs(rolling) : 1];
     return toNumbers(await this.batch.script('lease', leaseScript, keys, args, this.o.callWaitMs));
   }

@@ -10,7 +10,7 @@ export class ReserveManyCall {
   /** Length of each reservation's part of the reply, in order. */
   readonly sizes: number[] = [];
   private readonly buckets: BatchBuckets;
-  private readonly itemKeys: string[] = [];
+  private readonly ids: string[] = [];
   private readonly items: (number | string)[] = [];
   private first: number | undefined;
 
@@ -31,24 +31,23 @@ export class ReserveManyCall {
     const list = this.buckets.listOf(req.buckets);
     if (list === undefined) return false;
     this.first ??= req.now;
-    this.itemKeys.push(this.k.reservation(req.id));
+    this.ids.push(req.id);
     this.items.push(String(req.amountNanos), req.now, String(req.expiresAt), list);
     this.sizes.push(2 + 2 * req.buckets.length);
     return true;
   }
 
   keys(): string[] {
-    return this.buckets.keys.concat(this.itemKeys);
+    return this.buckets.keys.concat([this.k.reservationRecords, this.k.epoch, this.k.meta]);
   }
 
   args(): string[] {
     return [
       String(this.buckets.size),
       String(this.count),
-      String(Buffer.byteLength(this.k.reservation('')) + 1),
       JSON.stringify(this.buckets.numbers),
       JSON.stringify(this.buckets.lists),
       JSON.stringify(this.items),
-    ];
+    ].concat(this.ids);
   }
 }

@@ -27,11 +27,11 @@ export class SettleManyCall {
   private readonly dayStarts: number[] = [];
   private readonly groupDays: number[] = [];
   private readonly groupFields: string[] = [];
-  private readonly settleKeys: string[] = [];
+  private readonly settleIds: string[] = [];
   private readonly settleRecords: string[] = [];
   private readonly settleNumbers: (number | string)[] = [];
   private readonly settleSizes: number[] = [];
-  private readonly releaseKeys: string[] = [];
+  private readonly releaseIds: string[] = [];
   private releases = 0;
   private first: number | undefined;
 
@@ -64,7 +64,7 @@ export class SettleManyCall {
     this.first ??= record.time;
     // A reservation whose buckets do not fit here is read back from Redis instead.
     const reserved = reservation === undefined ? 0 : (this.buckets.listOf(reservation.buckets) ?? 0);
-    this.settleKeys.push(this.k.reservation(record.id), this.k.settled(record.id));
+    this.settleIds.push(record.id);
     this.settleRecords.push(encodeRecord(record));
     this.settleNumbers.push(
       record.costNanos,
@@ -85,12 +85,12 @@ export class SettleManyCall {
   }
 
   addRelease(id: string): void {
-    this.releaseKeys.push(this.k.reservation(id));
+    this.releaseIds.push(id);
     this.releases++;
   }
 
   keys(): string[] {
-    return this.buckets.keys.concat([this.k.records, this.k.days], this.dayKeys, this.settleKeys, this.releaseKeys);
+    return this.buckets.keys.concat([this.k.records, this.k.days, this.k.reservationRecords, this.k.epoch], this.dayKeys);
   }
 
   args(): string[] {
@@ -102,14 +102,14 @@ export class SettleManyCall {
       String(this.releases),
       String(this.settledTtlMs),
       String(this.streamMaxLen),
-      String(Buffer.byteLength(this.k.reservation('')) + 1),
+      this.k.settledSlots,
       JSON.stringify(this.buckets.numbers),
       JSON.stringify(this.buckets.lists),
       JSON.stringify(this.dayStarts),
       JSON.stringify(this.groupDays),
       JSON.stringify(this.settleNumbers),
     ];
-    return head.concat(this.dayNames, this.groupFields, this.settleRecords);
+    return head.concat(this.dayNames, this.groupFields, this.settleRecords, this.settleIds, this.releaseIds);
   }
 
   /** The number of the record's rollup group (one day and rollup field), adding it when new. */

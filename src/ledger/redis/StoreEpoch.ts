@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ChainableCommander } from 'ioredis';
+import { KEY_LAYOUT } from './keyLayout.js';
 
 /** What the ledger reports when the data in Redis was lost under it. */
 export interface StoreReset {
@@ -17,7 +18,8 @@ export interface StoreReset {
  * Notices when the data under a key prefix disappears (Redis restarted without persistence,
  * FLUSHALL, a failover to an empty replica). An epoch key is written once (`SET NX`) and read
  * back in every pipeline the ledger sends; an epoch that differs from the one this process saw
- * before means the old data, and with it every budget's spend and reservations, is gone.
+ * before means the old data, and with it every budget's spend and reservations, is gone. The
+ * epoch starts with the key layout of the data (see keyLayout.ts).
  */
 export class StoreEpoch {
   private known: string | undefined;
@@ -55,5 +57,5 @@ export class StoreEpoch {
 }
 
 function newEpoch(): string {
-  return `${new Date().toISOString()}/${randomUUID()}`;
+  return `${KEY_LAYOUT}/${new Date().toISOString()}/${randomUUID()}`;
 }

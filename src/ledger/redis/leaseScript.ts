@@ -6,7 +6,8 @@ import { LUA_LIBRARY } from './luaLibrary.js';
  * under the lease id, like a reservation (so the cap holds for every other process, and the
  * lease stops counting at its expiresAt if the process is gone).
  *
- * KEYS: [1] bucket hash, [2] reservation zset, [3] reservation total, [4] reservation record.
+ * KEYS: [1] bucket hash, [2] reservation zset, [3] reservation total, [4] reservation records hash,
+ *       [5] store epoch (its key layout is checked).
  * ARGV: [1] lease id, [2] share in parts per million, [3] most nanos (0 = no maximum), [4] now,
  *       [5] expiresAt, [6] limitNanos, [7] rollingMs (0 = none), [8] slotMs.
  * Returns { amountNanos (0 when no room), spentNanos, reservedNanos (the lease included) }.
@@ -19,8 +20,9 @@ local now = tonumber(ARGV[4])
 local exp = tonumber(ARGV[5])
 local limit = tonumber(ARGV[6])
 local rolling, slot = tonumber(ARGV[7]), tonumber(ARGV[8])
-local hk, zk, tk, rvk = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-release_reservation(rvk, id)
+local hk, zk, tk, rvs = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+check_layout(KEYS[5])
+release_reservation(rvs, id)
 gc_slots(hk, rolling, slot, now)
 gc_reservations(zk, tk, now)
 local spent = spent_of(hk, rolling, slot, now)
@@ -43,7 +45,6 @@ redis.call('ZADD', zk, ARGV[5], member)
 redis.call('INCRBY', tk, fmt(amount))
 extend_ttl(zk, keep, snow)
 extend_ttl(tk, keep, snow)
-redis.call('HSET', rvk, 'amt', fmt(amount), 'exp', ARGV[5], 'keys', cjson.encode({ zk, tk }))
-redis.call('PEXPIREAT', rvk, fmt(keep))
+redis.call('HSET', rvs, id, format_record(fmt(amount), fmt(keep), cjson.encode({ zk, tk })))
 return { amount, spent, reserved + amount }
 `;

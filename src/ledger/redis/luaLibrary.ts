@@ -1,3 +1,5 @@
+import { KEY_LAYOUT, KEY_LAYOUT_ERROR } from './keyLayout.js';
+
 /**
  * Lua functions shared by the ledger scripts (prepended to each script's body).
  *
@@ -7,8 +9,8 @@
  * - reservation zset: member `<amountNanos>:<reservationId>`, score = expiresAt;
  * - reservation total: the sum of the zset's amounts (string), so that a reserve costs
  *   O(expired reservations), not O(live ones).
- * A reservation record hash (`amt`, `exp`, `keys` = JSON list of its zset and total
- * keys, in pairs) lets `release` find its buckets.
+ * A reservation record (a field of the records hash, see redisKeys.ts: amount, keep time and
+ * the JSON list of its zset and total keys, in pairs) lets `release` find its buckets.
  *
  * Numbers: Lua numbers are doubles, exact for integers up to 2^53 (the same bound as
  * JS). Integers are written back with `%.0f`, never with Lua's default `%.14g`.
@@ -22,6 +24,20 @@ if redis.replicate_commands then redis.replicate_commands() end
 
 local MARGIN_MS = 86400000
 local GRACE_MS = 600000
+local LAYOUT = '${KEY_LAYOUT}/'
+-- Reservation records looked at per sweep, and the least time between two sweeps (server ms).
+local SWEEP_COUNT, SWEEP_EVERY_MS = 200, 1000
+
+-- Refuses data written in another key layout (its epoch, see StoreEpoch, has no layout tag).
+local function check_layout(ek)
+  local e = redis.call('GET', ek)
+  if e and string.sub(e, 1, #LAYOUT) ~= LAYOUT then
+    error({ err = '${KEY_LAYOUT_ERROR} the data under ' .. ek .. ' was written by an earlier tollgate (key layout 1: '
+      .. 'a key per reservation and per settled id); this version reads key layout 2. Stop the processes of the '
+      .. 'earlier version, then give this version a new keyPrefix, or delete the keys under the old prefix '
+      .. '(their spend starts again from zero)' })
+  end
+end
 
 local function fmt(n)
   return string.format('%.0f', n)
@@ -100,18 +116,46 @@ local function gc_reservations(zk, tk, now)
   redis.call('DECRBY', tk, fmt(sum))
 end
 
+-- A reservation record: amount (string), keep time (number), JSON list of its zset and total keys.
+local function parse_record(v)
+  local a = string.find(v, '|', 1, true)
+  local b = string.find(v, '|', a + 1, true)
+  return string.sub(v, 1, a - 1), tonumber(string.sub(v, a + 1, b - 1)), string.sub(v, b + 1)
+end
+
+local function format_record(amt, keep_s, keys_json)
+  return amt .. '|' .. keep_s .. '|' .. keys_json
+end
+
 -- Removes a reservation from every bucket it was made in. Returns 1 when it existed.
-local function release_reservation(rvk, id)
-  local amt = redis.call('HGET', rvk, 'amt')
-  if not amt then return 0 end
-  local keys = cjson.decode(redis.call('HGET', rvk, 'keys'))
+local function release_reservation(rvs, id)
+  local v = redis.call('HGET', rvs, id)
+  if not v then return 0 end
+  local amt, _, keys_json = parse_record(v)
+  local keys = cjson.decode(keys_json)
   local member = amt .. ':' .. id
   for i = 1, #keys, 2 do
     if redis.call('ZREM', keys[i], member) == 1 then
       redis.call('DECRBY', keys[i + 1], amt)
     end
   end
-  redis.call('DEL', rvk)
+  redis.call('HDEL', rvs, id)
   return 1
+end
+
+-- Forgets the records of reservations that were never settled nor released (a process that died)
+-- once their keep time passed: at most once per SWEEP_EVERY_MS, SWEEP_COUNT records at a time, the
+-- cursor and the next sweep's time kept in the meta hash.
+local function sweep_records(rvs, meta, snow)
+  local at = redis.call('HMGET', meta, 'rvsSweepAt', 'rvsCursor')
+  if at[1] and tonumber(at[1]) > snow then return end
+  local r = redis.call('HSCAN', rvs, at[2] or '0', 'COUNT', SWEEP_COUNT)
+  local old, flat = {}, r[2]
+  for i = 1, #flat, 2 do
+    local _, keep = parse_record(flat[i + 1])
+    if keep < snow then old[#old + 1] = flat[i] end
+  end
+  if #old > 0 then redis.call('HDEL', rvs, unpack(old)) end
+  redis.call('HSET', meta, 'rvsSweepAt', fmt(snow + SWEEP_EVERY_MS), 'rvsCursor', r[1])
 end
 `;

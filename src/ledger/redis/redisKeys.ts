@@ -6,10 +6,19 @@ export interface RedisKeys {
   reservations(bucketKey: string): string;
   /** Sum of the amounts in `reservations(bucketKey)` (string integer). */
   reservedTotal(bucketKey: string): string;
-  /** One reservation: amount, expiry and the zsets it sits in (hash). */
-  reservation(id: string): string;
-  /** Marker that a record id was settled (string with TTL). */
-  settled(id: string): string;
+  /**
+   * Every live reservation's record (hash: reservation id → `<amountNanos>|<keep until, server
+   * epoch ms>|<JSON list of its zset and total keys, in pairs>`), so that a release by id finds
+   * its buckets. A record whose reservation was never settled nor released is swept after its
+   * keep time (see sweep_records in luaLibrary.ts).
+   */
+  readonly reservationRecords: string;
+  /**
+   * Start of the keys of the settled ids (hash: record id → `1`), one per time slot of
+   * `settledTtlMs` of the server's clock: `settledSlots` + slot number. A slot's hash expires when
+   * the next slot ends, so an id is known settled for at least `settledTtlMs`.
+   */
+  readonly settledSlots: string;
   /** Usage records (capped stream). */
   readonly records: string;
   /** Rollup of one UTC day's usage (hash). */
@@ -22,7 +31,10 @@ export interface RedisKeys {
   readonly meta: string;
   /** The reset log, newest first (list of JSON). */
   readonly resets: string;
-  /** The data's epoch, written once (string): a different value means the data was lost (see StoreEpoch). */
+  /**
+   * The data's epoch, written once (string): a different value means the data was lost (see
+   * StoreEpoch). It starts with the key layout the data was written in (see keyLayout.ts).
+   */
   readonly epoch: string;
 }
 
@@ -31,8 +43,8 @@ export function redisKeys(prefix: string): RedisKeys {
     bucket: (k) => `${prefix}b:${k}`,
     reservations: (k) => `${prefix}r:${k}`,
     reservedTotal: (k) => `${prefix}rt:${k}`,
-    reservation: (id) => `${prefix}rv:${id}`,
-    settled: (id) => `${prefix}settled:${id}`,
+    reservationRecords: `${prefix}rvs`,
+    settledSlots: `${prefix}sd:`,
     records: `${prefix}records`,
     day: (d) => `${prefix}day:${d}`,
     days: `${prefix}days`,

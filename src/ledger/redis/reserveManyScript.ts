@@ -8,23 +8,27 @@ import { BATCH_LUA_LIBRARY } from './batchLuaLibrary.js';
  * does not fit changes nothing, for itself or for the others.
  *
  * KEYS: for i = 1..m: [3i-2] bucket hash, [3i-1] reservation zset, [3i] reservation total;
- *       then for j = 1..r: [3m+j] reservation record of reservation j.
- * ARGV: [1] m, [2] r, [3] where a reservation id starts in its record's key (byte, 1-based: the
- *       key is the prefix, `rv:`, then the id), then JSON arrays of numbers (strings where noted):
- *       [4] per bucket: rollingMs (0 = none), slotMs;
- *       [5] lists of buckets, each: n, then per bucket: bucket number (1..m), limitNanos, enforce (1|0);
- *       [6] per reservation: amountNanos (string), now, expiresAt (string), position of its list in [5].
+ *       [3m+1] reservation records hash, [3m+2] store epoch (its key layout is checked), [3m+3] meta hash.
+ * ARGV: [1] m, [2] r, then JSON arrays of numbers (strings where noted):
+ *       [3] per bucket: rollingMs (0 = none), slotMs;
+ *       [4] lists of buckets, each: n, then per bucket: bucket number (1..m), limitNanos, enforce (1|0);
+ *       [5] per reservation: amountNanos (string), now, expiresAt (string), position of its list in [4];
+ *       then [5+j] the id of reservation j.
  * Returns, per reservation in order: ok (1|0), index of the first failed bucket of its list
  * (1-based, 0 = none), then per bucket of its list: spentNanos, reservedNanos — after the
  * reservation when ok, before the attempt when not.
  *
  * A live reservation with the same id (in Redis, or earlier in the batch) is replaced. The
  * reservations' `now` lie less than GRACE_MS apart (the caller splits batches, see batchSpan.ts).
+ * The records of reservations never settled nor released are swept here (see sweep_records).
  */
 export const RESERVE_MANY_SCRIPT = `${BATCH_LUA_LIBRARY}
-local m, r, id_at = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local bnum, lnum, rnum = cjson.decode(ARGV[4]), cjson.decode(ARGV[5]), cjson.decode(ARGV[6])
+local m, r = tonumber(ARGV[1]), tonumber(ARGV[2])
+local bnum, lnum, rnum = cjson.decode(ARGV[3]), cjson.decode(ARGV[4]), cjson.decode(ARGV[5])
+local rvs = KEYS[3 * m + 1]
+check_layout(KEYS[3 * m + 2])
 local snow = server_now()
+sweep_records(rvs, KEYS[3 * m + 3], snow)
 
 -- Per reservation, in parallel arrays: amount, now, expiresAt, list position, live.
 local amts, amounts, nows, exps, lists, live = {}, {}, {}, {}, {}, {}
@@ -79,10 +83,9 @@ local function reserved_now(b, now)
 end
 
 -- The same id reserved in Redis before this batch: dropped (as release_reservation does), and from what was read.
-local function drop_existing(rvk, id)
-  local amt = redis.call('HGET', rvk, 'amt')
-  if not amt then return end
-  local keys = cjson.decode(redis.call('HGET', rvk, 'keys'))
+local function drop_existing(id, v)
+  local amt, _, keys_json = parse_record(v)
+  local keys = cjson.decode(keys_json)
   local member = amt .. ':' .. id
   for i = 1, #keys, 2 do
     if redis.call('ZREM', keys[i], member) == 1 then
@@ -96,23 +99,31 @@ local function drop_existing(rvk, id)
       end
     end
   end
-  redis.call('DEL', rvk)
+  redis.call('HDEL', rvs, id)
 end
 
-local existing = 0
-if r > 0 then existing = call_chunks('EXISTS', nil, KEYS, 3 * m + 1, 3 * m + r) end
-
-local out, o, pending, seen = {}, 0, {}, {}
-for j = 1, r do
-  local rvk = KEYS[3 * m + j]
-  if existing > 0 and not seen[rvk] then
-    seen[rvk] = true
-    drop_existing(rvk, string.sub(rvk, id_at))
+-- Records of this batch's ids already in Redis (id -> record).
+local existing = {}
+for i = 1, r, CHUNK do
+  local j = math.min(i + CHUNK - 1, r)
+  local v = redis.call('HMGET', rvs, unpack(ARGV, 5 + i, 5 + j))
+  for q = 1, #v do
+    if v[q] then existing[ARGV[4 + i + q]] = v[q] end
   end
-  local prev = pending[rvk]
+end
+
+local out, o, pending = {}, 0, {}
+for j = 1, r do
+  local id = ARGV[5 + j]
+  local v = existing[id]
+  if v then
+    existing[id] = nil
+    drop_existing(id, v)
+  end
+  local prev = pending[id]
   if prev then
     live[prev] = false
-    pending[rvk] = nil
+    pending[id] = nil
     for _, b in ipairs(distinct_of(lists[prev])) do b.added = b.added - amounts[prev] end
   end
   local now, amount, at = nows[j], amounts[j], lists[j]
@@ -137,7 +148,7 @@ for j = 1, r do
   else
     out[base + 1] = 1
     live[j] = true
-    pending[rvk] = j
+    pending[id] = j
     for _, b in ipairs(distinct_of(at)) do
       b.added = b.added + amount
       if exps[j] <= max_now then b.soon[#b.soon + 1] = j end
@@ -165,23 +176,25 @@ local function keys_json(at)
 end
 
 local last_keep, last_keep_s
+local records = {}
 for j = 1, r do
   local d = live[j] and distinct[lists[j]]
   if d and #d > 0 then
     local keep = math.max(exps[j], snow) + MARGIN_MS
     if keep ~= last_keep then last_keep, last_keep_s = keep, fmt(keep) end
-    local rvk = KEYS[3 * m + j]
-    local member = amts[j] .. ':' .. string.sub(rvk, id_at)
+    local id = ARGV[5 + j]
+    local member = amts[j] .. ':' .. id
     local exp_s = rnum[4 * j - 1]
     for _, b in ipairs(d) do
       local n = b.nadds
       b.adds[n + 1], b.adds[n + 2], b.nadds = exp_s, member, n + 2
       if keep > b.keep then b.keep = keep end
     end
-    redis.call('HSET', rvk, 'amt', amts[j], 'exp', exp_s, 'keys', keys_json(lists[j]))
-    redis.call('PEXPIREAT', rvk, last_keep_s)
+    records[#records + 1] = id
+    records[#records + 1] = format_record(amts[j], last_keep_s, keys_json(lists[j]))
   end
 end
+if #records > 0 then call_chunks('HSET', rvs, records, 1, #records) end
 
 for i = 1, m do
   local b = B[i]

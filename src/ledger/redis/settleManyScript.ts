@@ -1,8 +1,9 @@
 import { BATCH_LUA_LIBRARY } from './batchLuaLibrary.js';
 
 /**
- * Settle and release many calls in one script. A settlement counts once per id (the settled
- * marker, `SET NX`): it releases its reservation, adds its cost to each of its buckets, appends
+ * Settle and release many calls in one script. A settlement counts once per id (the settled ids of
+ * the current and the previous time slot of the server's clock are read once, and this batch's are
+ * added to the current slot's hash at the end, see redisKeys.ts): it releases its reservation, adds its cost to each of its buckets, appends
  * its record to the stream and adds it to its day's rollup. A release drops a reservation.
  * Settlements run in order, then releases (a release and a settlement of the same id end the
  * same in either order). Writes are summed in Lua locals and made once per key at the end: one
@@ -13,13 +14,11 @@ import { BATCH_LUA_LIBRARY } from './batchLuaLibrary.js';
  * threshold alerts).
  *
  * KEYS: for i = 1..m: [3i-2] bucket hash, [3i-1] reservation zset, [3i] reservation total;
- *       [3m+1] records stream, [3m+2] day index zset; for d = 1..nd: [3m+2+d] day rollup hash;
- *       then per settlement: its reservation record and settled marker; then per release: its
- *       reservation record.
+ *       [3m+1] records stream, [3m+2] day index zset, [3m+3] reservation records hash, [3m+4]
+ *       store epoch (its key layout is checked); for d = 1..nd: [3m+4+d] day rollup hash.
  * ARGV: [1] m, [2] nd, [3] ng (rollup groups: one day and rollup field), [4] ns settlements,
- *       [5] nr releases, [6] marker TTL ms, [7] stream max length, [8] where a call's id starts in
- *       its reservation record's key (byte, 1-based: the key is the prefix, `rv:`, then the id),
- *       then JSON arrays of numbers:
+ *       [5] nr releases, [6] settledTtlMs (the length of a settled ids slot), [7] stream max
+ *       length, [8] the start of the settled ids slots' keys, then JSON arrays of numbers:
  *       [9] per bucket: rollingMs (0 = none), slotMs, bucket expiresAt (0 = none);
  *       [10] lists of buckets, each: n, then n bucket numbers (1..m; a settlement's are distinct);
  *       [11] per day: its start (epoch ms); [12] per group: its day (1..nd);
@@ -28,7 +27,8 @@ import { BATCH_LUA_LIBRARY } from './batchLuaLibrary.js';
  *            the reservation it releases when the caller knows it (it made it): the position of
  *            the reservation's list of buckets in [10] and its amountNanos (string); 0 and ''
  *            when not known (the reservation record is read instead);
- *       then strings: nd day keys (YYYY-MM-DD), ng rollup fields, per settlement its record JSON.
+ *       then strings: nd day keys (YYYY-MM-DD), ng rollup fields, per settlement its record JSON,
+ *       per settlement its id, per release its id.
  * Returns per settlement in order: 1 when settled now | 0 when the id was already settled, then
  * per bucket of its list: spentNanos, reservedNanos at its record time, after the batch; then
  * per release: 1 when a reservation was dropped, 0 for an unknown id.
@@ -36,24 +36,27 @@ import { BATCH_LUA_LIBRARY } from './batchLuaLibrary.js';
  * The record times lie less than GRACE_MS apart (the caller splits batches, see batchSpan.ts):
  * the time slots one script per settlement would drop are those the last one drops.
  *
- * The zsets and totals of a reservation the caller does not know are read from its record (keys
- * not declared in KEYS, as release_reservation: fine on a standalone Redis, the reason Redis
- * Cluster is not supported).
+ * The zsets and totals of a reservation the caller does not know are read from its record, and the
+ * settled ids slots' keys are made here from the server's clock (keys not declared in KEYS, as
+ * release_reservation: fine on a standalone Redis, the reason Redis Cluster is not supported).
  */
 export const SETTLE_MANY_SCRIPT = `${BATCH_LUA_LIBRARY}
 local m, nd, ng = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local ns, nr = tonumber(ARGV[4]), tonumber(ARGV[5])
-local ttl, maxlen, id_at = ARGV[6], ARGV[7], tonumber(ARGV[8])
+local ttl, maxlen, sd = tonumber(ARGV[6]), ARGV[7], ARGV[8]
 local bnum, lnum, dnum, gnum, snum = cjson.decode(ARGV[9]), cjson.decode(ARGV[10]), cjson.decode(ARGV[11]), cjson.decode(ARGV[12]), cjson.decode(ARGV[13])
-local stream, days = KEYS[3 * m + 1], KEYS[3 * m + 2]
+local stream, days, rvs = KEYS[3 * m + 1], KEYS[3 * m + 2], KEYS[3 * m + 3]
+check_layout(KEYS[3 * m + 4])
 local sa = 14 + nd + ng
+local ia = sa + ns - 1
+local snow = server_now()
 local B = {}
 for i = 1, m do
   B[i] = { rolling = bnum[3 * i - 2], slot = bnum[3 * i - 1], bexp = bnum[3 * i], cost = 0, slotlist = {}, slotsum = {}, keep = 0 }
 end
 local D = {}
 for d = 1, nd do
-  D[d] = { key = KEYS[3 * m + 2 + d], start = dnum[d], name = ARGV[13 + d], groups = {}, fields = {} }
+  D[d] = { key = KEYS[3 * m + 4 + d], start = dnum[d], name = ARGV[13 + d], groups = {}, fields = {} }
 end
 local G = {}
 for g = 1, ng do
@@ -62,19 +65,19 @@ end
 
 -- Reservations released in this batch: their zset members, summed per zset; records deleted at the end.
 local gone, dels, removals, rmorder, decoded = {}, {}, {}, {}, {}
-local function release_later(rvk)
-  if gone[rvk] then return 0 end
-  local v = redis.call('HMGET', rvk, 'amt', 'keys')
-  local amt = v[1]
-  if not amt then return 0 end
-  gone[rvk] = true
-  dels[#dels + 1] = rvk
-  local keys = decoded[v[2]]
+local function release_later(id)
+  if gone[id] then return 0 end
+  local v = redis.call('HGET', rvs, id)
+  if not v then return 0 end
+  gone[id] = true
+  dels[#dels + 1] = id
+  local amt, _, keys_json = parse_record(v)
+  local keys = decoded[keys_json]
   if not keys then
-    keys = cjson.decode(v[2])
-    decoded[v[2]] = keys
+    keys = cjson.decode(keys_json)
+    decoded[keys_json] = keys
   end
-  local member = amt .. ':' .. string.sub(rvk, id_at)
+  local member = amt .. ':' .. id
   local amount = tonumber(amt)
   for i = 1, #keys, 2 do
     local rm = removals[keys[i]]
@@ -91,11 +94,11 @@ end
 
 -- The same, for a reservation the caller made: its amount and buckets come from the caller.
 local ldistinct = {}
-local function release_known(rvk, at, amt)
-  if gone[rvk] then return end
-  gone[rvk] = true
-  dels[#dels + 1] = rvk
-  local member = amt .. ':' .. string.sub(rvk, id_at)
+local function release_known(id, at, amt)
+  if gone[id] then return end
+  gone[id] = true
+  dels[#dels + 1] = id
+  local member = amt .. ':' .. id
   local amount = tonumber(amt)
   local d = ldistinct[at]
   if not d then
@@ -123,28 +126,43 @@ local function release_known(rvk, at, amt)
   end
 end
 
-local snow
+-- Ids settled before (in the current or the previous slot), then in this batch.
+local slot = math.floor(snow / ttl)
+local sk = sd .. fmt(slot)
+local done = {}
+for _, key in ipairs({ sk, sd .. fmt(slot - 1) }) do
+  for i = 1, ns, CHUNK do
+    local j = math.min(i + CHUNK - 1, ns)
+    local v = redis.call('HMGET', key, unpack(ARGV, ia + i, ia + j))
+    for q = 1, #v do
+      if v[q] then done[ARGV[ia + i + q - 1]] = true end
+    end
+  end
+end
+local newly = {}
+
 local added = 0
 local out, o, pos = {}, 0, {}
 local max_time = -math.huge
-local ks = 3 * m + 3 + nd
 for j = 1, ns do
   local x = 12 * j - 11
   local cost, time, at = snum[x], snum[x + 1], snum[x + 9]
   local nb = lnum[at]
   if time > max_time then max_time = time end
-  local rvk, marker = KEYS[ks + 2 * j - 2], KEYS[ks + 2 * j - 1]
-  local settled = redis.call('SET', marker, '1', 'NX', 'PX', ttl)
+  local id = ARGV[ia + j]
+  local settled = not done[id]
   pos[j] = o
   out[o + 1] = settled and 1 or 0
   for q = 2, 2 * nb + 1 do out[o + q] = 0 end
   o = o + 1 + 2 * nb
   if settled then
-    snow = snow or server_now()
+    done[id] = true
+    newly[#newly + 1] = id
+    newly[#newly + 1] = '1'
     if snum[x + 10] > 0 then
-      release_known(rvk, snum[x + 10], snum[x + 11])
+      release_known(id, snum[x + 10], snum[x + 11])
     else
-      release_later(rvk)
+      release_later(id)
     end
     for q = 1, nb do
       local b = B[lnum[at + q]]
@@ -180,7 +198,11 @@ for j = 1, ns do
   end
 end
 for j = 1, nr do
-  out[o + j] = release_later(KEYS[ks + 2 * ns + j - 1])
+  out[o + j] = release_later(ARGV[ia + ns + j])
+end
+if #newly > 0 then
+  call_chunks('HSET', sk, newly, 1, #newly)
+  redis.call('PEXPIREAT', sk, fmt((slot + 2) * ttl))
 end
 
 for i = 1, m do
@@ -205,7 +227,7 @@ for _, rm in ipairs(rmorder) do
     resync_total(rm.zk, rm.tk)
   end
 end
-if #dels > 0 then call_chunks('DEL', nil, dels, 1, #dels) end
+if #dels > 0 then call_chunks('HDEL', rvs, dels, 1, #dels) end
 -- The stream is capped once per batch (what one XADD MAXLEN ~ per record would leave, as the script is atomic).
 if added > 0 then redis.call('XTRIM', stream, 'MAXLEN', '~', maxlen) end
 

@@ -79,13 +79,12 @@ describe('planBatch', () => {
   it('names each bucket once in a call, and a list of buckets passed again once', () => {
     const both = [daily, rolling];
     const [call] = planBatch([reserve('a', both), reserve('b', both), reserve('c', [rolling, daily])], settings);
-    // KEYS: 3 per bucket, then one reservation record per call.
-    expect(call?.keys).toEqual(['p:b:daily|global|2026-03-10', 'p:r:daily|global|2026-03-10', 'p:rt:daily|global|2026-03-10', 'p:b:hourly|global|rolling', 'p:r:hourly|global|rolling', 'p:rt:hourly|global|rolling', 'p:rv:a', 'p:rv:b', 'p:rv:c']);
-    // ARGV[3]: where the id starts in a reservation record's key (after `p:rv:`).
-    expect(call?.args[2]).toBe('6');
-    // ARGV[5]: the lists (n, then bucket number, limit, enforce per bucket): `both` once, the other order once.
-    expect(JSON.parse(call?.args[4] as string)).toEqual([2, 1, 1_000, 1, 2, 1_000, 1, 2, 2, 1_000, 1, 1, 1_000, 1]);
-    // ARGV[6]: per reservation amount, now, expiresAt, list position.
-    expect(JSON.parse(call?.args[5] as string)).toEqual(['10', T0, String(T0 + 60_000), 1, '10', T0, String(T0 + 60_000), 1, '10', T0, String(T0 + 60_000), 8]);
+    // KEYS: 3 per bucket, then the reservation records hash, the store epoch and the meta hash.
+    expect(call?.keys).toEqual(['p:b:daily|global|2026-03-10', 'p:r:daily|global|2026-03-10', 'p:rt:daily|global|2026-03-10', 'p:b:hourly|global|rolling', 'p:r:hourly|global|rolling', 'p:rt:hourly|global|rolling', 'p:rvs', 'p:epoch', 'p:meta']);
+    // ARGV[4]: the lists (n, then bucket number, limit, enforce per bucket): `both` once, the other order once.
+    expect(JSON.parse(call?.args[3] as string)).toEqual([2, 1, 1_000, 1, 2, 1_000, 1, 2, 2, 1_000, 1, 1, 1_000, 1]);
+    // ARGV[5]: per reservation amount, now, expiresAt, list position; then the ids.
+    expect(JSON.parse(call?.args[4] as string)).toEqual(['10', T0, String(T0 + 60_000), 1, '10', T0, String(T0 + 60_000), 1, '10', T0, String(T0 + 60_000), 8]);
+    expect(call?.args.slice(5)).toEqual(['a', 'b', 'c']);
   });
 });
