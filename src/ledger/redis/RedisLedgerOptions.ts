@@ -57,7 +57,11 @@ export interface RedisLedgerOptions {
   streamMaxLen?: number;
   /** Longest wait between reconnection attempts; the backoff starts at 50 ms and doubles. Default 2000. */
   maxReconnectDelayMs?: number;
-  /** How long a settled id is remembered, so that settling it again has no effect. Default 7 days. */
+  /**
+   * How long a settled id is remembered at least, so that settling it again has no effect (ids are
+   * kept in one hash per slot of this length of the server's clock, for this time to twice it).
+   * Default 7 days.
+   */
   settledTtlMs?: number;
   /**
    * Extra ioredis options (TLS, password, ...), applied over the ledger's own:

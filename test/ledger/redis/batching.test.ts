@@ -280,7 +280,7 @@ describe.skipIf(!redis.run)('RedisLedger batches', () => {
     ]);
   });
 
-  it('finds the ids of reservations in their keys whatever the characters of the prefix and the ids', async () => {
+  it('finds reservations by id whatever the characters of the prefix and the ids', async () => {
     const a = newLedger('prefix-é-✓');
     const b = new RedisLedger({ url: MAIN_REDIS_URL, keyPrefix: a.keyPrefix });
     ledgers.push(b);
