@@ -15,8 +15,9 @@ export interface RedisKeys {
   readonly reservationRecords: string;
   /**
    * Start of the keys of the settled ids (hash: record id → `1`), one per time slot of
-   * `settledTtlMs` of the server's clock: `settledSlots` + slot number. A slot's hash expires when
-   * the next slot ends, so an id is known settled for at least `settledTtlMs`.
+   * `settledTtlMs` of the server's clock: `settledSlots` + slot number. A settlement looks in the
+   * current and the previous slot, so an id is known settled for at least `settledTtlMs`; the
+   * slot before those is unlinked by the next settlement (or expires a slot later).
    */
   readonly settledSlots: string;
   /** Usage records (capped stream). */

@@ -202,7 +202,10 @@ for j = 1, nr do
 end
 if #newly > 0 then
   call_chunks('HSET', sk, newly, 1, #newly)
-  redis.call('PEXPIREAT', sk, fmt((slot + 2) * ttl))
+  -- The slot before the previous one is no longer read: unlinked (freed in the background, where an
+  -- expiry would free a large hash in the main thread); its expiry is for a store gone idle.
+  redis.call('PEXPIREAT', sk, fmt((slot + 3) * ttl))
+  redis.call('UNLINK', sd .. fmt(slot - 2))
 end
 
 for i = 1, m do
