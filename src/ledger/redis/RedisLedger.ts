@@ -51,8 +51,8 @@ const pruneEntriesScript = new RedisScript('pruneEntries', PRUNE_ENTRIES_SCRIPT)
  * - Live reservations sit in a per-bucket sorted set scored by `expiresAt`; a
  *   reservation never settled (crashed process) stops counting after its `expiresAt`.
  * - Usage records go to a capped stream (`<prefix>records`, one entry per batch, about
- *   `streamMaxLen` records kept: whole entries go, oldest first) and, in the same script, to
- *   per-day rollups keyed by every usage dimension.
+ *   `streamMaxLen` records kept, up to a sixteenth more: whole entries go, oldest first)
+ *   and, in the same script, to per-day rollups keyed by every usage dimension.
  *   `usage()` answers whole days from the rollups (every day before the prune watermark,
  *   and every day lying entirely inside [since, until)), and reads the stream only for
  *   the partial days at the edges of a since/until range, aggregating in the client.

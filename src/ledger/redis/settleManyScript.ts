@@ -129,12 +129,14 @@ local function release_known(id, at, amt)
   end
 end
 
--- Caps the stream at about maxlen records: its oldest entries go, whole, while at least maxlen
--- records remain (the records in the stream are counted in the meta hash).
+-- Caps the stream at about maxlen records: once it holds a sixteenth more, its oldest entries go,
+-- whole, while at least maxlen records remain (the records in the stream are counted in the meta
+-- hash; an entry is read to count its records, so trimming by a sixteenth reads each entry once).
 local function cap_stream(added)
   local count = redis.call('HINCRBY', meta, 'streamRecords', added)
+  if count <= maxlen + math.floor(maxlen / 16) then return end
   while count > maxlen do
-    local page = redis.call('XRANGE', stream, '-', '+', 'COUNT', 2)
+    local page = redis.call('XRANGE', stream, '-', '+', 'COUNT', 16)
     if #page == 0 then
       count = 0
       break
