@@ -13,9 +13,7 @@ import type { RedisKeys } from './redisKeys.js';
 import { resolveRedisOptions } from './RedisLedgerOptions.js';
 import type { RedisLedgerOptions } from './RedisLedgerOptions.js';
 import { RedisScript } from './RedisScript.js';
-import { PRUNE_ENTRIES_SCRIPT } from './pruneEntriesScript.js';
 import { PRUNE_WATERMARK_SCRIPT } from './pruneWatermarkScript.js';
-import { encodeRecord } from './recordCodec.js';
 import { rollingSlotMs } from './rollingSlotMs.js';
 import { redisPersistence } from './redisPersistence.js';
 import type { RedisPersistence } from './redisPersistence.js';
@@ -32,7 +30,6 @@ const PRUNE_BATCH = 500;
 
 const bucketStatesScript = new RedisScript('bucketStates', BUCKET_STATES_SCRIPT);
 const pruneWatermarkScript = new RedisScript('pruneWatermark', PRUNE_WATERMARK_SCRIPT);
-const pruneEntriesScript = new RedisScript('pruneEntries', PRUNE_ENTRIES_SCRIPT);
 
 /**
  * The `Ledger` on Redis: budgets shared by every replica that uses the same Redis.
@@ -50,16 +47,14 @@ const pruneEntriesScript = new RedisScript('pruneEntries', PRUNE_ENTRIES_SCRIPT)
  *   for the precision (spend is never forgotten early, at most one slot late).
  * - Live reservations sit in a per-bucket sorted set scored by `expiresAt`; a
  *   reservation never settled (crashed process) stops counting after its `expiresAt`.
- * - Usage records go to a capped stream (`<prefix>records`, one entry per batch, about
- *   `streamMaxLen` records kept, up to a sixteenth more: whole entries go, oldest first)
+ * - Usage records go to a capped stream (`<prefix>records`, `XADD MAXLEN ~ streamMaxLen`)
  *   and, in the same script, to per-day rollups keyed by every usage dimension.
  *   `usage()` answers whole days from the rollups (every day before the prune watermark,
  *   and every day lying entirely inside [since, until)), and reads the stream only for
  *   the partial days at the edges of a since/until range, aggregating in the client.
  *   So usage stays exact after `prune()` and after the stream's cap dropped entries,
  *   except for those partial edge days. `records()` and `prune()` scan the stream in
- *   pages of 1000 entries (arrival order; records are then sorted by their own `time`);
- *   `prune()` rewrites an entry that holds records on both sides of its limit.
+ *   pages of 1000 (arrival order; records are then sorted by their own `time`).
  * - Redis 5.0 or later; a standalone server or a primary (Redis Cluster is not supported).
  * - With `leases`, the process holds a share of each enforced counter it uses, reserved in Redis,
  *   and admits calls from it while Redis cannot answer; the spent leases are given back once the
@@ -272,25 +267,16 @@ export class RedisLedger implements Ledger {
     // Raise the watermark first: from then on usage() answers those days from the rollups,
     // which already hold every settled record.
     await this.connection.run('prune', (c, t) => t(pruneWatermarkScript.run(c, [this.keys.meta], [before])));
-    // Per stream entry holding old records: how many, and the records of it to keep.
-    const entries = new Map<string, { removed: number; kept: string[] }>();
+    const ids: string[] = [];
     await this.connection.run('prune', (c, t) =>
       scanRecords(c, t, this.keys.records, 'asc', (r, id) => {
-        let entry = entries.get(id);
-        if (entry === undefined) {
-          entry = { removed: 0, kept: [] };
-          entries.set(id, entry);
-        }
-        if (r.time < before) entry.removed++;
-        else entry.kept.push(encodeRecord(r));
+        if (r.time < before) ids.push(id);
       }),
     );
-    const args: (string | number)[][] = [];
-    for (const [id, e] of entries) if (e.removed > 0) args.push([id, e.removed, e.kept.length, ...e.kept]);
     let deleted = 0;
-    for (let i = 0; i < args.length; i += PRUNE_BATCH) {
-      const batch = args.slice(i, i + PRUNE_BATCH).flat();
-      deleted += Number(await this.connection.run('prune', (c, t) => t(pruneEntriesScript.run(c, [this.keys.records, this.keys.meta], batch))));
+    for (let i = 0; i < ids.length; i += PRUNE_BATCH) {
+      const batch = ids.slice(i, i + PRUNE_BATCH);
+      deleted += await this.connection.run('prune', (c, t) => t(c.xdel(this.keys.records, ...batch)));
     }
     return deleted;
   }

@@ -90,7 +90,7 @@ export class SettleManyCall {
   }
 
   keys(): string[] {
-    return this.buckets.keys.concat([this.k.records, this.k.days, this.k.reservationRecords, this.k.epoch, this.k.meta], this.dayKeys);
+    return this.buckets.keys.concat([this.k.records, this.k.days, this.k.reservationRecords, this.k.epoch], this.dayKeys);
   }
 
   args(): string[] {

@@ -8,14 +8,10 @@ export function encodeRecord(record: UsageRecord): string {
   return JSON.stringify(record);
 }
 
-/**
- * Decode a stream entry's fields (`[name, value, name, value...]`): its records in the order they
- * were added (an entry holds the records of one batch, a field `RECORD_FIELD` each).
- */
-export function decodeRecords(fields: readonly string[]): UsageRecord[] {
-  const records: UsageRecord[] = [];
+/** Decode a stream entry's fields (`[name, value, name, value...]`); undefined when it holds no record. */
+export function decodeRecord(fields: readonly string[]): UsageRecord | undefined {
   for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (fields[i] === RECORD_FIELD) records.push(JSON.parse(fields[i + 1] as string) as UsageRecord);
+    if (fields[i] === RECORD_FIELD) return JSON.parse(fields[i + 1] as string) as UsageRecord;
   }
-  return records;
+  return undefined;
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { UsageRecord } from '../../core/UsageRecord.js';
-import { decodeRecords } from './recordCodec.js';
+import { decodeRecord } from './recordCodec.js';
 import type { Timed } from './RedisConnection.js';
 
 /** Stream entries read per round trip. */
@@ -8,11 +8,7 @@ const STREAM_PAGE = 1_000;
 
 const MAX_SEQ = 18_446_744_073_709_551_615n;
 
-/**
- * Reads every record of the record stream `key`, page by page, oldest first ('asc') or newest first
- * ('desc'); `visit` gets each record with the id of the entry that holds it (an entry holds the
- * records of one batch, in the order they were added: reversed for 'desc').
- */
+/** Reads every entry of the record stream `key`, page by page, oldest first ('asc') or newest first ('desc'). */
 export async function scanRecords(
   client: Redis,
   timed: Timed,
@@ -27,9 +23,8 @@ export async function scanRecords(
         ? await timed(client.xrange(key, cursor, '+', 'COUNT', STREAM_PAGE))
         : await timed(client.xrevrange(key, cursor, '-', 'COUNT', STREAM_PAGE));
     for (const [id, fields] of page) {
-      const records = decodeRecords(fields);
-      if (order === 'desc') records.reverse();
-      for (const record of records) visit(record, id);
+      const record = decodeRecord(fields);
+      if (record !== undefined) visit(record, id);
     }
     if (page.length < STREAM_PAGE) return;
     const last = (page[page.length - 1] as [string, string[]])[0];

@@ -9,15 +9,13 @@ import { BATCH_LUA_LIBRARY } from './batchLuaLibrary.js';
  * same in either order). Writes are summed in Lua locals and made once per key at the end: one
  * cost increment per bucket (per time slot for rolling windows), one ZREM and DECRBY per
  * reservation zset, one read and one write per day rollup for all of its fields; the stream
- * gets one entry holding every record of the batch (a field `r` each), and is capped once (see
- * cap_stream). Then every bucket is read once, and
+ * gets every record, and is capped (XTRIM MAXLEN ~) once. Then every bucket is read once, and
  * each settlement gets its buckets' states at its record's time, after the whole batch (for
  * threshold alerts).
  *
  * KEYS: for i = 1..m: [3i-2] bucket hash, [3i-1] reservation zset, [3i] reservation total;
  *       [3m+1] records stream, [3m+2] day index zset, [3m+3] reservation records hash, [3m+4]
- *       store epoch (its key layout is checked), [3m+5] meta hash; for d = 1..nd: [3m+5+d] day
- *       rollup hash.
+ *       store epoch (its key layout is checked); for d = 1..nd: [3m+4+d] day rollup hash.
  * ARGV: [1] m, [2] nd, [3] ng (rollup groups: one day and rollup field), [4] ns settlements,
  *       [5] nr releases, [6] settledTtlMs (the length of a settled ids slot), [7] stream max
  *       length, [8] the start of the settled ids slots' keys, then JSON arrays of numbers:
@@ -45,11 +43,10 @@ import { BATCH_LUA_LIBRARY } from './batchLuaLibrary.js';
 export const SETTLE_MANY_SCRIPT = `${BATCH_LUA_LIBRARY}
 local m, nd, ng = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local ns, nr = tonumber(ARGV[4]), tonumber(ARGV[5])
-local ttl, maxlen, sd = tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8]
+local ttl, maxlen, sd = tonumber(ARGV[6]), ARGV[7], ARGV[8]
 local bnum, lnum, dnum, gnum, snum = cjson.decode(ARGV[9]), cjson.decode(ARGV[10]), cjson.decode(ARGV[11]), cjson.decode(ARGV[12]), cjson.decode(ARGV[13])
 local stream, days, rvs = KEYS[3 * m + 1], KEYS[3 * m + 2], KEYS[3 * m + 3]
 check_layout(KEYS[3 * m + 4])
-local meta = KEYS[3 * m + 5]
 local sa = 14 + nd + ng
 local ia = sa + ns - 1
 local snow = server_now()
@@ -59,7 +56,7 @@ for i = 1, m do
 end
 local D = {}
 for d = 1, nd do
-  D[d] = { key = KEYS[3 * m + 5 + d], start = dnum[d], name = ARGV[13 + d], groups = {}, fields = {} }
+  D[d] = { key = KEYS[3 * m + 4 + d], start = dnum[d], name = ARGV[13 + d], groups = {}, fields = {} }
 end
 local G = {}
 for g = 1, ng do
@@ -129,31 +126,6 @@ local function release_known(id, at, amt)
   end
 end
 
--- Caps the stream at about maxlen records: once it holds a sixteenth more, its oldest entries go,
--- whole, while at least maxlen records remain (the records in the stream are counted in the meta
--- hash; an entry is read to count its records, so trimming by a sixteenth reads each entry once).
-local function cap_stream(added)
-  local count = redis.call('HINCRBY', meta, 'streamRecords', added)
-  if count <= maxlen + math.floor(maxlen / 16) then return end
-  while count > maxlen do
-    local page = redis.call('XRANGE', stream, '-', '+', 'COUNT', 16)
-    if #page == 0 then
-      count = 0
-      break
-    end
-    local ids = {}
-    for _, e in ipairs(page) do
-      local n = #e[2] / 2
-      if count - n < maxlen then break end
-      ids[#ids + 1] = e[1]
-      count = count - n
-    end
-    if #ids > 0 then redis.call('XDEL', stream, unpack(ids)) end
-    if #ids < #page then break end
-  end
-  redis.call('HSET', meta, 'streamRecords', fmt(count))
-end
-
 -- Ids settled before (in the current or the previous slot), then in this batch.
 local slot = math.floor(snow / ttl)
 local sk = sd .. fmt(slot)
@@ -169,7 +141,7 @@ for _, key in ipairs({ sk, sd .. fmt(slot - 1) }) do
 end
 local newly = {}
 
-local added, entry = 0, {}
+local added = 0
 local out, o, pos = {}, 0, {}
 local max_time = -math.huge
 for j = 1, ns do
@@ -210,7 +182,7 @@ for j = 1, ns do
         if b.bexp > 0 then b.keep = math.max(b.keep, math.max(b.bexp, snow) + MARGIN_MS) end
       end
     end
-    entry[2 * added + 1], entry[2 * added + 2] = 'r', ARGV[sa + j - 1]
+    redis.call('XADD', stream, '*', 'r', ARGV[sa + j - 1])
     added = added + 1
     local g = G[snum[x + 2]]
     local sums = g.sums
@@ -259,13 +231,8 @@ for _, rm in ipairs(rmorder) do
   end
 end
 if #dels > 0 then call_chunks('HDEL', rvs, dels, 1, #dels) end
--- One entry for the batch's records (split every CHUNK fields), the stream capped once.
-if added > 0 then
-  for i = 1, 2 * added, CHUNK do
-    redis.call('XADD', stream, '*', unpack(entry, i, math.min(i + CHUNK - 1, 2 * added)))
-  end
-  cap_stream(added)
-end
+-- The stream is capped once per batch (what one XADD MAXLEN ~ per record would leave, as the script is atomic).
+if added > 0 then redis.call('XTRIM', stream, 'MAXLEN', '~', maxlen) end
 
 local zdays = {}
 for d = 1, nd do

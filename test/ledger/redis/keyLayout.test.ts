@@ -101,34 +101,6 @@ describe.skipIf(!redis.run)(`Redis ledger key layout ${redis.skipReason}`, () =>
     expect(await c.exists(`${ledger.keyPrefix}sd:${first}`)).toBe(0);
   });
 
-  it('puts the records of one batch in one stream entry, and prunes an entry with records on both sides of the limit', async () => {
-    const ledger = newLedger('entries');
-    const c = client as Redis;
-    const times = [T0, T0 + 10, T0 + 20];
-    await Promise.all(times.map((time, i) => ledger.settle(usageRecord({ id: `e${i}`, time, costNanos: 5 }), [bucket])));
-    expect(await c.xlen(`${ledger.keyPrefix}records`)).toBe(1);
-    expect(await ledger.prune(T0 + 15)).toBe(2);
-    expect((await ledger.records({})).map((r) => r.id)).toEqual(['e2']);
-    // Pruned once: a second prune finds nothing more, a later one the kept record.
-    expect(await ledger.prune(T0 + 15)).toBe(0);
-    expect(await ledger.prune(T0 + 21)).toBe(1);
-    expect(await ledger.records({})).toEqual([]);
-    expect(await spent(ledger)).toBe(15);
-  });
-
-  it('keeps about streamMaxLen records: whole entries go, oldest first, while at least that many remain', async () => {
-    const ledger = newLedger('cap', { streamMaxLen: 100, maxBatch: 64 });
-    for (let batch = 0; batch < 10; batch++) {
-      await Promise.all(Array.from({ length: 64 }, (_, i) => ledger.settle(usageRecord({ id: `c${batch}-${i}`, time: T0 + batch, costNanos: 1 }), [bucket])));
-    }
-    const kept = await ledger.records({ limit: 10_000 });
-    expect(kept.length).toBeGreaterThanOrEqual(100);
-    expect(kept.length).toBeLessThan(100 + 64);
-    // The newest are kept.
-    expect(kept.some((r) => r.id === 'c9-63')).toBe(true);
-    expect(await spent(ledger)).toBe(640);
-  });
-
   it('sweeps the record of a reservation never settled nor released once its keep time passed, and only that one', async () => {
     const ledger = newLedger('sweep');
     const c = client as Redis;
