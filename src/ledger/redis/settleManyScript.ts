@@ -3,8 +3,9 @@ import { BATCH_LUA_LIBRARY } from './batchLuaLibrary.js';
 /**
  * Settle and release many calls in one script. A settlement counts once per id (the settled ids of
  * the current and the previous time slot of the server's clock are read once, and this batch's are
- * added to the current slot's hash at the end, see redisKeys.ts): it releases its reservation, adds its cost to each of its buckets, appends
- * its record to the stream and adds it to its day's rollup. A release drops a reservation.
+ * added to the current slot's hash at the end, see redisKeys.ts): it releases its reservation,
+ * adds its cost to each of its buckets, appends its record to the stream and adds it to its day's
+ * rollup. A release drops a reservation; its record goes from the records hash.
  * Settlements run in order, then releases (a release and a settlement of the same id end the
  * same in either order). Writes are summed in Lua locals and made once per key at the end: one
  * cost increment per bucket (per time slot for rolling windows), one ZREM and DECRBY per
