@@ -198,8 +198,11 @@ describe('SqliteLedger across processes', () => {
       expect(states.map((s) => s.spentNanos)).toEqual([sum, sum]);
       const [day] = await ledger.usage({ by: 'day' });
       expect([day?.calls, day?.costNanos]).toEqual([records.length, sum]);
-      // At most the reservation of the settle that was cut off is still live; it expires on its own.
-      expect(states[0]?.reservedNanos === 0 || states[0]?.reservedNanos === 10_000).toBe(true);
+      // What the killed process still holds is its slack (16 reservations of 10,000 at most), which
+      // covers the reservation of the settle that was cut off, and maybe one reservation row; both expire on their own.
+      expect(states[0]?.reservedNanos).toBeLessThanOrEqual(170_000);
+      const [after] = await ledger.bucketStates([{ key: 'total|global|all', budgetId: 'total', limitNanos: 1e15, enforce: true }], Date.UTC(2026, 2, 10) + records.length + 1_200_002);
+      expect(after?.reservedNanos).toBe(0);
     } finally {
       await ledger.close();
     }

@@ -4,7 +4,7 @@ import { RECORD_COLUMNS, RECORD_PLACEHOLDERS } from './recordRow.js';
 /** The statements the SQLite ledger runs on every call, prepared once. */
 export interface SqliteStatements {
   counterSpent: Statement<[string], { s: number }>;
-  otherHolds: Statement<[string, string], { r: number; e: number }>;
+  otherHolds: Statement<[string, string, string], { r: number; e: number; i: string }>;
   upsertHold: Statement<[string, string, number, number]>;
   deleteHold: Statement<[string, string]>;
   deleteInstanceHolds: Statement<[string]>;
@@ -31,7 +31,7 @@ export interface SqliteStatements {
 export function prepareStatements(db: SqliteDatabase): SqliteStatements {
   return {
     counterSpent: db.prepare('SELECT spent_nanos AS s FROM bucket_counters WHERE bucket_key = ?'),
-    otherHolds: db.prepare('SELECT reserved_nanos AS r, expires_at AS e FROM bucket_holds WHERE bucket_key = ? AND instance != ?'),
+    otherHolds: db.prepare('SELECT reserved_nanos AS r, expires_at AS e, instance AS i FROM bucket_holds WHERE bucket_key = ? AND instance NOT IN (?, ?)'),
     upsertHold: db.prepare(
       `INSERT INTO bucket_holds (bucket_key, instance, reserved_nanos, expires_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (bucket_key, instance) DO UPDATE SET reserved_nanos = excluded.reserved_nanos, expires_at = excluded.expires_at`,
