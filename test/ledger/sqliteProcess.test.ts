@@ -324,7 +324,6 @@ describe('SqliteLedger across processes', () => {
     await child.kill();
     const acked = child.lines.filter((l) => l.startsWith('settled ')).map((l) => l.slice('settled '.length));
     expectIntact(dbPath);
-    const T0 = Date.UTC(2026, 2, 10);
     const cap = { key: 'daily|global|2026-03-10', budgetId: 'daily', limitNanos: 1_000_000, enforce: true };
     const raw = new Database(dbPath, { readonly: true });
     const slackRow = raw.prepare<[], { r: number; e: number }>("SELECT reserved_nanos AS r, expires_at AS e FROM bucket_holds WHERE instance LIKE 'slack:%'").get();

@@ -3,6 +3,7 @@ import type { Nanos } from '../../core/money.js';
 import type { SqliteStatements } from './prepareStatements.js';
 import type { ProcessReservations } from './ProcessReservations.js';
 import type { ProcessSlack, SlackSize } from './ProcessSlack.js';
+import { FileRows } from './FileRows.js';
 
 /** A fixed or calendar-window counter as one group sees it. */
 interface GroupCounter {
@@ -22,12 +23,6 @@ interface OtherHold {
   e: number;
   /** The instance: `slack:<id>` for the slack row of instance `<id>`. */
   i: string;
-}
-
-/** One of this instance's rows as the file has it (absent: no row). */
-interface FileRow {
-  n: Nanos;
-  e: number;
 }
 
 const SLACK_PREFIX = 'slack:';
@@ -104,7 +99,12 @@ export class GroupBuckets {
     const holds = new Set(this.own.dirtyKeys());
     for (const [key, { bucket, now }] of this.slack.toResize()) {
       const others = this.othersAt(key, now);
-      this.writeRow(this.fileSlack, key, this.slackInstance, this.slack.resize(key, this.stateOf(bucket, now), others.processes, others.nanos, now));
+      const { size, keep } = this.slack.resize(key, this.stateOf(bucket, now), others.processes, others.nanos, now, this.heldBeyond(key));
+      if (keep) {
+        holds.delete(key);
+        continue;
+      }
+      this.writeRow(this.fileSlack, key, this.slackInstance, size);
       holds.add(key);
     }
     for (const key of this.slack.givenBack()) {
@@ -120,6 +120,22 @@ export class GroupBuckets {
     }
     this.own.written();
     this.clear();
+  }
+
+  /**
+   * What this instance's rows on `key` hold in the file beyond its live reservations, and until
+   * when, provided they cover every one of those reservations for as long as it lives: the
+   * reservations row is exact, or absent and the slack row outlives them all. Undefined otherwise.
+   */
+  private heldBeyond(key: string): SlackSize | undefined {
+    const slack = this.fileSlack.get(key);
+    if (slack === undefined) return undefined;
+    const row = this.own.rowOf(key);
+    const file = this.fileHolds.get(key);
+    const reserved = row?.reservedNanos ?? 0;
+    if (file !== undefined ? file.n !== reserved || file.e !== row?.expiresAt : row !== undefined && row.expiresAt > slack.e) return undefined;
+    const nanos = (file?.n ?? 0) + slack.n - reserved;
+    return nanos > 0 ? { nanos, expiresAt: slack.e } : undefined;
   }
 
   /** The group committed: the rows it wrote are what the file holds. */
@@ -175,36 +191,5 @@ export class GroupBuckets {
       this.others.set(key, holds);
     }
     return holds;
-  }
-}
-
-/** This instance's rows of one kind as the file holds them, with the writes of the current group apart until it commits. */
-class FileRows {
-  private readonly held = new Map<string, FileRow>();
-  private readonly pending = new Map<string, FileRow | undefined>();
-
-  get(key: string): FileRow | undefined {
-    return this.pending.has(key) ? this.pending.get(key) : this.held.get(key);
-  }
-
-  /** A zero row is no row. */
-  set(key: string, row: FileRow): void {
-    this.pending.set(key, row.n === 0 ? undefined : row);
-  }
-
-  commit(): void {
-    for (const [key, row] of this.pending) {
-      if (row === undefined) this.held.delete(key);
-      else this.held.set(key, row);
-    }
-    this.pending.clear();
-  }
-
-  rollback(): void {
-    this.pending.clear();
-  }
-
-  has(key: string): boolean {
-    return this.get(key) !== undefined;
   }
 }

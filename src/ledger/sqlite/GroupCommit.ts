@@ -68,11 +68,6 @@ export class GroupCommit {
     });
   }
 
-  /** Whether no operation is queued. */
-  idle(): boolean {
-    return this.queued.length === 0;
-  }
-
   /** Runs the queued operations now, in one transaction, and settles their promises. Never throws. */
   commit(): void {
     if (this.scheduled !== undefined) clearImmediate(this.scheduled);

@@ -119,18 +119,28 @@ export class ProcessSlack {
   /**
    * Decides a counter's slack from what the group read: `state` counts this process's
    * reservations and every other process's rows, not this process's slack; `processes`: how many
-   * hold rows there, this one included. Applied when the group commits.
+   * hold rows there, this one included. `held`: what this process's rows in the file hold beyond
+   * its live reservations, when they cover them (undefined otherwise). When that is between half
+   * the new size and the size, and valid for one more time to live, it is kept as it is and
+   * nothing is written (`keep`). Applied when the group commits.
    */
-  resize(key: string, state: BucketState, processes: number, othersNanos: Nanos, now: number): SlackSize {
+  resize(key: string, state: BucketState, processes: number, othersNanos: Nanos, now: number, held: SlackSize | undefined): { size: SlackSize; keep: boolean } {
     const s = this.byKey.get(key) as Slack;
     const headroom = state.limitNanos - state.spentNanos - state.reservedNanos;
     let nanos = Math.min(Math.floor(headroom / (SLACK_SHARE * processes)), SLACK_MAX_CALLS * s.unitNanos);
     if (this.giveBack.has(key) || nanos < SLACK_MIN_CALLS * s.unitNanos || !(nanos > 0)) nanos = 0;
-    // The expiry moves on only when less than one time to live is left: most groups leave the row as it is.
-    const expiresAt = nanos > 0 && s.nanos > 0 && s.expiresAt >= now + s.ttlMs ? s.expiresAt : now + 2 * s.ttlMs;
-    const size = { nanos, expiresAt: nanos > 0 ? expiresAt : 0 };
+    const keep = held !== undefined && nanos > 0 && 2 * held.nanos >= nanos && held.nanos <= nanos && held.expiresAt >= now + s.ttlMs;
+    const size = keep ? (held as SlackSize) : { nanos, expiresAt: nanos > 0 ? now + 2 * s.ttlMs : 0 };
     this.pending.set(key, { ...size, spentNanos: state.spentNanos, othersNanos });
-    return size;
+    return { size, keep };
+  }
+
+  /** A settlement of `costNanos` is queued: answers from slack count it in their states until the group reads the counter again. */
+  settling(buckets: readonly Bucket[], costNanos: Nanos): void {
+    for (const b of buckets) {
+      const s = this.byKey.get(b.key);
+      if (s !== undefined) s.spentNanos += costNanos;
+    }
   }
 
   /** Sets a counter's slack to zero without reading it (a give-back the group did not otherwise touch). */

@@ -63,6 +63,8 @@ export class SqliteLedger implements Ledger {
   private readonly instance = randomUUID();
   private readonly own = new ProcessReservations();
   private readonly slack = new ProcessSlack();
+  /** An operation other than a settlement is queued for the current group (answers from slack wait for it). */
+  private queuedOther = false;
   /** Gives back idle slack while this process holds any. */
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly buckets: GroupBuckets;
@@ -101,12 +103,14 @@ export class SqliteLedger implements Ledger {
     this.group = new GroupCommit(this.db, o.maxBatch, {
       write: () => this.writePending(),
       committed: () => {
+        this.queuedOther = false;
         this.own.commit();
         this.buckets.committed();
         this.slack.commit();
         this.watchIdleSlack();
       },
       failed: () => {
+        this.queuedOther = false;
         this.own.rollback();
         this.buckets.failed();
         this.slack.end();
@@ -130,6 +134,7 @@ export class SqliteLedger implements Ledger {
     if (this.closed) return Promise.reject(new LedgerClosedError('SQLite'));
     const fast = this.reserveFromSlack(req);
     if (fast !== undefined) return fast;
+    this.queuedOther = true;
     return this.group.run(() => this.reserveInTx(req, true)).then((first) => {
       if (first !== RETRY) return first;
       // Not unref'd: the caller is waiting for this answer.
@@ -142,6 +147,7 @@ export class SqliteLedger implements Ledger {
 
   async settle(record: UsageRecord, buckets: readonly Bucket[]): Promise<BucketState[]> {
     this.assertOpen();
+    this.slack.settling(distinctBuckets(buckets), record.costNanos);
     return this.group.run(() => {
       this.writeSettlement(record, buckets);
       return this.statesAt(buckets, record.time);
@@ -150,12 +156,14 @@ export class SqliteLedger implements Ledger {
 
   async release(id: string): Promise<void> {
     this.assertOpen();
+    this.queuedOther = true;
     return this.group.run(() => this.dropReservation(id));
   }
 
   async bucketStates(buckets: readonly Bucket[], now: number): Promise<BucketState[]> {
     this.assertOpen();
     // In the group: it purges expired reservations, and sees every operation queued before it.
+    this.queuedOther = true;
     return this.group.run(() => this.statesAt(buckets, now));
   }
 
@@ -174,6 +182,7 @@ export class SqliteLedger implements Ledger {
 
   async prune(before: number): Promise<number> {
     this.assertOpen();
+    this.queuedOther = true;
     return this.group.run(() => this.pruneInTx(before));
   }
 
@@ -247,9 +256,9 @@ export class SqliteLedger implements Ledger {
     return buckets.map((b) => this.buckets.stateOf(b, now));
   }
 
-  /** The answer when the reservation fits in this process's slack (nothing queued before it, none of its reservations expired); undefined otherwise. */
+  /** The answer when the reservation fits in this process's slack (nothing but settlements queued before it, none of its reservations expired); undefined otherwise. */
   private reserveFromSlack(req: ReserveRequest): ReserveResult | undefined {
-    if (!this.group.idle() || this.own.has(req.id) || this.own.mayExpireBy(req.now) || this.legacyIds.has(req.id)) return undefined;
+    if (this.queuedOther || this.own.has(req.id) || this.own.mayExpireBy(req.now) || this.legacyIds.has(req.id)) return undefined;
     const buckets = distinctBuckets(req.buckets);
     if (!this.slack.admit(buckets, req.amountNanos, req.now, req.expiresAt)) return undefined;
     this.own.admitted(req.id, req.amountNanos, buckets.map((b) => b.key), req.expiresAt);
@@ -308,7 +317,8 @@ export class SqliteLedger implements Ledger {
     const held = new Set(this.stmt.heldKeys.all(before, this.instance).map((r) => r.k));
     for (const { k } of this.stmt.endedCounters.all(before)) if (!this.own.holds(k) && !held.has(k)) this.stmt.deleteCounter.run(k);
     this.stmt.deleteOldRollingEntries.run(before);
-    this.stmt.deleteExpiredHolds.run(before, this.instance);
+    // This instance's own rows (reservations, slack) are left to it: it knows what it wrote.
+    this.stmt.deleteExpiredHolds.run(before, this.instance, `slack:${this.instance}`);
     this.own.dropExpired(before);
     return deleted;
   }

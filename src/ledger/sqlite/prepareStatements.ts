@@ -8,7 +8,7 @@ export interface SqliteStatements {
   upsertHold: Statement<[string, string, number, number]>;
   deleteHold: Statement<[string, string]>;
   deleteInstanceHolds: Statement<[string]>;
-  deleteExpiredHolds: Statement<[number, string]>;
+  deleteExpiredHolds: Statement<[number, string, string]>;
   heldKeys: Statement<[number, string], { k: string }>;
   endedCounters: Statement<[number], { k: string }>;
   deleteCounter: Statement<[string]>;
@@ -38,7 +38,7 @@ export function prepareStatements(db: SqliteDatabase): SqliteStatements {
     ),
     deleteHold: db.prepare('DELETE FROM bucket_holds WHERE bucket_key = ? AND instance = ?'),
     deleteInstanceHolds: db.prepare('DELETE FROM bucket_holds WHERE instance = ?'),
-    deleteExpiredHolds: db.prepare('DELETE FROM bucket_holds WHERE expires_at <= ? AND instance != ?'),
+    deleteExpiredHolds: db.prepare('DELETE FROM bucket_holds WHERE expires_at <= ? AND instance NOT IN (?, ?)'),
     heldKeys: db.prepare('SELECT DISTINCT bucket_key AS k FROM bucket_holds WHERE expires_at > ? AND instance != ?'),
     endedCounters: db.prepare('SELECT bucket_key AS k FROM bucket_counters WHERE expires_at IS NOT NULL AND expires_at <= ?'),
     deleteCounter: db.prepare('DELETE FROM bucket_counters WHERE bucket_key = ?'),
