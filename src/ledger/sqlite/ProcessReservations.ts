@@ -60,6 +60,11 @@ export class ProcessReservations {
     this.put(id, { amountNanos, keys, expiresAt }, false);
   }
 
+  /** The amount of the live reservation with this id; 0 when there is none. */
+  amountOf(id: string): Nanos {
+    return this.byId.get(id)?.amountNanos ?? 0;
+  }
+
   /** Whether a live reservation has this id. */
   has(id: string): boolean {
     return this.byId.has(id);

@@ -29,6 +29,9 @@ interface Slack {
   othersNanos: Nanos;
   /** Date.now() of the last reservation against the counter. */
   usedAt: number;
+  /** What the queued settlements add to the spend and take from this process's reservations, until their group ends. */
+  queuedSpentNanos: Nanos;
+  queuedFreedNanos: Nanos;
 }
 
 /** The size of a counter's slack as a group decides it. */
@@ -103,7 +106,13 @@ export class ProcessSlack {
   /** The counter as the last group read it; `ownNanos`: this process's reservations there. */
   stateOf(b: Bucket, ownNanos: Nanos): BucketState {
     const s = this.byKey.get(b.key) as Slack;
-    return { key: b.key, budgetId: b.budgetId, limitNanos: b.limitNanos, spentNanos: s.spentNanos, reservedNanos: ownNanos + s.othersNanos };
+    return {
+      key: b.key,
+      budgetId: b.budgetId,
+      limitNanos: b.limitNanos,
+      spentNanos: s.spentNanos + s.queuedSpentNanos,
+      reservedNanos: ownNanos - s.queuedFreedNanos + s.othersNanos,
+    };
   }
 
   /** The counters whose slack the current group resizes, with the bucket and `now` to read them at. */
@@ -135,11 +144,16 @@ export class ProcessSlack {
     return { size, keep };
   }
 
-  /** A settlement of `costNanos` is queued: answers from slack count it in their states until the group reads the counter again. */
-  settling(buckets: readonly Bucket[], costNanos: Nanos): void {
+  /**
+   * A settlement of `costNanos` is queued, for a reservation of `reservedNanos` of this process
+   * (0 if none): answers from slack count both in their states until the group ends.
+   */
+  settling(buckets: readonly Bucket[], costNanos: Nanos, reservedNanos: Nanos): void {
     for (const b of buckets) {
       const s = this.byKey.get(b.key);
-      if (s !== undefined) s.spentNanos += costNanos;
+      if (s === undefined) continue;
+      s.queuedSpentNanos += costNanos;
+      s.queuedFreedNanos += reservedNanos;
     }
   }
 
@@ -177,6 +191,10 @@ export class ProcessSlack {
 
   /** The group did not commit: the slack is as the file still has it. */
   end(): void {
+    for (const s of this.byKey.values()) {
+      s.queuedSpentNanos = 0;
+      s.queuedFreedNanos = 0;
+    }
     this.pending = new Map();
     this.touched.clear();
     this.giveBack.clear();
@@ -185,7 +203,7 @@ export class ProcessSlack {
   private slackOf(key: string): Slack {
     let s = this.byKey.get(key);
     if (s === undefined) {
-      s = { nanos: 0, expiresAt: 0, unitNanos: 0, ttlMs: 1, spentNanos: 0, othersNanos: 0, usedAt: 0 };
+      s = { nanos: 0, expiresAt: 0, unitNanos: 0, ttlMs: 1, spentNanos: 0, othersNanos: 0, usedAt: 0, queuedSpentNanos: 0, queuedFreedNanos: 0 };
       this.byKey.set(key, s);
     }
     return s;

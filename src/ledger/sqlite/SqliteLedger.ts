@@ -147,7 +147,7 @@ export class SqliteLedger implements Ledger {
 
   async settle(record: UsageRecord, buckets: readonly Bucket[]): Promise<BucketState[]> {
     this.assertOpen();
-    this.slack.settling(distinctBuckets(buckets), record.costNanos);
+    this.slack.settling(distinctBuckets(buckets), record.costNanos, this.own.amountOf(record.id));
     return this.group.run(() => {
       this.writeSettlement(record, buckets);
       return this.statesAt(buckets, record.time);
