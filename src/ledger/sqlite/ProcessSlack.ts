@@ -51,9 +51,11 @@ export interface SlackSize {
  * the headroom it read under the write lock: at most 1 / (4 × the processes holding rows there)
  * of it, at most 16 reservations of the size this process last made there, none when that is
  * under 2 such reservations (the last part of a cap is decided exactly, call by call). A group
- * that gives slack back (idle for SLACK_IDLE_MS, or `close`) sets it to zero. The slack row
- * expires twice the reservations' time to live after the group that wrote it: a process killed
- * with SIGKILL leaves it counting until then.
+ * that gives slack back (idle for SLACK_IDLE_MS, or `close`) sets it to zero. The slack row is
+ * written to expire twice the reservations' time to live after its group, and moved on when less
+ * than one is left: a process killed with SIGKILL leaves it counting until then. A group that finds
+ * the file already holding between half the new size and the size (beyond the live reservations)
+ * keeps it and writes nothing, so a settlement usually writes neither of this process's rows.
  */
 export class ProcessSlack {
   private readonly byKey = new Map<string, Slack>();

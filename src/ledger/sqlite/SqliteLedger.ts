@@ -48,6 +48,11 @@ const RETRY = Symbol('retry');
  * that made it (the engine settles a call where it admitted it); another instance settling the
  * same id stores the record and leaves that reservation to its owner or its expiry.
  *
+ * A reservation whose every bucket is an enforced fixed or calendar counter on which this
+ * process holds slack enough (ProcessSlack: a share of the headroom, in a row of its own that the
+ * other processes count) is answered at once, with no transaction; a refusal is only ever made in
+ * a group, and one that only the other processes' slack makes is decided again SLACK_RETRY_MS later.
+ *
  * Budget counters are kept apart from records (fixed counters, per-ms rolling entries),
  * and usage has per-day rollups, so `prune()` never changes a total.
  */
