@@ -52,6 +52,29 @@ export class ProcessReservations {
     this.changes.push({ added: id });
   }
 
+  /**
+   * Holds a reservation admitted outside any group (from slack): its amount was already held in
+   * the file, so its buckets' rows are not marked changed, and no group's rollback undoes it.
+   */
+  admitted(id: string, amountNanos: Nanos, keys: readonly string[], expiresAt: number): void {
+    this.put(id, { amountNanos, keys, expiresAt }, false);
+  }
+
+  /** The amount of the live reservation with this id; 0 when there is none. */
+  amountOf(id: string): Nanos {
+    return this.byId.get(id)?.amountNanos ?? 0;
+  }
+
+  /** Whether a live reservation has this id. */
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  /** Whether a reservation may have expired at `now` (dropExpired would have work). */
+  mayExpireBy(now: number): boolean {
+    return now >= this.earliest;
+  }
+
   /** Drops the reservation; false when this process holds none with that id. */
   remove(id: string): boolean {
     const reservation = this.byId.get(id);
@@ -123,7 +146,7 @@ export class ProcessReservations {
     this.dirty.clear();
   }
 
-  private put(id: string, reservation: HeldReservation): void {
+  private put(id: string, reservation: HeldReservation, mark = true): void {
     this.byId.set(id, reservation);
     this.earliest = Math.min(this.earliest, reservation.expiresAt);
     for (const key of reservation.keys) {
@@ -135,7 +158,7 @@ export class ProcessReservations {
         hold.ids.add(id);
         if (reservation.expiresAt > hold.expiresAt) hold.expiresAt = reservation.expiresAt;
       }
-      this.dirty.add(key);
+      if (mark) this.dirty.add(key);
     }
   }
 

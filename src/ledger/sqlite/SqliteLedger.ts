@@ -18,10 +18,14 @@ import { GroupCommit } from './GroupCommit.js';
 import { GroupBuckets } from './GroupBuckets.js';
 import { PendingRollups } from './PendingRollups.js';
 import { ProcessReservations } from './ProcessReservations.js';
+import { ProcessSlack, SLACK_IDLE_MS, SLACK_RETRY_MS } from './ProcessSlack.js';
 import { SqliteResets } from './SqliteResets.js';
 import { resolveSqliteOptions } from './SqliteLedgerOptions.js';
 import type { SqliteLedgerOptions } from './SqliteLedgerOptions.js';
 import { assertGroupBy } from '../assertGroupBy.js';
+
+/** What a reservation decided in a transaction answers when only other processes' slack keeps it out: decide again later. */
+const RETRY = Symbol('retry');
 
 /**
  * The default Ledger: an embedded SQLite database (better-sqlite3, WAL mode).
@@ -44,6 +48,11 @@ import { assertGroupBy } from '../assertGroupBy.js';
  * that made it (the engine settles a call where it admitted it); another instance settling the
  * same id stores the record and leaves that reservation to its owner or its expiry.
  *
+ * A reservation whose every bucket is an enforced fixed or calendar counter on which this
+ * process holds slack enough (ProcessSlack: a share of the headroom, in a row of its own that the
+ * other processes count) is answered at once, with no transaction; a refusal is only ever made in
+ * a group, and one that only the other processes' slack makes is decided again SLACK_RETRY_MS later.
+ *
  * Budget counters are kept apart from records (fixed counters, per-ms rolling entries),
  * and usage has per-day rollups, so `prune()` never changes a total.
  */
@@ -58,6 +67,11 @@ export class SqliteLedger implements Ledger {
   /** This instance's id in `bucket_holds`. */
   private readonly instance = randomUUID();
   private readonly own = new ProcessReservations();
+  private readonly slack = new ProcessSlack();
+  /** An operation other than a settlement is queued for the current group (answers from slack wait for it). */
+  private queuedOther = false;
+  /** Gives back idle slack while this process holds any. */
+  private idleTimer: NodeJS.Timeout | undefined;
   private readonly buckets: GroupBuckets;
   private readonly rollups: PendingRollups;
   /** Ids of reservations an older schema left (rows `legacy:<id>`): settling or releasing one drops its rows. */
@@ -86,17 +100,25 @@ export class SqliteLedger implements Ledger {
     migrateSchema(this.db, this.path);
     this.stmt = prepareStatements(this.db);
     this.resetLog = new SqliteResets(this.db);
-    this.buckets = new GroupBuckets(this.stmt, this.instance, this.own);
+    this.buckets = new GroupBuckets(this.stmt, this.instance, this.own, this.slack);
     this.rollups = new PendingRollups(this.stmt.upsertRollup);
     this.legacyIds = new Set(
       this.db.prepare<[], { i: string }>("SELECT DISTINCT instance AS i FROM bucket_holds WHERE instance LIKE 'legacy:%'").all().map((r) => r.i.slice('legacy:'.length)),
     );
     this.group = new GroupCommit(this.db, o.maxBatch, {
       write: () => this.writePending(),
-      committed: () => this.own.commit(),
+      committed: () => {
+        this.queuedOther = false;
+        this.own.commit();
+        this.buckets.committed();
+        this.slack.commit();
+        this.watchIdleSlack();
+      },
       failed: () => {
+        this.queuedOther = false;
         this.own.rollback();
-        this.buckets.clear();
+        this.buckets.failed();
+        this.slack.end();
         this.rollups.clear();
       },
     });
@@ -108,13 +130,29 @@ export class SqliteLedger implements Ledger {
     if (!this.closed) this.group.commit();
   }
 
-  async reserve(req: ReserveRequest): Promise<ReserveResult> {
-    this.assertOpen();
-    return this.group.run(() => this.reserveInTx(req));
+  /**
+   * Answers at once, with no transaction, when this process's slack on every bucket holds the
+   * amount (see ProcessSlack); otherwise decides in the next group. A reservation that only the
+   * other processes' slack keeps out is decided again SLACK_RETRY_MS later, once, before it is refused.
+   */
+  reserve(req: ReserveRequest): ReserveResult | Promise<ReserveResult> {
+    if (this.closed) return Promise.reject(new LedgerClosedError('SQLite'));
+    const fast = this.reserveFromSlack(req);
+    if (fast !== undefined) return fast;
+    this.queuedOther = true;
+    return this.group.run(() => this.reserveInTx(req, true)).then((first) => {
+      if (first !== RETRY) return first;
+      // Not unref'd: the caller is waiting for this answer.
+      return new Promise<void>((resolve) => setTimeout(resolve, SLACK_RETRY_MS)).then(() => {
+        this.assertOpen();
+        return this.group.run(() => this.reserveInTx(req, false) as ReserveResult);
+      });
+    });
   }
 
   async settle(record: UsageRecord, buckets: readonly Bucket[]): Promise<BucketState[]> {
     this.assertOpen();
+    this.slack.settling(distinctBuckets(buckets), record.costNanos, this.own.amountOf(record.id));
     return this.group.run(() => {
       this.writeSettlement(record, buckets);
       return this.statesAt(buckets, record.time);
@@ -123,12 +161,14 @@ export class SqliteLedger implements Ledger {
 
   async release(id: string): Promise<void> {
     this.assertOpen();
+    this.queuedOther = true;
     return this.group.run(() => this.dropReservation(id));
   }
 
   async bucketStates(buckets: readonly Bucket[], now: number): Promise<BucketState[]> {
     this.assertOpen();
     // In the group: it purges expired reservations, and sees every operation queued before it.
+    this.queuedOther = true;
     return this.group.run(() => this.statesAt(buckets, now));
   }
 
@@ -147,6 +187,7 @@ export class SqliteLedger implements Ledger {
 
   async prune(before: number): Promise<number> {
     this.assertOpen();
+    this.queuedOther = true;
     return this.group.run(() => this.pruneInTx(before));
   }
 
@@ -182,10 +223,12 @@ export class SqliteLedger implements Ledger {
     this.stmt.ping.get();
   }
 
-  /** Idempotent. Commits the queued operations first. */
+  /** Idempotent. Commits the queued operations first, and gives back this process's slack. */
   async close(): Promise<void> {
     if (this.closed) return;
+    clearInterval(this.idleTimer);
     try {
+      if (this.slack.holdsAny()) void this.group.run(() => this.slack.release(this.slack.idleSince(Number.POSITIVE_INFINITY))).catch(() => undefined);
       this.group.commit();
     } finally {
       this.closed = true;
@@ -218,15 +261,44 @@ export class SqliteLedger implements Ledger {
     return buckets.map((b) => this.buckets.stateOf(b, now));
   }
 
-  private reserveInTx(req: ReserveRequest): ReserveResult {
+  /** The answer when the reservation fits in this process's slack (nothing but settlements queued before it, none of its reservations expired); undefined otherwise. */
+  private reserveFromSlack(req: ReserveRequest): ReserveResult | undefined {
+    if (this.queuedOther || this.own.has(req.id) || this.own.mayExpireBy(req.now) || this.legacyIds.has(req.id)) return undefined;
+    const buckets = distinctBuckets(req.buckets);
+    if (!this.slack.admit(buckets, req.amountNanos, req.now, req.expiresAt)) return undefined;
+    this.own.admitted(req.id, req.amountNanos, buckets.map((b) => b.key), req.expiresAt);
+    return { ok: true, states: req.buckets.map((b) => this.slack.stateOf(b, this.own.reservedIn(b.key))) };
+  }
+
+  /** `retry`: RETRY instead of a refusal that only the other processes' slack makes. */
+  private reserveInTx(req: ReserveRequest, retry: boolean): ReserveResult | typeof RETRY {
     this.own.dropExpired(req.now);
     this.dropReservation(req.id);
     const states = req.buckets.map((b) => this.buckets.stateOf(b, req.now));
     // The first enforced bucket the amount does not fit in; non-enforced buckets are always charged.
-    const failed = states.find((s, i) => (req.buckets[i] as Bucket).enforce && s.spentNanos + s.reservedNanos + req.amountNanos > s.limitNanos);
-    if (failed !== undefined) return { ok: false, failed, states };
+    const over = (s: BucketState, i: number, slackNanos = 0) =>
+      (req.buckets[i] as Bucket).enforce && s.spentNanos + s.reservedNanos - slackNanos + req.amountNanos > s.limitNanos;
+    const failed = states.find((s, i) => over(s, i));
+    if (failed !== undefined) {
+      if (retry && !states.some((s, i) => over(s, i, this.buckets.othersAt(s.key, req.now).slackNanos))) return RETRY;
+      return { ok: false, failed, states };
+    }
     this.own.add(req.id, req.amountNanos, distinctBuckets(req.buckets).map((b) => b.key), req.expiresAt);
+    this.slack.reserved(req.buckets, req.amountNanos, req.now, req.expiresAt);
     return { ok: true, states: states.map((s) => ({ ...s, reservedNanos: s.reservedNanos + req.amountNanos })) };
+  }
+
+  /** While this process holds slack, gives back every counter's that nothing was reserved against for SLACK_IDLE_MS. */
+  private watchIdleSlack(): void {
+    if (!this.slack.holdsAny()) {
+      clearInterval(this.idleTimer);
+      this.idleTimer = undefined;
+      return;
+    }
+    this.idleTimer ??= setInterval(() => {
+      const idle = this.slack.idleSince(Date.now() - SLACK_IDLE_MS);
+      if (idle.length > 0 && !this.closed) void this.group.run(() => this.slack.release(idle)).catch(() => undefined);
+    }, SLACK_IDLE_MS).unref();
   }
 
   /** Stores the record and adds its rollup and spend (written with the group), and drops its reservation; nothing when the id is stored already. */
@@ -234,7 +306,10 @@ export class SqliteLedger implements Ledger {
     if (this.stmt.insertRecord.run(...recordValues(record)).changes === 0) return;
     this.dropReservation(record.id);
     this.rollups.add(record);
-    for (const b of distinctBuckets(buckets)) this.buckets.charge(b, record.costNanos, record.time);
+    for (const b of distinctBuckets(buckets)) {
+      this.buckets.charge(b, record.costNanos, record.time);
+      this.slack.touch(b, record.time);
+    }
   }
 
   private pruneInTx(before: number): number {
@@ -247,7 +322,8 @@ export class SqliteLedger implements Ledger {
     const held = new Set(this.stmt.heldKeys.all(before, this.instance).map((r) => r.k));
     for (const { k } of this.stmt.endedCounters.all(before)) if (!this.own.holds(k) && !held.has(k)) this.stmt.deleteCounter.run(k);
     this.stmt.deleteOldRollingEntries.run(before);
-    this.stmt.deleteExpiredHolds.run(before, this.instance);
+    // This instance's own rows (reservations, slack) are left to it: it knows what it wrote.
+    this.stmt.deleteExpiredHolds.run(before, this.instance, `slack:${this.instance}`);
     this.own.dropExpired(before);
     return deleted;
   }

@@ -4,11 +4,11 @@ import { RECORD_COLUMNS, RECORD_PLACEHOLDERS } from './recordRow.js';
 /** The statements the SQLite ledger runs on every call, prepared once. */
 export interface SqliteStatements {
   counterSpent: Statement<[string], { s: number }>;
-  otherHolds: Statement<[string, string], { r: number; e: number }>;
+  otherHolds: Statement<[string, string, string], { r: number; e: number; i: string }>;
   upsertHold: Statement<[string, string, number, number]>;
   deleteHold: Statement<[string, string]>;
   deleteInstanceHolds: Statement<[string]>;
-  deleteExpiredHolds: Statement<[number, string]>;
+  deleteExpiredHolds: Statement<[number, string, string]>;
   heldKeys: Statement<[number, string], { k: string }>;
   endedCounters: Statement<[number], { k: string }>;
   deleteCounter: Statement<[string]>;
@@ -31,14 +31,14 @@ export interface SqliteStatements {
 export function prepareStatements(db: SqliteDatabase): SqliteStatements {
   return {
     counterSpent: db.prepare('SELECT spent_nanos AS s FROM bucket_counters WHERE bucket_key = ?'),
-    otherHolds: db.prepare('SELECT reserved_nanos AS r, expires_at AS e FROM bucket_holds WHERE bucket_key = ? AND instance != ?'),
+    otherHolds: db.prepare('SELECT reserved_nanos AS r, expires_at AS e, instance AS i FROM bucket_holds WHERE bucket_key = ? AND instance NOT IN (?, ?)'),
     upsertHold: db.prepare(
       `INSERT INTO bucket_holds (bucket_key, instance, reserved_nanos, expires_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (bucket_key, instance) DO UPDATE SET reserved_nanos = excluded.reserved_nanos, expires_at = excluded.expires_at`,
     ),
     deleteHold: db.prepare('DELETE FROM bucket_holds WHERE bucket_key = ? AND instance = ?'),
     deleteInstanceHolds: db.prepare('DELETE FROM bucket_holds WHERE instance = ?'),
-    deleteExpiredHolds: db.prepare('DELETE FROM bucket_holds WHERE expires_at <= ? AND instance != ?'),
+    deleteExpiredHolds: db.prepare('DELETE FROM bucket_holds WHERE expires_at <= ? AND instance NOT IN (?, ?)'),
     heldKeys: db.prepare('SELECT DISTINCT bucket_key AS k FROM bucket_holds WHERE expires_at > ? AND instance != ?'),
     endedCounters: db.prepare('SELECT bucket_key AS k FROM bucket_counters WHERE expires_at IS NOT NULL AND expires_at <= ?'),
     deleteCounter: db.prepare('DELETE FROM bucket_counters WHERE bucket_key = ?'),
