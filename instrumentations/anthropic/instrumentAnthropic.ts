@@ -1,6 +1,5 @@
 import { diag } from '@opentelemetry/api';
 import type { Anthropic } from '@anthropic-ai/sdk';
-import type { Dimensions } from '../../src/core/attribution.js';
 import type { TollgateHandle } from '../../src/track/TollgateHandle.js';
 import type { ApiPromiseLike } from '../shared/ApiPromiseLike.js';
 import { resolveDimensions } from '../../src/core/attributionInput.js';
@@ -40,9 +39,6 @@ type Create = (body: unknown, options?: object) => ApiPromiseLike<unknown>;
  * outside `input_tokens`; the span's `gen_ai.usage.input_tokens` includes them, with
  * `gen_ai.usage.cache_creation.input_tokens` / `cache_read.input_tokens` as its parts.
  */
-function withDimensions<T extends object>(request: T, dimensions: Dimensions | undefined): T & { dimensions?: Dimensions } {
-  return dimensions === undefined ? request : { ...request, dimensions };
-}
 
 export function instrumentAnthropic<C extends Anthropic>(
   client: C,
@@ -69,7 +65,11 @@ export function instrumentAnthropic<C extends Anthropic>(
   const original = (resource as unknown as { create: Create }).create;
   const create = (body: unknown, requestOptions?: object): ApiPromiseLike<unknown> => {
     if (body === null || typeof body !== 'object') return original.call(resource, body, requestOptions);
+    // A fresh object of this call: completed in place, not copied.
     const request = describeAnthropicRequest(body);
+    request.attributes = server;
+    const dimensions = callDimensions(clientDims, field(field(body, 'metadata'), 'user_id'));
+    if (dimensions !== undefined) request.dimensions = dimensions;
     const countTokens = (text: string): number => {
       try {
         return Math.max(1, tollgate.estimateInputTokens(request.model, text));
@@ -79,7 +79,7 @@ export function instrumentAnthropic<C extends Anthropic>(
     };
     return gatedCall<unknown>({
       tollgate,
-      request: withDimensions({ ...request, attributes: server }, callDimensions(clientDims, field(field(body, 'metadata'), 'user_id'))),
+      request,
       options: requestOptions,
       send: (opts) => original.call(resource, body, opts),
       readResult: readAnthropicResult,

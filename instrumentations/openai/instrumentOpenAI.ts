@@ -85,7 +85,7 @@ export function instrumentOpenAI<C extends OpenAI>(client: C, tollgate: Tollgate
   const server = serverAttributes(client.baseURL);
   const known = options.provider?.trim() || providerFromBaseUrl(client.baseURL);
   const localHost = known === undefined && isLocalHost(client.baseURL, options.localHosts ?? DEFAULT_LOCAL_HOSTS);
-  const providerOf = (model: string): string => known ?? (localHost && (isTaggedLocalModel(model) || !looksLikeCloudModel(model)) ? 'local' : 'openai');
+  const providerOf = known !== undefined ? (): string => known : localHost ? localProviderOf() : (): string => 'openai';
   // OpenAI's own API (and Azure's) takes max_completion_tokens; compatible servers (Ollama, vLLM...) take max_tokens.
   const official = /(^|\.)openai\.com$|\.openai\.azure\.com$/.test(String(server['server.address'] ?? ''));
 
@@ -96,12 +96,15 @@ export function instrumentOpenAI<C extends OpenAI>(client: C, tollgate: Tollgate
       let sent = body as Record<string, unknown>;
       let injected = false;
       if (endpoint === 'chat.completions' && injectStreamUsage) ({ body: sent, injected } = withStreamUsage(sent));
+      // A fresh object of this call: completed in place, not copied.
       const request = describeOpenAIRequest(endpoint, body, official);
       const dimensions = callDimensions(clientDims, field(body, 'user'));
       if (dimensions !== undefined) request.dimensions = dimensions;
+      request.provider = providerOf(request.model);
+      request.attributes = server;
       return gatedCall<unknown>({
         tollgate,
-        request: { ...request, provider: providerOf(request.model), attributes: server },
+        request,
         options: requestOptions,
         send: (opts) => original.call(resource, sent, opts),
         readResult: (data) => readOpenAIResult(endpoint, data),
@@ -115,4 +118,25 @@ export function instrumentOpenAI<C extends OpenAI>(client: C, tollgate: Tollgate
   patch(client.responses, 'responses');
   patch(client.embeddings, 'embeddings');
   return client;
+}
+
+/** Most distinct model ids a client on a local host remembers the provider of (a process sends few; bounded all the same). */
+const MAX_LOCAL_MODELS = 256;
+
+/**
+ * The provider of a model sent to a local host: `local` for a `name:tag` id or one that does not
+ * look like a cloud model, else `openai`. Remembered per model id (the answer depends on the id
+ * and the bundled price data only), so a call does not run the model-id tests again.
+ */
+function localProviderOf(): (model: string) => string {
+  const known = new Map<string, string>();
+  return (model: string): string => {
+    let provider = known.get(model);
+    if (provider === undefined) {
+      provider = isTaggedLocalModel(model) || !looksLikeCloudModel(model) ? 'local' : 'openai';
+      if (known.size >= MAX_LOCAL_MODELS) known.clear();
+      known.set(model, provider);
+    }
+    return provider;
+  };
 }

@@ -116,9 +116,9 @@ function countTokens<Chunk>(spec: GatedCallSpec<Chunk>, call: DrivenCall, text: 
  * body, clone() fails, and the parsed result is recorded instead.
  */
 function observeRawResponses<Chunk>(result: ApiPromiseLike<unknown>, spec: GatedCallSpec<Chunk>, call: DrivenCall): void {
-  const original = result.asResponse.bind(result);
+  const original = result.asResponse;
   const asResponse = (): Promise<Response> =>
-    original().then((response) => {
+    original.call(result).then((response) => {
       if (response.ok) {
         let copy: Response | undefined;
         try {

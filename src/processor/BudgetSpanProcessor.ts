@@ -74,6 +74,9 @@ interface SpanState {
   seenOutput?: string;
 }
 
+/** The state of every span of tollgate's own calls: nothing of its own to hold (the call driver has it), so one shared object. */
+const OWN_CALL: SpanState = Object.freeze({ kind: 'own', attribution: Object.freeze({}) });
+
 /**
  * Budgets for the spans of OTHER instrumentations (the contrib OpenAI instrumentation, the
  * Vercel AI SDK, OpenLLMetry...). For each span it classifies the call; the fetch guard asks it
@@ -209,7 +212,7 @@ export class BudgetSpanProcessor implements SpanProcessor, GuardSource {
     const attrs = span.attributes;
     const own = this.ownScopes.has(span.instrumentationScope.name);
     const billable = isBillable(attrs);
-    if (own) return billable ? { kind: 'own', attribution: {} } : undefined;
+    if (own) return billable ? OWN_CALL : undefined;
     if (!billable && !isActivity(attrs)) return undefined;
     const attribution = attributionOf(parentContext);
     span.setAttributes(attributionAttributes(attribution));

@@ -71,13 +71,21 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Encodings already found per model id (null: none); a process sends few distinct ids, bounded all the same. */
+const encodingOf = new Map<string, EncodingName | null>();
+const MAX_MODELS = 1000;
+
 /** The tokenizer encoding for an OpenAI model id (provider prefixes ignored), or undefined for other models. */
 export function encodingForModel(model: string): EncodingName | undefined {
-  const id = model.trim().toLowerCase();
-  const bare = id.slice(id.lastIndexOf('/') + 1);
-  if (O200K.test(bare)) return 'o200k_base';
-  if (CL100K.test(bare)) return 'cl100k_base';
-  return undefined;
+  let name = encodingOf.get(model);
+  if (name === undefined) {
+    const id = model.trim().toLowerCase();
+    const bare = id.slice(id.lastIndexOf('/') + 1);
+    name = O200K.test(bare) ? 'o200k_base' : CL100K.test(bare) ? 'cl100k_base' : null;
+    if (encodingOf.size >= MAX_MODELS) encodingOf.clear();
+    encodingOf.set(model, name);
+  }
+  return name ?? undefined;
 }
 
 /**

@@ -274,13 +274,16 @@ export class DrivenCall {
   private end(outcome: CallOutcome, err: unknown): SettledCall | undefined {
     if (this.ended) return undefined;
     const status = outcome.status ?? 'ok';
-    const attrs: Attributes = { ...outcome.attributes };
-    if (outcome.usage !== undefined) Object.assign(attrs, usageAttributes(outcome.usage));
+    // The span gets its end attributes group by group, later groups winning as a merge would: no
+    // merged copy is built (this runs on every call, and each copy grew an object key by key).
+    const usageAttrs = outcome.usage === undefined ? undefined : usageAttributes(outcome.usage);
+    const attrs: Attributes = {};
     if (outcome.responseModel !== undefined) attrs[ATTR_GEN_AI_RESPONSE_MODEL] = outcome.responseModel;
     if (outcome.responseId !== undefined) attrs[ATTR_GEN_AI_RESPONSE_ID] = outcome.responseId;
     if (outcome.providerCostUsd !== undefined) attrs[ATTR_TOLLGATE_PROVIDER_COST_USD] = outcome.providerCostUsd;
     if (this.deps.captureContent && outcome.output !== undefined) attrs[ATTR_GEN_AI_OUTPUT_MESSAGES] = safeJson(outcome.output);
     let settled: SettledCall | undefined;
+    let settledAttrs: Attributes | undefined;
     try {
       const req = this.request;
       const call: FinishedCall = {
@@ -303,21 +306,25 @@ export class DrivenCall {
       if (this.clientMetricsElsewhere) call.clientMetricsElsewhere = true;
       if (err !== undefined) call.errorType = errorType(err);
       settled = this.deps.engine.finish(this.admission, call);
-      Object.assign(attrs, settledAttributes(settled));
+      settledAttrs = settledAttributes(settled);
     } catch (caught: unknown) {
       this.deps.engine.problems.report('internal', 'pricing or settling a call failed inside tollgate', caught);
     }
-    attrs[ATTR_TOLLGATE_STATUS] = status;
     this.ended = true;
     this.onEnded(this.span);
     try {
-      this.span.setAttributes(attrs);
+      const span = this.span;
+      if (outcome.attributes !== undefined) span.setAttributes(outcome.attributes);
+      if (usageAttrs !== undefined) span.setAttributes(usageAttrs);
+      span.setAttributes(attrs);
+      if (settledAttrs !== undefined) span.setAttributes(settledAttrs);
+      span.setAttribute(ATTR_TOLLGATE_STATUS, status);
       if (err !== undefined) {
-        this.span.setAttribute(ATTR_ERROR_TYPE, errorType(err));
-        if (err instanceof Error) this.span.recordException(err);
-        this.span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+        span.setAttribute(ATTR_ERROR_TYPE, errorType(err));
+        if (err instanceof Error) span.recordException(err);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
       }
-      this.span.end();
+      span.end();
     } catch (caught: unknown) {
       this.deps.engine.problems.report('telemetry', 'ending a call span failed', caught);
     }

@@ -14,6 +14,15 @@ describe('DefaultTokenEstimator', () => {
     expect(encodingForModel('claude-sonnet-4')).toBeUndefined();
   });
 
+  it('answers the same for a model id asked again, whatever its case or prefix, and for ids past the remembered ones', () => {
+    const ids = ['GPT-4o', ' openai/gpt-4o-mini ', 'gpt-3.5-turbo', 'claude-sonnet-4', 'llama3.1:8b'];
+    const first = ids.map(encodingForModel);
+    expect(first).toEqual(['o200k_base', 'o200k_base', 'cl100k_base', undefined, undefined]);
+    for (let i = 0; i < 1500; i++) encodingForModel(`my-model-${i}`);
+    expect(ids.map(encodingForModel)).toEqual(first);
+    expect(ids.map(encodingForModel)).toEqual(first);
+  });
+
   it('counts a prompt string with the real tokenizer', () => {
     expect(estimator.estimateInput('gpt-4o', 'Hello, world!')).toBe(4);
     expect(estimator.estimateInput('text-embedding-3-small', 'The quick brown fox jumps over the lazy dog.')).toBe(10);

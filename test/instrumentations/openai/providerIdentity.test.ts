@@ -102,6 +102,21 @@ describe('instrumentOpenAI: the provider of an OpenAI-compatible client', () => 
     expect(t.tollgate.problems.counts()).not.toHaveProperty('unpriced_model');
   });
 
+  it('a local server: each model keeps its provider when it is sent again, interleaved with others (the answer remembered per model)', async () => {
+    const t = tollgateWith();
+    const client = instrumentOpenAI(new OpenAI({ baseURL: fake.baseURL, apiKey: 'test', maxRetries: 0 }), t.tollgate);
+    const models = ['llama3.1:8b', 'gtp-4o', 'llama3.1:8b', 'gtp-4o', 'my-finetuned-llama'];
+    for (const model of models) await client.chat.completions.create({ model, messages, max_tokens: OUTPUT });
+    await t.tollgate.forceFlush();
+    expect(t.spans().map((s) => [s.attributes['gen_ai.request.model'], s.attributes['gen_ai.provider.name']])).toEqual([
+      ['llama3.1:8b', 'local'],
+      ['gtp-4o', 'openai'],
+      ['llama3.1:8b', 'local'],
+      ['gtp-4o', 'openai'],
+      ['my-finetuned-llama', 'local'],
+    ]);
+  });
+
   it('a local server: a misspelt cloud model stays openai and unpriced (the ceiling under a cap); localHosts: [] turns the local rule off', async () => {
     const t = tollgateWith();
     const client = instrumentOpenAI(new OpenAI({ baseURL: fake.baseURL, apiKey: 'test', maxRetries: 0 }), t.tollgate);
