@@ -24,9 +24,6 @@ const numberPricesOf = new WeakMap<ModelPrices, NumberPrices | null>();
 const MILLION = 1_000_000;
 const HALF_MILLION = 500_000;
 const MAX_EXACT = Number.MAX_SAFE_INTEGER;
-/** Scratch space of costWithNumbers (synchronous, so never shared by two calls at once); exact for the integers below 2^53 it holds. */
-const REMAINDERS = new Float64Array(6);
-const PARTS = new Float64Array(6);
 
 function flatNumber(p: IntegerPrice | undefined): number | undefined | null {
   if (p === undefined) return undefined;
@@ -83,22 +80,11 @@ export function costWithNumbers(usage: TokenUsage, p: NumberPrices, model: Resol
   const exact = n0 + n1 + n2 + n3 + n4 + n5;
   if (n0 > MAX_EXACT || n1 > MAX_EXACT || n2 > MAX_EXACT || n3 > MAX_EXACT || n4 > MAX_EXACT || exact > MAX_EXACT) return undefined;
   const total = roundMillionths(exact);
-  // Each part rounded down to whole nanos, and what was rounded off (in scratch arrays: this runs on every call).
-  const remainders = REMAINDERS;
-  const parts = PARTS;
-  remainders[0] = n0 % MILLION;
-  remainders[1] = n1 % MILLION;
-  remainders[2] = n2 % MILLION;
-  remainders[3] = n3 % MILLION;
-  remainders[4] = n4 % MILLION;
-  remainders[5] = n5 % MILLION;
-  parts[0] = (n0 - remainders[0]) / MILLION;
-  parts[1] = (n1 - remainders[1]) / MILLION;
-  parts[2] = (n2 - remainders[2]) / MILLION;
-  parts[3] = (n3 - remainders[3]) / MILLION;
-  parts[4] = (n4 - remainders[4]) / MILLION;
-  parts[5] = (n5 - remainders[5]) / MILLION;
-  const floorSum = parts[0] + parts[1] + parts[2] + parts[3] + parts[4] + parts[5];
+  // Each part rounded down to whole nanos, and what was rounded off.
+  const remainders = [n0, n1, n2, n3, n4, n5].map((n) => n % MILLION);
+  const parts = [n0, n1, n2, n3, n4, n5].map((n, i) => (n - (remainders[i] as number)) / MILLION);
+  let floorSum = 0;
+  for (const part of parts) floorSum += part;
   // The total rounds once; the parts get the missing nanos by largest remainder (lower index on ties).
   for (let missing = total - floorSum; missing > 0; missing--) {
     let best = -1;
