@@ -10,6 +10,8 @@
 //   standalone: node --expose-gc bench/budgetsAtScale.js [rounds]   (needs dist/, or TOLLGATE_BENCH_DIST)
 import { context } from '@opentelemetry/api';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { fromDist } from './lib/dist.js';
 import { runIsolated } from './lib/isolated.js';
 import { fmtNs, fmtRatio } from './lib/measure.js';
@@ -28,6 +30,13 @@ export const NAMES = [BASELINE, ...Object.keys(KEYED)];
 export const BATCH = 2000;
 
 const taskId = (n) => `task-${n}`;
+
+/** The heap still in use after a full collection, in MB (the variant processes run without --expose-gc). */
+function liveHeapMb() {
+  setFlagsFromString('--expose-gc');
+  runInNewContext('gc')();
+  return Math.round(process.memoryUsage().heapUsed / 1e6);
+}
 
 /** One variant, set up in the process that measures it. */
 export async function variant(name) {
@@ -57,7 +66,7 @@ export async function variant(name) {
     },
     endBatch: () => t.tollgate.forceFlush(),
     between: steadyPrune(t.tollgate.ledger),
-    report: () => ({ openSpans: t.tollgate.spanProcessor.openSpanCount }),
+    report: () => ({ openSpans: t.tollgate.spanProcessor.openSpanCount, heapUsedMb: liveHeapMb() }),
     close: () => t.shutdown(),
   };
 }
@@ -70,6 +79,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const rounds = process.argv[2] !== undefined ? Number(process.argv[2]) : 15;
   const r = await runBudgetsAtScale({ rounds });
   const lines = [`tollgate.llm, memory store, ${TASK_IDS.toLocaleString('en-US')} task ids, ${rounds} rounds of ${BATCH} calls`];
-  for (const name of NAMES) lines.push(`${name}: ${fmtNs(r[name].medianNs)} a call, ${fmtRatio(r[name].ratio)} the single budget`);
+  for (const name of NAMES) lines.push(`${name}: ${fmtNs(r[name].medianNs)} a call, ${fmtRatio(r[name].ratio)} the single budget, heap ${r[name].extra.heapUsedMb} MB live at the end`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
