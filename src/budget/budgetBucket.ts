@@ -73,7 +73,8 @@ export function applyBudget(budget: NormalizedBudget, ctx: BucketContext, now: n
   const limitNanos = usdToNanos(budget.maxUsd);
   const enforce = budget.onExceed !== 'warn';
   const base = { budgetId: budget.id, limitNanos, enforce };
-  const keyOf = (key: string, window: string) => `${encodeURIComponent(budget.id)}|${encodeURIComponent(key)}|${window}`;
+  // One flat string (join), not a tree of parts: bucket keys are kept as map keys by the store.
+  const keyOf = (key: string, window: string) => [encodeURIComponent(budget.id), encodeURIComponent(key), window].join('|');
 
   switch (budget.scope) {
     case 'request':
