@@ -5,7 +5,10 @@ import type { Bucket } from './Ledger.js';
  * when no key repeats (the usual case, checked without allocating).
  */
 export function distinctBuckets(buckets: readonly Bucket[]): readonly Bucket[] {
-  return hasRepeatedKey(buckets) ? [...new Map(buckets.map((b) => [b.key, b])).values()] : buckets;
+  if (!hasRepeatedKey(buckets)) return buckets;
+  const first = new Map<string, Bucket>();
+  for (const b of buckets) if (!first.has(b.key)) first.set(b.key, b);
+  return [...first.values()];
 }
 
 /** Whether two of the buckets share a key (a call has a handful of buckets: pairs are compared). */
