@@ -58,8 +58,6 @@ function liveHeapMb() {
 
 /** One variant, set up in the process that measures it. */
 export async function variant(name) {
-  // Diagnostic: scavenges on the main thread only (no helper threads to wait for on a loaded machine).
-  if (process.env.TOLLGATE_BENCH_SERIAL_GC === '1') setFlagsFromString('--no-parallel-scavenge');
   const { withAttribution } = await fromDist('src/core/attribution.js');
   const keyed = KEYED[name] ?? 0;
   const spacing = keyed > 0 ? TASK_IDS / keyed : 0;
