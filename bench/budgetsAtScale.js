@@ -9,7 +9,10 @@
 // its own (lib/isolated.js); ratio = median of per-round ratios to the baseline.
 //   standalone: node --expose-gc bench/budgetsAtScale.js [rounds]   (needs dist/, or TOLLGATE_BENCH_DIST)
 import { context } from '@opentelemetry/api';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { fromDist } from './lib/dist.js';
 import { runIsolated } from './lib/isolated.js';
 import { fmtNs, fmtRatio } from './lib/measure.js';
@@ -28,6 +31,30 @@ export const NAMES = [BASELINE, ...Object.keys(KEYED)];
 export const BATCH = 2000;
 
 const taskId = (n) => `task-${n}`;
+
+/** Counts and times the collector's pauses in this process: major (mark-compact) and minor (scavenge) alike. */
+function watchGc() {
+  const gc = { major: 0, majorMs: 0, minor: 0, minorMs: 0 };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if (e.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+        gc.major++;
+        gc.majorMs += e.duration;
+      } else if (e.detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) {
+        gc.minor++;
+        gc.minorMs += e.duration;
+      }
+    }
+  }).observe({ entryTypes: ['gc'] });
+  return gc;
+}
+
+/** The heap still in use after a full collection, in MB (the variant processes run without --expose-gc). */
+function liveHeapMb() {
+  setFlagsFromString('--expose-gc');
+  runInNewContext('gc')();
+  return Math.round(process.memoryUsage().heapUsed / 1e6);
+}
 
 /** One variant, set up in the process that measures it. */
 export async function variant(name) {
@@ -48,6 +75,7 @@ export async function variant(name) {
     if (k % 5_000 === 4_999) await t.tollgate.forceFlush();
   }
   await t.tollgate.forceFlush();
+  const gc = watchGc();
   let next = 0;
   return {
     fn: () => {
@@ -57,10 +85,13 @@ export async function variant(name) {
     },
     endBatch: () => t.tollgate.forceFlush(),
     between: steadyPrune(t.tollgate.ledger),
-    report: () => ({ openSpans: t.tollgate.spanProcessor.openSpanCount }),
+    report: () => ({ openSpans: t.tollgate.spanProcessor.openSpanCount, gc: { ...gc }, heapUsedMb: liveHeapMb() }),
     close: () => t.shutdown(),
   };
 }
+
+/** The collector's pauses over the whole run (warm-up and timed batches). */
+export const gcLine = (gc) => `GC: ${gc.major} major (${Math.round(gc.majorMs)} ms), ${gc.minor} minor (${Math.round(gc.minorMs)} ms)`;
 
 export async function runBudgetsAtScale({ rounds = 15 } = {}) {
   return runIsolated('budgetsAtScale.js', NAMES, { rounds, warmup: 2, batch: BATCH, baseline: BASELINE });
@@ -70,6 +101,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const rounds = process.argv[2] !== undefined ? Number(process.argv[2]) : 15;
   const r = await runBudgetsAtScale({ rounds });
   const lines = [`tollgate.llm, memory store, ${TASK_IDS.toLocaleString('en-US')} task ids, ${rounds} rounds of ${BATCH} calls`];
-  for (const name of NAMES) lines.push(`${name}: ${fmtNs(r[name].medianNs)} a call, ${fmtRatio(r[name].ratio)} the single budget`);
+  for (const name of NAMES) lines.push(`${name}: ${fmtNs(r[name].medianNs)} a call, ${fmtRatio(r[name].ratio)} the single budget, heap ${r[name].extra.heapUsedMb} MB live at the end, ${gcLine(r[name].extra.gc)}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }

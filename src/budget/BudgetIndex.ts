@@ -1,4 +1,4 @@
-import type { BucketContext } from './budgetBucket.js';
+import type { AppliedBudget, BucketContext } from './budgetBucket.js';
 import type { NormalizedBudget } from './normalizeBudget.js';
 import { indexProbeOf, probesOf } from './budgetDimensions.js';
 import type { DimensionContext } from './budgetDimensions.js';
@@ -7,6 +7,8 @@ import type { DimensionContext } from './budgetDimensions.js';
 export interface BudgetSlot {
   position: number;
   budget: NormalizedBudget;
+  /** A per-id budget with a `key`: its counter, the same for every call carrying the key (built on first use, see BudgetSet). */
+  applied: AppliedBudget | undefined;
 }
 
 type IdScope = 'task' | 'session' | 'agent';
@@ -30,7 +32,7 @@ export class BudgetIndex {
     const general: BudgetSlot[] = [];
     let position = 0;
     for (const budget of budgets) {
-      const slot = { position: position++, budget };
+      const slot: BudgetSlot = { position: position++, budget, applied: undefined };
       const key = budget.key;
       if (key === undefined || (budget.scope !== 'task' && budget.scope !== 'session' && budget.scope !== 'agent')) {
         if (budget.where === undefined) general.push(slot);

@@ -2,7 +2,7 @@ import type { BudgetSpec } from '../core/Budget.js';
 import type { Nanos } from '../core/money.js';
 import { BudgetConfigError } from '../core/BudgetConfigError.js';
 import type { Bucket, Ledger } from '../ledger/Ledger.js';
-import { applyBudget } from './budgetBucket.js';
+import { applyBudget, matchesFilters } from './budgetBucket.js';
 import type { AppliedBudget, BucketContext } from './budgetBucket.js';
 import { BudgetIndex } from './BudgetIndex.js';
 import type { BudgetSlot } from './BudgetIndex.js';
@@ -170,7 +170,7 @@ export class BudgetSet {
     return out;
   }
 
-  /** Recently seen ids of a per-id budget, or counters (`user=alice`...) of a per-value budget (for status). */
+  /** Recently seen ids of a per-id budget without a `key`, or counters (`user=alice`...) of a per-value budget (for status). */
   seen(budgetId: string): Iterable<string> {
     return this.seenKeys.get(budgetId) ?? [];
   }
@@ -222,7 +222,8 @@ export class BudgetSet {
 
   private remember(applied: readonly AppliedBudget[]): void {
     for (const a of applied) {
-      if (!ID_SCOPES.has(a.budget.scope) && a.budget.per === undefined) continue;
+      // A per-id budget with a `key` has one counter, which status reports without this list.
+      if (a.budget.key !== undefined || (!ID_SCOPES.has(a.budget.scope) && a.budget.per === undefined)) continue;
       let keys = this.seenKeys.get(a.budget.id);
       if (keys === undefined) {
         keys = new Set();
@@ -259,11 +260,22 @@ function applyInOrder(
   const keyedCount = keyed?.length ?? 0;
   for (let i = 0; i < slots.length; i++) {
     const slot = slots[i] as BudgetSlot;
-    for (; k < keyedCount && (keyed?.[k] as BudgetSlot).position < slot.position; k++) push(applyBudget((keyed?.[k] as BudgetSlot).budget, ctx, now));
+    for (; k < keyedCount && (keyed?.[k] as BudgetSlot).position < slot.position; k++) push(applyLookedUp(keyed?.[k] as BudgetSlot, ctx, now));
     push(fixed?.[i] ?? applyBudget(slot.budget, ctx, now));
   }
-  for (; k < keyedCount; k++) push(applyBudget((keyed?.[k] as BudgetSlot).budget, ctx, now));
+  for (; k < keyedCount; k++) push(applyLookedUp(keyed?.[k] as BudgetSlot, ctx, now));
   return out;
+}
+
+/**
+ * A budget the index looked up for the call. One with a `key` was found by that key (the call
+ * carries it), so only its filters can still rule it out, and its counter is built once.
+ */
+function applyLookedUp(slot: BudgetSlot, ctx: BucketContext, now: number): AppliedBudget | undefined {
+  if (slot.budget.key === undefined) return applyBudget(slot.budget, ctx, now);
+  if (!matchesFilters(slot.budget, ctx)) return undefined;
+  slot.applied ??= applyBudget(slot.budget, ctx, now);
+  return slot.applied;
 }
 
 /** A plan's lists for the applied budgets (in budget order). */

@@ -68,6 +68,8 @@ export class Thresholds {
       if (budget === undefined || s === undefined || budget.thresholds.length === 0) continue;
       let entry = this.fired.get(bucket.key);
       if (entry === undefined) {
+        // Only buckets that crossed a threshold are remembered: below the lowest, there is nothing to announce or re-arm.
+        if (s.spentNanos < (budget.thresholds[0] as number) * bucket.limitNanos) continue;
         entry = { expiresAt: bucket.expiresAt, rolling: bucket.rollingMs !== undefined, thresholds: new Set(), nextNanos: 0, budget: undefined, limitNanos: 0, touched: 0 };
         this.fired.set(bucket.key, entry);
       }

@@ -62,9 +62,7 @@ const globalApplied = new WeakMap<NormalizedBudget, { windowStart: number; windo
  * `YYYY-MM-DD` (daily), `YYYY-Www` (weekly, ISO week), `YYYY-MM` (monthly), `rolling`, or `all`.
  */
 export function applyBudget(budget: NormalizedBudget, ctx: BucketContext, now: number): AppliedBudget | undefined {
-  if (budget.provider !== undefined && budget.provider !== ctx.provider) return undefined;
-  if (budget.model !== undefined && budget.model !== ctx.model) return undefined;
-  if (budget.where !== undefined && !matchesBudgetWhere(budget.where, ctx)) return undefined;
+  if (!matchesFilters(budget, ctx)) return undefined;
   // A per budget counts only calls carrying its dimension (never cached: its counter depends on the value).
   const perValue = budget.per === undefined ? undefined : dimensionValue(ctx, budget.per);
   if (budget.per !== undefined && (perValue === undefined || perValue === '')) return undefined;
@@ -75,7 +73,8 @@ export function applyBudget(budget: NormalizedBudget, ctx: BucketContext, now: n
   const limitNanos = usdToNanos(budget.maxUsd);
   const enforce = budget.onExceed !== 'warn';
   const base = { budgetId: budget.id, limitNanos, enforce };
-  const keyOf = (key: string, window: string) => `${encodeURIComponent(budget.id)}|${encodeURIComponent(key)}|${window}`;
+  // One flat string (join), not a tree of parts: bucket keys are kept as map keys by the store.
+  const keyOf = (key: string, window: string) => [encodeURIComponent(budget.id), encodeURIComponent(key), window].join('|');
 
   switch (budget.scope) {
     case 'request':
@@ -122,6 +121,13 @@ export function applyBudget(budget: NormalizedBudget, ctx: BucketContext, now: n
       return applied;
     }
   }
+}
+
+/** Whether the budget's provider, model and `where` filters let it apply to the call. */
+export function matchesFilters(budget: NormalizedBudget, ctx: BucketContext): boolean {
+  if (budget.provider !== undefined && budget.provider !== ctx.provider) return false;
+  if (budget.model !== undefined && budget.model !== ctx.model) return false;
+  return budget.where === undefined || matchesBudgetWhere(budget.where, ctx);
 }
 
 /** The counter of a total / daily / weekly / monthly budget: 'global', or its `where` and `per` value (`team=search,user=alice`). */

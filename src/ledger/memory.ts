@@ -14,7 +14,7 @@ import { assertGroupBy } from './assertGroupBy.js';
 interface Reservation {
   amountNanos: Nanos;
   /** Each bucket key once. */
-  keys: string[];
+  keys: readonly string[];
   expiresAt: number;
 }
 
@@ -144,23 +144,25 @@ export class MemoryLedger implements Ledger {
 
   async prune(before: number): Promise<number> {
     this.assertOpen();
-    const kept = this.stored.filter((r) => r.time >= before);
-    const deleted = this.stored.length - kept.length;
+    // Records are sorted by time: the pruned ones are a prefix.
+    let deleted = 0;
+    while (deleted < this.stored.length && (this.stored[deleted] as UsageRecord).time < before) deleted++;
     // The ids of pruned records are forgotten (as the SQLite store forgets them with the rows).
-    for (const r of this.stored) if (r.time < before) this.settledIds.delete(r.id);
-    this.stored = kept;
+    for (let i = 0; i < deleted; i++) this.settledIds.delete((this.stored[i] as UsageRecord).id);
+    if (deleted > 0) this.stored = this.stored.slice(deleted);
     this.watermark = Math.max(this.watermark ?? before, before);
     // A counter whose window ended is forgotten, unless a live reservation is still held against it.
-    const held = new Set([...this.reservations.values()].flatMap((r) => r.keys));
-    for (const [key, counter] of this.counters) {
-      if (counter.expiresAt !== undefined && counter.expiresAt <= before && !held.has(key)) this.counters.delete(key);
-    }
+    // (forEach: a pass over every counter, without an entry array per counter.)
+    this.counters.forEach((counter, key) => {
+      if (counter.expiresAt !== undefined && counter.expiresAt <= before && !this.isHeld(key)) this.counters.delete(key);
+    });
     // Rolling entries that no window reaching `before` or later can count.
-    for (const [key, entries] of this.rolling) {
+    this.rolling.forEach((entries, key) => {
+      if (entries.every((e) => e.time + e.rollingMs > before)) return;
       const live = entries.filter((e) => e.time + e.rollingMs > before);
       if (live.length === 0) this.rolling.delete(key);
       else this.rolling.set(key, live);
-    }
+    });
     this.dropExpired(before);
     return deleted;
   }
@@ -212,6 +214,12 @@ export class MemoryLedger implements Ledger {
 
   private assertOpen(): void {
     if (this.closed) throw new LedgerClosedError('memory');
+  }
+
+  /** Whether a live reservation holds an amount in the bucket. */
+  private isHeld(key: string): boolean {
+    for (const r of this.reservations.values()) if (r.keys.includes(key)) return true;
+    return false;
   }
 
   /**
@@ -270,8 +278,23 @@ export class MemoryLedger implements Ledger {
 
   private addToRollup(record: UsageRecord): void {
     const dims = dimensionsOf(record);
-    // Dimension values never contain NUL: joined with it, they are one unambiguous key.
-    const key = `${dims.day}\u0000${dims.provider}\u0000${dims.model}\u0000${dims.operation}\u0000${dims.status}\u0000${dims.task}\u0000${dims.session}\u0000${dims.agent}\u0000${dims.user}\u0000${dims.team}\u0000${dims.apiKey}\u0000${JSON.stringify(dims.tags)}\u0000${JSON.stringify(dims.metadata)}`;
+    // Dimension values never contain NUL: joined with it, they are one unambiguous key. (join makes
+    // one flat string; a template literal would keep a tree of its 25 parts alive in the map.)
+    const key = [
+      dims.day,
+      dims.provider,
+      dims.model,
+      dims.operation,
+      dims.status,
+      dims.task,
+      dims.session,
+      dims.agent,
+      dims.user,
+      dims.team,
+      dims.apiKey,
+      JSON.stringify(dims.tags),
+      JSON.stringify(dims.metadata),
+    ].join('\u0000');
     const rollup = this.rollups.get(key);
     if (rollup === undefined) {
       this.rollups.set(key, { dims, totals: totalsOf(record) });

@@ -171,9 +171,25 @@ describe('BudgetSet', () => {
     expect(set.plan(ctx, NOON).applied.map((a) => a.budget.id)).toEqual(['daily']);
     await set.add({ id: 'task-T-1', scope: 'task', key: 'T-1', maxUsd: 1 });
     expect(set.plan(ctx, NOON).applied.map((a) => a.budget.id)).toEqual(['daily', 'task-T-1']);
-    expect([...set.seen('task-T-1')]).toEqual(['T-1']);
+    // A keyed budget has one counter (status reports its key): its ids are not tracked.
+    expect([...set.seen('task-T-1')]).toEqual([]);
     await set.remove('task-T-1');
     expect(set.plan(ctx, NOON).applied.map((a) => a.budget.id)).toEqual(['daily']);
+  });
+
+  it('applies a keyed budget only under its filters, with one counter for every call carrying its key', () => {
+    const set = budgetSet([
+      { id: 'daily', scope: 'daily', maxUsd: 10 },
+      { id: 'task-T', scope: 'task', key: 'T', model: 'gpt-4o', maxUsd: 1 },
+    ]);
+    const call = (id: string, model: string, task: string): BucketContext => ({ id, provider: 'openai', model, task });
+    const first = set.plan(call('c1', 'gpt-4o', 'T'), NOON);
+    const second = set.plan(call('c2', 'gpt-4o', 'T'), NOON + 1);
+    expect(first.buckets.map((b) => b.key)).toEqual(['daily|global|2026-03-10', 'task-T|T|all']);
+    expect(second.buckets[1]).toBe(first.buckets[1]);
+    expect(set.plan(call('c3', 'gpt-4o-mini', 'T'), NOON).buckets.map((b) => b.key)).toEqual(['daily|global|2026-03-10']);
+    expect(set.plan(call('c4', 'gpt-4o', 'U'), NOON).buckets.map((b) => b.key)).toEqual(['daily|global|2026-03-10']);
+    expect(set.applicable(call('c5', 'gpt-4o', 'T'), NOON).map((a) => a.budget.id)).toEqual(['daily', 'task-T']);
   });
 
   it('moves a calendar budget to the next day when the window ends', () => {
