@@ -154,9 +154,15 @@ describe.skipIf(!binary.run)(`leases on a shared Redis budget through a Redis ou
 
     expect(servedWithout).toBe(0);
     expect(servedWith).toBeGreaterThan(servedWithout);
-    // Each replica reported once that it started spending from its lease.
-    const events = withLeases.runs.map((run) => run.leaseEvents);
-    expect(events.every((e) => e.length === 1 && e[0]?.budgetId === 'fleet')).toBe(true);
+    // Every replica that served a call during the outage reported that it started spending from its
+    // lease; a lease event names the budget. (Under load a replica may serve no call in the outage, or
+    // take a second lease after recovery when a slow answer counts as one: neither is a failure.)
+    const w = withLeases;
+    for (const run of w.runs) {
+      const servedInOutage = run.calls.some(([t, o]) => t >= w.killedAt && t < w.restartedAt && o === 'allowed');
+      if (servedInOutage) expect(run.leaseEvents.length).toBeGreaterThanOrEqual(1);
+      expect(run.leaseEvents.every((e) => e.budgetId === 'fleet')).toBe(true);
+    }
     // The budget was used up: the run reached the cap (calls were denied at the end), so "under the cap" is tested at the edge.
     expect(withLeases.runs.some((run) => run.calls.some(([, o]) => o === 'denied'))).toBe(true);
   }, 240_000);
