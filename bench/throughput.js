@@ -108,7 +108,8 @@ export async function runThroughput() {
   }
 }
 
-const LEDGER_BATCH = 20_000;
+export const LEDGER_BATCH = 20_000;
+export const LEDGER_ROUNDS = 7;
 
 /**
  * Benchmark 2b: one process's settlements per second on each store alone (no spans, no pricing):
@@ -121,11 +122,12 @@ export async function runLedgerThroughput() {
   const names = [NAMES.ledgerMemory, NAMES.ledgerSqlite];
   if (unavailable === undefined) names.push(NAMES.ledgerRedis);
   try {
-    const results = await runIsolated('throughput.js', names, { rounds: 7, warmup: 1, batch: 1, args: { redisPrefix } });
+    const results = await runIsolated('throughput.js', names, { rounds: LEDGER_ROUNDS, warmup: 1, batch: 1, args: { redisPrefix } });
     const out = {};
     for (const name of names) {
-      const ns = median(results[name].samples) / LEDGER_BATCH;
-      out[name] = { nsPerSettlement: ns, perSecond: 1e9 / ns };
+      const samples = results[name].samples;
+      const ns = median(samples) / LEDGER_BATCH;
+      out[name] = { nsPerSettlement: ns, perSecond: 1e9 / ns, slowest: LEDGER_BATCH * 1e9 / Math.max(...samples), fastest: LEDGER_BATCH * 1e9 / Math.min(...samples) };
     }
     return { results: out, redisUnavailable: unavailable };
   } finally {
