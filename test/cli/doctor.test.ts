@@ -10,6 +10,7 @@ import { PricingCatalog } from '../../src/pricing/PricingCatalog.js';
 import { buildCli } from './buildCli.js';
 import { makeCliFixture } from './cliFixture.js';
 import type { CliFixture } from './cliFixture.js';
+import { Redis } from 'ioredis';
 import { redisServerStatus, startRedisServer } from '../helpers/redisServer.js';
 import { runCli } from './runCli.js';
 import { startSmtpReceiver } from '../helpers/smtpReceiver.js';
@@ -139,6 +140,30 @@ describe('tollgate doctor', () => {
       await bare.kill();
       await aof.kill();
       rmSync(aofDir, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(!redisServerStatus().run)('fails (exit 1) when the data under the configured key prefix is in an earlier key layout, naming the prefix and the fix', async () => {
+    const server = await startRedisServer();
+    const client = new Redis(server.url);
+    try {
+      // An epoch as tollgate wrote it before layout 2: no layout tag.
+      await client.set('old:epoch', '2026-11-30T10:00:00.000Z/4b7c9f0e-1f7e-4d6a-9a51-5d4c2b1e8f3a');
+      await client.set('new:epoch', 'layout2/2026-12-04T10:00:00.000Z/6a0d3c5e-2b4f-4e8a-8c71-9f2e1d0b7a6c');
+      const layoutOf = async (prefix: string): Promise<{ code: number | null; check: unknown }> => {
+        const fx = makeCliFixture(`[redis]\nkeyPrefix = "${prefix}"\n`);
+        const r = await runCli(['doctor', '--json'], { cwd: fx.dir, env: { TOLLGATE_STORE: server.url } });
+        return { code: r.code, check: (JSON.parse(r.stdout) as DoctorJson).checks.find((c) => c.name === 'layout') };
+      };
+      const old = await layoutOf('old:');
+      expect(old.code).toBe(1);
+      expect(old.check).toMatchObject({ status: 'fail', detail: expect.stringContaining('the data under "old:" was written by an earlier tollgate (layout1)') });
+      expect(old.check).toMatchObject({ detail: expect.stringContaining('set redis.keyPrefix to a new prefix') });
+      expect(await layoutOf('new:')).toEqual({ code: 0, check: { name: 'layout', status: 'ok', detail: 'layout2 under "new:"' } });
+      expect(await layoutOf('empty:')).toEqual({ code: 0, check: { name: 'layout', status: 'ok', detail: 'no data under "empty:" yet' } });
+    } finally {
+      client.disconnect();
+      await server.kill();
     }
   });
 

@@ -7,6 +7,7 @@ import { loadConfig } from '../../config/loadConfig.js';
 import { EventBus } from '../../events/EventBus.js';
 import type { TollgateConfig } from '../../config/schema.js';
 import type { Ledger } from '../../ledger/Ledger.js';
+import type { RedisLedger } from '../../ledger/redis/RedisLedger.js';
 import { openStore, parseStoreUrl } from '../../ledger/openLedger.js';
 import { PricingCatalog } from '../../pricing/PricingCatalog.js';
 import { describeStore } from '../openTollgate.js';
@@ -15,7 +16,7 @@ import { checkUnpriced } from './checkUnpriced.js';
 
 /** One check's outcome. `skipped`: not configured, or it needs a check that failed. */
 export interface DoctorCheck {
-  name: 'config' | 'pricing' | 'store' | 'persistence' | 'otlp' | 'server' | 'unpriced';
+  name: 'config' | 'pricing' | 'store' | 'persistence' | 'layout' | 'otlp' | 'server' | 'unpriced';
   /** `warn`: works, but a guarantee is weaker than it looks (does not fail the run). */
   status: 'ok' | 'warn' | 'fail' | 'skipped';
   detail: string;
@@ -74,7 +75,7 @@ export function registerDoctorCommand(program: Command): void {
         checks.push(checkPricing(config));
         const store = await checkStore(config, timeoutMs);
         checks.push(store);
-        if (store.status === 'ok' && parseStoreUrl(config.store).kind === 'redis') checks.push(await checkRedisPersistence(config, timeoutMs));
+        if (store.status === 'ok' && parseStoreUrl(config.store).kind === 'redis') checks.push(...(await checkRedis(config, timeoutMs)));
       }
       checks.push(await checkOtlp(config, timeoutMs));
       if (opts.url !== undefined) {
@@ -145,7 +146,7 @@ async function checkStore(config: TollgateConfig, timeoutMs: number): Promise<Do
   const store = describeStore(config.store);
   let ledger: Ledger | undefined;
   try {
-    ledger = openStore(config.store, { sqlite: config.sqlite });
+    ledger = openStore(config.store, { sqlite: config.sqlite, redis: config.redis });
     const opened = ledger;
     await withTimeout(opened.ping(), timeoutMs, `no answer within ${timeoutMs} ms`);
     return { name: 'store', status: 'ok', detail: `${store} reachable` };
@@ -157,10 +158,22 @@ async function checkStore(config: TollgateConfig, timeoutMs: number): Promise<Do
   }
 }
 
-/** A Redis store without AOF or RDB persistence loses every budget's spend when Redis restarts. */
-async function checkRedisPersistence(config: TollgateConfig, timeoutMs: number): Promise<DoctorCheck> {
+/**
+ * Two checks of a Redis store: its persistence (without AOF or RDB a Redis restart resets every
+ * budget's spend) and the key layout of the data under the configured prefix (data an earlier
+ * tollgate wrote is refused by this one).
+ */
+async function checkRedis(config: TollgateConfig, timeoutMs: number): Promise<DoctorCheck[]> {
   const { RedisLedger } = await import('../../ledger/redis/RedisLedger.js');
-  const ledger = new RedisLedger({ url: config.store, commandTimeoutMs: timeoutMs });
+  const ledger = new RedisLedger({ ...config.redis, url: config.store, commandTimeoutMs: timeoutMs });
+  try {
+    return [await checkPersistence(ledger), await checkLayout(ledger, config.redis.keyPrefix ?? 'tollgate:')];
+  } finally {
+    await ledger.close().catch(() => undefined);
+  }
+}
+
+async function checkPersistence(ledger: RedisLedger): Promise<DoctorCheck> {
   try {
     const p = await ledger.persistence();
     if (p.verdict === 'persistent') return { name: 'persistence', status: 'ok', detail: p.detail };
@@ -172,8 +185,22 @@ async function checkRedisPersistence(config: TollgateConfig, timeoutMs: number):
     };
   } catch (err: unknown) {
     return { name: 'persistence', status: 'warn', detail: `could not read Redis' persistence settings: ${messageOf(err)}` };
-  } finally {
-    await withTimeout(ledger.close(), timeoutMs, 'close').catch(() => undefined);
+  }
+}
+
+async function checkLayout(ledger: RedisLedger, keyPrefix: string): Promise<DoctorCheck> {
+  try {
+    const { written, usable } = await ledger.keyLayout();
+    if (usable) return { name: 'layout', status: 'ok', detail: written === undefined ? `no data under "${keyPrefix}" yet` : `${written} under "${keyPrefix}"` };
+    return {
+      name: 'layout',
+      status: 'fail',
+      detail:
+        `the data under "${keyPrefix}" was written by an earlier tollgate (${written}): this version refuses its reservations and settlements; ` +
+        'stop the processes of the earlier version, then set redis.keyPrefix to a new prefix (or delete the old keys: their spend starts again from zero)',
+    };
+  } catch (err: unknown) {
+    return { name: 'layout', status: 'warn', detail: `could not read the key layout: ${messageOf(err)}` };
   }
 }
 

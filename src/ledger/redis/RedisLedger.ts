@@ -16,6 +16,7 @@ import { RedisScript } from './RedisScript.js';
 import { PRUNE_WATERMARK_SCRIPT } from './pruneWatermarkScript.js';
 import { rollingSlotMs } from './rollingSlotMs.js';
 import { redisPersistence } from './redisPersistence.js';
+import { layoutOfEpoch } from './keyLayout.js';
 import type { RedisPersistence } from './redisPersistence.js';
 import { RedisWriter, toNumbers } from './RedisWriter.js';
 import { scanRecords } from './scanRecords.js';
@@ -309,6 +310,16 @@ export class RedisLedger implements Ledger {
   /** The server's persistence settings: without AOF or RDB a Redis restart empties every budget (see redisPersistence). */
   persistence(): Promise<RedisPersistence> {
     return this.connection.run('persistence', (c, t) => redisPersistence(c, t));
+  }
+
+  /**
+   * The key layout of the data under this ledger's prefix: `written` is the layout its epoch names
+   * (`'layout1'` for an epoch without one, undefined when no data was written yet); `usable` is
+   * false when this version refuses it (see keyLayout.ts).
+   */
+  async keyLayout(): Promise<{ written: string | undefined; usable: boolean }> {
+    const epoch = await this.connection.run('keyLayout', (c, t) => t(c.get(this.keys.epoch)));
+    return layoutOfEpoch(epoch ?? undefined);
   }
 
   async ping(): Promise<void> {

@@ -12,3 +12,11 @@ export const KEY_LAYOUT = 'layout2';
 
 /** The error code of a script reply refusing data of another layout. */
 export const KEY_LAYOUT_ERROR = 'TOLLGATE_KEY_LAYOUT';
+
+/** The layout an epoch value names: layout 1 wrote epochs without a tag; undefined when there is no epoch (no data yet). */
+export function layoutOfEpoch(epoch: string | undefined): { written: string | undefined; usable: boolean } {
+  if (epoch === undefined) return { written: undefined, usable: true };
+  const tag = /^(layout\d+)\//.exec(epoch)?.[1];
+  const written = tag ?? 'layout1';
+  return { written, usable: written === KEY_LAYOUT };
+}
