@@ -14,7 +14,9 @@ export interface NormalizedBudget extends BudgetSpec {
 
 export const BUDGET_SCOPES: readonly BudgetScope[] = ['request', 'task', 'session', 'agent', 'daily', 'weekly', 'monthly', 'total'];
 export const BUDGET_ACTIONS: readonly BudgetAction[] = ['deny', 'warn', 'fallback'];
-export const DEFAULT_THRESHOLDS: readonly number[] = [0.5, 0.8, 1];
+export const DEFAULT_THRESHOLDS: readonly number[] = Object.freeze([0.5, 0.8, 1]);
+/** The thresholds of every budget that does not set its own: one shared list (budgets are never changed in place). */
+const SHARED_DEFAULT_THRESHOLDS = DEFAULT_THRESHOLDS as number[];
 
 /** Scopes with a time window (calendar or rolling). */
 export const WINDOW_SCOPES: ReadonlySet<BudgetScope> = new Set<BudgetScope>(['daily', 'weekly', 'monthly']);
@@ -117,7 +119,7 @@ function optionalString(spec: Record<string, unknown>, field: string, path: stri
 }
 
 function normalizeThresholds(value: unknown, field: string): number[] {
-  if (value === undefined || value === null) return [...DEFAULT_THRESHOLDS];
+  if (value === undefined || value === null) return SHARED_DEFAULT_THRESHOLDS;
   if (!Array.isArray(value)) throw new BudgetConfigError(field, 'must be an array of fractions of the limit, e.g. [0.5, 0.8, 1]');
   for (const t of value) {
     if (typeof t !== 'number' || !Number.isFinite(t) || t <= 0) {
