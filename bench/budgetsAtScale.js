@@ -4,9 +4,12 @@
 // 1,000,000 distinct task ids (a fixed stride through them, so consecutive calls have different
 // ids); the keyed budgets' ids are spread evenly over that range, so a call hits a keyed budget
 // with probability N / 1,000,000 (10 % of calls with 100,000 budgets: those reserve and settle
-// a second counter). Before timing, each process makes one call per keyed id, so the store and
-// the threshold tracker hold a counter for every keyed budget. Each variant runs in a process of
-// its own (lib/isolated.js); ratio = median of per-round ratios to the baseline.
+// a second counter). Before timing, every process makes the same calls: one as each of the
+// WARM_IDS ids the 100,000 keyed budgets are for (each id the smaller variants key is among
+// them), so the store holds a counter for every keyed budget and every process holds the same
+// history of calls (day rollups per task id): the variants differ only in their budgets. Each
+// variant runs in a process of its own (lib/isolated.js); ratio = median of per-round ratios to
+// the baseline.
 //   standalone: node --expose-gc bench/budgetsAtScale.js [rounds]   (needs dist/, or TOLLGATE_BENCH_DIST)
 import { context } from '@opentelemetry/api';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
@@ -29,6 +32,8 @@ export const BASELINE = 'single budget (daily deny)';
 export const KEYED = { '+ 1 keyed per-task budget': 1, '+ 1,000 keyed per-task budgets': 1_000, '+ 100,000 keyed per-task budgets': 100_000 };
 export const NAMES = [BASELINE, ...Object.keys(KEYED)];
 export const BATCH = 2000;
+/** Ids every variant calls as before timing: those of the largest variant's keyed budgets. */
+const WARM_IDS = Math.max(...Object.values(KEYED));
 
 const taskId = (n) => `task-${n}`;
 
@@ -70,8 +75,8 @@ export async function variant(name) {
     return 1;
   };
   const callAs = (n) => context.with(withAttribution(root, 'task', taskId(n)), () => t.tollgate.llm(OPTIONS, wrapped));
-  for (let k = 0; k < keyed; k++) {
-    await callAs(k * spacing);
+  for (let k = 0; k < WARM_IDS; k++) {
+    await callAs(k * (TASK_IDS / WARM_IDS));
     if (k % 5_000 === 4_999) await t.tollgate.forceFlush();
   }
   await t.tollgate.forceFlush();

@@ -240,7 +240,7 @@ await step('6 budgets at scale', async () => {
   }
   notes.push(
     `6: every call runs as one of ${TASK_IDS.toLocaleString('en-US')} task ids (a fixed stride through them); the keyed budgets' ids are spread evenly over them, so a call hits one with probability N / ${TASK_IDS.toLocaleString('en-US')}; ` +
-      `each process first makes one call per keyed id (so the store and the threshold tracker hold a counter for each); ratio = median of per-round ratios to the single budget (quartiles of 100,000 keyed: ${quartiles(r['+ 100,000 keyed per-task budgets'].samples, base.samples)}).`,
+      `every process first makes the same 100,000 calls, one as each id the 100,000 keyed budgets are for (so the store holds a counter for every keyed budget, and all variants the same history of calls: they differ only in their budgets); ratio = median of per-round ratios to the single budget (quartiles of 100,000 keyed: ${quartiles(r['+ 100,000 keyed per-task budgets'].samples, base.samples)}).`,
   );
 });
 

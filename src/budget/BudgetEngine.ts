@@ -236,9 +236,10 @@ export class BudgetEngine {
     return this.ledger.release(admission.id);
   }
 
-  /** Waits for every settlement started so far. */
+  /** Waits for every settlement started so far; a store holding settlements back to commit them together (SQLite) commits them now. */
   forceFlush(): Promise<void> {
     if (this.inFlight === 0) return Promise.resolve();
+    this.ledger.flush?.().catch(() => undefined); // a failed commit is reported by its settlements (settle)
     return new Promise((resolve) => this.drained.push(resolve));
   }
 

@@ -17,14 +17,12 @@ export interface TollgateConfig {
   store: string;
   /** SQLite stores only. */
   sqlite: {
-    /**
-     * 'transaction': each settlement commits before the call returns. 'batched': settlements are
-     * written together every `flushIntervalMs` (a crash can lose that much; see README "Stores").
-     * Default 'transaction'.
-     */
+    /** Kept so that older configurations load: both values write the same way (README "Stores"). Default 'transaction'. */
     durability: 'transaction' | 'batched';
-    /** 'batched': longest wait before a settlement is written, ms. Default 100. */
+    /** No longer used (it was the write interval of 'batched'). Default 100. */
     flushIntervalMs: number;
+    /** How long a settlement waits for others to share its transaction, ms (SqliteLedgerOptions.settleDelayMs). Default 20. */
+    settleDelayMs?: number;
   };
   /** Redis stores only: key prefix, waits, journal, leases (README "Stores"). Default {}. */
   redis: RedisConfig;
@@ -267,6 +265,7 @@ export const TollgateConfigLayerSchema = z.strictObject({
     .strictObject({
       durability: z.enum(['transaction', 'batched'], { error: 'expected transaction or batched' }).optional(),
       flushIntervalMs: positiveInt('a whole number of milliseconds > 0').optional(),
+      settleDelayMs: nonNegativeInt('a whole number of milliseconds from 0 to 1000').max(1000, { error: 'expected a whole number of milliseconds from 0 to 1000' }).optional(),
     })
     .optional(),
   redis: RedisSchema.optional(),
@@ -356,7 +355,7 @@ export function applyDefaults(c: TollgateConfigLayer): TollgateConfig {
   if (c.otel?.serviceName !== undefined) otel.serviceName = c.otel.serviceName;
   return {
     store: c.store ?? 'sqlite:.tollgate/ledger.db',
-    sqlite: { durability: c.sqlite?.durability ?? 'transaction', flushIntervalMs: c.sqlite?.flushIntervalMs ?? 100 },
+    sqlite: { durability: c.sqlite?.durability ?? 'transaction', flushIntervalMs: c.sqlite?.flushIntervalMs ?? 100, ...(c.sqlite?.settleDelayMs === undefined ? {} : { settleDelayMs: c.sqlite.settleDelayMs }) },
     redis: c.redis ?? {},
     budgets: (c.budgets ?? []) as BudgetSpec[],
     pricing: {

@@ -70,7 +70,8 @@ describe('MemoryLedger against SqliteLedger', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 80 }), async (steps) => {
         const memory = new MemoryLedger();
-        const sqlite = new SqliteLedger({ path: ':memory:' });
+        // Each step awaits its answer: settlements commit at the end of the turn, not after the default wait for others.
+        const sqlite = new SqliteLedger({ path: ':memory:', settleDelayMs: 0 });
         try {
           let now = T0;
           for (const s of steps) {

@@ -350,3 +350,38 @@ describe('SqliteLedger across processes', () => {
     }
   });
 });
+
+describe('SqliteLedger settlements waiting for their group (settleDelayMs)', () => {
+  const CAP = { key: 'daily|global|waiting', budgetId: 'daily', limitNanos: 10_000, enforce: true };
+  const run1 = (dbPath: string, mode: string) => run(process.execPath, [join(FIXTURES, 'waitingSettlements.mjs'), sqliteModule, dbPath, mode]);
+
+  it.each(['exit', 'end'])('a process that ends (%s) while a settlement waits commits it first', async (mode) => {
+    const dbPath = join(workDir, `waiting-${mode}`, 'ledger.db');
+    await run1(dbPath, mode);
+    const ledger = new SqliteLedger({ path: dbPath });
+    try {
+      expect((await ledger.records({})).map((r) => [r.id, r.costNanos])).toEqual([[`w-${mode}`, 3_000]]);
+      expect((await ledger.bucketStates([CAP], Date.now()))[0]).toMatchObject({ spentNanos: 3_000, reservedNanos: 0 });
+    } finally {
+      await ledger.close();
+    }
+  });
+
+  it('SIGKILL while a settlement waits: its record is lost, but its reservation keeps holding the cap until it expires', async () => {
+    const dbPath = join(workDir, 'waiting-kill', 'ledger.db');
+    const child = startChild('waitingSettlements.mjs', dbPath, ['kill']);
+    await child.waitFor((lines) => lines.includes('waiting'));
+    await child.kill();
+    expectIntact(dbPath);
+    const ledger = new SqliteLedger({ path: dbPath });
+    try {
+      expect(await ledger.records({})).toEqual([]);
+      // The 4,000 reserved (more than the 3,000 the call cost) still count: no later call can pass the cap because of the lost settlement.
+      expect((await ledger.bucketStates([CAP], Date.now()))[0]).toMatchObject({ spentNanos: 0, reservedNanos: 4_000 });
+      const now = Date.now();
+      expect((await ledger.reserve({ id: 'after', amountNanos: 6_001, buckets: [CAP], now, expiresAt: now + 60_000 })).ok).toBe(false);
+    } finally {
+      await ledger.close();
+    }
+  });
+});

@@ -19,9 +19,20 @@ export interface GroupHooks {
   failed(): void;
 }
 
+/** Groups whose settlements are waiting on a timer: committed when the process exits (`process.exit()`, the end of the loop, an uncaught error). */
+const waiting = new Set<GroupCommit>();
+let exitHooked = false;
+
+function commitWaitingGroups(): void {
+  for (const group of [...waiting]) group.commit();
+}
+
 /**
  * Group commit: the operations queued within one turn of the event loop run together, in
- * queue order, in one `BEGIN IMMEDIATE` transaction. The write lock is held for the whole
+ * queue order, in one `BEGIN IMMEDIATE` transaction. An operation that may wait (a settlement:
+ * `run(work, true)`) waits up to `delayMs` for others to share its transaction, unless an
+ * operation that may not wait (a reservation, a release, a read) is queued first, which takes
+ * it into the next turn's group. The write lock is held for the whole
  * group, so every decision in it is atomic across the processes sharing the file, and the
  * file pays one commit for the group instead of one per operation.
  *
@@ -36,12 +47,17 @@ export interface GroupHooks {
 export class GroupCommit {
   private queued: Job[] = [];
   private scheduled: NodeJS.Immediate | undefined;
+  private delayed: NodeJS.Timeout | undefined;
   private readonly runGroup: Transaction<(jobs: readonly Job[]) => Outcome[]>;
 
-  /** `maxGroup`: a group is committed at once when this many operations are queued. */
+  /**
+   * `maxGroup`: a group is committed at once when this many operations are queued. `delayMs`:
+   * how long an operation that may wait waits for others (0: until the end of the turn).
+   */
   constructor(
     db: SqliteDatabase,
     private readonly maxGroup: number,
+    private readonly delayMs: number,
     private readonly hooks: GroupHooks,
   ) {
     this.runGroup = db.transaction((jobs: readonly Job[]) => {
@@ -59,12 +75,24 @@ export class GroupCommit {
     });
   }
 
-  /** Queues `work` (synchronous database work) for the current group; resolves to what it returned, once committed. */
-  run<T>(work: () => T): Promise<T> {
+  /**
+   * Queues `work` (synchronous database work) for the current group; resolves to what it
+   * returned, once committed. `mayWait`: the group may wait up to `delayMs` for more operations.
+   */
+  run<T>(work: () => T, mayWait = false): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queued.push({ work, resolve: resolve as (value: unknown) => void, reject });
       if (this.queued.length >= this.maxGroup) this.commit();
-      else this.scheduled ??= setImmediate(() => this.commit());
+      else if (!mayWait || this.delayMs === 0) this.scheduled ??= setImmediate(() => this.commit());
+      else if (this.scheduled === undefined && this.delayed === undefined) {
+        // Not unref'd: a process whose work is done still commits before it exits.
+        this.delayed = setTimeout(() => this.commit(), this.delayMs);
+        waiting.add(this);
+        if (!exitHooked) {
+          exitHooked = true;
+          process.on('exit', commitWaitingGroups);
+        }
+      }
     });
   }
 
@@ -72,6 +100,11 @@ export class GroupCommit {
   commit(): void {
     if (this.scheduled !== undefined) clearImmediate(this.scheduled);
     this.scheduled = undefined;
+    if (this.delayed !== undefined) {
+      clearTimeout(this.delayed);
+      this.delayed = undefined;
+      waiting.delete(this);
+    }
     const jobs = this.queued;
     if (jobs.length === 0) return;
     this.queued = [];

@@ -105,7 +105,7 @@ export class SqliteLedger implements Ledger {
     this.legacyIds = new Set(
       this.db.prepare<[], { i: string }>("SELECT DISTINCT instance AS i FROM bucket_holds WHERE instance LIKE 'legacy:%'").all().map((r) => r.i.slice('legacy:'.length)),
     );
-    this.group = new GroupCommit(this.db, o.maxBatch, {
+    this.group = new GroupCommit(this.db, o.maxBatch, o.settleDelayMs, {
       write: () => this.writePending(),
       committed: () => {
         this.queuedOther = false;
@@ -156,7 +156,7 @@ export class SqliteLedger implements Ledger {
     return this.group.run(() => {
       this.writeSettlement(record, buckets);
       return this.statesAt(buckets, record.time);
-    });
+    }, true);
   }
 
   async release(id: string): Promise<void> {

@@ -1,3 +1,8 @@
+/** How long a settlement waits for others to share its transaction, by default (ms). */
+export const DEFAULT_SETTLE_DELAY_MS = 20;
+/** The longest settleDelayMs accepted: a settlement waiting longer would leave the spend other processes see behind by as much. */
+export const MAX_SETTLE_DELAY_MS = 1000;
+
 /** The default embedded store, relative to the working directory. */
 export const DEFAULT_SQLITE_PATH = '.tollgate/ledger.db';
 
@@ -29,6 +34,16 @@ export interface SqliteLedgerOptions {
   flushIntervalMs?: number;
   /** Most operations one group transaction holds: a group is committed at once when this many are queued. Default 1000. */
   maxBatch?: number;
+  /**
+   * How long a settlement waits for others to share its transaction, ms. A reservation, a
+   * release or a read queued in the meantime commits the waiting settlements with it in the next
+   * turn; so do `flush()`, `tollgate.forceFlush()`, `close()` and the exit of the process. The
+   * settled call's reservation keeps holding its budget until the commit, so no cap is passed
+   * while a settlement waits; a process killed with SIGKILL in the meantime loses the waiting
+   * settlements' records and spend (their reservations hold the budget until they expire).
+   * 0: commit at the end of the event-loop turn. Default 20.
+   */
+  settleDelayMs?: number;
 }
 
 /** SqliteLedgerOptions with every default applied. */
@@ -43,6 +58,7 @@ export function resolveSqliteOptions(options: SqliteLedgerOptions): ResolvedSqli
     durability: options.durability ?? 'transaction',
     flushIntervalMs: options.flushIntervalMs ?? 100,
     maxBatch: options.maxBatch ?? 1000,
+    settleDelayMs: options.settleDelayMs ?? DEFAULT_SETTLE_DELAY_MS,
   };
   if (resolved.synchronous !== 'NORMAL' && resolved.synchronous !== 'FULL') {
     throw new Error(`tollgate: SqliteLedgerOptions.synchronous must be 'NORMAL' or 'FULL', got ${JSON.stringify(resolved.synchronous)}`);
@@ -55,6 +71,11 @@ export function resolveSqliteOptions(options: SqliteLedgerOptions): ResolvedSqli
     if (!Number.isInteger(value) || value < 1) {
       throw new Error(`tollgate: SqliteLedgerOptions.${name} must be a positive whole number, got ${JSON.stringify(value)}`);
     }
+  }
+  if (!Number.isInteger(resolved.settleDelayMs) || resolved.settleDelayMs < 0 || resolved.settleDelayMs > MAX_SETTLE_DELAY_MS) {
+    throw new Error(
+      `tollgate: SqliteLedgerOptions.settleDelayMs must be a whole number of milliseconds from 0 to ${MAX_SETTLE_DELAY_MS}, got ${JSON.stringify(resolved.settleDelayMs)}`,
+    );
   }
   return resolved;
 }
