@@ -53,6 +53,8 @@ export class MemoryLedger implements Ledger {
   private readonly reservations = new Map<string, Reservation>();
   /** Fixed and calendar-window counters by bucket key. */
   private readonly counters = new Map<string, Counter>();
+  /** No counter's window ends before this: `prune` passes over the counters only once one may have ended. */
+  private countersEndFrom = Number.POSITIVE_INFINITY;
   /** Rolling-window settlements by bucket key. */
   private readonly rolling = new Map<string, RollingEntry[]>();
   /** Records by time ascending (equal times in settle order). */
@@ -152,10 +154,15 @@ export class MemoryLedger implements Ledger {
     if (deleted > 0) this.stored = this.stored.slice(deleted);
     this.watermark = Math.max(this.watermark ?? before, before);
     // A counter whose window ended is forgotten, unless a live reservation is still held against it.
-    // (forEach: a pass over every counter, without an entry array per counter.)
-    this.counters.forEach((counter, key) => {
-      if (counter.expiresAt !== undefined && counter.expiresAt <= before && !this.isHeld(key)) this.counters.delete(key);
-    });
+    // (forEach: a pass over every counter, without an entry array per counter; none while no window can have ended.)
+    if (this.countersEndFrom <= before) {
+      this.countersEndFrom = Number.POSITIVE_INFINITY;
+      this.counters.forEach((counter, key) => {
+        if (counter.expiresAt === undefined) return;
+        if (counter.expiresAt <= before && !this.isHeld(key)) this.counters.delete(key);
+        else this.countersEndFrom = Math.min(this.countersEndFrom, counter.expiresAt);
+      });
+    }
     // Rolling entries that no window reaching `before` or later can count.
     this.rolling.forEach((entries, key) => {
       if (entries.every((e) => e.time + e.rollingMs > before)) return;
@@ -261,7 +268,10 @@ export class MemoryLedger implements Ledger {
     }
     const counter = this.counters.get(b.key) ?? { spentNanos: 0, expiresAt: undefined };
     counter.spentNanos += record.costNanos;
-    if (b.expiresAt !== undefined) counter.expiresAt = Math.max(counter.expiresAt ?? b.expiresAt, b.expiresAt);
+    if (b.expiresAt !== undefined) {
+      counter.expiresAt = Math.max(counter.expiresAt ?? b.expiresAt, b.expiresAt);
+      this.countersEndFrom = Math.min(this.countersEndFrom, counter.expiresAt);
+    }
     this.counters.set(b.key, counter);
   }
 
