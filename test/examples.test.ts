@@ -116,6 +116,7 @@ describe('README configuration example', () => {
     const { PricingCatalog } = await import('../src/pricing/PricingCatalog.js');
     const config = loadConfig({ file: join(root, 'examples', 'tollgate.toml'), env: {} });
     expect(config.store).toBe('sqlite:.tollgate/ledger.db');
+    expect(config.sqlite.settleDelayMs).toBe(20);
     expect(config.pricing.unpricedUnderCap).toBe('ceiling');
     expect(config.estimation).toEqual({ defaultMaxOutputTokens: 4096, minOutputTokens: 16, inputMargin: 0 });
     expect(config.budgets).toEqual([

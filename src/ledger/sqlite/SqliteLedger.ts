@@ -24,6 +24,13 @@ import { resolveSqliteOptions } from './SqliteLedgerOptions.js';
 import type { SqliteLedgerOptions } from './SqliteLedgerOptions.js';
 import { assertGroupBy } from '../assertGroupBy.js';
 
+/** Slack that could not be given back errs closed (it keeps counting until its row expires), but is said. */
+function giveBackFailed(err: unknown): void {
+  diag.warn(
+    `tollgate: giving back this process's SQLite slack failed; it keeps counting against its caps until its row expires (2 × reservationTtlMs): ${err instanceof Error ? err.message : String(err)}`,
+  );
+}
+
 /** What a reservation decided in a transaction answers when only other processes' slack keeps it out: decide again later. */
 const RETRY = Symbol('retry');
 
@@ -228,7 +235,7 @@ export class SqliteLedger implements Ledger {
     if (this.closed) return;
     clearInterval(this.idleTimer);
     try {
-      if (this.slack.holdsAny()) void this.group.run(() => this.slack.release(this.slack.idleSince(Number.POSITIVE_INFINITY))).catch(() => undefined);
+      if (this.slack.holdsAny()) void this.group.run(() => this.slack.release(this.slack.idleSince(Number.POSITIVE_INFINITY))).catch(giveBackFailed);
       this.group.commit();
     } finally {
       this.closed = true;
@@ -297,7 +304,7 @@ export class SqliteLedger implements Ledger {
     }
     this.idleTimer ??= setInterval(() => {
       const idle = this.slack.idleSince(Date.now() - SLACK_IDLE_MS);
-      if (idle.length > 0 && !this.closed) void this.group.run(() => this.slack.release(idle)).catch(() => undefined);
+      if (idle.length > 0 && !this.closed) void this.group.run(() => this.slack.release(idle)).catch(giveBackFailed);
     }, SLACK_IDLE_MS).unref();
   }
 

@@ -2,23 +2,15 @@
  * Slack on the SQLite ledger (ProcessSlack), on real files: reservations admitted from slack
  * without a transaction, the slack rows other ledgers on the file count, and giving slack back.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { DiagLogLevel, diag } from '@opentelemetry/api';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SqliteLedger } from '../../../src/ledger/sqlite.js';
 import type { ReserveResult } from '../../../src/ledger/Ledger.js';
+import { tempDirs } from '../../helpers/tempDirs.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-function tempPath(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tollgate-slack-'));
-  dirs.push(dir);
-  return join(dir, 'ledger.db');
-}
+const temp = tempDirs('tollgate-slack-');
+const tempPath = (): string => temp.file('ledger.db');
 
 const cap = { key: 'daily|global|2026-03-10', budgetId: 'daily', limitNanos: 1_000_000, enforce: true };
 const settled = (id: string, costNanos: number, time = 1_000) => ({
@@ -117,6 +109,29 @@ describe('SqliteLedger slack', () => {
     expect(slackRows(path)).toHaveLength(1);
     await ledger.close();
     expect(slackRows(path)).toEqual([]);
+  });
+
+  it('says so when idle slack cannot be given back (the file stays locked); the slack keeps counting (errs closed)', async () => {
+    const path = tempPath();
+    const warnings: string[] = [];
+    diag.setLogger({ error: () => undefined, warn: (m: string) => warnings.push(m), info: () => undefined, debug: () => undefined, verbose: () => undefined }, DiagLogLevel.WARN);
+    const ledger = new SqliteLedger({ path, busyTimeoutMs: 10 });
+    const holder = new Database(path);
+    try {
+      await ledger.reserve(reserve('a', 1_000));
+      await ledger.settle(settled('a', 1_000), [cap]);
+      expect(slackRows(path)).toHaveLength(1);
+      holder.exec('BEGIN IMMEDIATE'); // another process holds the write lock
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(warnings.join('\n')).toMatch(/giving back this process's SQLite slack failed; it keeps counting against its caps until its row expires/);
+      holder.exec('ROLLBACK');
+      expect(slackRows(path)).toHaveLength(1);
+    } finally {
+      if (holder.inTransaction) holder.exec('ROLLBACK');
+      holder.close();
+      await ledger.close();
+      diag.disable();
+    }
   });
 
   it('a reservation only another ledger\'s idle slack keeps out is decided again once that slack is back, and admitted', async () => {

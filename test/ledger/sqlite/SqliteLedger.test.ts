@@ -1,10 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LedgerClosedError } from '../../../src/ledger/LedgerClosedError.js';
 import { DEFAULT_SQLITE_PATH, SQLITE_SCHEMA_VERSION, SqliteLedger } from '../../../src/ledger/sqlite.js';
+import { tempDirs } from '../../helpers/tempDirs.js';
 
 /** The reservation tables of schema versions 1 to 3. */
 const V1_RESERVATION_TABLES = `
@@ -14,15 +13,7 @@ const V1_RESERVATION_TABLES = `
   CREATE INDEX reservation_buckets_id ON reservation_buckets (reservation_id);
 `;
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'tollgate-sqlite-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('tollgate-sqlite-').dir;
 
 describe('SqliteLedger specifics', () => {
   it('defaults to .tollgate/ledger.db', () => {

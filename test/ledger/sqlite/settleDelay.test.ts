@@ -4,24 +4,15 @@
  * and flush / forceFlush commit them at once. The process-level cases (exit, SIGKILL) are in
  * test/ledger/sqliteProcess.test.ts.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/loadConfig.js';
 import { SqliteLedger } from '../../../src/ledger/sqlite.js';
 import { makeTestTollgate } from '../../helpers/otel.js';
+import { tempDirs } from '../../helpers/tempDirs.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-function tempDb(): string {
-  const d = mkdtempSync(join(tmpdir(), 'tollgate-settle-delay-'));
-  dirs.push(d);
-  return join(d, 'ledger.db');
-}
+const temp = tempDirs('tollgate-settle-delay-');
+const tempDb = (): string => temp.file('ledger.db');
 
 const T0 = Date.UTC(2026, 2, 10);
 const bucket = { key: 'daily|global|2026-03-10', budgetId: 'daily', limitNanos: 1_000_000, enforce: true, expiresAt: T0 + 86_400_000 };
