@@ -4,7 +4,7 @@
 // the memory, SQLite (the default; durability 'transaction') and Redis stores. Each variant runs
 // in a process of its own (lib/isolated.js), so the contrib instrumentation's require hook
 // patches only the process that measures it. Each batch reports the process's CPU time
-// (process.cpuUsage) beside its wall time.
+// (process.cpuUsage) beside its wall time. `sqlite`: options of the SQLite variant's store (an A/B of them).
 //
 // Benchmark 1c: the same clients with many calls in flight at once, the fake server holding
 // every request `delayMs` before it answers: the event-loop delay (perf_hooks
@@ -47,10 +47,10 @@ function startFakeServer(delayMs) {
 }
 
 /** A tollgate on the store the variant names (memory, SQLite default, or Redis), and its clean-up. */
-async function tollgateFor(name, redisPrefix) {
+async function tollgateFor(name, redisPrefix, sqliteOptions) {
   if (name === NAMES.tollgateSqlite) {
     const sqlite = tempSqlite();
-    return { t: makeTollgate({ store: sqlite.store }), remove: sqlite.remove };
+    return { t: makeTollgate({ store: sqlite.store, ...(sqliteOptions === undefined ? {} : { sqlite: sqliteOptions }) }), remove: sqlite.remove };
   }
   if (name === NAMES.tollgateRedis) {
     const { RedisLedger } = await fromDist('src/ledger/redis.js');
@@ -68,7 +68,7 @@ async function tollgateFor(name, redisPrefix) {
  * `delayMs`, and each batch reports the event-loop delay seen while it ran. Every batch reports
  * its CPU time (`cpuNs`).
  */
-export async function variant(name, { inFlight, delayMs = 0, redisPrefix = `tollgate-bench:${randomUUID()}:` } = {}) {
+export async function variant(name, { inFlight, delayMs = 0, redisPrefix = `tollgate-bench:${randomUUID()}:`, sqlite } = {}) {
   const fake = await startFakeServer(inFlight === undefined ? 0 : delayMs);
   const options = { baseURL: fake.baseURL, apiKey: 'test', maxRetries: 0 };
   let client;
@@ -90,7 +90,7 @@ export async function variant(name, { inFlight, delayMs = 0, redisPrefix = `toll
     client = new OpenAI(options);
     if (name !== NAMES.none) {
       const { instrumentOpenAI } = await fromDist('instrumentations/openai/index.js');
-      ({ t, remove } = await tollgateFor(name, redisPrefix));
+      ({ t, remove } = await tollgateFor(name, redisPrefix, sqlite));
       await t.tollgate.ready;
       client = instrumentOpenAI(client, t.tollgate);
     }

@@ -19,6 +19,9 @@ export interface GroupHooks {
   failed(): void;
 }
 
+/** A group this large gains little more from waiting (its commit is shared by this many): it commits at the end of the turn. */
+const FULL_ENOUGH = 64;
+
 /** Groups whose settlements are waiting on a timer: committed when the process exits (`process.exit()`, the end of the loop, an uncaught error). */
 const waiting = new Set<GroupCommit>();
 let exitHooked = false;
@@ -32,7 +35,7 @@ function commitWaitingGroups(): void {
  * queue order, in one `BEGIN IMMEDIATE` transaction. An operation that may wait (a settlement:
  * `run(work, true)`) waits up to `delayMs` for others to share its transaction, unless an
  * operation that may not wait (a reservation, a release, a read) is queued first, which takes
- * it into the next turn's group. The write lock is held for the whole
+ * it into the next turn's group, or the group holds FULL_ENOUGH operations already. The write lock is held for the whole
  * group, so every decision in it is atomic across the processes sharing the file, and the
  * file pays one commit for the group instead of one per operation.
  *
@@ -83,7 +86,7 @@ export class GroupCommit {
     return new Promise<T>((resolve, reject) => {
       this.queued.push({ work, resolve: resolve as (value: unknown) => void, reject });
       if (this.queued.length >= this.maxGroup) this.commit();
-      else if (!mayWait || this.delayMs === 0) this.scheduled ??= setImmediate(() => this.commit());
+      else if (!mayWait || this.delayMs === 0 || this.queued.length >= FULL_ENOUGH) this.scheduled ??= setImmediate(() => this.commit());
       else if (this.scheduled === undefined && this.delayed === undefined) {
         // Not unref'd: a process whose work is done still commits before it exits.
         this.delayed = setTimeout(() => this.commit(), this.delayMs);
