@@ -69,6 +69,22 @@ describe('SqliteLedger settleDelayMs', () => {
     }
   });
 
+  it('a group that reaches 64 operations commits at the end of its turn without waiting', async () => {
+    const path = tempDb();
+    const ledger = new SqliteLedger({ path, settleDelayMs: 1_000 });
+    try {
+      const few = watch(Promise.all(Array.from({ length: 63 }, (_, i) => ledger.settle(record(i), [bucket]))));
+      await sleep(50);
+      expect(few.done()).toBe(false);
+      const started = Date.now();
+      await Promise.all([few.p, ledger.settle(record(63), [bucket])]);
+      expect(Date.now() - started).toBeLessThan(500);
+      expect(await ledger.records({ limit: 100 })).toHaveLength(64);
+    } finally {
+      await ledger.close();
+    }
+  });
+
   it('settleDelayMs 0 commits at the end of the turn', async () => {
     const path = tempDb();
     const ledger = new SqliteLedger({ path, settleDelayMs: 0 });
