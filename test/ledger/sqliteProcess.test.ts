@@ -8,9 +8,9 @@
  * builds of dist/ running at the same time).
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
@@ -347,6 +347,26 @@ describe('SqliteLedger across processes', () => {
       expect((await ledger.reserve({ id: 'the-rest', amountNanos: 1_000_000 - spent, buckets: [cap], now: at, expiresAt: at + 60_000 })).ok).toBe(true);
     } finally {
       await ledger.close();
+    }
+  });
+});
+
+describe('SqliteLedger opened by several processes at once', () => {
+  it('six processes opening one new file at the same moment all open it, and each record is in it', async () => {
+    for (let round = 0; round < 8; round++) {
+      const dbPath = join(workDir, `open-race-${round}`, 'ledger.db');
+      mkdirSync(dirname(dbPath), { recursive: true });
+      const startAt = Date.now() + 500;
+      const outputs = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => run(process.execPath, [join(FIXTURES, 'openAtOnce.mjs'), sqliteModule, dbPath, String(startAt), `r${round}-${i}`]).then((r) => r.stdout.trim())),
+      );
+      expect(outputs).toEqual(Array(6).fill('opened'));
+      const ledger = new SqliteLedger({ path: dbPath });
+      try {
+        expect((await ledger.records({})).length).toBe(6);
+      } finally {
+        await ledger.close();
+      }
     }
   });
 });

@@ -21,6 +21,7 @@ import { ProcessReservations } from './ProcessReservations.js';
 import { ProcessSlack, SLACK_IDLE_MS, SLACK_RETRY_MS } from './ProcessSlack.js';
 import { SqliteResets } from './SqliteResets.js';
 import { resolveSqliteOptions } from './SqliteLedgerOptions.js';
+import { retryWhileBusy } from './retryWhileBusy.js';
 import type { SqliteLedgerOptions } from './SqliteLedgerOptions.js';
 import { assertGroupBy } from '../assertGroupBy.js';
 
@@ -102,7 +103,8 @@ export class SqliteLedger implements Ledger {
         cause: err,
       });
     }
-    this.db.pragma('journal_mode = WAL');
+    // Processes opening a new file at the same time: the switch to WAL can be refused at once (SQLITE_BUSY) by another's.
+    retryWhileBusy(() => this.db.pragma('journal_mode = WAL'), o.busyTimeoutMs);
     this.db.pragma(`synchronous = ${o.synchronous}`);
     migrateSchema(this.db, this.path);
     this.stmt = prepareStatements(this.db);
