@@ -375,9 +375,10 @@ describe('SqliteLedger settlements waiting for their group (settleDelayMs)', () 
   const CAP = { key: 'daily|global|waiting', budgetId: 'daily', limitNanos: 10_000, enforce: true };
   const run1 = (dbPath: string, mode: string) => run(process.execPath, [join(FIXTURES, 'waitingSettlements.mjs'), sqliteModule, dbPath, mode]);
 
-  it.each(['exit', 'end'])('a process that ends (%s) while a settlement waits commits it first', async (mode) => {
+  it.each(['exit', 'end', 'throw'])('a process that ends (%s) while a settlement waits commits it first', async (mode) => {
     const dbPath = join(workDir, `waiting-${mode}`, 'ledger.db');
-    await run1(dbPath, mode);
+    if (mode === 'throw') await expect(run1(dbPath, mode)).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/an uncaught error of the application/) });
+    else await run1(dbPath, mode);
     const ledger = new SqliteLedger({ path: dbPath });
     try {
       expect((await ledger.records({})).map((r) => [r.id, r.costNanos])).toEqual([[`w-${mode}`, 3_000]]);
