@@ -34,10 +34,10 @@ function commitWaitingGroups(): void {
  * Group commit: the operations queued within one turn of the event loop run together, in
  * queue order, in one `BEGIN IMMEDIATE` transaction. An operation that may wait (a settlement:
  * `run(work, true)`) waits up to `delayMs` for others to share its transaction, unless an
- * operation that may not wait (a reservation, a release, a read) is queued first, which takes
- * it into the next turn's group, or the group holds FULL_ENOUGH operations already. The write lock is held for the whole
- * group, so every decision in it is atomic across the processes sharing the file, and the
- * file pays one commit for the group instead of one per operation.
+ * operation that may not wait (a reservation, a release, a read) is queued, which takes it into
+ * the next turn's group, or the group holds FULL_ENOUGH operations already. The write lock is
+ * held for the whole group, so every decision in it is atomic across the processes sharing the
+ * file, and the file pays one commit for the group instead of one per operation.
  *
  * An operation does what can throw (checking and encoding its input) before it changes
  * anything, so one that throws has changed nothing: its promise rejects and the others still

@@ -21,6 +21,19 @@ const record = (i: number) => ({
   inputTokens: 10, outputTokens: 5, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNanos: 100, status: 'ok' as const,
 });
 
+/** A ledger with `options` and a second handle on its file (another process in production), both closed after `fn`. */
+async function withLedgers(options: { settleDelayMs: number }, fn: (ledger: SqliteLedger, other: SqliteLedger) => Promise<void>): Promise<void> {
+  const path = tempDb();
+  const ledger = new SqliteLedger({ path, ...options });
+  const other = new SqliteLedger({ path });
+  try {
+    await fn(ledger, other);
+  } finally {
+    await other.close();
+    await ledger.close();
+  }
+}
+
 /** Marks when a promise has resolved. */
 function watch<T>(p: Promise<T>): { p: Promise<T>; done: () => boolean } {
   let done = false;
@@ -30,10 +43,7 @@ function watch<T>(p: Promise<T>): { p: Promise<T>; done: () => boolean } {
 
 describe('SqliteLedger settleDelayMs', () => {
   it('settlements of separate turns within the delay share one transaction; no other handle sees them before it commits', async () => {
-    const path = tempDb();
-    const ledger = new SqliteLedger({ path, settleDelayMs: 300 });
-    const other = new SqliteLedger({ path });
-    try {
+    await withLedgers({ settleDelayMs: 300 }, async (ledger, other) => {
       const first = watch(ledger.settle(record(1), [bucket]));
       await sleep(50);
       // Several turns later the first still waits, unwritten.
@@ -43,17 +53,11 @@ describe('SqliteLedger settleDelayMs', () => {
       const [a, b] = await Promise.all([first.p, second.p]);
       expect([a[0]?.spentNanos, b[0]?.spentNanos]).toEqual([100, 200]);
       expect((await other.records({})).map((r) => r.id).sort()).toEqual(['s-1', 's-2']);
-    } finally {
-      await other.close();
-      await ledger.close();
-    }
+    });
   });
 
   it('a reservation queued while settlements wait commits them with it in the next turn', async () => {
-    const path = tempDb();
-    const ledger = new SqliteLedger({ path, settleDelayMs: 1_000 });
-    const other = new SqliteLedger({ path });
-    try {
+    await withLedgers({ settleDelayMs: 1_000 }, async (ledger, other) => {
       const settled = watch(ledger.settle(record(1), [bucket]));
       const started = Date.now();
       const reserved = await ledger.reserve({ id: 'r-1', amountNanos: 500, buckets: [bucket], now: T0, expiresAt: T0 + 60_000 });
@@ -63,10 +67,7 @@ describe('SqliteLedger settleDelayMs', () => {
       await settled.p;
       expect(Date.now() - started).toBeLessThan(900);
       expect((await other.records({})).map((r) => r.id)).toEqual(['s-1']);
-    } finally {
-      await other.close();
-      await ledger.close();
-    }
+    });
   });
 
   it('a group that reaches 64 operations commits at the end of its turn without waiting', async () => {
@@ -86,19 +87,13 @@ describe('SqliteLedger settleDelayMs', () => {
   });
 
   it('settleDelayMs 0 commits at the end of the turn', async () => {
-    const path = tempDb();
-    const ledger = new SqliteLedger({ path, settleDelayMs: 0 });
-    const other = new SqliteLedger({ path });
-    try {
+    await withLedgers({ settleDelayMs: 0 }, async (ledger, other) => {
       const settled = watch(ledger.settle(record(1), [bucket]));
       await new Promise((resolve) => setImmediate(resolve));
       await new Promise((resolve) => setImmediate(resolve));
       expect(settled.done()).toBe(true);
       expect(await other.records({})).toHaveLength(1);
-    } finally {
-      await other.close();
-      await ledger.close();
-    }
+    });
   });
 
   it('tollgate.forceFlush() and shutdown() commit waiting settlements at once, not after the delay', async () => {
