@@ -219,7 +219,6 @@ export class BudgetEngine {
         }
       }
     } finally {
-      // Settlements in flight are counted so that forceFlush can wait for them to drain.
       if (--this.inFlight === 0) for (const wake of this.drained.splice(0)) wake();
     }
   }

@@ -4,6 +4,7 @@ import { MAX_BUDGET_USD } from '../core/money.js';
 import type { PriceOverride } from '../pricing/PriceOverride.js';
 import { CAMEL_PRICE_FIELDS, PRICE_UNITS, unitFieldNames } from '../pricing/priceUnits.js';
 import type { UnknownModelPolicy } from '../pricing/types.js';
+import { MAX_SETTLE_DELAY_MS } from '../ledger/sqlite/SqliteLedgerOptions.js';
 import type { LogLevel } from '../sinks/TollgateLogger.js';
 import { AlertsSchema, type AlertConfig } from './alertsSchema.js';
 import { RedisSchema, type RedisConfig } from './redisSchema.js';
@@ -163,6 +164,7 @@ export interface TollgateConfigInput {
   healthCheckIntervalMs?: number;
 }
 
+const SETTLE_DELAY_RANGE = `a whole number of milliseconds from 0 to ${MAX_SETTLE_DELAY_MS}`;
 const positiveInt = (what: string): z.ZodNumber =>
   z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
 const nonNegativeInt = (what: string): z.ZodNumber =>
@@ -265,7 +267,7 @@ export const TollgateConfigLayerSchema = z.strictObject({
     .strictObject({
       durability: z.enum(['transaction', 'batched'], { error: 'expected transaction or batched' }).optional(),
       flushIntervalMs: positiveInt('a whole number of milliseconds > 0').optional(),
-      settleDelayMs: nonNegativeInt('a whole number of milliseconds from 0 to 1000').max(1000, { error: 'expected a whole number of milliseconds from 0 to 1000' }).optional(),
+      settleDelayMs: nonNegativeInt(SETTLE_DELAY_RANGE).max(MAX_SETTLE_DELAY_MS, { error: `expected ${SETTLE_DELAY_RANGE}` }).optional(),
     })
     .optional(),
   redis: RedisSchema.optional(),
