@@ -36,6 +36,14 @@ export const NAMES = {
 export const IN_FLIGHT = 200;
 export const ELD_CALLS = 1000;
 export const ELD_DELAY_MS = 200;
+/**
+ * Calls every variant makes before its batches are timed (1b and 1c). V8 goes on optimising the
+ * code of a real call (the openai client, undici, the instrumentation) for about 4,000 calls:
+ * `--trace-opt` counts 88, 76, 57, 45, 20, 9... optimisations per 500 calls for contrib, 94, 96,
+ * 73, 51, 20, 27... for tollgate. With 300 calls of warm-up the first half of the timed rounds
+ * paid for compiling, and tollgate, having more code, paid more (bench/analysis.md).
+ */
+export const WARM_CALLS = 5000;
 
 /** Starts lib/fakeServerProcess.js; resolves to its base URL and a stop function. */
 function startFakeServer(delayMs) {
@@ -168,7 +176,7 @@ function cpuOf(results, baseline, perOp) {
 
 export async function runOpenAIClient() {
   const { names, redisUnavailable } = await variantNames();
-  const results = await runIsolated('openaiClient.js', names, { rounds: Number(process.env.TOLLGATE_BENCH_ROUNDS ?? 41), warmup: 3, batch: 100, baseline: NAMES.contrib });
+  const results = await runIsolated('openaiClient.js', names, { rounds: Number(process.env.TOLLGATE_BENCH_ROUNDS ?? 41), warmup: WARM_CALLS / 100, batch: 100, baseline: NAMES.contrib });
   const cpu = cpuOf(results, NAMES.contrib, 100);
   for (const name of names) Object.assign(results[name], cpu[name]);
   return { results, redisUnavailable };
@@ -179,7 +187,7 @@ export async function runEventLoopDelay() {
   const { names, redisUnavailable } = await variantNames();
   const results = await runIsolated('openaiClient.js', names, {
     rounds: Number(process.env.TOLLGATE_BENCH_ROUNDS ?? 7),
-    warmup: 1,
+    warmup: WARM_CALLS / ELD_CALLS,
     batch: 1,
     args: { inFlight: IN_FLIGHT, delayMs: ELD_DELAY_MS },
     baseline: NAMES.contrib,

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { pinCores } from './lib/isolated.js';
 import { fmtNs, fmtRatio } from './lib/measure.js';
 import { DIST } from './lib/dist.js';
-import { ELD_CALLS, ELD_DELAY_MS, IN_FLIGHT, NAMES as CLIENT, runEventLoopDelay, runOpenAIClient } from './openaiClient.js';
+import { ELD_CALLS, ELD_DELAY_MS, IN_FLIGHT, NAMES as CLIENT, runEventLoopDelay, runOpenAIClient, WARM_CALLS } from './openaiClient.js';
 import { BASELINE as SCALE_BASELINE, KEYED, runBudgetsAtScale, TASK_IDS } from './budgetsAtScale.js';
 import { runOverhead } from './overhead.js';
 import { runPricing } from './pricing.js';
@@ -94,7 +94,7 @@ await step('1b real openai client', async () => {
   }
   const sqlite = r[CLIENT.tollgateSqlite];
   notes.push(
-    `1b: ${sqlite.cpuSamples.length} rounds of 100 calls one after another per variant; CPU = process.cpuUsage() (user + system) of the measuring process over a batch, which ends when tollgate's settlements are committed (forceFlush); ` +
+    `1b: ${sqlite.cpuSamples.length} rounds of 100 calls one after another per variant, after ${WARM_CALLS.toLocaleString('en-US')} calls of warm-up (the JIT has stopped optimising by then); CPU = process.cpuUsage() (user + system) of the measuring process over a batch, which ends when tollgate's settlements are committed (forceFlush); ` +
       `ratios = median over rounds of the per-round ratio to the contrib instrumentation (SQLite CPU quartiles ${quartiles(sqlite.cpuSamples, r[CLIENT.contrib].cpuSamples)}). ` +
       `Added latency = wall time a call minus the uninstrumented client's (the fake server answers at once).`,
   );
@@ -123,7 +123,7 @@ await step('1c event-loop delay, calls in flight', async () => {
     figures[`1c ${FIGURE_KEY[name]} cpu ratio`] = v.cpuRatio;
   }
   notes.push(
-    `1c: ${IN_FLIGHT} calls in flight at once, ${ELD_CALLS} calls a batch, the fake server (another process) holding every request ${ELD_DELAY_MS} ms; the delay is how late a 1 ms timer fires (perf_hooks.monitorEventLoopDelay, resolution 1 ms) while a batch runs; ` +
+    `1c: ${IN_FLIGHT} calls in flight at once, ${ELD_CALLS} calls a batch after ${WARM_CALLS.toLocaleString('en-US')} calls of warm-up, the fake server (another process) holding every request ${ELD_DELAY_MS} ms; the delay is how late a 1 ms timer fires (perf_hooks.monitorEventLoopDelay, resolution 1 ms) while a batch runs; ` +
       "figures are medians over batches of each batch's percentile; the CPU ratio is the median of per-round ratios to the contrib instrumentation.",
   );
   if (redisUnavailable !== undefined) notes.push(`1c: Redis not measured: ${redisUnavailable}`);
