@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import { runIsolated } from './lib/isolated.js';
 import { fmtNs, fmtRatio, median } from './lib/measure.js';
+import { ELD_CALLS, WARM_CALLS } from './openaiClient.js';
 
 const [which, distA, distB, roundsArg] = process.argv.slice(2);
 if (distA === undefined || distB === undefined) {
@@ -19,14 +20,14 @@ const BENCHES = {
     module: 'openaiClient.js',
     baseline: 'openai + @opentelemetry/instrumentation-openai',
     tollgate: ['openai + tollgate instrumentOpenAI', 'openai + tollgate instrumentOpenAI, SQLite store'],
-    options: { batch: 100, warmup: 3, rounds: 31 },
+    options: { batch: 100, warmup: WARM_CALLS / 100, rounds: 31 },
     perOp: 1,
   },
   eld: {
     module: 'openaiClient.js',
     baseline: 'openai + @opentelemetry/instrumentation-openai',
     tollgate: ['openai + tollgate instrumentOpenAI, SQLite store'],
-    options: { batch: 1, warmup: 1, rounds: 7, args: { inFlight: 200, delayMs: 200 } },
+    options: { batch: 1, warmup: WARM_CALLS / ELD_CALLS, rounds: 7, args: { inFlight: 200, delayMs: 200 } },
     perOp: 1000,
   },
   throughput: {
