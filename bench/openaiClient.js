@@ -28,6 +28,7 @@ const BODY = { model: 'gpt-4o-mini', max_tokens: 64, messages: [{ role: 'user', 
 export const NAMES = {
   none: 'openai, no instrumentation',
   contrib: 'openai + @opentelemetry/instrumentation-openai',
+  contribMetrics: 'openai + @opentelemetry/instrumentation-openai, its metrics recorded',
   tollgate: 'openai + tollgate instrumentOpenAI',
   tollgateSqlite: 'openai + tollgate instrumentOpenAI, SQLite store',
   tollgateRedis: 'openai + tollgate instrumentOpenAI, Redis store',
@@ -52,6 +53,13 @@ function startFakeServer(delayMs) {
     child.once('message', (msg) => resolve({ baseURL: msg.baseURL, close: () => child.kill() }));
     child.once('exit', (code) => reject(new Error(`fake server process exited ${code}`)));
   });
+}
+
+/** An SDK MeterProvider whose reader aggregates every recording (its export interval is longer than a run). */
+async function recordingMeterProvider() {
+  const { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } = await import('@opentelemetry/sdk-metrics');
+  const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+  return new MeterProvider({ readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 })] });
 }
 
 /** A tollgate on the store the variant names (memory, SQLite default, or Redis), and its clean-up. */
@@ -82,11 +90,14 @@ export async function variant(name, { inFlight, delayMs = 0, redisPrefix = `toll
   let client;
   let t;
   let remove = () => undefined;
-  if (name === NAMES.contrib) {
+  if (name === NAMES.contrib || name === NAMES.contribMetrics) {
     const { OpenAIInstrumentation } = await import('@opentelemetry/instrumentation-openai');
     const instrumentation = new OpenAIInstrumentation();
-    // This version leaves its metric instruments unset until a meter provider is given.
-    instrumentation.setMeterProvider(metrics.getMeterProvider());
+    // This version leaves its metric instruments unset until a meter provider is given. The
+    // baseline gets the API's no-op one (no metrics SDK registered); the other variant an SDK
+    // MeterProvider with a reader, so its token-usage and duration histograms are recorded, as
+    // tollgate's metrics are in every tollgate variant.
+    instrumentation.setMeterProvider(name === NAMES.contribMetrics ? await recordingMeterProvider() : metrics.getMeterProvider());
     instrumentation.setTracerProvider(makeBareProvider());
     instrumentation.enable();
     // The instrumentation patches the CommonJS build of `openai` when it is required.
@@ -155,9 +166,9 @@ export async function variant(name, { inFlight, delayMs = 0, redisPrefix = `toll
   };
 }
 
-/** The variants of 1b and 1c: every store, Redis when a server answers on 127.0.0.1:6379. */
-async function variantNames() {
-  const names = [NAMES.none, NAMES.contrib, NAMES.tollgate, NAMES.tollgateSqlite];
+/** The variants of 1b (with `contribMetrics`) and 1c: every store, Redis when a server answers on 127.0.0.1:6379. */
+async function variantNames(contribMetrics = false) {
+  const names = [NAMES.none, NAMES.contrib, ...(contribMetrics ? [NAMES.contribMetrics] : []), NAMES.tollgate, NAMES.tollgateSqlite];
   const unavailable = await redisUnavailable();
   if (unavailable === undefined) names.push(NAMES.tollgateRedis);
   return { names, redisUnavailable: unavailable };
@@ -175,7 +186,7 @@ function cpuOf(results, baseline, perOp) {
 }
 
 export async function runOpenAIClient() {
-  const { names, redisUnavailable } = await variantNames();
+  const { names, redisUnavailable } = await variantNames(true);
   const results = await runIsolated('openaiClient.js', names, { rounds: Number(process.env.TOLLGATE_BENCH_ROUNDS ?? 41), warmup: WARM_CALLS / 100, batch: 100, baseline: NAMES.contrib });
   const cpu = cpuOf(results, NAMES.contrib, 100);
   for (const name of names) Object.assign(results[name], cpu[name]);

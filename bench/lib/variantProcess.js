@@ -39,3 +39,5 @@ process.on('message', async (msg) => {
   }
 });
 process.send({ ready: true });
+// The parent gone (an interrupted run): exit rather than wait for batches that never come.
+process.on('disconnect', () => process.exit(0));

@@ -19,9 +19,13 @@ export class InputCorrection {
   private readonly window: number;
   private readonly quantile: number;
   private readonly maxFactor: number;
-  /** Per model: the recent ratios in arrival order, and the same ratios sorted (kept sorted as they come and go). */
-  private readonly ratios = new Map<string, { recent: number[]; sorted: number[] }>();
-  private readonly factors = new Map<string, number>();
+  /**
+   * Per provider, per model: the recent ratios in arrival order, the same ratios sorted (kept
+   * sorted as they come and go) and the factor they give. Keyed by provider, then model, so a
+   * call builds no key string; at most MAX_MODELS models per provider and MAX_PROVIDERS
+   * providers (model ids can come from user input), the first learned forgotten first.
+   */
+  private readonly learnedOf = new Map<string, Map<string, Learned>>();
 
   constructor(options: InputCorrectionOptions = {}) {
     this.window = Math.max(1, Math.floor(options.window ?? 64));
@@ -31,17 +35,21 @@ export class InputCorrection {
 
   /** The factor for calls of `provider`/`model` (1 until a call of it under-estimated). */
   factor(provider: string, model: string): number {
-    return this.factors.get(`${provider}/${model}`) ?? 1;
+    return this.learnedOf.get(provider)?.get(model)?.factor ?? 1;
   }
 
   /** Learns from one call: `estimated` input tokens counted before it, `actual` reported after it. */
   observe(provider: string, model: string, estimated: number, actual: number): void {
     if (!(estimated > 0) || !(actual >= 0) || !Number.isFinite(actual)) return;
-    const key = `${provider}/${model}`;
-    let entry = this.ratios.get(key);
+    let models = this.learnedOf.get(provider);
+    if (models === undefined) {
+      models = new Map();
+      boundedSet(this.learnedOf, provider, models, MAX_PROVIDERS);
+    }
+    let entry = models.get(model);
     if (entry === undefined) {
-      entry = { recent: [], sorted: [] };
-      this.ratios.set(key, entry);
+      entry = { recent: [], sorted: [], factor: 1 };
+      boundedSet(models, model, entry, MAX_MODELS);
     }
     const ratio = actual / estimated;
     entry.recent.push(ratio);
@@ -52,10 +60,25 @@ export class InputCorrection {
     }
     const sorted = entry.sorted;
     const q = sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(this.quantile * sorted.length) - 1))] as number;
-    const factor = Math.min(this.maxFactor, Math.max(1, q));
-    if (factor === 1) this.factors.delete(key);
-    else this.factors.set(key, factor);
+    entry.factor = Math.min(this.maxFactor, Math.max(1, q));
   }
+}
+
+/** What is learned of one model. */
+interface Learned {
+  recent: number[];
+  sorted: number[];
+  factor: number;
+}
+
+/** Models learned per provider, and providers, before the first learned is forgotten (a forgotten model's calls reserve their plain estimate until they under-count again). */
+export const MAX_MODELS = 1000;
+export const MAX_PROVIDERS = 100;
+
+/** Adds `key` to `map`, first forgetting its oldest entry when it holds `max`. */
+function boundedSet<V>(map: Map<string, V>, key: string, value: V, max: number): void {
+  if (map.size >= max) map.delete(map.keys().next().value as string);
+  map.set(key, value);
 }
 
 /** The first index in ascending `sorted` whose value is not below `value`. */

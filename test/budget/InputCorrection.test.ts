@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InputCorrection } from '../../src/budget/InputCorrection.js';
+import { InputCorrection, MAX_MODELS, MAX_PROVIDERS } from '../../src/budget/InputCorrection.js';
 import type { InputCorrectionOptions } from '../../src/budget/InputCorrection.js';
 
 /** A correction that has observed calls with these actual/estimated ratios (estimates of 100 tokens). */
@@ -68,5 +68,16 @@ describe('InputCorrection', () => {
     c.observe('openai', 'gpt-4o', 100, Number.POSITIVE_INFINITY);
     c.observe('openai', 'gpt-4o', 100, -5);
     expect(c.factor('openai', 'gpt-4o')).toBe(1);
+  });
+  it('holds a bounded number of models and providers (model ids can come from user input), forgetting the first learned', () => {
+    const c = new InputCorrection();
+    for (let i = 0; i <= MAX_MODELS; i++) c.observe('openai', `model-${i}`, 100, 300);
+    expect(c.factor('openai', 'model-0')).toBe(1); // forgotten: its calls reserve the plain estimate again
+    expect(c.factor('openai', 'model-1')).toBe(3);
+    expect(c.factor('openai', `model-${MAX_MODELS}`)).toBe(3);
+    for (let i = 0; i < MAX_PROVIDERS; i++) c.observe(`provider-${i}`, 'm', 100, 200);
+    expect(c.factor('openai', 'model-1')).toBe(1); // its provider was the first learned
+    expect(c.factor('provider-0', 'm')).toBe(2);
+    expect(c.factor(`provider-${MAX_PROVIDERS - 1}`, 'm')).toBe(2);
   });
 });
