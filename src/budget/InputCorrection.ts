@@ -1,3 +1,5 @@
+import { setBounded } from '../core/setBounded.js';
+
 /** Options of InputCorrection. */
 export interface InputCorrectionOptions {
   /** Recent calls per model the correction is learned from (at least 1). Default 64. */
@@ -44,12 +46,12 @@ export class InputCorrection {
     let models = this.learnedOf.get(provider);
     if (models === undefined) {
       models = new Map();
-      boundedSet(this.learnedOf, provider, models, MAX_PROVIDERS);
+      setBounded(this.learnedOf, provider, models, MAX_PROVIDERS);
     }
     let entry = models.get(model);
     if (entry === undefined) {
       entry = { recent: [], sorted: [], factor: 1 };
-      boundedSet(models, model, entry, MAX_MODELS);
+      setBounded(models, model, entry, MAX_MODELS);
     }
     const ratio = actual / estimated;
     entry.recent.push(ratio);
@@ -74,12 +76,6 @@ interface Learned {
 /** Models learned per provider, and providers, before the first learned is forgotten (a forgotten model's calls reserve their plain estimate until they under-count again). */
 export const MAX_MODELS = 1000;
 export const MAX_PROVIDERS = 100;
-
-/** Adds `key` to `map`, first forgetting its oldest entry when it holds `max`. */
-function boundedSet<V>(map: Map<string, V>, key: string, value: V, max: number): void {
-  if (map.size >= max) map.delete(map.keys().next().value as string);
-  map.set(key, value);
-}
 
 /** The first index in ascending `sorted` whose value is not below `value`. */
 function sortedIndex(sorted: readonly number[], value: number): number {

@@ -1,4 +1,5 @@
 import { diag } from '@opentelemetry/api';
+import { setBounded } from './setBounded.js';
 
 /**
  * The kinds of run-time problem tollgate reports. Each is a reason a cap could be weaker
@@ -85,8 +86,7 @@ export class Problems {
       const first = entry === undefined;
       if (entry === undefined) {
         entry = { kind, message, count: 0, firstAt: now, lastAt: now };
-        if (this.distinct.size >= MAX_DISTINCT) this.distinct.delete(this.distinct.keys().next().value as string);
-        this.distinct.set(key, entry);
+        setBounded(this.distinct, key, entry, MAX_DISTINCT);
       }
       entry.count += 1;
       entry.lastAt = now;
