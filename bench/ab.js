@@ -6,7 +6,7 @@
 // each build and the median over rounds of the per-round ratio B / A.
 import { resolve } from 'node:path';
 import { runIsolated } from './lib/isolated.js';
-import { fmtNs, fmtRatio, median } from './lib/measure.js';
+import { fmtNs, fmtRatio, median, medianRatio } from './lib/measure.js';
 import { ELD_CALLS, WARM_CALLS } from './openaiClient.js';
 
 const [which, distA, distB, roundsArg] = process.argv.slice(2);
@@ -67,13 +67,13 @@ out.push(`${spec.baseline}: ${fmtNs(r[spec.baseline].medianNs / spec.perOp)}`);
 for (const v of spec.tollgate) {
   const ra = r[`${v} [A]`];
   const rb = r[`${v} [B]`];
-  const perRound = median(rb.samples.map((ns, i) => ns / ra.samples[i]));
+  const perRound = medianRatio(rb.samples, ra.samples);
   out.push(`${v}: A ${fmtNs(ra.medianNs / spec.perOp)} (${fmtRatio(ra.ratio)} baseline), B ${fmtNs(rb.medianNs / spec.perOp)} (${fmtRatio(rb.ratio)} baseline); B / A per round ${fmtRatio(perRound)}`);
   const base = r[spec.baseline];
   if (rb.batchExtras[0]?.cpuNs !== undefined) {
     // CPU time of the measuring process per batch (what 1b and 1c judge), beside the wall time above.
     const cpu = (res) => res.batchExtras.map((e) => e.cpuNs);
-    const ratioTo = (x, y) => median(cpu(x).map((c, i) => c / cpu(y)[i]));
+    const ratioTo = (x, y) => medianRatio(cpu(x), cpu(y));
     const perOp = (res) => fmtNs(median(cpu(res)) / spec.options.batch / spec.perOp);
     out.push(`  CPU: A ${perOp(ra)} (${fmtRatio(ratioTo(ra, base))} baseline), B ${perOp(rb)} (${fmtRatio(ratioTo(rb, base))} baseline); B / A per round ${fmtRatio(ratioTo(rb, ra))}`);
   }

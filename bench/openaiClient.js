@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { metrics } from '@opentelemetry/api';
 import { fromDist } from './lib/dist.js';
 import { runIsolated } from './lib/isolated.js';
-import { median } from './lib/measure.js';
+import { median, medianRatio } from './lib/measure.js';
 import { makeBareProvider, makeTollgate, steadyPrune, tempSqlite } from './lib/setup.js';
 import { redisKeysRemoved, redisUnavailable } from './lib/redis.js';
 
@@ -180,7 +180,7 @@ function cpuOf(results, baseline, perOp) {
   const out = {};
   for (const [name, r] of Object.entries(results)) {
     const cpu = r.batchExtras.map((e) => e.cpuNs);
-    out[name] = { cpuNs: median(cpu) / perOp, cpuRatio: median(cpu.map((c, i) => c / base[i])), cpuSamples: cpu };
+    out[name] = { cpuNs: median(cpu) / perOp, cpuRatio: medianRatio(cpu, base), cpuSamples: cpu };
   }
   return out;
 }

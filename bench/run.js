@@ -6,7 +6,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pinCores } from './lib/isolated.js';
-import { fmtNs, fmtRatio, median } from './lib/measure.js';
+import { fmtNs, fmtRatio, medianRatio } from './lib/measure.js';
 import { DIST } from './lib/dist.js';
 import { ELD_CALLS, ELD_DELAY_MS, IN_FLIGHT, NAMES as CLIENT, runEventLoopDelay, runOpenAIClient, WARM_CALLS } from './openaiClient.js';
 import { BASELINE as SCALE_BASELINE, KEYED, runBudgetsAtScale, TASK_IDS } from './budgetsAtScale.js';
@@ -100,12 +100,11 @@ await step('1b real openai client', async () => {
       `Added latency = wall time a call minus the uninstrumented client's (the fake server answers at once).`,
   );
   const withMetrics = r[CLIENT.contribMetrics];
-  const perRound = (a, b) => median(a.map((x, i) => x / b[i]));
-  const sqliteVsMetrics = perRound(sqlite.cpuSamples, withMetrics.cpuSamples);
+  const sqliteVsMetrics = medianRatio(sqlite.cpuSamples, withMetrics.cpuSamples);
   figures['1b sqlite cpu ratio vs contrib metrics'] = sqliteVsMetrics;
   notes.push(
     `1b: tollgate records its metrics in every variant; measured against the contrib instrumentation with its metrics recorded too (an SDK MeterProvider with a reader), ` +
-      `tollgate on SQLite costs ${fmtRatio(sqliteVsMetrics)} CPU (memory store ${fmtRatio(perRound(r[CLIENT.tollgate].cpuSamples, withMetrics.cpuSamples))}). The target is stated against the plain contrib variant.`,
+      `tollgate on SQLite costs ${fmtRatio(sqliteVsMetrics)} CPU (memory store ${fmtRatio(medianRatio(r[CLIENT.tollgate].cpuSamples, withMetrics.cpuSamples))}). The target is stated against the plain contrib variant.`,
   );
   if (redisUnavailable !== undefined) notes.push(`1b: Redis not measured: ${redisUnavailable}`);
 });

@@ -9,7 +9,7 @@ import { fork, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median } from './measure.js';
+import { median, medianRatio } from './measure.js';
 
 const processFile = join(dirname(fileURLToPath(import.meta.url)), 'variantProcess.js');
 
@@ -102,7 +102,7 @@ export async function runIsolated(modulePath, names, { rounds = 15, warmup = 2, 
       out[name] = { medianNs: median(list), samples: list, batchExtras: batchExtras.get(name), extra };
       if (baseline !== undefined) {
         const base = samples.get(baseline);
-        out[name].ratio = median(list.map((ns, i) => ns / base[i]));
+        out[name].ratio = medianRatio(list, base);
       }
     }
     return out;

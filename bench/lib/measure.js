@@ -8,6 +8,11 @@ export function median(values) {
   return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
+/** Median over rounds of a[i] / b[i]: two variants' batches of the same round compared, round by round. */
+export function medianRatio(a, b) {
+  return median(a.map((x, i) => x / b[i]));
+}
+
 function collect() {
   if (typeof globalThis.gc === 'function') globalThis.gc();
 }
