@@ -29,6 +29,8 @@ export const NAMES = {
   none: 'openai, no instrumentation',
   contrib: 'openai + @opentelemetry/instrumentation-openai',
   contribMetrics: 'openai + @opentelemetry/instrumentation-openai, its metrics recorded',
+  /** The contrib variant again, in a process of its own: how far apart two identical variants measure (1b's noise floor). */
+  contribAgain: 'openai + @opentelemetry/instrumentation-openai, a second process',
   tollgate: 'openai + tollgate instrumentOpenAI',
   tollgateSqlite: 'openai + tollgate instrumentOpenAI, SQLite store',
   tollgateRedis: 'openai + tollgate instrumentOpenAI, Redis store',
@@ -90,7 +92,7 @@ export async function variant(name, { inFlight, delayMs = 0, redisPrefix = `toll
   let client;
   let t;
   let remove = () => undefined;
-  if (name === NAMES.contrib || name === NAMES.contribMetrics) {
+  if (name === NAMES.contrib || name === NAMES.contribAgain || name === NAMES.contribMetrics) {
     const { OpenAIInstrumentation } = await import('@opentelemetry/instrumentation-openai');
     const instrumentation = new OpenAIInstrumentation();
     // This version leaves its metric instruments unset until a meter provider is given. The
@@ -166,9 +168,9 @@ export async function variant(name, { inFlight, delayMs = 0, redisPrefix = `toll
   };
 }
 
-/** The variants of 1b (with `contribMetrics`) and 1c: every store, Redis when a server answers on 127.0.0.1:6379. */
-async function variantNames(contribMetrics = false) {
-  const names = [NAMES.none, NAMES.contrib, ...(contribMetrics ? [NAMES.contribMetrics] : []), NAMES.tollgate, NAMES.tollgateSqlite];
+/** The variants of 1b (with `contribMetrics` and `contribAgain`) and 1c: every store, Redis when a server answers on 127.0.0.1:6379. */
+async function variantNames(only1b = false) {
+  const names = [NAMES.none, NAMES.contrib, ...(only1b ? [NAMES.contribAgain, NAMES.contribMetrics] : []), NAMES.tollgate, NAMES.tollgateSqlite];
   const unavailable = await redisUnavailable();
   if (unavailable === undefined) names.push(NAMES.tollgateRedis);
   return { names, redisUnavailable: unavailable };
