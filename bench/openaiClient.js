@@ -169,8 +169,8 @@ export async function variant(name, { inFlight, delayMs = 0, redisPrefix = `toll
 }
 
 /** The variants of 1b (with `contribMetrics` and `contribAgain`) and 1c: every store, Redis when a server answers on 127.0.0.1:6379. */
-async function variantNames(only1b = false) {
-  const names = [NAMES.none, NAMES.contrib, ...(only1b ? [NAMES.contribAgain, NAMES.contribMetrics] : []), NAMES.tollgate, NAMES.tollgateSqlite];
+async function variantNames(for1b = false) {
+  const names = [NAMES.none, NAMES.contrib, ...(for1b ? [NAMES.contribAgain, NAMES.contribMetrics] : []), NAMES.tollgate, NAMES.tollgateSqlite];
   const unavailable = await redisUnavailable();
   if (unavailable === undefined) names.push(NAMES.tollgateRedis);
   return { names, redisUnavailable: unavailable };
