@@ -13,6 +13,24 @@ export function medianRatio(a, b) {
   return median(a.map((x, i) => x / b[i]));
 }
 
+/**
+ * A 95 % interval for medianRatio(a, b): the median of per-round ratios recomputed over 2,000
+ * resamplings of the rounds (a bootstrap; the generator is seeded, so a run's interval is
+ * reproducible from its samples). Returns [low, high].
+ */
+export function medianRatioInterval(a, b) {
+  const ratios = a.map((x, i) => x / b[i]);
+  let seed = 1;
+  const next = () => {
+    seed = (seed * 48271) % 2147483647;
+    return seed / 2147483647;
+  };
+  const medians = [];
+  for (let k = 0; k < 2000; k++) medians.push(median(ratios.map(() => ratios[Math.floor(next() * ratios.length)])));
+  medians.sort((x, y) => x - y);
+  return [medians[49], medians[1949]];
+}
+
 function collect() {
   if (typeof globalThis.gc === 'function') globalThis.gc();
 }
