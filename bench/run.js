@@ -6,7 +6,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pinCores } from './lib/isolated.js';
-import { fmtNs, fmtRatio, medianRatio, medianRatioInterval } from './lib/measure.js';
+import { fmtNs, fmtRatio, medianRatio, medianRatioInterval, roundRatios } from './lib/measure.js';
 import { DIST } from './lib/dist.js';
 import { ELD_CALLS, ELD_DELAY_MS, IN_FLIGHT, NAMES as CLIENT, runEventLoopDelay, runOpenAIClient, WARM_CALLS } from './openaiClient.js';
 import { BASELINE as SCALE_BASELINE, KEYED, runBudgetsAtScale, TASK_IDS } from './budgetsAtScale.js';
@@ -31,7 +31,7 @@ const verdict = (ok) => (ok ? 'met' : '**missed**');
 const intervalVerdict = ([low, high], ceiling) => (high <= ceiling ? 'met' : low > ceiling ? '**missed**' : `not resolved (${fmtRatio(low)}–${fmtRatio(high)})`);
 /** First and third quartile of the per-round ratios a / b. */
 function quartiles(a, b) {
-  const r = a.map((x, i) => x / b[i]).sort((x, y) => x - y);
+  const r = roundRatios(a, b).sort((x, y) => x - y);
   const q = (p) => r[Math.min(r.length - 1, Math.floor(p * r.length))];
   return `${fmtRatio(q(0.25))} – ${fmtRatio(q(0.75))}`;
 }

@@ -8,9 +8,14 @@ export function median(values) {
   return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-/** Median over rounds of a[i] / b[i]: two variants' batches of the same round compared, round by round. */
+/** a[i] / b[i] for every round: two variants' batches of the same round compared, round by round. */
+export function roundRatios(a, b) {
+  return a.map((x, i) => x / b[i]);
+}
+
+/** Median over rounds of a[i] / b[i] (see roundRatios). */
 export function medianRatio(a, b) {
-  return median(a.map((x, i) => x / b[i]));
+  return median(roundRatios(a, b));
 }
 
 /**
@@ -19,7 +24,7 @@ export function medianRatio(a, b) {
  * reproducible from its samples). Returns [low, high].
  */
 export function medianRatioInterval(a, b) {
-  const ratios = a.map((x, i) => x / b[i]);
+  const ratios = roundRatios(a, b);
   let seed = 1;
   const next = () => {
     seed = (seed * 48271) % 2147483647;
