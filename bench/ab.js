@@ -1,6 +1,6 @@
 // Two builds measured by the same benchmark in one run, their processes taking turns batch by
 // batch (lib/isolated.js): for comparing a change, or a design against an earlier one.
-//   node bench/ab.js <overhead|client|eld|throughput> <dist A> <dist B> [rounds]
+//   node bench/ab.js <overhead|client|eld|throughput|ledger> <dist A> <dist B> [rounds]
 // Each tollgate variant of the benchmark runs once per build; the baseline (bare span, contrib
 // instrumentation) runs once, from build B. Prints, per variant, the median per operation under
 // each build and the median over rounds of the per-round ratio B / A.
@@ -8,10 +8,11 @@ import { resolve } from 'node:path';
 import { runIsolated } from './lib/isolated.js';
 import { fmtNs, fmtRatio, median, medianRatio } from './lib/measure.js';
 import { ELD_CALLS, WARM_CALLS } from './openaiClient.js';
+import { LEDGER_BATCH, LEDGER_ROUNDS, NAMES as THROUGHPUT } from './throughput.js';
 
 const [which, distA, distB, roundsArg] = process.argv.slice(2);
 if (distA === undefined || distB === undefined) {
-  process.stderr.write('usage: node bench/ab.js <overhead|client|eld|throughput> <dist A> <dist B> [rounds]\n');
+  process.stderr.write('usage: node bench/ab.js <overhead|client|eld|throughput|ledger> <dist A> <dist B> [rounds]\n');
   process.exit(2);
 }
 const BENCHES = {
@@ -36,6 +37,14 @@ const BENCHES = {
     tollgate: ['tollgate.llm, memory store', 'tollgate.llm, SQLite store (default: WAL, durability "transaction")'],
     options: { batch: 300, warmup: 2, rounds: 15, args: { redisPrefix: 'tollgate-bench-ab:' } },
     perOp: 1,
+  },
+  // Benchmark 2b's SQLite variants (an empty file and one holding a history); times are per settlement.
+  ledger: {
+    module: 'throughput.js',
+    baseline: THROUGHPUT.ledgerMemory,
+    tollgate: [THROUGHPUT.ledgerSqlite, THROUGHPUT.ledgerSqliteHistory],
+    options: { batch: 1, warmup: 1, rounds: LEDGER_ROUNDS, args: { redisPrefix: 'tollgate-bench-ab:' } },
+    perOp: LEDGER_BATCH,
   },
 };
 const spec = BENCHES[which];

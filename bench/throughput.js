@@ -8,7 +8,8 @@
 //
 // Benchmark 2b: each store alone (memory, SQLite, Redis), reserve + settle with many calls in
 // flight, without spans or pricing: one process's settlements per second.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import { fromDist } from './lib/dist.js';
 import { runIsolated } from './lib/isolated.js';
@@ -37,8 +38,14 @@ export const NAMES = {
   redis: 'tollgate.llm, Redis store',
   ledgerMemory: 'MemoryLedger',
   ledgerSqlite: 'SqliteLedger (default durability)',
+  ledgerSqliteHistory: 'SqliteLedger (default durability), 1,000,000 records stored',
   ledgerRedis: 'RedisLedger (127.0.0.1:6379)',
 };
+/**
+ * Records the 2b history variant's file holds before it is timed: what a service settling one
+ * call every 2.6 s keeps over the default retention (30 days), or 10 calls a second for 28 hours.
+ */
+export const HISTORY_RECORDS = 1_000_000;
 /** Benchmark 2b: reservations and settlements in flight at once. */
 export const LEDGER_IN_FLIGHT = 256;
 
@@ -62,7 +69,7 @@ async function storeFor(name, redisPrefix) {
 
 /** One variant, set up in the process that measures it. One operation is one call. */
 export async function variant(name, { redisPrefix }) {
-  if (name === NAMES.ledgerMemory || name === NAMES.ledgerSqlite || name === NAMES.ledgerRedis) return ledgerVariant(name, redisPrefix);
+  if ([NAMES.ledgerMemory, NAMES.ledgerSqlite, NAMES.ledgerSqliteHistory, NAMES.ledgerRedis].includes(name)) return ledgerVariant(name, redisPrefix);
   if (name === NAMES.span) {
     const tracer = makeBareProvider().getTracer('bench');
     return {
@@ -119,7 +126,7 @@ export const LEDGER_ROUNDS = 7;
 export async function runLedgerThroughput() {
   const redisPrefix = `tollgate-bench-ledger:${randomUUID()}:`;
   const unavailable = await redisUnavailable();
-  const names = [NAMES.ledgerMemory, NAMES.ledgerSqlite];
+  const names = [NAMES.ledgerMemory, NAMES.ledgerSqlite, NAMES.ledgerSqliteHistory];
   if (unavailable === undefined) names.push(NAMES.ledgerRedis);
   try {
     const results = await runIsolated('throughput.js', names, { rounds: LEDGER_ROUNDS, warmup: 1, batch: 1, args: { redisPrefix } });
@@ -140,25 +147,47 @@ async function ledgerOf(name, redisPrefix) {
     const { MemoryLedger } = await fromDist('src/ledger/memory.js');
     return { ledger: new MemoryLedger(), remove: () => undefined };
   }
-  if (name === NAMES.ledgerSqlite) {
+  if (name === NAMES.ledgerSqlite || name === NAMES.ledgerSqliteHistory) {
     const { SqliteLedger } = await fromDist('src/ledger/sqlite.js');
     const sqlite = tempSqlite();
-    return { ledger: new SqliteLedger({ path: sqlite.store.slice('sqlite:'.length) }), remove: sqlite.remove };
+    const path = sqlite.store.slice('sqlite:'.length);
+    const ledger = new SqliteLedger({ path });
+    if (name === NAMES.ledgerSqliteHistory) storeHistory(path, HISTORY_RECORDS);
+    return { ledger, remove: sqlite.remove, history: name === NAMES.ledgerSqliteHistory };
   }
   const { RedisLedger } = await fromDist('src/ledger/redis.js');
   return { ledger: new RedisLedger({ url: 'redis://127.0.0.1:6379', keyPrefix: redisPrefix, commandTimeoutMs: 5000 }), remove: () => undefined };
 }
 
+/**
+ * Writes `count` records into the SQLite ledger file at `path`, as settlements over the last 30
+ * days would have (random span ids, times in order), in one transaction of its own connection.
+ */
+function storeHistory(path, count) {
+  const db = new Database(path);
+  try {
+    const start = Date.now() - 30 * 86_400_000;
+    const step = (30 * 86_400_000) / count;
+    db.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ? - 1)
+       INSERT INTO records (id, time, provider, model, operation, input_tokens, output_tokens, cache_read_tokens,
+         cache_write_tokens, reasoning_tokens, cost_nanos, status)
+       SELECT lower(hex(randomblob(8))), CAST(? + i * ? AS INTEGER), 'openai', 'gpt-4o-mini', 'chat', 12, 40, 0, 0, 0, 25800, 'ok' FROM n`,
+    ).run(count, start, step);
+  } finally {
+    db.close();
+  }
+}
+
 async function ledgerVariant(name, redisPrefix) {
-  const { ledger, remove } = await ledgerOf(name, redisPrefix);
+  const { ledger, remove, history = false } = await ledgerOf(name, redisPrefix);
   const bucket = [{ key: 'daily|global|bench', budgetId: 'daily', limitNanos: 1e15, enforce: true, expiresAt: Date.now() + 86_400_000 }];
   const record = (id, time) => ({
     id, time, provider: 'openai', model: 'gpt-4o-mini', operation: 'chat',
     inputTokens: 12, outputTokens: 40, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costNanos: 25_800, status: 'ok',
   });
-  let seq = 0;
-  // Call ids as the driver passes them: span ids, 16 lowercase hex digits.
-  const spanId = () => (seq++).toString(16).padStart(16, '0');
+  // Call ids as the driver passes them: span ids, 16 random lowercase hex digits.
+  const spanId = () => randomBytes(8).toString('hex');
   const one = async () => {
     const id = spanId();
     const time = Date.now();
@@ -177,7 +206,8 @@ async function ledgerVariant(name, redisPrefix) {
       };
       await Promise.all(Array.from({ length: LEDGER_IN_FLIGHT }, worker));
     },
-    between: steadyPrune(ledger),
+    // The history variant keeps what it stored (a batch adds 2 % to it); the others stay at a steady size.
+    between: history ? undefined : steadyPrune(ledger),
     close: async () => {
       await ledger.close();
       await remove();

@@ -5,7 +5,7 @@ export type UsageStatus = 'ok' | 'error' | 'denied' | 'cost_exceeded';
 
 /** One settled call (an LLM call, an embedding, a tool call...). */
 export interface UsageRecord {
-  /** Unique id; the reservation id when the call was admitted (settle is idempotent on it). */
+  /** Unique id; the reservation id when the call was admitted (a stored record is identified by its id and time: settling it again changes nothing). */
   id: string;
   /** Epoch milliseconds when the call ended (or was denied). */
   time: number;

@@ -171,8 +171,11 @@ export interface Ledger {
   reserve(req: ReserveRequest): MaybePromise<ReserveResult>;
   /**
    * Store the record and add its cost to each bucket (at `record.time` for rolling
-   * windows). Releases the reservation with the same id if one is live. Idempotent:
-   * settling the same id twice has no further effect.
+   * windows). Releases the reservation with the same id if one is live. Idempotent: settling
+   * a stored record again (the same id at the same time, as a replay of it is) has no further
+   * effect. A record is identified by its time and id, so that the stores' index of records
+   * grows at its end (see the SQLite store's schema v5); Redis also ignores the same id at
+   * another time within its window of recent ids.
    *
    * Resolves to the state of each bucket (same order) right after the settlement, at
    * `record.time`: what threshold alerts are checked against, without a second read.

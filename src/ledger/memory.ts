@@ -59,8 +59,8 @@ export class MemoryLedger implements Ledger {
   private readonly rolling = new Map<string, RollingEntry[]>();
   /** Records by time ascending (equal times in settle order). */
   private stored: UsageRecord[] = [];
-  /** Ids of the stored records: settling one of them again changes nothing. */
-  private readonly settledIds = new Set<string>();
+  /** The stored records by time and id (recordKey): settling one of them again changes nothing. */
+  private readonly settledKeys = new Set<string>();
   /** Per-day usage totals by day and dimensions. */
   private readonly rollups = new Map<string, Rollup>();
   private readonly budgets = new Map<string, StoredBudget>();
@@ -88,8 +88,9 @@ export class MemoryLedger implements Ledger {
 
   async settle(record: UsageRecord, buckets: readonly Bucket[]): Promise<BucketState[]> {
     this.assertOpen();
-    if (!this.settledIds.has(record.id)) {
-      this.settledIds.add(record.id);
+    const key = recordKey(record);
+    if (!this.settledKeys.has(key)) {
+      this.settledKeys.add(key);
       this.reservations.delete(record.id);
       this.insertRecord(copyRecord(record));
       this.addToRollup(record);
@@ -149,8 +150,8 @@ export class MemoryLedger implements Ledger {
     // Records are sorted by time: the pruned ones are a prefix.
     let deleted = 0;
     while (deleted < this.stored.length && (this.stored[deleted] as UsageRecord).time < before) deleted++;
-    // The ids of pruned records are forgotten (as the SQLite store forgets them with the rows).
-    for (let i = 0; i < deleted; i++) this.settledIds.delete((this.stored[i] as UsageRecord).id);
+    // Pruned records are forgotten (as the SQLite store forgets them with the rows).
+    for (let i = 0; i < deleted; i++) this.settledKeys.delete(recordKey(this.stored[i] as UsageRecord));
     if (deleted > 0) this.stored = this.stored.slice(deleted);
     this.watermark = Math.max(this.watermark ?? before, before);
     // A counter whose window ended is forgotten, unless a live reservation is still held against it.
@@ -319,4 +320,9 @@ function copyRecord(record: UsageRecord): UsageRecord {
   const copy = record.metadata === undefined ? { ...record } : { ...record, metadata: { ...record.metadata } };
   if (record.tags !== undefined) copy.tags = [...record.tags];
   return copy;
+}
+
+/** What identifies a stored record, as the SQLite store's unique index does: its time and id. */
+function recordKey(record: UsageRecord): string {
+  return `${record.time} ${record.id}`;
 }

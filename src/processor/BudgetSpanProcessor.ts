@@ -324,7 +324,7 @@ export class BudgetSpanProcessor implements SpanProcessor, GuardSource {
       if (call.usageSource !== 'reported') return; // refused and not sent: the engine recorded it as denied
       // Denied, yet the provider answered: something bypassed the guard. Charge what it reported.
       call.bypassed = true;
-      // The refusal is already recorded under the call's id (settling is idempotent per id): the charge gets its own.
+      // The refusal is already recorded under the call's id: the charge gets an id of its own.
       call.id = `${call.id}-bypassed`;
       call.status = 'ok';
       delete call.errorType;

@@ -228,7 +228,7 @@ export function runLedgerContract(name: string, make: LedgerFactory, opts: Ledge
         expect(await ledger.records({})).toEqual([r]);
       });
 
-      it('is idempotent on the record id', async () => {
+      it('is idempotent on a record (its id at its time)', async () => {
         const b = bucket('daily|global|2026-03-10', 100);
         await ledger.settle(record({ id: 'r1', costNanos: 25 }), [b]);
         await ledger.settle(record({ id: 'r1', costNanos: 25 }), [b]);

@@ -310,7 +310,7 @@ export class SqliteLedger implements Ledger {
     }, SLACK_IDLE_MS).unref();
   }
 
-  /** Stores the record and adds its rollup and spend (written with the group), and drops its reservation; nothing when the id is stored already. */
+  /** Stores the record and adds its rollup and spend (written with the group), and drops its reservation; nothing when the record (its time and id) is stored already. */
   private writeSettlement(record: UsageRecord, buckets: readonly Bucket[]): void {
     if (this.stmt.insertRecord.run(...recordValues(record)).changes === 0) return;
     this.dropReservation(record.id);

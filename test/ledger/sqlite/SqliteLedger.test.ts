@@ -97,7 +97,7 @@ describe('SqliteLedger specifics', () => {
     }
   });
 
-  it('migrates a v3 file: its per-call reservations count until they expire, settling or releasing their id drops them, and only the time index of records is kept', async () => {
+  it('migrates a v3 file: its per-call reservations count until they expire, settling or releasing their id drops them, and records keep one index, on (time, id)', async () => {
     const path = join(tempDir(), 'v3.db');
     const bucket = { key: 'daily|global|2026-03-10', budgetId: 'daily', limitNanos: 100, enforce: true };
     const task = { key: 'task|T|all', budgetId: 'task', limitNanos: 100, enforce: true };
@@ -135,7 +135,7 @@ describe('SqliteLedger specifics', () => {
     try {
       const names = check.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%' ORDER BY name").all().map((r) => r.name);
       expect(names).not.toContain('reservations');
-      expect(names.filter((n) => n.startsWith('records_'))).toEqual(['records_time']);
+      expect(names.filter((n) => n.startsWith('records_'))).toEqual(['records_time_id']);
       expect(check.prepare('PRAGMA table_info(bucket_counters)').all().map((c) => (c as { name: string }).name)).toEqual(['bucket_key', 'spent_nanos', 'expires_at']);
     } finally {
       check.close();
