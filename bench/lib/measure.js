@@ -19,21 +19,30 @@ export function medianRatio(a, b) {
 }
 
 /**
- * A 95 % interval for medianRatio(a, b): the median of per-round ratios recomputed over 2,000
- * resamplings of the rounds (a bootstrap; the generator is seeded, so a run's interval is
- * reproducible from its samples). Returns [low, high].
+ * A 95 % interval for the median of `values`: the median recomputed over 2,000 resamplings of
+ * them (a bootstrap; the generator is seeded, so a run's interval is reproducible from its
+ * samples). Returns [low, high].
  */
-export function medianRatioInterval(a, b) {
-  const ratios = roundRatios(a, b);
+export function medianInterval(values) {
   let seed = 1;
   const next = () => {
     seed = (seed * 48271) % 2147483647;
     return seed / 2147483647;
   };
   const medians = [];
-  for (let k = 0; k < 2000; k++) medians.push(median(ratios.map(() => ratios[Math.floor(next() * ratios.length)])));
+  for (let k = 0; k < 2000; k++) medians.push(median(values.map(() => values[Math.floor(next() * values.length)])));
   medians.sort((x, y) => x - y);
   return [medians[49], medians[1949]];
+}
+
+/** A 95 % interval for medianRatio(a, b), by bootstrap over the rounds (medianInterval). */
+export function medianRatioInterval(a, b) {
+  return medianInterval(roundRatios(a, b));
+}
+
+/** a[i] − b[i] for every round (two variants' batches of the same round compared, as roundRatios does). */
+export function roundDifferences(a, b) {
+  return a.map((x, i) => x - b[i]);
 }
 
 function collect() {

@@ -1,6 +1,6 @@
 import { context, INVALID_SPANID, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
-import { randomBytes } from 'node:crypto';
+import { newCallId } from '../core/callId.js';
 import { attributionOf, mergeDimensions } from '../core/attribution.js';
 import type { Attribution } from '../core/attribution.js';
 import type { BudgetExceededError } from '../core/BudgetExceededError.js';
@@ -138,7 +138,7 @@ export class DrivenCall {
     // The no-op tracer's spans carry the invalid id (no SDK registered): the call still needs an id of its own.
     const valid = sc.spanId !== INVALID_SPANID;
     const request: CallRequest = {
-      id: valid ? sc.spanId : randomBytes(8).toString('hex'),
+      id: valid ? sc.spanId : newCallId(),
       provider: spec.provider,
       model: spec.model,
       operation: spec.operation,

@@ -1,5 +1,5 @@
 import { context, INVALID_SPANID, SpanKind, type Attributes, type Context, type Span } from '@opentelemetry/api';
-import { randomBytes } from 'node:crypto';
+import { newCallId } from '../core/callId.js';
 import { attributionOf, withAttribution, withDimensions } from '../core/attribution.js';
 import { resolveDimensions, type AttributionInput } from '../core/attributionInput.js';
 import type { BudgetExceededError } from '../core/BudgetExceededError.js';
@@ -296,7 +296,7 @@ export class Tracker {
       const sc = span.spanContext();
       const valid = sc.spanId !== INVALID_SPANID;
       const call: FinishedCall = {
-        id: valid ? sc.spanId : randomBytes(8).toString('hex'),
+        id: valid ? sc.spanId : newCallId(),
         provider: '',
         model: '',
         operation,

@@ -141,6 +141,13 @@ describe('the six paths that used to fail open', () => {
     const [row] = await t.usage({ by: 'provider', where: { status: 'ok' } });
     expect(row?.calls).toBe(admitted);
     expect(row!.costNanos).toBeLessThanOrEqual(1_000_000);
+    // Without an SDK the spans carry no id: each call gets one of its own (newCallId), as a span id looks.
+    const records = await t.ledger.records({ limit: 100 });
+    expect(new Set(records.map((r) => r.id)).size).toBe(records.length);
+    for (const r of records) {
+      expect(r.id).toMatch(/^[0-9a-f]{16}$/);
+      expect(r.spanId).toBeUndefined();
+    }
     // tollgate.llm() too.
     await expect(t.llm({ model: 'gpt-4o', maxTokens: 1000, inputTokens: 10 }, () => 'never')).rejects.toBeInstanceOf(BudgetExceededError);
   });
