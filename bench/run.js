@@ -250,7 +250,7 @@ await step('4 memory', async () => {
   figures['4 unbounded heap MB'] = uEnd.heapUsedBytes / MB;
   figures['4 unbounded bytes per call'] = perRecord;
   notes.push(
-    `4 (unbounded): MemoryLedger keeps every record, its id (to settle each id once) and the per-day rollups until prune() (retention) runs, by design: ` +
+    `4 (unbounded): MemoryLedger keeps every record, a key of its time and id (to settle each record once) and the per-day rollups until prune() (retention) runs, by design: ` +
       `${perRecord.toFixed(0)} bytes of heap per call between 100k and ${UNBOUNDED.toLocaleString('en-US')} calls (${unbounded.storedRecords.toLocaleString('en-US')} records held), ` +
       `i.e. about ${((perRecord * 900_000) / MB).toFixed(0)} MB from 100k to 1M calls. Heap at 0 calls: ${(u0.heapUsedBytes / MB).toFixed(1)} MB. Run to ${UNBOUNDED.toLocaleString('en-US')} calls only, to keep the whole run short.`,
   );

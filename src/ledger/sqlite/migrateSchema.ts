@@ -160,13 +160,14 @@ function migrateV4(db: SqliteDatabase): void {
  * v5: a record is unique on (time, id), no longer on its id alone. The id's own index put every
  * settlement at a random place in a B-tree as large as the history kept (30 days by default): each
  * insert dirtied a page of its own for the WAL and, once the index outgrew the cache, read one
- * (bench/analysis.md: 13 µs a record on an empty file, 24 µs with 1,000,000 records stored;
- * (time, id) 8 µs with either). (time, id) grows at its end, and serves the time range queries
- * `records_time` served. The table is rebuilt (rowids kept, so the order of equal times stays).
+ * (benchmark 2b as an A/B, bench/analysis.md: a reserve + settle pair 0.38× the time on an empty
+ * file, 0.14× with 1,000,000 records stored). (time, id) grows at its end, and serves the time
+ * range queries `records_time` served. The table is rebuilt (rowids kept, so the order of equal
+ * times stays).
  */
 function migrateV5(db: SqliteDatabase): void {
   const stored = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM records').get()?.n ?? 0;
-  if (stored >= LARGE_REBUILD) diag.warn(`tollgate: rebuilding the records table of the SQLite ledger for schema 5 (${stored} records; once, about a few seconds a million)`);
+  if (stored >= LARGE_REBUILD) diag.warn(`tollgate: rebuilding the records table of the SQLite ledger for schema 5 (${stored} records, once; the file stays locked until it is done)`);
   const columns = RECORDS_V5_COLUMNS.map(([name]) => name).join(', ');
   db.exec(`
     CREATE TABLE records_v5 (${RECORDS_V5_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ')});
