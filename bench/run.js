@@ -28,6 +28,8 @@ function row(bench, variant, value, baseline, ratio, target, met) {
 }
 const verdict = (ok) => (ok ? 'met' : '**missed**');
 /** A ratio against a ceiling, judged by an interval [low, high] around it: met below it, missed above it, not resolved across it. */
+/** An interval [low, high] widened by `by` on each side (a second process's offset, as 1b and 1c judge their targets). */
+const widened = ([low, high], by) => [low - by, high + by];
 const intervalVerdict = ([low, high], ceiling, fmt = fmtRatio) => (high <= ceiling ? 'met' : low > ceiling ? '**missed**' : `not resolved (${fmt(low)}–${fmt(high)})`);
 /** First and third quartile of the per-round ratios a / b. */
 function quartiles(a, b) {
@@ -91,7 +93,7 @@ await step('1b real openai client', async () => {
   // offset, which more rounds do not remove): a ratio's interval is the bootstrap's over the
   // rounds, widened by how far the second contrib process came out from the first.
   const offset = Math.abs(r[CLIENT.contribAgain].cpuRatio - 1);
-  const interval = (v) => medianRatioInterval(v.cpuSamples, r[CLIENT.contrib].cpuSamples).map((x, i) => (i === 0 ? x - offset : x + offset));
+  const interval = (v) => widened(medianRatioInterval(v.cpuSamples, r[CLIENT.contrib].cpuSamples), offset);
   for (const [name, v] of Object.entries(r)) {
     const isContrib = name === CLIENT.contrib;
     const target = name === CLIENT.tollgateSqlite ? '≤ 1.05×' : '';
@@ -135,7 +137,7 @@ await step('1c event-loop delay, calls in flight', async () => {
   // bootstrap interval of their median widened by how far the second contrib process came out.
   const diffs = (v) => roundDifferences(v.p99Samples, contrib.p99Samples);
   const offset = Math.abs(median(diffs(r[CLIENT.contribAgain])));
-  const interval = (v) => medianInterval(diffs(v)).map((x, i) => (i === 0 ? x - offset : x + offset));
+  const interval = (v) => widened(medianInterval(diffs(v)), offset);
   for (const [name, v] of Object.entries(r)) {
     const isContrib = name === CLIENT.contrib;
     const target = name === CLIENT.tollgateSqlite ? 'p99 ≤ contrib + 1 ms' : '';

@@ -154,7 +154,7 @@ async function ledgerOf(name, redisPrefix) {
     const path = sqlite.store.slice('sqlite:'.length);
     const ledger = new SqliteLedger({ path });
     if (name === NAMES.ledgerSqliteHistory) storeHistory(path, HISTORY_RECORDS);
-    return { ledger, remove: sqlite.remove, history: name === NAMES.ledgerSqliteHistory };
+    return { ledger, remove: sqlite.remove };
   }
   const { RedisLedger } = await fromDist('src/ledger/redis.js');
   return { ledger: new RedisLedger({ url: 'redis://127.0.0.1:6379', keyPrefix: redisPrefix, commandTimeoutMs: 5000 }), remove: () => undefined };
@@ -181,7 +181,7 @@ function storeHistory(path, count) {
 }
 
 async function ledgerVariant(name, redisPrefix) {
-  const { ledger, remove, history = false } = await ledgerOf(name, redisPrefix);
+  const { ledger, remove } = await ledgerOf(name, redisPrefix);
   const bucket = [{ key: 'daily|global|bench', budgetId: 'daily', limitNanos: 1e15, enforce: true, expiresAt: Date.now() + 86_400_000 }];
   const record = (id, time) => ({
     id, time, provider: 'openai', model: 'gpt-4o-mini', operation: 'chat',
@@ -210,7 +210,7 @@ async function ledgerVariant(name, redisPrefix) {
       await Promise.all(Array.from({ length: LEDGER_IN_FLIGHT }, worker));
     },
     // The history variant keeps what it stored (a batch adds 2 % to it); the others stay at a steady size.
-    between: history ? undefined : steadyPrune(ledger),
+    between: name === NAMES.ledgerSqliteHistory ? undefined : steadyPrune(ledger),
     close: async () => {
       await ledger.close();
       await remove();
