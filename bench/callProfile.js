@@ -16,6 +16,7 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { DIST } from './lib/dist.js';
+import { sourceOf } from './lib/sourceOf.js';
 import { NAMES, WARM_CALLS, variant } from './openaiClient.js';
 
 const key = process.argv[2] ?? 'tollgateSqlite';
@@ -55,18 +56,6 @@ for (const node of profile.nodes) {
   for (const child of node.children ?? []) parent.set(child, node.id);
 }
 const own = (node) => node.callFrame.url.startsWith(distUrl);
-/** Where a frame's code comes from. */
-const groupOf = (node) => {
-  const { url, functionName } = node.callFrame;
-  if (url.startsWith(distUrl)) return "tollgate's build";
-  if (url.includes('/node_modules/@opentelemetry/instrumentation-openai/')) return '@opentelemetry/instrumentation-openai';
-  if (url.includes('/node_modules/@opentelemetry/')) return 'OTel SDK and API';
-  if (url.includes('/node_modules/openai/')) return 'openai client';
-  if (url.includes('/node_modules/')) return 'other packages';
-  if (functionName === '(garbage collector)') return 'garbage collector';
-  if (url.startsWith('node:') || url === '') return 'Node, undici, V8 builtins';
-  return 'benchmark code';
-};
 const label = (node) => `${node.callFrame.url.slice(distUrl.length)} ${node.callFrame.functionName || '(anonymous)'}`;
 let busyUs = 0;
 const byGroup = new Map();
@@ -76,7 +65,7 @@ profile.samples.forEach((id, i) => {
   const leaf = byId.get(id);
   if (leaf.callFrame.functionName === '(idle)' || leaf.callFrame.functionName === '(program)') return;
   busyUs += us;
-  const group = groupOf(leaf);
+  const group = sourceOf(leaf.callFrame.url, leaf.callFrame.functionName, distUrl);
   byGroup.set(group, (byGroup.get(group) ?? 0) + us);
   const seen = new Set();
   for (let n = id; n !== undefined; n = parent.get(n)) {

@@ -65,39 +65,45 @@ function startProcess(modulePath, name, args, dist) {
 }
 
 /**
- * Runs the variants of `modulePath` (its `variant(name, args)` export) in one process each:
- * `warmup` + `rounds` rounds of one batch of `batch` operations per variant, in rotating
- * order. Every process of a round runs on the same CPU core, the core changing from round to
+ * Runs the variants of `modulePath` (its `variant(name, args)` export) in processes of their
+ * own (one per variant unless `copies` says more): `warmup` + `rounds` rounds of one batch of
+ * `batch` operations per process, in rotating order. Every process of a round runs on the same CPU core, the core changing from round to
  * round (see pinCores). Returns, per variant, the median ns per operation, the samples, what
  * its `afterBatch()` returned for each timed batch (`batchExtras`) and what its `report()`
  * returned; with `baseline`, also `ratio`: the median over rounds of the variant's batch time
  * over the baseline's batch time in the same round. `dists` maps a variant name to the dist/
  * directory its process imports (another build; see dist.js); `args.variantOf` maps a variant
- * name to the name the module knows it by (two builds of one variant).
+ * name to the name the module knows it by (two builds of one variant). `copies`: processes per
+ * variant; a variant's batch time in a round is the mean of its processes' (each process has an
+ * offset of its own, which more rounds do not remove but more processes average out); its
+ * `batchExtras` and `extra` are its first process's.
  */
-export async function runIsolated(modulePath, names, { rounds = 15, warmup = 2, batch = 2000, batches = {}, args = {}, baseline, dists = {} } = {}) {
-  const workers = new Map();
+export async function runIsolated(modulePath, names, { rounds = 15, warmup = 2, batch = 2000, batches = {}, args = {}, baseline, dists = {}, copies = 1 } = {}) {
+  /** Every process, as [variant name, worker]; a variant's processes side by side. */
+  const workers = [];
   const cores = pinCores();
   try {
-    for (const name of names) workers.set(name, startProcess(modulePath, name, args, dists[name]));
-    for (const w of workers.values()) await w.ready;
+    for (const name of names) for (let c = 0; c < copies; c++) workers.push([name, startProcess(modulePath, name, args, dists[name])]);
+    for (const [, w] of workers) await w.ready;
     const samples = new Map(names.map((n) => [n, []]));
     const batchExtras = new Map(names.map((n) => [n, []]));
     for (let r = -warmup; r < rounds; r++) {
-      if (cores.length > 0) for (const w of workers.values()) pin(w.pid, cores[((r % cores.length) + cores.length) % cores.length]);
-      const offset = ((r % names.length) + names.length) % names.length;
-      for (let k = 0; k < names.length; k++) {
-        const name = names[(k + offset) % names.length];
-        const { ns, extra } = await workers.get(name).ask({ type: 'batch', batch: batches[name] ?? batch });
-        if (r >= 0) {
-          samples.get(name).push(ns);
-          if (extra !== undefined) batchExtras.get(name).push(extra);
-        }
+      if (cores.length > 0) for (const [, w] of workers) pin(w.pid, cores[((r % cores.length) + cores.length) % cores.length]);
+      const offset = ((r % workers.length) + workers.length) % workers.length;
+      const sums = new Map(names.map((n) => [n, 0]));
+      for (let k = 0; k < workers.length; k++) {
+        const i = (k + offset) % workers.length;
+        const [name, w] = workers[i];
+        const { ns, extra } = await w.ask({ type: 'batch', batch: batches[name] ?? batch });
+        sums.set(name, sums.get(name) + ns);
+        if (r >= 0 && extra !== undefined && i % copies === 0) batchExtras.get(name).push(extra);
       }
+      if (r >= 0) for (const name of names) samples.get(name).push(sums.get(name) / copies);
     }
     const out = {};
-    for (const name of names) {
-      const { extra } = await workers.get(name).ask({ type: 'finish' });
+    for (const [index, [name, w]] of workers.entries()) {
+      const { extra } = await w.ask({ type: 'finish' });
+      if (index % copies !== 0) continue;
       const list = samples.get(name);
       out[name] = { medianNs: median(list), samples: list, batchExtras: batchExtras.get(name), extra };
       if (baseline !== undefined) {
@@ -107,6 +113,6 @@ export async function runIsolated(modulePath, names, { rounds = 15, warmup = 2, 
     }
     return out;
   } finally {
-    for (const w of workers.values()) w.terminate();
+    for (const [, w] of workers) w.terminate();
   }
 }
