@@ -15,23 +15,9 @@
 import { Session } from 'node:inspector/promises';
 import { DIST } from './lib/dist.js';
 import { sourceOf } from './lib/sourceOf.js';
-import { NAMES, WARM_CALLS, variant } from './openaiClient.js';
+import { warmedVariant } from './openaiClient.js';
 
-const key = process.argv[2] ?? 'tollgateSqlite';
-const calls = Number(process.argv[3] ?? 3000);
-if (NAMES[key] === undefined) {
-  process.stderr.write(`unknown variant "${key}"; one of: ${Object.keys(NAMES).join(', ')}\n`);
-  process.exit(2);
-}
-const v = await variant(NAMES[key], {});
-const batch = async (n) => {
-  for (let i = 0; i < n; i += 100) {
-    for (let j = 0; j < 100; j++) await v.fn();
-    await v.endBatch?.();
-  }
-};
-process.stderr.write(`allocProfile: ${WARM_CALLS} calls of warm-up, then ${calls} recorded (${NAMES[key]})\n`);
-await batch(WARM_CALLS);
+const { name, calls, batch, close } = await warmedVariant('allocProfile', 3000);
 
 const session = new Session();
 session.connect();
@@ -40,7 +26,7 @@ await session.post('HeapProfiler.startSampling', { samplingInterval: 256, includ
 await batch(calls);
 const { profile } = await session.post('HeapProfiler.stopSampling');
 session.disconnect();
-await v.close();
+await close();
 
 const distUrl = new URL(`file://${DIST}/`).href;
 const bySource = new Map();
@@ -60,7 +46,7 @@ const walk = (node) => {
 walk(profile.head);
 const perCall = (bytes) => `${Math.round(bytes / calls).toLocaleString('en-US')} B`;
 const lines = [
-  `variant: ${NAMES[key]}; build ${DIST}`,
+  `variant: ${name}; build ${DIST}`,
   `allocated a call: ${perCall(total)}`,
   'by where the allocating code comes from:',
   ...[...bySource].sort((a, b) => b[1] - a[1]).map(([source, bytes]) => `  ${perCall(bytes).padStart(10)}  ${((bytes / total) * 100).toFixed(1).padStart(5)} %  ${source}`),

@@ -17,23 +17,9 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { DIST } from './lib/dist.js';
 import { sourceOf } from './lib/sourceOf.js';
-import { NAMES, WARM_CALLS, variant } from './openaiClient.js';
+import { warmedVariant } from './openaiClient.js';
 
-const key = process.argv[2] ?? 'tollgateSqlite';
-const calls = Number(process.argv[3] ?? 6000);
-if (NAMES[key] === undefined) {
-  process.stderr.write(`unknown variant "${key}"; one of: ${Object.keys(NAMES).join(', ')}\n`);
-  process.exit(2);
-}
-const v = await variant(NAMES[key], {});
-const batch = async (n) => {
-  for (let i = 0; i < n; i += 100) {
-    for (let j = 0; j < 100; j++) await v.fn();
-    await v.endBatch?.();
-  }
-};
-process.stderr.write(`callProfile: ${WARM_CALLS} calls of warm-up, then ${calls} sampled (${NAMES[key]})\n`);
-await batch(WARM_CALLS);
+const { name, calls, batch, close } = await warmedVariant('callProfile', 6000);
 
 const session = new Session();
 session.connect();
@@ -45,7 +31,7 @@ await batch(calls);
 const cpu = process.cpuUsage(cpu0);
 const { profile } = await session.post('Profiler.stop');
 session.disconnect();
-await v.close();
+await close();
 if (process.env.TOLLGATE_PROFILE_OUT !== undefined) writeFileSync(process.env.TOLLGATE_PROFILE_OUT, JSON.stringify(profile));
 
 const distUrl = new URL(`file://${DIST}/`).href;
@@ -79,7 +65,7 @@ profile.samples.forEach((id, i) => {
 });
 const perCall = (us) => `${(us / calls).toFixed(1)} µs`;
 const lines = [
-  `variant: ${NAMES[key]}; build ${DIST}`,
+  `variant: ${name}; build ${DIST}`,
   `CPU a call: ${perCall(cpu.user + cpu.system)} (profiler running); sampled busy time a call: ${perCall(busyUs)}`,
   'self time a call, by where the code comes from:',
   ...[...byGroup].sort((a, b) => b[1] - a[1]).map(([group, us]) => `  ${perCall(us).padStart(9)}  ${((us / busyUs) * 100).toFixed(1).padStart(5)} %  ${group}`),

@@ -29,8 +29,8 @@ export const NAMES = {
   none: 'openai, no instrumentation',
   contrib: 'openai + @opentelemetry/instrumentation-openai',
   contribMetrics: 'openai + @opentelemetry/instrumentation-openai, its metrics recorded',
-  /** The contrib variant again, in a process of its own: how far apart two identical variants measure (1b's noise floor). */
-  contribAgain: 'openai + @opentelemetry/instrumentation-openai, a second process',
+  /** The contrib variant again, in processes of its own: how far apart two identical variants measure (1b's and 1c's noise floor). */
+  contribAgain: 'openai + @opentelemetry/instrumentation-openai, again in other processes',
   tollgate: 'openai + tollgate instrumentOpenAI',
   tollgateSqlite: 'openai + tollgate instrumentOpenAI, SQLite store',
   tollgateRedis: 'openai + tollgate instrumentOpenAI, Redis store',
@@ -169,6 +169,31 @@ export async function variant(name, { inFlight, delayMs = 0, redisPrefix = `toll
 }
 
 /**
+ * What bench/callProfile.js and bench/allocProfile.js start from: the 1b variant named by the
+ * command line (`[variant] [calls]`, a key of NAMES, default tollgateSqlite; exits 2 on an
+ * unknown one), in this process, warmed up as 1b warms it. Returns it with `calls` (the number
+ * asked for, `defaultCalls` unless given) and `batch(n)`, which makes n calls as 1b's batches do.
+ */
+export async function warmedVariant(tool, defaultCalls) {
+  const key = process.argv[2] ?? 'tollgateSqlite';
+  const calls = Number(process.argv[3] ?? defaultCalls);
+  if (NAMES[key] === undefined) {
+    process.stderr.write(`unknown variant "${key}"; one of: ${Object.keys(NAMES).join(', ')}\n`);
+    process.exit(2);
+  }
+  const v = await variant(NAMES[key], {});
+  const batch = async (n) => {
+    for (let i = 0; i < n; i += 100) {
+      for (let j = 0; j < 100; j++) await v.fn();
+      await v.endBatch?.();
+    }
+  };
+  process.stderr.write(`${tool}: ${WARM_CALLS} calls of warm-up, then ${calls} measured (${NAMES[key]})\n`);
+  await batch(WARM_CALLS);
+  return { key, name: NAMES[key], calls, batch, close: v.close };
+}
+
+/**
  * The variants of 1b (with `contribMetrics`) and 1c: both run the contrib variant twice (the noise
  * floor their targets are judged with), and tollgate on every store, Redis when a server answers
  * on 127.0.0.1:6379.
@@ -179,6 +204,14 @@ async function variantNames(for1b = false) {
   if (unavailable === undefined) names.push(NAMES.tollgateRedis);
   return { names, redisUnavailable: unavailable };
 }
+
+/**
+ * Processes per variant in 1b and 1c (TOLLGATE_BENCH_COPIES overrides): a round's batch time, CPU
+ * time and delay percentiles are the means of theirs. Two processes of one variant differ by an
+ * offset of their own (contrib against contrib 0.89x to 1.03x in 1b, -0.6 to +4.3 ms of p99 in
+ * 1c, one process each), which more rounds do not remove and more processes average out.
+ */
+export const COPIES = Number(process.env.TOLLGATE_BENCH_COPIES ?? 2);
 
 /** Per variant, the median over rounds of a batch's CPU time per operation, and of its ratio to the baseline's in the same round. */
 function cpuOf(results, baseline, perOp) {
@@ -193,7 +226,13 @@ function cpuOf(results, baseline, perOp) {
 
 export async function runOpenAIClient() {
   const { names, redisUnavailable } = await variantNames(true);
-  const results = await runIsolated('openaiClient.js', names, { rounds: Number(process.env.TOLLGATE_BENCH_ROUNDS ?? 41), warmup: WARM_CALLS / 100, batch: 100, baseline: NAMES.contrib });
+  const results = await runIsolated('openaiClient.js', names, {
+    rounds: Number(process.env.TOLLGATE_BENCH_ROUNDS ?? 41),
+    warmup: WARM_CALLS / 100,
+    batch: 100,
+    baseline: NAMES.contrib,
+    copies: COPIES,
+  });
   const cpu = cpuOf(results, NAMES.contrib, 100);
   for (const name of names) Object.assign(results[name], cpu[name]);
   return { results, redisUnavailable };
@@ -214,6 +253,7 @@ export async function runEventLoopDelay() {
     batch: 1,
     args: { inFlight: IN_FLIGHT, delayMs: ELD_DELAY_MS },
     baseline: NAMES.contrib,
+    copies: COPIES,
   });
   const cpu = cpuOf(results, NAMES.contrib, ELD_CALLS);
   const out = {};

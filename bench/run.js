@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { pinCores } from './lib/isolated.js';
 import { fmtNs, fmtRatio, median, medianInterval, medianRatio, medianRatioInterval, roundDifferences, roundRatios } from './lib/measure.js';
 import { DIST } from './lib/dist.js';
-import { ELD_CALLS, ELD_DELAY_MS, IN_FLIGHT, NAMES as CLIENT, runEventLoopDelay, runOpenAIClient, WARM_CALLS } from './openaiClient.js';
+import { COPIES as CLIENT_COPIES, ELD_CALLS, ELD_DELAY_MS, IN_FLIGHT, NAMES as CLIENT, runEventLoopDelay, runOpenAIClient, WARM_CALLS } from './openaiClient.js';
 import { BASELINE as SCALE_BASELINE, BASELINE_AGAIN as SCALE_AGAIN, KEYED, runBudgetsAtScale, TASK_IDS } from './budgetsAtScale.js';
 import { runOverhead } from './overhead.js';
 import { runPricing } from './pricing.js';
@@ -28,7 +28,7 @@ function row(bench, variant, value, baseline, ratio, target, met) {
 }
 const verdict = (ok) => (ok ? 'met' : '**missed**');
 /** A ratio against a ceiling, judged by an interval [low, high] around it: met below it, missed above it, not resolved across it. */
-/** An interval [low, high] widened by `by` on each side (a second process's offset, as 1b and 1c judge their targets). */
+/** An interval [low, high] widened by `by` on each side (the offset of a baseline run again in other processes, as 1b, 1c and 6 judge their targets). */
 const widened = ([low, high], by) => [low - by, high + by];
 const sum = (values) => values.reduce((a, b) => a + b, 0);
 const intervalVerdict = ([low, high], ceiling, fmt = fmtRatio) => (high <= ceiling ? 'met' : low > ceiling ? '**missed**' : `not resolved (${fmt(low)}–${fmt(high)})`);
@@ -78,7 +78,7 @@ await step('1a per-call overhead', async () => {
 const CLIENT_LABEL = {
   [CLIENT.none]: 'no instrumentation',
   [CLIENT.contrib]: '@opentelemetry/instrumentation-openai',
-  [CLIENT.contribAgain]: '@opentelemetry/instrumentation-openai again, in a second process (the noise floor)',
+  [CLIENT.contribAgain]: '@opentelemetry/instrumentation-openai again, in other processes (the noise floor)',
   [CLIENT.contribMetrics]: '@opentelemetry/instrumentation-openai, its metrics recorded (SDK MeterProvider)',
   [CLIENT.tollgate]: 'tollgate instrumentOpenAI, memory store',
   [CLIENT.tollgateSqlite]: 'tollgate instrumentOpenAI, SQLite (default store, default durability)',
@@ -92,7 +92,7 @@ await step('1b real openai client', async () => {
   const none = r[CLIENT.none];
   // Two processes of one variant differ by more than the rounds' noise (each process has its own
   // offset, which more rounds do not remove): a ratio's interval is the bootstrap's over the
-  // rounds, widened by how far the second contrib process came out from the first.
+  // rounds, widened by how far contrib, run again in other processes, came out from the first.
   const offset = Math.abs(r[CLIENT.contribAgain].cpuRatio - 1);
   const interval = (v) => widened(medianRatioInterval(v.cpuSamples, r[CLIENT.contrib].cpuSamples), offset);
   for (const [name, v] of Object.entries(r)) {
@@ -106,10 +106,10 @@ await step('1b real openai client', async () => {
   }
   const sqlite = r[CLIENT.tollgateSqlite];
   notes.push(
-    `1b: ${sqlite.cpuSamples.length} rounds of 100 calls one after another per variant, after ${WARM_CALLS.toLocaleString('en-US')} calls of warm-up (the JIT has stopped optimising by then); CPU = process.cpuUsage() (user + system) of the measuring process over a batch, which ends when tollgate's settlements are committed (forceFlush); ` +
+    `1b: ${sqlite.cpuSamples.length} rounds of 100 calls one after another per process, ${CLIENT_COPIES} processes a variant (a round's figures the mean of theirs), after ${WARM_CALLS.toLocaleString('en-US')} calls of warm-up (the JIT has stopped optimising by then); CPU = process.cpuUsage() (user + system) of the measuring process over a batch, which ends when tollgate's settlements are committed (forceFlush); ` +
       `ratios = median over rounds of the per-round ratio to the contrib instrumentation (SQLite CPU quartiles ${quartiles(sqlite.cpuSamples, r[CLIENT.contrib].cpuSamples)}, ` +
       `95 % interval of the median ${medianRatioInterval(sqlite.cpuSamples, r[CLIENT.contrib].cpuSamples).map(fmtRatio).join('–')} by bootstrap over the rounds, ` +
-      `${interval(sqlite).map(fmtRatio).join('–')} widened by the second contrib process's offset). ` +
+      `${interval(sqlite).map(fmtRatio).join('–')} widened by the offset of contrib run again in other processes). ` +
       `Added latency = wall time a call minus the uninstrumented client's (the fake server answers at once).`,
   );
   const withMetrics = r[CLIENT.contribMetrics];
@@ -120,7 +120,7 @@ await step('1b real openai client', async () => {
       `tollgate on SQLite costs ${fmtRatio(sqliteVsMetrics)} CPU (memory store ${fmtRatio(medianRatio(r[CLIENT.tollgate].cpuSamples, withMetrics.cpuSamples))}). The target is stated against the plain contrib variant.`,
   );
   notes.push(
-    `1b: the noise floor: the contrib variant run again in a second process measured ${fmtRatio(r[CLIENT.contribAgain].cpuRatio)} the first's CPU ` +
+    `1b: the noise floor: the contrib variant run again in other processes measured ${fmtRatio(r[CLIENT.contribAgain].cpuRatio)} the first's CPU ` +
       `(95 % interval ${medianRatioInterval(r[CLIENT.contribAgain].cpuSamples, r[CLIENT.contrib].cpuSamples).map(fmtRatio).join('–')}, per-round quartiles ${quartiles(r[CLIENT.contribAgain].cpuSamples, r[CLIENT.contrib].cpuSamples)}); ` +
       "two processes of one variant differ by an offset of their own that more rounds do not remove, so the target is judged met or missed only when the SQLite ratio's interval, widened by this offset, lies on one side of it.",
   );
@@ -135,7 +135,7 @@ await step('1c event-loop delay, calls in flight', async () => {
   const contrib = r[CLIENT.contrib];
   // A batch's p99 moves by milliseconds from round to round, and a process by an offset of its
   // own (as in 1b): the target is judged on the per-round differences to contrib's p99, by a
-  // bootstrap interval of their median widened by how far the second contrib process came out.
+  // bootstrap interval of their median widened by how far contrib run again came out.
   const diffs = (v) => roundDifferences(v.p99Samples, contrib.p99Samples);
   const offset = Math.abs(median(diffs(r[CLIENT.contribAgain])));
   const interval = (v) => widened(medianInterval(diffs(v)), offset);
@@ -158,11 +158,11 @@ await step('1c event-loop delay, calls in flight', async () => {
   }
   const sqlite = r[CLIENT.tollgateSqlite];
   notes.push(
-    `1c: ${IN_FLIGHT} calls in flight at once, ${ELD_CALLS} calls a batch after ${WARM_CALLS.toLocaleString('en-US')} calls of warm-up, ${sqlite.p99Samples.length} rounds, the fake server (another process) holding every request ${ELD_DELAY_MS} ms; the delay is how late a 1 ms timer fires (perf_hooks.monitorEventLoopDelay, resolution 1 ms) while a batch runs; ` +
+    `1c: ${IN_FLIGHT} calls in flight at once, ${CLIENT_COPIES} processes a variant (a round's figures the mean of theirs), ${ELD_CALLS} calls a batch after ${WARM_CALLS.toLocaleString('en-US')} calls of warm-up, ${sqlite.p99Samples.length} rounds, the fake server (another process) holding every request ${ELD_DELAY_MS} ms; the delay is how late a 1 ms timer fires (perf_hooks.monitorEventLoopDelay, resolution 1 ms) while a batch runs; ` +
       "p50 / p99 / max are medians over batches of each batch's percentile; the p99 against contrib is the median of per-round differences; the CPU ratio is the median of per-round ratios to the contrib instrumentation.",
   );
   notes.push(
-    `1c: the noise floor: contrib's second process came out ${signedMs(median(diffs(r[CLIENT.contribAgain])))} from the first (median per round); ` +
+    `1c: the noise floor: contrib run again in other processes came out ${signedMs(median(diffs(r[CLIENT.contribAgain])))} from the first (median per round); ` +
       `SQLite's per-round p99 difference has a 95 % interval of ${medianInterval(diffs(sqlite)).map(signedMs).join(' to ')} by bootstrap over the rounds, ${interval(sqlite).map(signedMs).join(' to ')} widened by that offset; ` +
       'the target is met or missed only when the widened interval lies on one side of +1 ms.',
   );
@@ -273,7 +273,7 @@ await step('6 budgets at scale', async () => {
   const bench = `6 tollgate.llm, ${TASK_IDS.toLocaleString('en-US')} task ids, keyed per-task budgets`;
   const base = r[SCALE_BASELINE];
   const again = r[SCALE_AGAIN];
-  // As in 1b: a ratio's interval over the rounds, widened by how far the baseline's second process came out.
+  // As in 1b: a ratio's interval over the rounds, widened by how far the baseline run again came out.
   const offset = Math.abs(again.ratio - 1);
   const interval = (v) => widened(medianRatioInterval(v.samples, base.samples), offset);
   row(bench, SCALE_BASELINE, fmtNs(base.medianNs), '', '', '', '');
@@ -288,7 +288,7 @@ await step('6 budgets at scale', async () => {
   notes.push(
     `6: every call runs as one of ${TASK_IDS.toLocaleString('en-US')} task ids (a fixed stride through them); the keyed budgets' ids are spread evenly over them, so a call hits one with probability N / ${TASK_IDS.toLocaleString('en-US')}; ` +
       `every process first makes the same 100,000 calls, one as each id the 100,000 keyed budgets are for (so the store holds a counter for every keyed budget, and all variants the same history of calls: they differ only in their budgets); ratio = median of per-round ratios to the single budget over ${base.samples.length} rounds (quartiles of 100,000 keyed: ${quartiles(big.samples, base.samples)}; ` +
-      `95 % interval of its median ${medianRatioInterval(big.samples, base.samples).map(fmtRatio).join('–')} by bootstrap over the rounds, ${interval(big).map(fmtRatio).join('–')} widened by the second baseline process's offset, ${fmtRatio(again.ratio)}; ratio of the totals over all rounds, which counts every collector pause, ${fmtRatio(sum(big.samples) / sum(base.samples))}); ` +
+      `95 % interval of its median ${medianRatioInterval(big.samples, base.samples).map(fmtRatio).join('–')} by bootstrap over the rounds, ${interval(big).map(fmtRatio).join('–')} widened by the offset of the single budget run again in other processes, ${fmtRatio(again.ratio)}; ratio of the totals over all rounds, which counts every collector pause, ${fmtRatio(sum(big.samples) / sum(base.samples))}); ` +
       'the target is judged met or missed only when that widened interval lies on one side of 1.2×. ' +
       `Live heap at the end: ${base.extra.heapUsedMb} MB with the single budget, ${big.extra.heapUsedMb} MB with 100,000 keyed budgets.`,
   );

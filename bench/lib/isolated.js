@@ -64,19 +64,29 @@ function startProcess(modulePath, name, args, dist) {
   };
 }
 
+const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
+
+/** What a variant's processes answered after one batch each: one process's answer, or of several the mean of each numeric field. */
+function meanOf(extras) {
+  if (extras.length === 1) return extras[0];
+  const out = { ...extras[0] };
+  for (const [key, value] of Object.entries(out)) if (typeof value === 'number') out[key] = mean(extras.map((e) => e[key]));
+  return out;
+}
+
 /**
  * Runs the variants of `modulePath` (its `variant(name, args)` export) in processes of their
  * own (one per variant unless `copies` says more): `warmup` + `rounds` rounds of one batch of
- * `batch` operations per process, in rotating order. Every process of a round runs on the same CPU core, the core changing from round to
- * round (see pinCores). Returns, per variant, the median ns per operation, the samples, what
+ * `batch` operations per process, in rotating order. Every process of a round runs on the same
+ * CPU core, the core changing from round to round (see pinCores). Returns, per variant, the median ns per operation, the samples, what
  * its `afterBatch()` returned for each timed batch (`batchExtras`) and what its `report()`
  * returned; with `baseline`, also `ratio`: the median over rounds of the variant's batch time
  * over the baseline's batch time in the same round. `dists` maps a variant name to the dist/
  * directory its process imports (another build; see dist.js); `args.variantOf` maps a variant
  * name to the name the module knows it by (two builds of one variant). `copies`: processes per
  * variant; a variant's batch time in a round is the mean of its processes' (each process has an
- * offset of its own, which more rounds do not remove but more processes average out); its
- * `batchExtras` and `extra` are its first process's.
+ * offset of its own, which more rounds do not remove but more processes average out), and so is
+ * each number its `afterBatch()` answered (meanOf); its `extra` is its first process's.
  */
 export async function runIsolated(modulePath, names, { rounds = 15, warmup = 2, batch = 2000, batches = {}, args = {}, baseline, dists = {}, copies = 1 } = {}) {
   /** Every process, as [variant name, worker]; a variant's processes side by side. */
@@ -90,15 +100,19 @@ export async function runIsolated(modulePath, names, { rounds = 15, warmup = 2, 
     for (let r = -warmup; r < rounds; r++) {
       if (cores.length > 0) for (const [, w] of workers) pin(w.pid, cores[((r % cores.length) + cores.length) % cores.length]);
       const offset = ((r % workers.length) + workers.length) % workers.length;
-      const sums = new Map(names.map((n) => [n, 0]));
+      const times = new Map(names.map((n) => [n, []]));
+      const extras = new Map(names.map((n) => [n, []]));
       for (let k = 0; k < workers.length; k++) {
-        const i = (k + offset) % workers.length;
-        const [name, w] = workers[i];
+        const [name, w] = workers[(k + offset) % workers.length];
         const { ns, extra } = await w.ask({ type: 'batch', batch: batches[name] ?? batch });
-        sums.set(name, sums.get(name) + ns);
-        if (r >= 0 && extra !== undefined && i % copies === 0) batchExtras.get(name).push(extra);
+        times.get(name).push(ns);
+        if (extra !== undefined) extras.get(name).push(extra);
       }
-      if (r >= 0) for (const name of names) samples.get(name).push(sums.get(name) / copies);
+      if (r < 0) continue;
+      for (const name of names) {
+        samples.get(name).push(mean(times.get(name)));
+        if (extras.get(name).length > 0) batchExtras.get(name).push(meanOf(extras.get(name)));
+      }
     }
     const out = {};
     for (const [index, [name, w]] of workers.entries()) {
