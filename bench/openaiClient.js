@@ -206,12 +206,15 @@ async function variantNames(for1b = false) {
 }
 
 /**
- * Processes per variant in 1b and 1c (TOLLGATE_BENCH_COPIES overrides): a round's batch time, CPU
- * time and delay percentiles are the means of theirs. Two processes of one variant differ by an
- * offset of their own (contrib against contrib 0.89x to 1.03x in 1b, -0.6 to +4.3 ms of p99 in
- * 1c, one process each), which more rounds do not remove and more processes average out.
+ * Processes per variant in 1b and 1c (TOLLGATE_BENCH_COPIES overrides; a round's batch time, CPU
+ * time and delay percentiles are then the means of theirs). One: two processes of one variant
+ * differ by an offset of their own (contrib against contrib 0.89x to 1.03x in 1b), but with two
+ * a variant each process waits twice as long between its batches, and a real call got dearer
+ * for every variant and more so for tollgate's (1b one after the other, 2026-12-04 23:08 UTC:
+ * contrib 456 -> 528 us of CPU a call, tollgate on SQLite 483 -> 705 us, its per-round quartiles
+ * 0.75-1.20x -> 1.11-1.71x). Step 6, whose batches are short, runs two.
  */
-export const COPIES = Number(process.env.TOLLGATE_BENCH_COPIES ?? 2);
+export const COPIES = Number(process.env.TOLLGATE_BENCH_COPIES ?? 1);
 
 /** Per variant, the median over rounds of a batch's CPU time per operation, and of its ratio to the baseline's in the same round. */
 function cpuOf(results, baseline, perOp) {

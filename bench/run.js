@@ -106,7 +106,7 @@ await step('1b real openai client', async () => {
   }
   const sqlite = r[CLIENT.tollgateSqlite];
   notes.push(
-    `1b: ${sqlite.cpuSamples.length} rounds of 100 calls one after another per process, ${CLIENT_COPIES} processes a variant (a round's figures the mean of theirs), after ${WARM_CALLS.toLocaleString('en-US')} calls of warm-up (the JIT has stopped optimising by then); CPU = process.cpuUsage() (user + system) of the measuring process over a batch, which ends when tollgate's settlements are committed (forceFlush); ` +
+    `1b: ${sqlite.cpuSamples.length} rounds of 100 calls one after another per process, ${CLIENT_COPIES === 1 ? 'one process a variant' : `${CLIENT_COPIES} processes a variant (a round's figures the mean of theirs)`}, after ${WARM_CALLS.toLocaleString('en-US')} calls of warm-up (the JIT has stopped optimising by then); CPU = process.cpuUsage() (user + system) of the measuring process over a batch, which ends when tollgate's settlements are committed (forceFlush); ` +
       `ratios = median over rounds of the per-round ratio to the contrib instrumentation (SQLite CPU quartiles ${quartiles(sqlite.cpuSamples, r[CLIENT.contrib].cpuSamples)}, ` +
       `95 % interval of the median ${medianRatioInterval(sqlite.cpuSamples, r[CLIENT.contrib].cpuSamples).map(fmtRatio).join('–')} by bootstrap over the rounds, ` +
       `${interval(sqlite).map(fmtRatio).join('–')} widened by the offset of contrib run again in other processes). ` +
@@ -158,7 +158,7 @@ await step('1c event-loop delay, calls in flight', async () => {
   }
   const sqlite = r[CLIENT.tollgateSqlite];
   notes.push(
-    `1c: ${IN_FLIGHT} calls in flight at once, ${CLIENT_COPIES} processes a variant (a round's figures the mean of theirs), ${ELD_CALLS} calls a batch after ${WARM_CALLS.toLocaleString('en-US')} calls of warm-up, ${sqlite.p99Samples.length} rounds, the fake server (another process) holding every request ${ELD_DELAY_MS} ms; the delay is how late a 1 ms timer fires (perf_hooks.monitorEventLoopDelay, resolution 1 ms) while a batch runs; ` +
+    `1c: ${IN_FLIGHT} calls in flight at once, ${CLIENT_COPIES === 1 ? 'one process a variant' : `${CLIENT_COPIES} processes a variant (a round's figures the mean of theirs)`}, ${ELD_CALLS} calls a batch after ${WARM_CALLS.toLocaleString('en-US')} calls of warm-up, ${sqlite.p99Samples.length} rounds, the fake server (another process) holding every request ${ELD_DELAY_MS} ms; the delay is how late a 1 ms timer fires (perf_hooks.monitorEventLoopDelay, resolution 1 ms) while a batch runs; ` +
       "p50 / p99 / max are medians over batches of each batch's percentile; the p99 against contrib is the median of per-round differences; the CPU ratio is the median of per-round ratios to the contrib instrumentation.",
   );
   notes.push(
