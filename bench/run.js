@@ -27,10 +27,10 @@ function row(bench, variant, value, baseline, ratio, target, met) {
   rows.push({ bench, variant, value, baseline, ratio, target, met });
 }
 const verdict = (ok) => (ok ? 'met' : '**missed**');
-/** A ratio against a ceiling, judged by an interval [low, high] around it: met below it, missed above it, not resolved across it. */
+const sum = (values) => values.reduce((a, b) => a + b, 0);
 /** An interval [low, high] widened by `by` on each side (the offset of a baseline run again in other processes, as 1b, 1c and 6 judge their targets). */
 const widened = ([low, high], by) => [low - by, high + by];
-const sum = (values) => values.reduce((a, b) => a + b, 0);
+/** A ratio against a ceiling, judged by an interval [low, high] around it: met below it, missed above it, not resolved across it. */
 const intervalVerdict = ([low, high], ceiling, fmt = fmtRatio) => (high <= ceiling ? 'met' : low > ceiling ? '**missed**' : `not resolved (${fmt(low)}–${fmt(high)})`);
 /** First and third quartile of the per-round ratios a / b. */
 function quartiles(a, b) {
