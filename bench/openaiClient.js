@@ -190,7 +190,7 @@ export async function warmedVariant(tool, defaultCalls) {
   };
   process.stderr.write(`${tool}: ${WARM_CALLS} calls of warm-up, then ${calls} measured (${NAMES[key]})\n`);
   await batch(WARM_CALLS);
-  return { key, name: NAMES[key], calls, batch, close: v.close };
+  return { name: NAMES[key], calls, batch, close: v.close };
 }
 
 /**

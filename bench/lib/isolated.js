@@ -78,9 +78,9 @@ function meanOf(extras) {
  * Runs the variants of `modulePath` (its `variant(name, args)` export) in processes of their
  * own (one per variant unless `copies` says more): `warmup` + `rounds` rounds of one batch of
  * `batch` operations per process, in rotating order. Every process of a round runs on the same
- * CPU core, the core changing from round to round (see pinCores). Returns, per variant, the median ns per operation, the samples, what
- * its `afterBatch()` returned for each timed batch (`batchExtras`) and what its `report()`
- * returned; with `baseline`, also `ratio`: the median over rounds of the variant's batch time
+ * CPU core, the core changing from round to round (see pinCores). Returns, per variant, the
+ * median ns per operation, the samples, what its `afterBatch()` returned for each timed batch
+ * (`batchExtras`) and what its `report()` returned; with `baseline`, also `ratio`: the median over rounds of the variant's batch time
  * over the baseline's batch time in the same round. `dists` maps a variant name to the dist/
  * directory its process imports (another build; see dist.js); `args.variantOf` maps a variant
  * name to the name the module knows it by (two builds of one variant). `copies`: processes per
