@@ -6,7 +6,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pinCores } from './lib/isolated.js';
-import { fmtNs, fmtRatio, median, medianInterval, medianRatio, medianRatioInterval, roundDifferences, roundRatios } from './lib/measure.js';
+import { fmtNs, fmtRatio, mean, median, medianInterval, medianRatio, medianRatioInterval, roundDifferences, roundRatios } from './lib/measure.js';
 import { DIST } from './lib/dist.js';
 import { COPIES as CLIENT_COPIES, ELD_CALLS, ELD_DELAY_MS, IN_FLIGHT, NAMES as CLIENT, runEventLoopDelay, runOpenAIClient, WARM_CALLS } from './openaiClient.js';
 import { BASELINE as SCALE_BASELINE, BASELINE_AGAIN as SCALE_AGAIN, KEYED, runBudgetsAtScale, TASK_IDS } from './budgetsAtScale.js';
@@ -27,7 +27,6 @@ function row(bench, variant, value, baseline, ratio, target, met) {
   rows.push({ bench, variant, value, baseline, ratio, target, met });
 }
 const verdict = (ok) => (ok ? 'met' : '**missed**');
-const sum = (values) => values.reduce((a, b) => a + b, 0);
 /** An interval [low, high] widened by `by` on each side (the offset of a baseline run again in other processes, as 1b, 1c and 6 judge their targets). */
 const widened = ([low, high], by) => [low - by, high + by];
 /** A ratio against a ceiling, judged by an interval [low, high] around it: met below it, missed above it, not resolved across it. */
@@ -288,7 +287,7 @@ await step('6 budgets at scale', async () => {
   notes.push(
     `6: every call runs as one of ${TASK_IDS.toLocaleString('en-US')} task ids (a fixed stride through them); the keyed budgets' ids are spread evenly over them, so a call hits one with probability N / ${TASK_IDS.toLocaleString('en-US')}; ` +
       `every process first makes the same 100,000 calls, one as each id the 100,000 keyed budgets are for (so the store holds a counter for every keyed budget, and all variants the same history of calls: they differ only in their budgets); ratio = median of per-round ratios to the single budget over ${base.samples.length} rounds (quartiles of 100,000 keyed: ${quartiles(big.samples, base.samples)}; ` +
-      `95 % interval of its median ${medianRatioInterval(big.samples, base.samples).map(fmtRatio).join('–')} by bootstrap over the rounds, ${interval(big).map(fmtRatio).join('–')} widened by the offset of the single budget run again in other processes, ${fmtRatio(again.ratio)}; ratio of the totals over all rounds, which counts every collector pause, ${fmtRatio(sum(big.samples) / sum(base.samples))}); ` +
+      `95 % interval of its median ${medianRatioInterval(big.samples, base.samples).map(fmtRatio).join('–')} by bootstrap over the rounds, ${interval(big).map(fmtRatio).join('–')} widened by the offset of the single budget run again in other processes, ${fmtRatio(again.ratio)}; ratio of the totals over all rounds, which counts every collector pause, ${fmtRatio(mean(big.samples) / mean(base.samples))}); ` +
       'the target is judged met or missed only when that widened interval lies on one side of 1.2×. ' +
       `Live heap at the end: ${base.extra.heapUsedMb} MB with the single budget, ${big.extra.heapUsedMb} MB with 100,000 keyed budgets.`,
   );

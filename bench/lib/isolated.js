@@ -9,7 +9,7 @@ import { fork, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median, medianRatio } from './measure.js';
+import { mean, median, medianRatio } from './measure.js';
 
 const processFile = join(dirname(fileURLToPath(import.meta.url)), 'variantProcess.js');
 
@@ -64,8 +64,6 @@ function startProcess(modulePath, name, args, dist) {
   };
 }
 
-const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
-
 /** What a variant's processes answered after one batch each: one process's answer, or of several the mean of each numeric field. */
 function meanOf(extras) {
   if (extras.length === 1) return extras[0];
@@ -80,8 +78,8 @@ function meanOf(extras) {
  * `batch` operations per process, in rotating order. Every process of a round runs on the same
  * CPU core, the core changing from round to round (see pinCores). Returns, per variant, the
  * median ns per operation, the samples, what its `afterBatch()` returned for each timed batch
- * (`batchExtras`) and what its `report()` returned; with `baseline`, also `ratio`: the median over rounds of the variant's batch time
- * over the baseline's batch time in the same round. `dists` maps a variant name to the dist/
+ * (`batchExtras`) and what its `report()` returned; with `baseline`, also `ratio`: the median
+ * over rounds of the variant's batch time over the baseline's batch time in the same round. `dists` maps a variant name to the dist/
  * directory its process imports (another build; see dist.js); `args.variantOf` maps a variant
  * name to the name the module knows it by (two builds of one variant). `copies`: processes per
  * variant; a variant's batch time in a round is the mean of its processes' (each process has an

@@ -8,6 +8,11 @@ export function median(values) {
   return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
+/** Mean of a list of numbers. */
+export function mean(values) {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
 /** a[i] / b[i] for every round: two variants' batches of the same round compared, round by round. */
 export function roundRatios(a, b) {
   return a.map((x, i) => x / b[i]);
