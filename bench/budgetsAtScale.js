@@ -110,7 +110,8 @@ export async function variant(name) {
 /** The collector's pauses over the whole run (warm-up and timed batches). */
 export const gcLine = (gc) => `GC: ${gc.major} major (${Math.round(gc.majorMs)} ms), ${gc.minor} minor (${Math.round(gc.minorMs)} ms)`;
 
-export async function runBudgetsAtScale({ rounds = ROUNDS } = {}) {
+/** `TOLLGATE_BENCH_ROUNDS` overrides `rounds` (as in 1b and 1c). */
+export async function runBudgetsAtScale({ rounds = Number(process.env.TOLLGATE_BENCH_ROUNDS ?? ROUNDS) } = {}) {
   return runIsolated('budgetsAtScale.js', NAMES, { rounds, warmup: 2, batch: BATCH, baseline: BASELINE, copies: COPIES });
 }
 

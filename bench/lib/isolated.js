@@ -64,6 +64,15 @@ function startProcess(modulePath, name, args, dist) {
   };
 }
 
+/** Long runs say how far they are (stderr): every tenth of the rounds when a run lasts a minute or more, with the time left at this pace. */
+function progress(done, rounds, started) {
+  const elapsed = Date.now() - started;
+  const step = Math.max(1, Math.round(rounds / 10));
+  if (done === rounds || done % step !== 0 || (elapsed / done) * rounds < 60_000) return;
+  const left = Math.round(((elapsed / done) * (rounds - done)) / 1000);
+  process.stderr.write(`  round ${done}/${rounds}, ${Math.round(elapsed / 1000)} s so far, about ${left} s left\n`);
+}
+
 /** What a variant's processes answered after one batch each: one process's answer, or of several the mean of each numeric field. */
 function meanOf(extras) {
   if (extras.length === 1) return extras[0];
@@ -93,6 +102,7 @@ export async function runIsolated(modulePath, names, { rounds = 15, warmup = 2, 
   try {
     for (const name of names) for (let c = 0; c < copies; c++) workers.push([name, startProcess(modulePath, name, args, dists[name])]);
     for (const [, w] of workers) await w.ready;
+    const started = Date.now();
     const samples = new Map(names.map((n) => [n, []]));
     const batchExtras = new Map(names.map((n) => [n, []]));
     for (let r = -warmup; r < rounds; r++) {
@@ -107,6 +117,7 @@ export async function runIsolated(modulePath, names, { rounds = 15, warmup = 2, 
         if (extra !== undefined) extras.get(name).push(extra);
       }
       if (r < 0) continue;
+      progress(r + 1, rounds, started);
       for (const name of names) {
         samples.get(name).push(mean(times.get(name)));
         if (extras.get(name).length > 0) batchExtras.get(name).push(meanOf(extras.get(name)));
