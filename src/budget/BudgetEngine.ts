@@ -23,6 +23,7 @@ import { PauseSwitch } from './PauseSwitch.js';
 import { BudgetResets } from './BudgetResets.js';
 import type { NormalizedBudget } from './normalizeBudget.js';
 import type { Pricer } from './Pricer.js';
+import { seedNewBudget } from './seedNewBudget.js';
 import { closedBudgetOf } from './storeDownPolicy.js';
 import { Thresholds } from './Thresholds.js';
 
@@ -247,9 +248,9 @@ export class BudgetEngine {
     return Promise.all([this.budgets.load(), this.killSwitch.load()]).then(() => undefined);
   }
 
-  /** Adds (or replaces, same id) a budget at run time and stores it. Throws BudgetConfigError naming the invalid field. */
+  /** Adds (or replaces, same id) a budget at run time and stores it; a new one starts at what its windows hold (seedNewBudget). Throws BudgetConfigError naming the invalid field. */
   add(spec: BudgetSpec): Promise<NormalizedBudget> {
-    return this.budgets.add(spec);
+    return this.budgets.add(spec, (budget) => seedNewBudget(this.ledger, this.problems, budget, this.clock()));
   }
 
   /** Removes a budget (config or runtime). False when no such budget existed. */

@@ -118,10 +118,15 @@ export class BudgetSet {
     this.changed();
   }
 
-  /** Adds or replaces a budget and stores it in the ledger. */
-  async add(spec: BudgetSpec): Promise<NormalizedBudget> {
+  /**
+   * Adds or replaces a budget and stores it in the ledger. `whenNew` runs first when no budget
+   * has the id yet: before any call can charge the budget's counters, and before other
+   * processes can load it (the engine seeds its counters there).
+   */
+  async add(spec: BudgetSpec, whenNew?: (budget: NormalizedBudget) => Promise<void>): Promise<NormalizedBudget> {
     const budget = normalizeBudget(spec, 'budget');
     if (budget.id === PAUSE_RECORD_ID) throw new BudgetConfigError('budget.id', `"${PAUSE_RECORD_ID}" is reserved for the pause switch; choose another id`);
+    if (whenNew !== undefined && !this.budgets.has(budget.id)) await whenNew(budget);
     this.mutations += 1;
     this.removedConfig.delete(budget.id);
     await this.ledger.putBudget({ id: budget.id, spec: { ...budget } });

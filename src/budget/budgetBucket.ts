@@ -123,6 +123,16 @@ export function applyBudget(budget: NormalizedBudget, ctx: BucketContext, now: n
   }
 }
 
+/**
+ * Where the window of the budget's counters starts at `now` (inclusive): the calendar window's
+ * start, the first ms a rolling window still counts, or 0 for counters that never end (total,
+ * task, session and agent budgets; request budgets have none).
+ */
+export function windowStartOf(budget: NormalizedBudget, now: number): number {
+  if (budget.scope !== 'daily' && budget.scope !== 'weekly' && budget.scope !== 'monthly') return 0;
+  return budget.window === 'rolling' ? now - ROLLING_MS[budget.scope] + 1 : CALENDAR[budget.scope].start(now);
+}
+
 /** Whether the budget's provider, model and `where` filters let it apply to the call. */
 export function matchesFilters(budget: NormalizedBudget, ctx: BucketContext): boolean {
   if (budget.provider !== undefined && budget.provider !== ctx.provider) return false;

@@ -1,5 +1,6 @@
-import type { Bucket, BucketState, LeaseStatus, Ledger, RecordQuery, ReserveRequest, ReserveResult, ResetRecord, StoredBudget, UsageGroup, UsageQuery } from './Ledger.js';
+import type { Bucket, BucketSeed, BucketState, LeaseStatus, Ledger, RecordQuery, ReserveRequest, ReserveResult, ResetRecord, StoredBudget, UsageGroup, UsageQuery } from './Ledger.js';
 import type { UsageRecord } from '../core/UsageRecord.js';
+import type { RedisLedger } from './redis/RedisLedger.js';
 import type { RedisLedgerOptions } from './redis/RedisLedgerOptions.js';
 
 /**
@@ -9,13 +10,13 @@ import type { RedisLedgerOptions } from './redis/RedisLedgerOptions.js';
  * options; every method waits for the ledger, then answers as it does.
  */
 export class LazyLedger implements Ledger {
-  private inner: Promise<Ledger> | undefined;
+  private inner: Promise<RedisLedger> | undefined;
   /** The ledger once opened (for what must answer synchronously). */
-  private opened: Ledger | undefined;
+  private opened: RedisLedger | undefined;
 
   constructor(private readonly options: RedisLedgerOptions) {}
 
-  private get(): Promise<Ledger> {
+  private get(): Promise<RedisLedger> {
     this.inner ??= import('./redis/RedisLedger.js').then(({ RedisLedger }) => (this.opened = new RedisLedger(this.options)));
     return this.inner;
   }
@@ -26,6 +27,10 @@ export class LazyLedger implements Ledger {
 
   async settle(record: UsageRecord, buckets: readonly Bucket[]): Promise<BucketState[]> {
     return (await this.get()).settle(record, buckets);
+  }
+
+  async seed(seeds: readonly BucketSeed[]): Promise<string[]> {
+    return (await this.get()).seed(seeds);
   }
 
   async release(id: string): Promise<void> {

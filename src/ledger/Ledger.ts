@@ -128,6 +128,13 @@ export interface RecordQuery {
   limit?: number;
 }
 
+/** Spend a bucket's window already holds, for `Ledger.seed`: `nanos` settled at `time` (a rolling window counts it from then). */
+export interface BucketSeed {
+  bucket: Bucket;
+  nanos: Nanos;
+  time: number;
+}
+
 /** A budget as stored by the ledger (runtime add / remove survive restarts). */
 export interface StoredBudget {
   id: string;
@@ -210,6 +217,15 @@ export interface Ledger {
   resets(limit?: number): Promise<ResetRecord[]>;
   /** Rejects when the store cannot be reached. */
   ping(): Promise<void>;
+  /**
+   * Starts buckets the store counts nothing in yet at spend settled before their budget existed
+   * (a budget added at run time, see BudgetSet.add): for each bucket of `seeds` that holds no
+   * settled spend in the store (no counter, or one at zero as a reset leaves it; for a rolling
+   * window, no entry), adds every seed of it, each at its time, in one step with that check; a
+   * bucket that holds spend is left as it is. Resolves to the keys of the buckets seeded. Optional: without it, a budget added at run
+   * time counts from the moment it exists (and tollgate says so).
+   */
+  seed?(seeds: readonly BucketSeed[]): Promise<string[]>;
   /**
    * Writes what the store has queued now (SQLite: commits the current group). Optional: stores
    * that buffer nothing omit it.

@@ -1,8 +1,9 @@
 import { utcDayKeyStart } from '../time/utcWindows.js';
-import type { Bucket, BucketState, Ledger, RecordQuery, ReserveRequest, ReserveResult, ResetRecord, StoredBudget, UsageGroup, UsageQuery } from './Ledger.js';
+import type { Bucket, BucketSeed, BucketState, Ledger, RecordQuery, ReserveRequest, ReserveResult, ResetRecord, StoredBudget, UsageGroup, UsageQuery } from './Ledger.js';
 import type { Nanos } from '../core/money.js';
 import type { UsageRecord } from '../core/UsageRecord.js';
 import { distinctBuckets } from './distinctBuckets.js';
+import { seedsByBucket } from './seedsByBucket.js';
 import { LedgerClosedError } from './LedgerClosedError.js';
 import { addTotals, UsageAccumulator } from './UsageAccumulator.js';
 import type { UsageTotals } from './UsageAccumulator.js';
@@ -94,9 +95,20 @@ export class MemoryLedger implements Ledger {
       this.reservations.delete(record.id);
       this.insertRecord(copyRecord(record));
       this.addToRollup(record);
-      for (const b of distinctBuckets(buckets)) this.charge(b, record);
+      for (const b of distinctBuckets(buckets)) this.charge(b, record.costNanos, record.time);
     }
     return this.statesAt(buckets, record.time);
+  }
+
+  async seed(seeds: readonly BucketSeed[]): Promise<string[]> {
+    this.assertOpen();
+    const seeded: string[] = [];
+    for (const [key, group] of seedsByBucket(seeds)) {
+      if ((this.counters.get(key)?.spentNanos ?? 0) > 0 || (this.rolling.get(key)?.length ?? 0) > 0) continue;
+      for (const s of group.seeds) this.charge(group.bucket, s.nanos, s.time);
+      seeded.push(key);
+    }
+    return seeded;
   }
 
   async release(id: string): Promise<void> {
@@ -258,17 +270,17 @@ export class MemoryLedger implements Ledger {
     return { key: b.key, budgetId: b.budgetId, limitNanos: b.limitNanos, spentNanos, reservedNanos };
   }
 
-  /** Adds the record's cost to one bucket: at the record's time for a rolling window, to the counter otherwise. */
-  private charge(b: Bucket, record: UsageRecord): void {
+  /** Adds a settled cost to one bucket: at `time` for a rolling window, to the counter otherwise. */
+  private charge(b: Bucket, costNanos: Nanos, time: number): void {
     if (b.rollingMs !== undefined) {
-      if (record.costNanos === 0) return;
+      if (costNanos === 0) return;
       const entries = this.rolling.get(b.key) ?? [];
-      entries.push({ time: record.time, amountNanos: record.costNanos, rollingMs: b.rollingMs });
+      entries.push({ time, amountNanos: costNanos, rollingMs: b.rollingMs });
       this.rolling.set(b.key, entries);
       return;
     }
     const counter = this.counters.get(b.key) ?? { spentNanos: 0, expiresAt: undefined };
-    counter.spentNanos += record.costNanos;
+    counter.spentNanos += costNanos;
     if (b.expiresAt !== undefined) {
       counter.expiresAt = Math.max(counter.expiresAt ?? b.expiresAt, b.expiresAt);
       this.countersEndFrom = Math.min(this.countersEndFrom, counter.expiresAt);

@@ -27,6 +27,7 @@ export function withErrorCount(ledger: Ledger, onError: (operation: string) => v
   }
   const flush = ledger.flush?.bind(ledger);
   const leases = ledger.leases?.bind(ledger);
+  const seed = ledger.seed?.bind(ledger);
   return {
     reserve: (req) =>
       tapFailure(
@@ -49,6 +50,7 @@ export function withErrorCount(ledger: Ledger, onError: (operation: string) => v
     resets: (limit) => counted('resets', () => ledger.resets(limit)),
     ping: () => counted('ping', () => ledger.ping()),
     ...(flush !== undefined ? { flush: () => counted('flush', flush) } : {}),
+    ...(seed !== undefined ? { seed: (seeds) => counted('seed', () => seed(seeds)) } : {}),
     ...(leases !== undefined ? { leases } : {}),
     close: () => ledger.close(),
   };

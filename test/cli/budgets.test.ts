@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { SqliteLedger } from '../../src/ledger/sqlite.js';
 import { mainRedisStatus, MAIN_REDIS_HOST, MAIN_REDIS_PORT, redisServerStatus, startRedisServer } from '../helpers/redisServer.js';
 import { buildCli } from './buildCli.js';
-import { makeCliFixture } from './cliFixture.js';
+import { makeCliFixture, record, seedLedger } from './cliFixture.js';
 import { runCli } from './runCli.js';
 
 const CONFIG_BUDGET_TOML = `
@@ -104,6 +104,26 @@ describe('tollgate budgets', () => {
     expect(remove.code).toBe(0);
     expect(remove.stdout).toBe(`Removed budget "daily-cap" from sqlite:${fx.dbPath}.\nThe configuration's budget "daily-cap" applies again.\n`);
     expect(await listJson(fx.dir)).toEqual([{ ...dailyCap, source: 'config' }]);
+  });
+
+  it('a budget added after calls counts what they spent in its window, and says how much', async () => {
+    const fx = makeCliFixture();
+    const now = Date.now();
+    const today = now - (now % 86_400_000);
+    await seedLedger(fx.dbPath, [], [
+      record({ id: 'a', time: Math.max(today, now - 60_000), costNanos: 700_000_000 }),
+      record({ id: 'b', time: today - 60_000, costNanos: 900_000_000 }),
+    ]);
+    const add = await runCli(['budgets', 'add', '--id', 'today', '--scope', 'daily', '--max-usd', '1'], { cwd: fx.dir });
+    expect(add.code).toBe(0);
+    expect(add.stdout).toBe(`Added budget "today" (daily, $1.0000, deny) to sqlite:${fx.dbPath}.\nIt counts $0.7000 already spent in its current window.\n`);
+    const ledger = new SqliteLedger({ path: fx.dbPath });
+    try {
+      const key = `today|global|${new Date(now).toISOString().slice(0, 10)}`;
+      expect((await ledger.bucketStates([{ key, budgetId: 'today', limitNanos: 1e9, enforce: true }], now))[0]?.spentNanos).toBe(700_000_000);
+    } finally {
+      await ledger.close();
+    }
   });
 
   it('works against the store named by TOLLGATE_STORE', async () => {

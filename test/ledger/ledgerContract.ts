@@ -21,10 +21,13 @@
  * - prune(before): deletes records with time < before, returns how many; usage({ by: 'day' })
  *   and bucket states at any now >= before are unchanged.
  * - listBudgets(): sorted by id; putBudget() replaces a budget with the same id.
+ * - seed(): a bucket holding no spend (no counter, or one at zero; no rolling entry) gets all its
+ *   seeds, each at its time; one holding spend is left as it is; resolves to the keys seeded.
+ *   It writes no record and no usage.
  */
 import { apiKeyHash } from '../../src/core/apiKeyHash.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Bucket, Ledger, UsageGroup, UsageGroupBy } from '../../src/ledger/Ledger.js';
+import type { Bucket, BucketSeed, Ledger, UsageGroup, UsageGroupBy } from '../../src/ledger/Ledger.js';
 import type { UsageRecord } from '../../src/core/UsageRecord.js';
 import { usageRecord } from '../helpers/usageRecord.js';
 import { usdToNanos } from '../../src/core/money.js';
@@ -706,6 +709,65 @@ export function runLedgerContract(name: string, make: LedgerFactory, opts: Ledge
         expect(await ledger.resets(1)).toEqual([{ target: 'all', actor: 'cli:bob', time: T0 + 3_000 }]);
         await ledger.resetBuckets(reset('session:S-9', T0 + 4_000), []);
         expect((await ledger.resets())[0]).toEqual({ target: 'session:S-9', actor: 'alice', time: T0 + 4_000 });
+      });
+    });
+
+    describe('seed', () => {
+      const seed = (seeds: BucketSeed[]): Promise<string[]> => {
+        if (ledger.seed === undefined) throw new Error('this store has no seed()');
+        return ledger.seed(seeds);
+      };
+
+      it('starts a bucket that holds nothing at its seeds, which then limit admission', async () => {
+        const daily = bucket('daily|global|2026-03-10', 1_000, { expiresAt: T0 + DAY });
+        const total = bucket('total|global|all', 5_000);
+        expect(await seed([
+          { bucket: daily, nanos: 400, time: T0 + 1_000 },
+          { bucket: total, nanos: 900, time: T0 + 1_000 },
+          { bucket: daily, nanos: 300, time: T0 + 2_000 },
+        ])).toEqual([daily.key, total.key]);
+        expect((await ledger.bucketStates([daily, total], T0 + 3_000)).map((s) => s.spentNanos)).toEqual([700, 900]);
+        // 700 seeded + 301 passes 1,000; 300 fits exactly.
+        expect((await ledger.reserve({ id: 'r1', amountNanos: 301, buckets: [daily], now: T0 + 3_000, expiresAt: T0 + 60_000 })).ok).toBe(false);
+        expect((await ledger.reserve({ id: 'r2', amountNanos: 300, buckets: [daily], now: T0 + 3_000, expiresAt: T0 + 60_000 })).ok).toBe(true);
+        // Settlements add to the seeded counter; seeding writes no record and no usage.
+        await ledger.settle(record({ id: 'r2', costNanos: 250, time: T0 + 4_000 }), [daily, total]);
+        expect((await ledger.bucketStates([daily, total], T0 + 4_000)).map((s) => s.spentNanos)).toEqual([950, 1_150]);
+        expect((await ledger.records({})).map((r) => r.id)).toEqual(['r2']);
+        expect((await ledger.usage({ by: 'provider' })).map((g) => g.costNanos)).toEqual([250]);
+      });
+
+      it('leaves a bucket that holds spend as it is, and seeds a bucket once', async () => {
+        const daily = bucket('daily|global|2026-03-10', 10_000, { expiresAt: T0 + DAY });
+        const task = bucket('task|T-1|all', 10_000);
+        await ledger.settle(record({ id: 'a', costNanos: 300, time: T0 + 1_000 }), [daily]);
+        expect(await seed([
+          { bucket: daily, nanos: 700, time: T0 + 500 },
+          { bucket: task, nanos: 200, time: T0 + 500 },
+        ])).toEqual([task.key]);
+        expect(await seed([{ bucket: task, nanos: 200, time: T0 + 500 }])).toEqual([]);
+        expect((await ledger.bucketStates([daily, task], T0 + 2_000)).map((s) => s.spentNanos)).toEqual([300, 200]);
+      });
+
+      it('seeds a rolling bucket at each seed\'s time, so each leaves the window when its time does', async () => {
+        const rolling = bucket('daily|global|rolling', 10_000, { rollingMs: DAY });
+        expect(await seed([
+          { bucket: rolling, nanos: 500, time: T0 + 1_000 },
+          { bucket: rolling, nanos: 200, time: T0 + 12 * 3_600_000 },
+        ])).toEqual([rolling.key]);
+        expect((await ledger.bucketStates([rolling], T0 + 13 * 3_600_000))[0]?.spentNanos).toBe(700);
+        // A day and an hour after the first seed: only the second counts.
+        expect((await ledger.bucketStates([rolling], T0 + 25 * 3_600_000))[0]?.spentNanos).toBe(200);
+        // A rolling bucket with entries holds spend: seeded once.
+        expect(await seed([{ bucket: rolling, nanos: 100, time: T0 + 13 * 3_600_000 }])).toEqual([]);
+      });
+
+      it('seeds a counter a reset emptied, as one that never held spend', async () => {
+        const s1 = bucket('session|S-1|all', 1_000);
+        await ledger.settle(record({ id: 'a', session: 'S-1', costNanos: 700, time: T0 + 1_000 }), [s1]);
+        await ledger.resetBuckets({ target: 'session:S-1', actor: 'alice', time: T0 + 2_000 }, [s1.key]);
+        expect(await seed([{ bucket: s1, nanos: 50, time: T0 + 3_000 }])).toEqual([s1.key]);
+        expect((await ledger.bucketStates([s1], T0 + 3_000))[0]?.spentNanos).toBe(50);
       });
     });
 

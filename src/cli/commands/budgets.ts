@@ -98,6 +98,9 @@ export function registerBudgetsCommand(program: Command): void {
           printJson(added);
         } else {
           printLine(`Added budget "${added.id}" (${added.scope}, ${displayUsd(usdToNanos(added.maxUsd))}, ${added.onExceed}) to ${describeStore(tollgate.config.store)}.`);
+          // A new budget starts at what its window already holds (one counter: say how much).
+          const counter = (await tollgate.budgets.status()).find((s) => s.budget.id === added.id && s.key === 'global');
+          if (counter !== undefined && counter.spentUsd > 0) printLine(`It counts ${displayUsd(usdToNanos(counter.spentUsd))} already spent in its current window.`);
         }
         process.stderr.write('note: running tollgate processes sharing this store pick it up within their budgetRefreshMs (default 30 s).\n');
       });

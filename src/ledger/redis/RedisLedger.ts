@@ -1,7 +1,10 @@
-import type { Bucket, BucketState, LeaseStatus, Ledger, RecordQuery, ReserveRequest, ReserveResult, ResetRecord, StoredBudget, UsageGroup, UsageQuery } from '../Ledger.js';
+import type { Bucket, BucketSeed, BucketState, LeaseStatus, Ledger, RecordQuery, ReserveRequest, ReserveResult, ResetRecord, StoredBudget, UsageGroup, UsageQuery } from '../Ledger.js';
 import type { UsageRecord } from '../../core/UsageRecord.js';
 import { MS_PER_DAY, utcDayKeyStart, utcDayStart } from '../../time/utcWindows.js';
 import { distinctBuckets } from '../distinctBuckets.js';
+import { seedsByBucket } from '../seedsByBucket.js';
+import type { BucketSeeds } from '../seedsByBucket.js';
+import { SEED_SCRIPT, seedCall } from './seedScript.js';
 import { UsageAccumulator } from '../UsageAccumulator.js';
 import { dimensionsOf, groupKeyOf, matchesWhere, rollupBoundary, totalsOf } from '../usageDimensions.js';
 import { BUCKET_STATES_SCRIPT } from './bucketStatesScript.js';
@@ -30,6 +33,9 @@ const DEFAULT_RECORD_LIMIT = 100;
 const PRUNE_BATCH = 500;
 
 const bucketStatesScript = new RedisScript('bucketStates', BUCKET_STATES_SCRIPT);
+const seedScript = new RedisScript('seed', SEED_SCRIPT);
+/** Buckets seeded per script call (Ledger.seed): a budget with a counter per task id can seed many. */
+const SEED_CHUNK = 500;
 const pruneWatermarkScript = new RedisScript('pruneWatermark', PRUNE_WATERMARK_SCRIPT);
 
 /**
@@ -128,6 +134,20 @@ export class RedisLedger implements Ledger {
       const byKey = new Map(statesFrom(distinct, reply, 1).map((s) => [s.key, s]));
       return buckets.map((b) => ({ ...(byKey.get(b.key) as BucketState), budgetId: b.budgetId, limitNanos: b.limitNanos }));
     });
+  }
+
+  /** In scripts of SEED_CHUNK buckets (seedScript.ts): each bucket is checked and seeded atomically. */
+  async seed(seeds: readonly BucketSeed[]): Promise<string[]> {
+    for (const s of seeds) checkNanos('seed', 'nanos', s.nanos);
+    const buckets = [...seedsByBucket(seeds).values()];
+    const seeded: string[] = [];
+    for (let i = 0; i < buckets.length; i += SEED_CHUNK) {
+      const part = buckets.slice(i, i + SEED_CHUNK);
+      const { keys, args } = seedCall(this.keys, part);
+      const reply = await this.connection.run('seed', (c, t) => t(seedScript.run(c, keys, args)));
+      for (const index of toNumbers(reply)) seeded.push((part[index - 1] as BucketSeeds).bucket.key);
+    }
+    return seeded;
   }
 
   async release(id: string): Promise<void> {

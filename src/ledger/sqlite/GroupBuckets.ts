@@ -77,6 +77,12 @@ export class GroupBuckets {
     if (b.expiresAt !== undefined) counter.expiresAt = Math.max(counter.expiresAt ?? b.expiresAt, b.expiresAt);
   }
 
+  /** Whether the file, with what the group added, holds settled spend in the bucket: a counter above zero, or any rolling entry. */
+  holdsSpend(b: Bucket): boolean {
+    if (b.rollingMs !== undefined) return this.stmt.rollingAny.get(b.key) !== undefined;
+    return this.counter(b.key).spentNanos > 0;
+  }
+
   /** The other processes' rows on the bucket at `now`, summed, and how many processes hold rows there (this one included). */
   othersAt(key: string, now: number): { nanos: Nanos; slackNanos: Nanos; processes: number } {
     let nanos = 0;

@@ -4,9 +4,11 @@ import { dirname } from 'node:path';
 import { diag } from '@opentelemetry/api';
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
-import type { Bucket, BucketState, Ledger, RecordQuery, ReserveRequest, ReserveResult, ResetRecord, StoredBudget, UsageGroup, UsageQuery } from '../Ledger.js';
+import type { Bucket, BucketSeed, BucketState, Ledger, RecordQuery, ReserveRequest, ReserveResult, ResetRecord, StoredBudget, UsageGroup, UsageQuery } from '../Ledger.js';
 import type { UsageRecord } from '../../core/UsageRecord.js';
 import { distinctBuckets } from '../distinctBuckets.js';
+import { seedsByBucket } from '../seedsByBucket.js';
+import type { BucketSeeds } from '../seedsByBucket.js';
 import { LedgerClosedError } from '../LedgerClosedError.js';
 import { migrateSchema } from './migrateSchema.js';
 import { prepareStatements } from './prepareStatements.js';
@@ -31,6 +33,9 @@ function giveBackFailed(err: unknown): void {
     `tollgate: giving back this process's SQLite slack failed; it keeps counting against its caps until its row expires (2 × reservationTtlMs): ${err instanceof Error ? err.message : String(err)}`,
   );
 }
+
+/** Buckets seeded in one group transaction (Ledger.seed): a budget with a counter per task id can seed many. */
+const SEED_GROUP = 1000;
 
 /** What a reservation decided in a transaction answers when only other processes' slack keeps it out: decide again later. */
 const RETRY = Symbol('retry');
@@ -166,6 +171,20 @@ export class SqliteLedger implements Ledger {
       this.writeSettlement(record, buckets);
       return this.statesAt(buckets, record.time);
     }, true);
+  }
+
+  /** In groups of SEED_GROUP buckets: each bucket is checked and seeded in the transaction of its group. */
+  async seed(seeds: readonly BucketSeed[]): Promise<string[]> {
+    this.assertOpen();
+    const buckets = [...seedsByBucket(seeds).values()];
+    const seeded: string[] = [];
+    for (let i = 0; i < buckets.length; i += SEED_GROUP) {
+      this.assertOpen();
+      const part = buckets.slice(i, i + SEED_GROUP);
+      this.queuedOther = true;
+      seeded.push(...(await this.group.run(() => this.seedInTx(part))));
+    }
+    return seeded;
   }
 
   async release(id: string): Promise<void> {
@@ -319,6 +338,20 @@ export class SqliteLedger implements Ledger {
       this.buckets.charge(b, record.costNanos, record.time);
       this.slack.touch(b, record.time);
     }
+  }
+
+  /** Seeds each bucket that holds no spend in the file (see Ledger.seed). */
+  private seedInTx(buckets: readonly BucketSeeds[]): string[] {
+    const seeded: string[] = [];
+    for (const { bucket, seeds } of buckets) {
+      if (this.buckets.holdsSpend(bucket)) continue;
+      for (const s of seeds) {
+        this.buckets.charge(bucket, s.nanos, s.time);
+        this.slack.touch(bucket, s.time);
+      }
+      seeded.push(bucket.key);
+    }
+    return seeded;
   }
 
   private pruneInTx(before: number): number {

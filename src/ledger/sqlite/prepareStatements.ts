@@ -13,6 +13,7 @@ export interface SqliteStatements {
   endedCounters: Statement<[number], { k: string }>;
   deleteCounter: Statement<[string]>;
   rollingSpent: Statement<[string, number, number], { n: number }>;
+  rollingAny: Statement<[string], { x: number }>;
   insertRecord: Statement<(string | number | null)[]>;
   upsertRollup: Statement<(string | number)[]>;
   addCounter: Statement<[string, number, number | null]>;
@@ -45,6 +46,7 @@ export function prepareStatements(db: SqliteDatabase): SqliteStatements {
     rollingSpent: db.prepare(
       'SELECT COALESCE(SUM(amount_nanos), 0) AS n FROM rolling_entries WHERE bucket_key = ? AND time > ? AND time <= ?',
     ),
+    rollingAny: db.prepare('SELECT 1 AS x FROM rolling_entries WHERE bucket_key = ? LIMIT 1'),
     insertRecord: db.prepare<(string | number | null)[]>(
       `INSERT OR IGNORE INTO records (${RECORD_COLUMNS}) VALUES (${RECORD_PLACEHOLDERS})`,
     ),
