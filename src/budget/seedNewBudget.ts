@@ -96,9 +96,9 @@ function latestResets(resets: readonly { target: string; time: number }[]): { al
 }
 
 /**
- * Visits every record from `since` on, newest first, in pages of PAGE. A page ends at the time of
- * its oldest record; the records of that very ms are read on their own, all of them, so that none
- * is visited twice or skipped however many share it.
+ * Visits every record from `since` on, newest first, in pages of PAGE, letting the event loop run
+ * between pages. A page ends at the time of its oldest record; the records of that very ms are
+ * read on their own, all of them, so that none is visited twice or skipped however many share it.
  */
 async function eachRecord(ledger: Ledger, since: number, visit: (record: UsageRecord) => void): Promise<void> {
   let until: number | undefined;
@@ -113,5 +113,7 @@ async function eachRecord(ledger: Ledger, since: number, visit: (record: UsageRe
     for (const r of await ledger.records({ since: oldest, until: oldest + 1, limit: Number.MAX_SAFE_INTEGER })) visit(r);
     if (oldest <= since) return;
     until = oldest;
+    // A store may answer synchronously (SQLite, memory): the calls of the service go on between pages.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }

@@ -52,6 +52,27 @@ describe('spendBefore', () => {
     });
   }
 
+  it('lets the event loop run between pages of records, on a store that answers synchronously', async () => {
+    const ledger = new SqliteLedger({ path: files.file('ledger.db') });
+    try {
+      await fill(ledger);
+      let ticks = 0;
+      let ticking = true;
+      const tick = (): void => {
+        ticks++;
+        if (ticking) setImmediate(tick);
+      };
+      setImmediate(tick);
+      const before = ticks;
+      await spendBefore(ledger, normalizeBudget({ id: 'day', scope: 'daily', maxUsd: 1 }, 'budget'), NOON);
+      ticking = false;
+      // Four pages of up to 10,000 (and one read of the 30,000 of one ms): the loop turned between them.
+      expect(ticks - before).toBeGreaterThanOrEqual(3);
+    } finally {
+      await ledger.close();
+    }
+  });
+
   it('has nothing to seed for a request budget', async () => {
     const ledger = new MemoryLedger();
     await ledger.settle(usageRecord({ id: 'r', time: NOON - 1, costNanos: 5 }), []);
