@@ -6,7 +6,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pinCores } from './lib/isolated.js';
-import { fmtNs, fmtRatio, mean, median, medianInterval, medianRatio, medianRatioInterval, roundDifferences, roundRatios } from './lib/measure.js';
+import { fmtNs, fmtRatio, intervalVerdict, mean, median, medianInterval, medianRatio, medianRatioInterval, roundDifferences, roundRatios, widened } from './lib/measure.js';
 import { DIST } from './lib/dist.js';
 import { COPIES as CLIENT_COPIES, ELD_CALLS, ELD_DELAY_MS, IN_FLIGHT, NAMES as CLIENT, runEventLoopDelay, runOpenAIClient, WARM_CALLS } from './openaiClient.js';
 import { BASELINE as SCALE_BASELINE, BASELINE_AGAIN as SCALE_AGAIN, KEYED, runBudgetsAtScale, TASK_IDS } from './budgetsAtScale.js';
@@ -27,10 +27,6 @@ function row(bench, variant, value, baseline, ratio, target, met) {
   rows.push({ bench, variant, value, baseline, ratio, target, met });
 }
 const verdict = (ok) => (ok ? 'met' : '**missed**');
-/** An interval [low, high] widened by `by` on each side (the offset of a baseline run again in other processes, as 1b, 1c and 6 judge their targets). */
-const widened = ([low, high], by) => [low - by, high + by];
-/** A ratio against a ceiling, judged by an interval [low, high] around it: met below it, missed above it, not resolved across it. */
-const intervalVerdict = ([low, high], ceiling, fmt = fmtRatio) => (high <= ceiling ? 'met' : low > ceiling ? '**missed**' : `not resolved (${fmt(low)}–${fmt(high)})`);
 /** First and third quartile of the per-round ratios a / b. */
 function quartiles(a, b) {
   const r = roundRatios(a, b).sort((x, y) => x - y);
@@ -153,6 +149,8 @@ await step('1c event-loop delay, calls in flight', async () => {
     figures[`1c ${FIGURE_KEY[name]} p50 ms`] = v.p50 / 1e6;
     figures[`1c ${FIGURE_KEY[name]} p99 ms`] = v.p99 / 1e6;
     if (!isContrib) figures[`1c ${FIGURE_KEY[name]} p99 vs contrib ms`] = median(diffs(v)) / 1e6;
+    // Every round's difference, so that runs can be pooled (bench/pool1c.js).
+    if (!isContrib) figures[`1c ${FIGURE_KEY[name]} p99 vs contrib ms, per round`] = diffs(v).map((d) => d / 1e6);
     figures[`1c ${FIGURE_KEY[name]} cpu ratio`] = v.cpuRatio;
   }
   const sqlite = r[CLIENT.tollgateSqlite];

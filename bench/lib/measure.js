@@ -50,6 +50,12 @@ export function roundDifferences(a, b) {
   return a.map((x, i) => x - b[i]);
 }
 
+/** An interval [low, high] widened by `by` on each side (the offset of a baseline run again in other processes, as 1b, 1c and 6 judge their targets). */
+export const widened = ([low, high], by) => [low - by, high + by];
+
+/** A value against a ceiling, judged by an interval [low, high] around it: met below it, missed above it, not resolved across it. */
+export const intervalVerdict = ([low, high], ceiling, fmt = fmtRatio) => (high <= ceiling ? 'met' : low > ceiling ? '**missed**' : `not resolved (${fmt(low)}–${fmt(high)})`);
+
 function collect() {
   if (typeof globalThis.gc === 'function') globalThis.gc();
 }
