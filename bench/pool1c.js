@@ -6,6 +6,7 @@
 // run do not.
 //   TOLLGATE_BENCH_ONLY=1c TOLLGATE_BENCH_ROUNDS=120 TOLLGATE_BENCH_JSON=run1.json node bench/run.js   (and again)
 //   node bench/pool1c.js run1.json run2.json ...
+// bench/runs/ keeps the files of earlier long runs (the build and date are in each): pool new runs with them.
 import { readFileSync } from 'node:fs';
 import { intervalVerdict, median, medianInterval, widened } from './lib/measure.js';
 
